@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../src/core/rng.js';
+import { SidrecError, inputError, exitCodeFor } from '../src/core/errors.js';
+
+test('Rng: same seed, same stream; different seeds differ', () => {
+  const a = new Rng(42);
+  const b = new Rng(42);
+  const c = new Rng(43);
+  const xa = Array.from({ length: 8 }, () => a.nextUint32());
+  const xb = Array.from({ length: 8 }, () => b.nextUint32());
+  const xc = Array.from({ length: 8 }, () => c.nextUint32());
+  assert.deepEqual(xa, xb);
+  assert.notDeepEqual(xa, xc);
+});
+
+test('Rng: uniform and normal moments are right', () => {
+  const rng = new Rng(7);
+  const n = 200_000;
+  let su = 0;
+  let sn = 0;
+  let sn2 = 0;
+  for (let i = 0; i < n; i++) {
+    su += rng.next();
+    const z = rng.normal();
+    sn += z;
+    sn2 += z * z;
+  }
+  assert.ok(Math.abs(su / n - 0.5) < 0.005, `uniform mean ${su / n}`);
+  assert.ok(Math.abs(sn / n) < 0.01, `normal mean ${sn / n}`);
+  assert.ok(Math.abs(sn2 / n - 1) < 0.02, `normal variance ${sn2 / n}`);
+});
+
+test('Rng.int covers its range evenly', () => {
+  const rng = new Rng(1);
+  const counts = new Array<number>(10).fill(0);
+  for (let i = 0; i < 100_000; i++) counts[rng.int(10)]++;
+  for (const c of counts) assert.ok(c > 9_500 && c < 10_500, `bucket count ${c}`);
+});
+
+test('errors name the file, line and field, and map to exit codes', () => {
+  const e = inputError('not an integer: "x1"', { file: 'seq.txt', line: 3, field: 'item_id' });
+  assert.ok(e instanceof SidrecError);
+  assert.equal(e.code, 'E_INPUT');
+  assert.equal(e.message, 'seq.txt, line 3, field "item_id": not an integer: "x1"');
+  assert.equal(exitCodeFor(e), 2);
+  assert.equal(exitCodeFor(new Error('boom')), 1);
+});
