@@ -1,0 +1,75 @@
+/**
+ * Two non-learned baselines usable as evaluation scorers, for sanity checks and tests:
+ *  - popularity: each item's count in the training split (same list for every user);
+ *  - bigram (first-order Markov): count of "last history item -> j" transitions in the training split, with
+ *    popularity as a tiebreaker below one transition (so unseen transitions fall back to popularity).
+ * Both are fitted on `split.train` only, so validation and test are scored by the same model.
+ */
+import type { LeaveOneOutSplit } from '../data/split.js';
+import type { Scorer } from '../eval/evaluate.js';
+
+export function popularityScorer(split: LeaveOneOutSplit): Scorer {
+  const n = split.numItems;
+  const pop = Float32Array.from(split.trainItemCounts);
+  return {
+    kind: 'scores',
+    score: (batch) => {
+      const out = new Float32Array(batch.length * n); // (B, N)
+      for (let b = 0; b < batch.length; b++) out.set(pop, b * n);
+      return out;
+    },
+  };
+}
+
+/** Transition counts in CSR: successors of item i are `next[start[i] .. start[i+1])` with counts `count[...]`. */
+export interface BigramTable {
+  readonly start: Int32Array;
+  readonly next: Int32Array;
+  readonly count: Float32Array;
+}
+
+export function fitBigram(split: LeaveOneOutSplit): BigramTable {
+  const n = split.numItems;
+  const maps: Map<number, number>[] = Array.from({ length: n }, () => new Map());
+  for (const { items } of split.train) {
+    for (let p = 0; p + 1 < items.length; p++) {
+      const m = maps[items[p]];
+      m.set(items[p + 1], (m.get(items[p + 1]) ?? 0) + 1);
+    }
+  }
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) start[i + 1] = start[i] + maps[i].size;
+  const next = new Int32Array(start[n]);
+  const count = new Float32Array(start[n]);
+  maps.forEach((m, i) => {
+    let p = start[i];
+    for (const [j, c] of [...m.entries()].sort((a, b) => a[0] - b[0])) {
+      next[p] = j;
+      count[p++] = c;
+    }
+  });
+  return { start, next, count };
+}
+
+export function bigramScorer(split: LeaveOneOutSplit, table: BigramTable = fitBigram(split)): Scorer {
+  const n = split.numItems;
+  let maxPop = 0;
+  for (const c of split.trainItemCounts) maxPop = Math.max(maxPop, c);
+  // Popularity scaled into [0, 0.5): breaks ties among equal transition counts without outranking one transition.
+  const base = Float32Array.from(split.trainItemCounts, (c) => (0.5 * c) / (maxPop + 1));
+  return {
+    kind: 'scores',
+    score: (batch) => {
+      const out = new Float32Array(batch.length * n); // (B, N)
+      for (let b = 0; b < batch.length; b++) {
+        const row = b * n;
+        out.set(base, row);
+        const h = batch[b].history;
+        if (h.length === 0) continue;
+        const last = h[h.length - 1];
+        for (let p = table.start[last]; p < table.start[last + 1]; p++) out[row + table.next[p]] += table.count[p];
+      }
+      return out;
+    },
+  };
+}
