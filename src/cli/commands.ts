@@ -1,4 +1,7 @@
 /** Every `sidrec` subcommand, in the order `sidrec --help` lists them. */
 import type { Command } from './command.js';
+import { evaluateCommand } from './evaluate.js';
+import { prepareCommand } from './prepare.js';
+import { synthCommand } from './synth.js';
 
-export const commands: readonly Command<any>[] = [];
+export const commands: readonly Command<any>[] = [synthCommand, prepareCommand, evaluateCommand];
