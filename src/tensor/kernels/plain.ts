@@ -2,7 +2,16 @@
  * The plain-TypeScript kernels: the reference every other provider is tested against, and the fallback that is
  * always present. Written for correctness first, then for a cache-friendly loop order (i-k-j for GEMM).
  */
-import type { GemmArgs, GemmBatchedArgs, KernelProvider, SoftmaxCrossEntropyArgs } from './types.js';
+import type {
+  AdamStepArgs,
+  EmbeddingBagArgs,
+  GemmArgs,
+  GemmBatchedArgs,
+  KernelProvider,
+  LayerNormBackwardArgs,
+  LayerNormForwardArgs,
+  SoftmaxCrossEntropyArgs,
+} from './types.js';
 
 function gemm({ transA, transB, m, n, k, alpha = 1, a, lda, b, ldb, beta = 0, c, ldc }: GemmArgs): void {
   const sa = lda ?? (transA ? m : k);
@@ -106,7 +115,107 @@ function softmaxRows(x: Float32Array, rows: number, cols: number): void {
   }
 }
 
+function layerNormForward({ x, gamma, beta, out, mean, rstd, rows, cols, eps }: LayerNormForwardArgs): void {
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols;
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += x[off + j];
+    const mu = s / cols;
+    let ss = 0;
+    for (let j = 0; j < cols; j++) {
+      const d = x[off + j] - mu;
+      ss += d * d;
+    }
+    const rs = 1 / Math.sqrt(ss / cols + eps);
+    mean[r] = mu;
+    rstd[r] = rs;
+    for (let j = 0; j < cols; j++) out[off + j] = (x[off + j] - mu) * rs * gamma[j] + beta[j];
+  }
+}
+
+function layerNormBackward({ x, gamma, mean, rstd, dy, dx, dgamma, dbeta, rows, cols }: LayerNormBackwardArgs): void {
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols;
+    const mu = mean[r];
+    const rs = rstd[r];
+    // dxhat = dy * gamma; dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)).
+    let sumD = 0;
+    let sumDX = 0;
+    for (let j = 0; j < cols; j++) {
+      const xhat = (x[off + j] - mu) * rs;
+      const d = dy[off + j] * gamma[j];
+      sumD += d;
+      sumDX += d * xhat;
+      if (dgamma) dgamma[j] += dy[off + j] * xhat;
+      if (dbeta) dbeta[j] += dy[off + j];
+    }
+    if (!dx) continue;
+    const mD = sumD / cols;
+    const mDX = sumDX / cols;
+    for (let j = 0; j < cols; j++) {
+      const xhat = (x[off + j] - mu) * rs;
+      dx[off + j] += rs * (dy[off + j] * gamma[j] - mD - xhat * mDX);
+    }
+  }
+}
+
+function adamStep(args: AdamStepArgs): void {
+  const { param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2 } = args;
+  const step = lr / biasCorrection1;
+  const invBc2 = 1 / biasCorrection2;
+  const decay = lr * weightDecay;
+  for (let i = 0; i < n; i++) {
+    const g = grad[i];
+    const mi = beta1 * m[i] + (1 - beta1) * g;
+    const vi = beta2 * v[i] + (1 - beta2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] -= step * mi / (Math.sqrt(vi * invBc2) + eps) + decay * param[i];
+  }
+}
+
+function embeddingBagForward({ table, dim, ids, bag, positions, weights, out }: EmbeddingBagArgs & { readonly out: Float32Array }): void {
+  out.fill(0, 0, positions * dim);
+  for (let p = 0; p < positions; p++) {
+    const dst = p * dim;
+    for (let b = 0; b < bag; b++) {
+      const id = ids[p * bag + b];
+      if (id < 0) continue;
+      const src = id * dim;
+      for (let j = 0; j < dim; j++) out[dst + j] += table[src + j];
+    }
+    const w = weights ? weights[p] : 1;
+    if (w !== 1) for (let j = 0; j < dim; j++) out[dst + j] *= w;
+  }
+}
+
+function embeddingBagBackward({ table, dim, ids, bag, positions, weights, dOut }: EmbeddingBagArgs & { readonly dOut: Float32Array }): void {
+  for (let p = 0; p < positions; p++) {
+    const w = weights ? weights[p] : 1;
+    const src = p * dim;
+    for (let b = 0; b < bag; b++) {
+      const id = ids[p * bag + b];
+      if (id < 0) continue;
+      const dst = id * dim;
+      if (w === 1) for (let j = 0; j < dim; j++) table[dst + j] += dOut[src + j];
+      else for (let j = 0; j < dim; j++) table[dst + j] += w * dOut[src + j];
+    }
+  }
+}
+
+function silu(x: Float32Array, out: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = x[i] / (1 + Math.exp(-x[i]));
+}
+
+function siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, accumulate: boolean): void {
+  for (let i = 0; i < n; i++) {
+    const s = 1 / (1 + Math.exp(-x[i]));
+    dx[i] = (accumulate ? dx[i] : 0) + dy[i] * s * (1 + x[i] * (1 - s));
+  }
+}
+
 export const plainKernels: KernelProvider = {
   name: 'plain',
-  kernels: { gemm, gemmBatched, softmaxCrossEntropy, gelu, geluBackward, softmaxRows },
+  kernels: { gemm, gemmBatched, softmaxCrossEntropy, gelu, geluBackward, softmaxRows, layerNormForward, layerNormBackward, adamStep,
+    embeddingBagForward, embeddingBagBackward, silu, siluBackward },
 };

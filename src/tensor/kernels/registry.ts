@@ -7,6 +7,7 @@
 import { SidrecError } from '../../core/errors.js';
 import type { KernelName, KernelProvider, Kernels, ProviderName } from './types.js';
 import { plainKernels } from './plain.js';
+import { loadProviders } from './load.js';
 
 const providers = new Map<ProviderName, KernelProvider>([['plain', plainKernels]]);
 const loadFailures = new Map<ProviderName, string>();
@@ -28,6 +29,14 @@ export function setKernelPreference(preference: Partial<Record<KernelName, Provi
   resolved = undefined;
 }
 
+/**
+ * Chosen by bench/kernels.ts on the reference shapes (2-core AVX-512 EPYC, shared with other jobs, so timings
+ * swing 2x): the OpenBLAS addon won or tied every kernel it implements (sgemm 12800x448x1024 ~190 vs ORT ~105
+ * GFLOP/s when quiet, attention batches ~2x ORT, fused C softmax-CE / GELU / row softmax 4-20x ORT, layer norm,
+ * Adam and embedding bag 10-40x plain; only 1024^3 sgemm is within noise of ORT). onnxruntime beat plain
+ * TypeScript on every kernel it has (GEMM 30-150x, softmax-CE ~2-3x, GELU ~4-9x, row softmax ~1.3-2.5x, GELU
+ * backward ~1.2-2x). So one order serves every kernel; a kernel a provider lacks falls through to the next.
+ */
 const DEFAULT_ORDER: readonly ProviderName[] = ['openblas', 'onnxruntime', 'plain'];
 
 function envPreference(): { all?: ProviderName; perKernel: Partial<Record<KernelName, ProviderName>> } {
@@ -50,11 +59,14 @@ function checkProviderName(name: string, field: string): ProviderName {
 /** The resolved kernel table. Cheap to call: resolution is cached until a provider or preference changes. */
 export function kernels(): Kernels {
   if (resolved) return resolved;
+  loadProviders(); // optional providers load lazily, once, on first use; never throws
   const env = envPreference();
   const table = {} as Record<KernelName, unknown>;
   for (const name of Object.keys(plainKernels.kernels) as KernelName[]) {
-    const wanted = preferenceOverride[name] ?? env.perKernel[name] ?? env.all;
-    const order = wanted ? [wanted] : DEFAULT_ORDER;
+    const exact = preferenceOverride[name] ?? env.perKernel[name];
+    const wanted = exact ?? env.all;
+    // SIDREC_KERNELS=<provider> moves every kernel that provider has; the ones it lacks stay on plain.
+    const order: readonly ProviderName[] = exact ? [exact] : env.all ? (providers.has(env.all) ? [env.all, 'plain'] : [env.all]) : DEFAULT_ORDER;
     let chosen: KernelProvider | undefined;
     for (const providerName of order) {
       const provider = providers.get(providerName);
@@ -64,7 +76,7 @@ export function kernels(): Kernels {
       }
     }
     if (!chosen) {
-      const why = wanted ? (loadFailures.get(wanted) ?? 'not registered') : 'no provider';
+      const why = !wanted ? 'no provider' : providers.has(wanted) ? 'the provider does not implement it' : (loadFailures.get(wanted) ?? 'not registered');
       throw new SidrecError('E_BACKEND', `kernel "${name}" cannot run on provider "${wanted}": ${why}`);
     }
     table[name] = chosen.kernels[name];

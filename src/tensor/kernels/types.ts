@@ -65,6 +65,85 @@ export interface Kernels {
   geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, accumulate: boolean): void;
   /** In-place row softmax over `rows` rows of `cols`. */
   softmaxRows(x: Float32Array, rows: number, cols: number): void;
+  /**
+   * Row layer norm over `rows` rows of `cols`: out = (x - mean) * rstd * gamma + beta; writes each row's mean and
+   * rstd = 1 / sqrt(var + eps) (biased variance) for the backward pass.
+   */
+  layerNormForward(args: LayerNormForwardArgs): void;
+  /** Layer-norm backward: accumulates into dx, dgamma, dbeta (each optional) from dy and the saved mean/rstd. */
+  layerNormBackward(args: LayerNormBackwardArgs): void;
+  /**
+   * One Adam/AdamW update over n elements, in place on param, m, v:
+   * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; param -= lr * (m / bc1) / (sqrt(v / bc2) + eps) + lr * wd * param,
+   * where bc1 = 1 - b1^t, bc2 = 1 - b2^t and the decoupled decay uses the parameter before this step's update.
+   */
+  adamStep(args: AdamStepArgs): void;
+  /**
+   * Embedding bag forward: for each of `positions` positions, out[p] = weights[p] (or 1) * sum over its `bag` ids
+   * (ids[p * bag + b], negative ids skipped) of table rows of length `dim`. `out` is overwritten.
+   */
+  embeddingBagForward(args: EmbeddingBagArgs & { readonly out: Float32Array }): void;
+  /** Embedding bag backward (scatter-add): dTable[id] += weights[p] (or 1) * dOut[p] for every id of position p. */
+  embeddingBagBackward(args: EmbeddingBagArgs & { readonly dOut: Float32Array }): void;
+  /** out[i] = silu(x[i]) = x[i] * sigmoid(x[i]) over n elements (RPG's projection heads). */
+  silu(x: Float32Array, out: Float32Array, n: number): void;
+  /** dx[i] (+)= dy[i] * silu'(x[i]); accumulates into dx when `accumulate`. */
+  siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, accumulate: boolean): void;
+}
+
+export interface EmbeddingBagArgs {
+  /** (rows, dim) for forward; the gradient of the table, same shape, for backward. */
+  readonly table: Float32Array;
+  readonly dim: number;
+  /** positions x bag ids; negative = padding. */
+  readonly ids: Int32Array;
+  readonly bag: number;
+  readonly positions: number;
+  /** Per-position scale (1 / count for a mean bag); absent = 1. */
+  readonly weights?: Float32Array;
+}
+
+export interface LayerNormForwardArgs {
+  readonly x: Float32Array;
+  readonly gamma: Float32Array;
+  readonly beta: Float32Array;
+  readonly out: Float32Array;
+  readonly mean: Float32Array;
+  readonly rstd: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly eps: number;
+}
+
+export interface LayerNormBackwardArgs {
+  readonly x: Float32Array;
+  readonly gamma: Float32Array;
+  readonly mean: Float32Array;
+  readonly rstd: Float32Array;
+  readonly dy: Float32Array;
+  readonly dx?: Float32Array;
+  readonly dgamma?: Float32Array;
+  readonly dbeta?: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export interface AdamStepArgs {
+  readonly param: Float32Array;
+  readonly grad: Float32Array;
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+  readonly n: number;
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** Decoupled weight decay (AdamW); 0 for Adam. */
+  readonly weightDecay: number;
+  /** 1 - beta1^t */
+  readonly biasCorrection1: number;
+  /** 1 - beta2^t */
+  readonly biasCorrection2: number;
 }
 
 export type KernelName = keyof Kernels;

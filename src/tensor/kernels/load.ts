@@ -1,0 +1,84 @@
+/**
+ * Loads the optional kernel providers and registers them: the OpenBLAS addon (native/build/Release) and
+ * onnxruntime-node. Side-effect free until called; the registry calls `loadProviders()` lazily on first use.
+ * Never throws: a provider that cannot load is recorded with its cause (`describeKernels().failures`) and the
+ * registry falls back to the next one.
+ *
+ * OpenBLAS picks its CPU kernel when the library loads, from OPENBLAS_CORETYPE. This environment presets
+ * Haswell, which halves sgemm on AVX-512 CPUs, so on a CPU with avx512f we switch it to SkylakeX before the
+ * addon (and with it libopenblas) is first required, unless the user chose another core type.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { blasProvider, checkBlasAddon, type BlasAddon } from './blas.js';
+import { onnxruntimeProvider } from './onnxruntime.js';
+import { loadOrtRuntime } from './onnxruntime-session.js';
+import { recordProviderFailure, registerProvider } from './registry.js';
+
+const PRESET_CORETYPES = new Set(['', 'haswell']);
+
+/** Sets OPENBLAS_CORETYPE=SkylakeX on AVX-512 CPUs unless the user picked a core type other than the preset. */
+export function chooseOpenblasCoretype(env: NodeJS.ProcessEnv = process.env, cpuinfo = readCpuinfo()): void {
+  if (!/\bavx512f\b/.test(cpuinfo)) return;
+  if (!PRESET_CORETYPES.has((env.OPENBLAS_CORETYPE ?? '').trim().toLowerCase())) return;
+  env.OPENBLAS_CORETYPE = 'SkylakeX';
+}
+
+function readCpuinfo(): string {
+  try {
+    return readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Candidate addon paths: the repository's native/build (from src/ or from dist/src/), then SIDREC_BLAS_ADDON. */
+function addonPaths(): string[] {
+  const paths = ['../../../native/build/Release/sidrec_blas.node', '../../../../native/build/Release/sidrec_blas.node']
+    .map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  const override = process.env.SIDREC_BLAS_ADDON?.trim();
+  return override ? [override, ...paths] : paths;
+}
+
+let blasAddon: BlasAddon | undefined;
+
+/** The loaded addon (for `info()` in benchmarks), if any. */
+export function loadedBlasAddon(): BlasAddon | undefined {
+  return blasAddon;
+}
+
+function loadBlas(): void {
+  const path = addonPaths().find((p) => existsSync(p));
+  if (!path) {
+    recordProviderFailure('openblas', 'native addon not built (npm run build:native needs libopenblas-dev and a C compiler)');
+    return;
+  }
+  try {
+    chooseOpenblasCoretype();
+    // OpenMP threads spin after each parallel region by default, stealing the cores OpenBLAS's threads need.
+    process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+    blasAddon = checkBlasAddon(createRequire(import.meta.url)(path));
+    registerProvider(blasProvider(blasAddon));
+  } catch (error) {
+    recordProviderFailure('openblas', `${path}: ${(error as Error).message}`);
+  }
+}
+
+function loadOnnxruntime(): void {
+  try {
+    registerProvider(onnxruntimeProvider(loadOrtRuntime()));
+  } catch (error) {
+    recordProviderFailure('onnxruntime', (error as Error).message);
+  }
+}
+
+let loaded = false;
+
+/** Registers every optional provider that loads here. Idempotent; never throws. */
+export function loadProviders(): void {
+  if (loaded) return;
+  loaded = true;
+  loadBlas();
+  loadOnnxruntime();
+}

@@ -1,0 +1,118 @@
+/**
+ * Synchronous access to onnxruntime-node. The public `InferenceSession.create/run` return Promises, but the
+ * N-API binding underneath (`onnxruntime-node/dist/binding.js`) loads models and runs them synchronously;
+ * `backend.js` only wraps those calls in `setImmediate` + Promise. The kernel seam is synchronous, so this file
+ * calls the binding directly. That is an internal API: `loadOrtRuntime` checks its shape and runs a probe graph,
+ * and fails with a message naming what changed, so the registry falls back instead of misbehaving.
+ *
+ * Outputs are pre-bound: a `fetches` entry holding a Tensor over our own Float32Array makes ORT write into it.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import type { Tensor as OrtTensor } from 'onnxruntime-node';
+import { encodeModel, ONNX_FLOAT, type OnnxGraph } from './onnx-proto.js';
+
+type TensorData = Float32Array | Int32Array | BigInt64Array;
+type TensorCtor = new (type: 'float32' | 'int32' | 'int64', data: TensorData, dims: readonly number[]) => OrtTensor;
+type Feeds = Record<string, OrtTensor>;
+
+interface NativeSession {
+  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
+  run(feeds: Feeds, fetches: Record<string, OrtTensor | null>, options: object): Record<string, OrtTensor>;
+  dispose(): void;
+}
+
+interface BindingModule {
+  binding: { InferenceSession: new () => NativeSession };
+  initOrt: () => void;
+}
+
+/** One compiled graph; `run` blocks until ORT has written every pre-bound output. */
+export interface OrtSession {
+  run(feeds: Feeds, fetches: Record<string, OrtTensor>): void;
+  /** Frees the native session (and its intra-op thread pool). */
+  dispose(): void;
+}
+
+export interface OrtRuntime {
+  readonly Tensor: TensorCtor;
+  readonly threads: number;
+  createSession(graph: OnnxGraph): OrtSession;
+}
+
+function sessionOptions(threads: number): object {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    executionProviders: ['cpu'],
+    // Kernel graphs see every shape of a run; an arena would keep the largest intermediate of each forever.
+    enableCpuMemArena: false,
+    logSeverityLevel: 3,
+  };
+}
+
+function checkBinding(mod: unknown): BindingModule {
+  const m = mod as Partial<BindingModule> | undefined;
+  const Session = m?.binding?.InferenceSession;
+  if (typeof m?.initOrt !== 'function' || typeof Session !== 'function') {
+    throw new Error('onnxruntime-node internals changed: dist/binding.js no longer exports binding.InferenceSession and initOrt');
+  }
+  for (const method of ['loadModel', 'run', 'dispose'] as const) {
+    if (typeof (Session.prototype as Record<string, unknown>)[method] !== 'function') {
+      throw new Error(`onnxruntime-node internals changed: native InferenceSession has no ${method}()`);
+    }
+  }
+  return m as BindingModule;
+}
+
+/** Loads onnxruntime-node synchronously and proves that a run completes synchronously into a bound output. */
+export function loadOrtRuntime(): OrtRuntime {
+  const require = createRequire(import.meta.url);
+  const Tensor = (require('onnxruntime-node') as { Tensor: TensorCtor }).Tensor;
+  const { binding, initOrt } = checkBinding(require('onnxruntime-node/dist/binding.js'));
+  initOrt();
+  const threads = Math.max(1, availableParallelism());
+  const options = sessionOptions(threads);
+  const runtime: OrtRuntime = {
+    Tensor,
+    threads,
+    createSession(graph) {
+      const model = encodeModel(graph);
+      const native = new binding.InferenceSession();
+      native.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, options);
+      return {
+        run(feeds, fetches) {
+          const result: unknown = native.run(feeds, fetches, {});
+          if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+            throw new Error('onnxruntime-node internals changed: native run() returned a Promise');
+          }
+        },
+        dispose() {
+          native.dispose();
+        },
+      };
+    },
+  };
+  probe(runtime);
+  return runtime;
+}
+
+function probe(runtime: OrtRuntime): void {
+  const session = runtime.createSession({
+    name: 'probe',
+    inputs: [{ name: 'x', elemType: ONNX_FLOAT, dims: ['n'] }],
+    outputs: [{ name: 'y', elemType: ONNX_FLOAT, dims: ['n'] }],
+    nodes: [{ op: 'Neg', inputs: ['x'], outputs: ['y'] }],
+  });
+  const y = new Float32Array(3);
+  try {
+    session.run({ x: new runtime.Tensor('float32', Float32Array.of(1, 2, 3), [3]) }, { y: new runtime.Tensor('float32', y, [3]) });
+  } finally {
+    session.dispose(); // its threads would otherwise idle beside OpenBLAS's for the life of the process
+  }
+  if (y[0] !== -1 || y[2] !== -3) {
+    throw new Error('onnxruntime-node internals changed: a synchronous run did not write its pre-bound output');
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Training-loop kernel agreement (layer norm forward / backward, Adam and AdamW) for the OpenBLAS addon, the
+ * only optional provider implementing them, against the plain-TypeScript reference: odd widths, accumulation
+ * into existing dx / dgamma / dbeta, each optional output left out, several Adam steps with bias correction.
+ */
+import { test } from 'node:test';
+import { plainKernels } from '../../src/tensor/kernels/plain.js';
+import type { Kernels } from '../../src/tensor/kernels/types.js';
+import { assertClose, providerKernels, random } from './helpers.js';
+
+const plain = plainKernels.kernels as Kernels;
+const TRAINING = ['layerNormForward', 'layerNormBackward', 'adamStep'] as const;
+
+test('openblas: layerNormForward / layerNormBackward agree with plain', (t) => {
+  const k = providerKernels('openblas', TRAINING);
+  if (typeof k === 'string') return t.skip(k);
+  for (const [rows, cols] of [[1, 1], [3, 7], [129, 448], [300, 33]] as const) {
+    const x = random(rows * cols, rows + cols, -3, 5);
+    const gamma = random(cols, 2, 0.5, 1.5), beta = random(cols, 3);
+    const fwd = () => ({ out: new Float32Array(rows * cols), mean: new Float32Array(rows), rstd: new Float32Array(rows) });
+    const want = fwd(), got = fwd();
+    plain.layerNormForward({ x, gamma, beta, ...want, rows, cols, eps: 1e-5 });
+    k.layerNormForward({ x, gamma, beta, ...got, rows, cols, eps: 1e-5 });
+    const what = `layerNorm ${rows}x${cols}`;
+    assertClose(got.out, want.out, 2e-5, `${what} out`);
+    assertClose(got.mean, want.mean, 2e-5, `${what} mean`);
+    assertClose(got.rstd, want.rstd, 2e-5, `${what} rstd`);
+
+    const dy = random(rows * cols, 9);
+    for (const which of ['all', 'dx', 'params'] as const) {
+      const start = () => ({
+        dx: which !== 'params' ? random(rows * cols, 4) : undefined,
+        dgamma: which !== 'dx' ? random(cols, 5) : undefined,
+        dbeta: which !== 'dx' ? random(cols, 6) : undefined,
+      });
+      const w = start(), g = start();
+      plain.layerNormBackward({ x, gamma, mean: want.mean, rstd: want.rstd, dy, ...w, rows, cols });
+      k.layerNormBackward({ x, gamma, mean: want.mean, rstd: want.rstd, dy, ...g, rows, cols });
+      if (w.dx) assertClose(g.dx!, w.dx, 5e-5, `${what} ${which} dx`);
+      if (w.dgamma) assertClose(g.dgamma!, w.dgamma, 5e-5 * Math.sqrt(rows), `${what} ${which} dgamma`);
+      if (w.dbeta) assertClose(g.dbeta!, w.dbeta, 5e-5 * Math.sqrt(rows), `${what} ${which} dbeta`);
+    }
+  }
+});
+
+test('openblas: adamStep agrees with plain over several steps (Adam and AdamW)', (t) => {
+  const k = providerKernels('openblas', TRAINING);
+  if (typeof k === 'string') return t.skip(k);
+  for (const [n, weightDecay] of [[1, 0], [1001, 0], [70_001, 0.01]] as const) {
+    const state = () => ({ param: random(n, n), m: new Float32Array(n), v: new Float32Array(n) });
+    const want = state(), got = state();
+    for (let step = 1; step <= 3; step++) {
+      const grad = random(n, n + step, -2, 2);
+      const h = { n, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, biasCorrection1: 1 - 0.9 ** step, biasCorrection2: 1 - 0.999 ** step };
+      plain.adamStep({ ...want, grad, ...h });
+      k.adamStep({ ...got, grad, ...h });
+    }
+    assertClose(got.param, want.param, 1e-6, `adam n=${n} wd=${weightDecay} param`);
+    assertClose(got.m, want.m, 1e-6, `adam n=${n} m`);
+    assertClose(got.v, want.v, 1e-6, `adam n=${n} v`);
+  }
+});
+
+test('openblas: embeddingBagForward / embeddingBagBackward agree with plain (padding ids, weights, shared ids)', (t) => {
+  const k = providerKernels('openblas', ['embeddingBagForward', 'embeddingBagBackward']);
+  if (typeof k === 'string') return t.skip(k);
+  for (const [rows, dim, bag, positions, weighted] of [[5, 1, 1, 3, false], [64, 7, 4, 33, true], [300, 448, 32, 60, false], [9, 130, 3, 500, true]] as const) {
+    // few distinct ids so positions share rows (the backward's scatter-add collides); every 5th id is padding
+    const ids = Int32Array.from(random(positions * bag, rows * 3 + dim, 0, rows), (v, i) => (i % 5 === 4 ? -1 : Math.floor(v)));
+    const table = random(rows * dim, rows);
+    const weights = weighted ? random(positions, 8, 0.1, 1) : undefined;
+    const args = { table, dim, ids, bag, positions, weights };
+    const want = new Float32Array(positions * dim), got = random(positions * dim, 77);
+    plain.embeddingBagForward({ ...args, out: want });
+    k.embeddingBagForward({ ...args, out: got });
+    const what = `embeddingBag rows=${rows} dim=${dim} bag=${bag} positions=${positions} weighted=${weighted}`;
+    assertClose(got, want, 1e-5, `${what} forward`);
+    const dOut = random(positions * dim, 12);
+    const wantGrad = random(rows * dim, 13), gotGrad = wantGrad.slice();
+    plain.embeddingBagBackward({ ...args, table: wantGrad, dOut });
+    k.embeddingBagBackward({ ...args, table: gotGrad, dOut });
+    assertClose(gotGrad, wantGrad, 1e-5, `${what} backward`);
+  }
+});
