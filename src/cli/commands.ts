@@ -3,5 +3,6 @@ import type { Command } from './command.js';
 import { evaluateCommand } from './evaluate.js';
 import { prepareCommand } from './prepare.js';
 import { synthCommand } from './synth.js';
+import { trainCommand } from './train.js';
 
-export const commands: readonly Command<any>[] = [synthCommand, prepareCommand, evaluateCommand];
+export const commands: readonly Command<any>[] = [synthCommand, prepareCommand, trainCommand, evaluateCommand];

@@ -1,0 +1,138 @@
+/**
+ * The training loop shared by every model: AdamW with warm-up + cosine decay and gradient clipping, validation
+ * after every epoch with the one evaluation path, the best parameters kept, early stopping, and a checkpoint
+ * (parameters + optimiser + loop state, written atomically) after every epoch. Each epoch draws its batch order
+ * and dropout from a generator seeded by (seed, epoch), so a run killed at any point and resumed from its last
+ * checkpoint ends with exactly the weights and metrics of an uninterrupted run.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SidrecError } from '../core/errors.js';
+import { Progress } from '../core/progress.js';
+import { Rng } from '../core/rng.js';
+import { AdamW, clipGradNorm, loadCheckpoint, saveCheckpoint, tidy, warmupCosine, type NamedParameter, type Tensor } from '../tensor/index.js';
+import type { ForwardContext } from '../model/layers/index.js';
+import type { TrainConfig } from './config.js';
+
+export interface TrainableModel<Batch> {
+  namedParameters(): NamedParameter[];
+  loss(batch: Batch, ctx: ForwardContext): Tensor;
+}
+
+export interface TrainHooks<Batch> {
+  /** The epoch's batches, in an order drawn from `rng`. */
+  batches(epoch: number, rng: Rng): readonly Batch[];
+  /** Validation metrics after an epoch (must contain `config.selectMetric`). */
+  validate(epoch: number): Promise<Readonly<Record<string, number>>>;
+}
+
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly seconds: number;
+  readonly valid: Readonly<Record<string, number>>;
+}
+
+export interface TrainResult {
+  readonly bestEpoch: number;
+  readonly bestMetric: number;
+  readonly history: readonly EpochRecord[];
+  /** Why the loop ended. */
+  readonly stopped: 'patience' | 'epochs' | 'max-epochs-this-run';
+}
+
+export interface TrainRunOptions {
+  /** Directory for `checkpoint.safetensors` (latest) and `best.safetensors` (best validation). */
+  readonly dir: string;
+  /** Continue from dir/checkpoint.safetensors when it exists. @default false */
+  readonly resume?: boolean;
+  /** Stop after this many epochs in this process (the checkpoint allows continuing): for tests and budgets. */
+  readonly maxEpochsThisRun?: number;
+  readonly quiet?: boolean;
+  /** Called after each epoch (logging). */
+  readonly onEpoch?: (record: EpochRecord) => void;
+}
+
+interface LoopState {
+  epoch: number; // epochs completed
+  step: number;
+  bestEpoch: number;
+  bestMetric: number;
+  badEpochs: number;
+  history: EpochRecord[];
+}
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+export const BEST_FILE = 'best.safetensors';
+
+export async function train<Batch>(model: TrainableModel<Batch>, config: TrainConfig, hooks: TrainHooks<Batch>, run: TrainRunOptions): Promise<TrainResult> {
+  const params = model.namedParameters();
+  const optimizer = new AdamW(params, { lr: config.lr, weightDecay: config.weightDecay });
+  const batchesPerEpoch = hooks.batches(0, epochRng(config.seed, 0)).length;
+  if (batchesPerEpoch === 0) throw new SidrecError('E_INPUT', 'no training sequences with at least 2 items');
+  const schedule = warmupCosine({ peakLr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.epochs * batchesPerEpoch });
+  const checkpointPath = join(run.dir, CHECKPOINT_FILE);
+  const state: LoopState = run.resume && existsSync(checkpointPath)
+    ? restore(checkpointPath, params, optimizer)
+    : { epoch: 0, step: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, history: [] };
+  if (run.resume && state.epoch > 0 && !run.quiet) process.stderr.write(`resuming after epoch ${state.epoch} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})\n`);
+
+  let epochsThisRun = 0;
+  while (state.epoch < config.epochs && state.badEpochs < config.patience) {
+    if (run.maxEpochsThisRun !== undefined && epochsThisRun >= run.maxEpochsThisRun) return result(state, 'max-epochs-this-run');
+    const epoch = state.epoch + 1;
+    const rng = epochRng(config.seed, epoch);
+    const batches = hooks.batches(epoch, rng);
+    const ctx: ForwardContext = { training: true, rng: rng.fork() };
+    const progress = new Progress({ label: `epoch ${epoch}`, total: batches.length, unit: 'batches', quiet: run.quiet });
+    const started = performance.now();
+    let lossSum = 0;
+    for (const batch of batches) {
+      optimizer.zeroGrad();
+      const loss = tidy(() => {
+        const l = model.loss(batch, ctx);
+        l.backward();
+        return l.item();
+      });
+      if (!Number.isFinite(loss)) throw new SidrecError('E_STATE', `training diverged: loss ${loss} at epoch ${epoch}, step ${state.step} (lower --lr?)`);
+      if (config.clip > 0) clipGradNorm(params, config.clip);
+      optimizer.lr = schedule(state.step);
+      optimizer.step();
+      state.step++;
+      lossSum += loss;
+      progress.tick(1, `loss ${loss.toFixed(4)}`);
+    }
+    const valid = await hooks.validate(epoch);
+    const metric = valid[config.selectMetric];
+    if (metric === undefined) throw new SidrecError('E_CONFIG', `validation did not report "${config.selectMetric}"`);
+    const record: EpochRecord = { epoch, loss: lossSum / batches.length, seconds: (performance.now() - started) / 1000, valid };
+    progress.finish(`loss ${record.loss.toFixed(4)}  valid ${config.selectMetric} ${metric.toFixed(4)}`);
+    state.history.push(record);
+    state.epoch = epoch;
+    if (metric > state.bestMetric) {
+      state.bestMetric = metric;
+      state.bestEpoch = epoch;
+      state.badEpochs = 0;
+      saveCheckpoint(join(run.dir, BEST_FILE), params, undefined, { epoch: String(epoch), [config.selectMetric]: String(metric) });
+    } else state.badEpochs++;
+    saveCheckpoint(checkpointPath, params, optimizer, { loop: JSON.stringify(state) });
+    run.onEpoch?.(record);
+    epochsThisRun++;
+  }
+  return result(state, state.badEpochs >= config.patience ? 'patience' : 'epochs');
+}
+
+function result(state: LoopState, stopped: TrainResult['stopped']): TrainResult {
+  return { bestEpoch: state.bestEpoch, bestMetric: state.bestMetric, history: state.history, stopped };
+}
+
+function restore(path: string, params: readonly NamedParameter[], optimizer: AdamW): LoopState {
+  const metadata = loadCheckpoint(path, params, optimizer);
+  if (!metadata.loop) throw new SidrecError('E_STATE', 'checkpoint has no training-loop state', { file: path });
+  return JSON.parse(metadata.loop) as LoopState;
+}
+
+/** The generator for one epoch: depends only on (seed, epoch), so resumed runs draw the same numbers. */
+function epochRng(seed: number, epoch: number): Rng {
+  return new Rng((Math.imul(seed >>> 0, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca77)) >>> 0);
+}

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/core/rng.js';
+import { nextItemBatches, packHistories, trainingWindows } from '../../src/train/batches.js';
+import type { TrainSequence, UserIndex } from '../../src/data/index.js';
+
+const seq = (user: number, items: number[]): TrainSequence => ({ user: user as UserIndex, items: Int32Array.from(items) });
+
+test('training windows keep the most recent maxLen + 1 items and drop single-item sequences', () => {
+  const w = trainingWindows([seq(0, [1, 2, 3, 4, 5]), seq(1, [7]), seq(2, [8, 9])], 3);
+  assert.deepEqual(w.map((x) => [...x]), [[2, 3, 4, 5], [8, 9]]);
+});
+
+test('batches: right-padded inputs (item + 1), next-item targets, -1 on padding, every window exactly once', () => {
+  const windows = Array.from({ length: 23 }, (_, i) => Int32Array.from({ length: 2 + (i % 6) }, (_, t) => i * 10 + t));
+  const batches = nextItemBatches(windows, 4, new Rng(3));
+  const seen: string[] = [];
+  for (const b of batches) {
+    assert.equal(b.inputs.length, b.size * b.length);
+    for (let r = 0; r < b.size; r++) {
+      const n = b.lengths[r];
+      const row: number[] = [];
+      for (let t = 0; t < b.length; t++) {
+        const i = b.inputs[r * b.length + t];
+        const y = b.targets[r * b.length + t];
+        if (t < n) {
+          assert.ok(i > 0);
+          row.push(i - 1);
+          if (t > 0) assert.equal(b.targets[r * b.length + t - 1], i - 1, 'target at t-1 is the input at t');
+        } else {
+          assert.equal(i, 0);
+          assert.equal(y, -1);
+        }
+      }
+      row.push(b.targets[r * b.length + n - 1]);
+      seen.push(row.join(','));
+    }
+  }
+  assert.deepEqual(seen.sort(), windows.map((w) => [...w].join(',')).sort());
+  // bucketing: a batch is as long as its longest row and rows in one batch have similar lengths
+  for (const b of batches) assert.equal(b.length, Math.max(...b.lengths));
+});
+
+test('batches: same seed, same order; different seed, different order', () => {
+  const windows = Array.from({ length: 50 }, (_, i) => Int32Array.of(i, i + 1, i + 2));
+  const key = (seed: number) => nextItemBatches(windows, 8, new Rng(seed)).map((b) => [...b.inputs].join(',')).join('|');
+  assert.equal(key(1), key(1));
+  assert.notEqual(key(1), key(2));
+});
+
+test('packHistories right-pads and keeps the most recent items', () => {
+  const { ids, lengths, length } = packHistories([Int32Array.of(4, 5, 6, 7), Int32Array.of(9)], 3);
+  assert.equal(length, 3);
+  assert.deepEqual([...lengths], [3, 1]);
+  assert.deepEqual([...ids], [6, 7, 8, 10, 0, 0]);
+});

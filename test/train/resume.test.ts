@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSynthetic, saveDataset, syntheticDataset, split } from '../../src/data/index.js';
+import { evaluate } from '../../src/eval/index.js';
+import { popularityScorer } from '../../src/model/baselines.js';
+import { readManifest } from '../../src/model/manifest.js';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'sidrec-train-'));
+const dataDir = join(work, 'data');
+const dataset = syntheticDataset(generateSynthetic({ numUsers: 600, numItems: 300, numTopics: 8, seed: 5 }));
+saveDataset(dataDir, dataset);
+const args = (out: string, ...extra: string[]) => [cli, 'train', '--data', dataDir, '--out', out, '--epochs', '6', '--batch-size', '32', '--dim', '32', '--ffn', '64', '--lr', '0.005', '--warmup-steps', '10', '--quiet', ...extra];
+
+function runToEnd(out: string, ...extra: string[]): void {
+  const r = spawnSync(process.execPath, args(out, ...extra), { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+test('a training killed with SIGKILL resumes from its checkpoint to the same weights and metrics', async () => {
+  const straight = join(work, 'straight');
+  runToEnd(straight);
+
+  const killed = join(work, 'killed');
+  const child = spawn(process.execPath, args(killed), { stdio: 'ignore' });
+  const checkpoint = join(killed, 'checkpoint.safetensors');
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (existsSync(checkpoint)) {
+        clearInterval(timer);
+        child.kill('SIGKILL');
+        resolve();
+      }
+    }, 5);
+    child.on('exit', () => {
+      clearInterval(timer);
+      reject(new Error('training finished before it could be killed'));
+    });
+  });
+  await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(existsSync(join(killed, 'manifest.json')), false, 'the killed run did not finish');
+  runToEnd(killed, '--resume');
+
+  const a = readManifest(straight);
+  const b = readManifest(killed);
+  assert.deepEqual(b.test, a.test);
+  assert.equal(b.bestEpoch, a.bestEpoch);
+  assert.ok(readFileSync(join(killed, 'best.safetensors')).equals(readFileSync(join(straight, 'best.safetensors'))), 'identical best weights');
+});
+
+test('SASRec learns the planted sequential structure far above popularity', async () => {
+  const out = join(work, 'straight');
+  if (!existsSync(join(out, 'manifest.json'))) runToEnd(out);
+  const m = readManifest(out);
+  const pop = await evaluate(popularityScorer(split(dataset, { historyCap: 50 })), split(dataset, { historyCap: 50 }), 'test');
+  assert.ok(m.test!['ndcg@10'] > 2 * pop.metrics['ndcg@10'], `sasrec ${m.test!['ndcg@10']} vs popularity ${pop.metrics['ndcg@10']}`);
+});
