@@ -1,0 +1,16 @@
+/** Public surface of the tokenize stage: fit (O)PQ / RQ-KMeans tokenizers, build SID tables, report. */
+export { TOKENIZER_DEFAULTS, resolveTokenizerConfig, type TokenizerConfig, type TokenizerKind, type RqKMeansConfig, type PqConfig, type OpqConfig } from './config.js';
+export type { Tokenizer, ArtifactArray } from './tokenizer.js';
+export { RqKMeansTokenizer } from './rqkmeans.js';
+export { ProductQuantizer } from './pq.js';
+export { fitKMeans, assignNearest, type KMeansModel, type KMeansOptions } from './kmeans.js';
+export {
+  fitTokenizer,
+  saveTokenizer,
+  loadTokenizer,
+  serializeTokenizer,
+  deserializeTokenizer,
+  type FittedTokenizer,
+} from './fit.js';
+export { SemanticIdTable, saveSidTable, loadSidTable, serializeSidTable, type SidTableShape, type CodeArray, type ItemIndexArray } from './sid-table-io.js';
+export { tokenizeReport, formatTokenizeReport, type TokenizeReport, type DigitUsage } from './report.js';
