@@ -2,7 +2,9 @@
 import type { Command } from './command.js';
 import { evaluateCommand } from './evaluate.js';
 import { prepareCommand } from './prepare.js';
+import { quickstartCommand } from './quickstart.js';
 import { synthCommand } from './synth.js';
+import { tokenizeCommand } from './tokenize.js';
 import { trainCommand } from './train.js';
 
-export const commands: readonly Command<any>[] = [synthCommand, prepareCommand, trainCommand, evaluateCommand];
+export const commands: readonly Command<any>[] = [quickstartCommand, synthCommand, prepareCommand, tokenizeCommand, trainCommand, evaluateCommand];

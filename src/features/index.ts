@@ -9,3 +9,4 @@ export { loadNpyVectors, loadJsonlVectors, alignVectors, parseNpy, type LoadedVe
 export { combineFeatures, type FeatureBlock } from './combine.js';
 export { randomizedSvd, csrOperator, denseOperator, type LinearOperator, type SvdResult } from './svd.js';
 export type { CsrMatrix } from './sparse.js';
+export { datasetFeatures, parseFeatureSpec, toFeatureText, type FeatureSource, type FeatureSpecEntry, type DatasetFeatureOptions } from './dataset.js';

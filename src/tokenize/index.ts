@@ -14,3 +14,4 @@ export {
 } from './fit.js';
 export { SemanticIdTable, saveSidTable, loadSidTable, serializeSidTable, type SidTableShape, type CodeArray, type ItemIndexArray } from './sid-table-io.js';
 export { tokenizeReport, formatTokenizeReport, type TokenizeReport, type DigitUsage } from './report.js';
+export { tokenizeDataset, saveDatasetSids, loadDatasetSids, TOKENIZER_FILE, TABLE_FILE, REPORT_FILE, type DatasetSids } from './dataset.js';

@@ -1,0 +1,73 @@
+/**
+ * Item features for a prepared dataset, from a spec such as `text:1,cooccurrence:0.5`: each named source builds
+ * one block and the blocks are combined with their weights (see combine.ts). Sources: `text` (title, brand,
+ * categories and every extra catalogue field, TF-IDF + SVD), `attributes` (attribute ids, TF-IDF + SVD),
+ * `cooccurrence` (PPMI of TRAINING sequences only, + SVD). Amazon Sports has no text: `attributes,cooccurrence`.
+ */
+import { SidrecError } from '../core/errors.js';
+import type { InteractionDataset, LeaveOneOutSplit } from '../data/index.js';
+import { attributeFeatures } from './attributes.js';
+import { combineFeatures, type FeatureBlock } from './combine.js';
+import { cooccurrenceFeatures } from './cooccurrence.js';
+import { TextFeaturizer, type ItemText } from './text.js';
+import type { ItemFeatures } from './types.js';
+
+export type FeatureSource = 'text' | 'attributes' | 'cooccurrence';
+
+export interface FeatureSpecEntry {
+  readonly source: FeatureSource;
+  readonly weight: number;
+}
+
+/** Parses `text:1,cooccurrence:0.5` (weight defaults to 1). */
+export function parseFeatureSpec(spec: string, field = 'features'): FeatureSpecEntry[] {
+  const entries = spec.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (entries.length === 0) throw new SidrecError('E_CONFIG', 'empty feature spec (e.g. "text" or "attributes,cooccurrence:0.5")', { field });
+  return entries.map((part) => {
+    const [name, weightText] = part.split(':');
+    if (name !== 'text' && name !== 'attributes' && name !== 'cooccurrence') {
+      throw new SidrecError('E_CONFIG', `unknown feature source "${name}" (expected text, attributes or cooccurrence)`, { field });
+    }
+    const weight = weightText === undefined ? 1 : Number(weightText);
+    if (!(weight > 0)) throw new SidrecError('E_CONFIG', `feature weight must be a positive number, got "${weightText}"`, { field });
+    return { source: name, weight };
+  });
+}
+
+export interface DatasetFeatureOptions {
+  /** Dimensions of each block. @default 256 for text, 64 for attributes and co-occurrence */
+  readonly dims?: Partial<Record<FeatureSource, number>>;
+  /** @default 0 */
+  readonly seed?: number;
+}
+
+export function datasetFeatures(ds: InteractionDataset, split: LeaveOneOutSplit, spec: readonly FeatureSpecEntry[], options: DatasetFeatureOptions = {}): ItemFeatures {
+  const seed = options.seed ?? 0;
+  const blocks: FeatureBlock[] = spec.map(({ source, weight }) => ({ weight, features: sourceFeatures(ds, split, source, options.dims?.[source], seed) }));
+  return blocks.length === 1 ? blocks[0].features : combineFeatures(blocks);
+}
+
+function sourceFeatures(ds: InteractionDataset, split: LeaveOneOutSplit, source: FeatureSource, dim: number | undefined, seed: number): ItemFeatures {
+  switch (source) {
+    case 'text': {
+      const texts = ds.catalog.texts.map(toFeatureText);
+      if (texts.every((t) => !t.title && !t.brand && !t.categories?.length && !t.description)) {
+        throw new SidrecError('E_INPUT', `dataset "${ds.name}" has no item text; use attributes and/or cooccurrence features`, { field: 'features' });
+      }
+      return TextFeaturizer.fit(texts, { dim: dim ?? 256, seed }).features;
+    }
+    case 'attributes':
+      if (ds.catalog.attributes.every((a) => a.length === 0)) {
+        throw new SidrecError('E_INPUT', `dataset "${ds.name}" has no item attributes`, { field: 'features' });
+      }
+      return attributeFeatures(ds.catalog.attributes, { dim: dim ?? 64, seed });
+    case 'cooccurrence':
+      return cooccurrenceFeatures(split.train.map((s) => s.items), ds.numItems, { dim: dim ?? 64, seed });
+  }
+}
+
+/** The dataset's catalogue text in the shape the text featurizer reads; extra fields count as description. */
+export function toFeatureText(text: InteractionDataset['catalog']['texts'][number]): ItemText {
+  const extra = text.extra ? Object.values(text.extra).join(' . ') : undefined;
+  return { title: text.title ?? null, brand: text.brand ?? null, categories: text.categories ?? null, description: extra ?? null };
+}
