@@ -8,8 +8,8 @@
  */
 import { Rng } from '../src/core/rng.js';
 import {
-  add, attention, Adam, embeddingBag, gelu, initNormal, initUniform, intTensor, layerNorm, linear,
-  linearCrossEntropy, parameter, permute, reshape, slice, tidy, type NamedParameter, type Tensor,
+  add, Adam, embeddingBag, gelu, initNormal, initUniform, intTensor, layerNorm, linear,
+  linearCrossEntropy, packedSelfAttention, parameter, tidy, type NamedParameter, type Tensor,
 } from '../src/tensor/index.js';
 
 export const D = 448, H = 4, FF = 1024, T = 50, NCB = 32, V = 256, L = 2;
@@ -35,11 +35,9 @@ function normParams(): NormParams {
   return { g, b: parameter([D]) };
 }
 
-function block(x: Tensor, p: BlockParams, B: number): Tensor {
-  const hd = D / H;
-  const qkv = permute(reshape(linear(layerNorm(x, p.ln1.g, p.ln1.b), p.qkv.w, p.qkv.b), [B, T, 3, H, hd]), [2, 0, 3, 1, 4]); // (3, B, H, T, hd)
-  const head = (i: number) => reshape(slice(qkv, 0, i, i + 1), [B, H, T, hd]);
-  const y = reshape(permute(attention(head(0), head(1), head(2), { causal: true }), [0, 2, 1, 3]), [B, T, D]); // (B, T, D)
+function block(x: Tensor, p: BlockParams): Tensor {
+  // qkv (B, T, 3D) laid out as torch's view(B, T, 3, H, hd): the packed op reads heads in place, no copies
+  const y = packedSelfAttention(linear(layerNorm(x, p.ln1.g, p.ln1.b), p.qkv.w, p.qkv.b), H, { causal: true }); // (B, T, D)
   const x1 = add(x, linear(y, p.o.w, p.o.b));
   return add(x1, linear(gelu(linear(layerNorm(x1, p.ln2.g, p.ln2.b), p.f1.w, p.f1.b)), p.f2.w, p.f2.b));
 }
@@ -71,11 +69,10 @@ export function buildReferenceModel(seed = 0): ReferenceModel {
   return {
     params,
     step(codes, targets) {
-      const B = codes.shape[0];
       opt.zeroGrad();
       const loss = tidy(() => {
         let x = add(embeddingBag(emb, offsetCodes(codes), 'sum'), pos); // (B, T, D)
-        for (const p of blocks) x = block(x, p, B);
+        for (const p of blocks) x = block(x, p);
         const h = layerNorm(x, lnf.g, lnf.b);
         // per-codebook softmax CE, summed over the 32 codebooks, averaged over the B*T positions
         const l = linearCrossEntropy(h, headW.w, headW.b, targets, { groups: NCB, reduction: 'mean', groupReduction: 'sum' });
