@@ -1,0 +1,25 @@
+/**
+ * sidrec's public API: each pipeline stage is one import away, in the order data flows
+ * (data -> features -> tokenize -> model/train -> eval). The tensor engine is exported as a namespace so its
+ * many small ops do not crowd the top level.
+ *
+ * @example
+ * import { loadBenchmark, split, trainSasRec, DEFAULT_TRAIN_CONFIG, evaluate, formatTable } from 'sidrec';
+ * const ds = await loadBenchmark('data/amazon-beauty');
+ * const sp = split(ds, { historyCap: 50 });
+ * const { test } = await trainSasRec(sp, 'runs/beauty/data', {}, { ...DEFAULT_TRAIN_CONFIG, epochs: 30 }, { dir: 'runs/beauty/sasrec' });
+ */
+export { SidrecError, inputError, type ErrorCode, type ErrorLocation } from './core/errors.js';
+export { Rng } from './core/rng.js';
+export * from './data/index.js';
+export * from './eval/index.js';
+export * from './features/index.js';
+export * from './tokenize/index.js';
+export { popularityScorer, bigramScorer, fitBigram } from './model/baselines.js';
+export { SasRec, DEFAULT_SASREC_CONFIG, type SasRecConfig } from './model/sasrec.js';
+export { loadModel, type LoadedModel } from './model/load.js';
+export { readManifest, type ModelManifest } from './model/manifest.js';
+export { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './train/config.js';
+export { train, type TrainableModel, type TrainHooks, type TrainResult, type EpochRecord } from './train/trainer.js';
+export { trainSasRec, sasRecScorer } from './train/sasrec.js';
+export * as tensor from './tensor/index.js';
