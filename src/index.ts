@@ -14,10 +14,12 @@ export { Rng } from './core/rng.js';
 export * from './data/index.js';
 export * from './eval/index.js';
 export * from './features/index.js';
+// Both stages define an ItemText: the catalogue's (data) is the public one; features read it via toFeatureText.
+export type { ItemText } from './data/index.js';
 export * from './tokenize/index.js';
 export { popularityScorer, bigramScorer, fitBigram } from './model/baselines.js';
 export { SasRec, DEFAULT_SASREC_CONFIG, type SasRecConfig } from './model/sasrec.js';
-export { loadModel, type LoadedModel } from './model/load.js';
+export { loadModel } from './model/load.js';
 export { readManifest, type ModelManifest } from './model/manifest.js';
 export { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './train/config.js';
 export { train, type TrainableModel, type TrainHooks, type TrainResult, type EpochRecord } from './train/trainer.js';
