@@ -3,8 +3,10 @@ import type { Command } from './command.js';
 import { evaluateCommand } from './evaluate.js';
 import { prepareCommand } from './prepare.js';
 import { quickstartCommand } from './quickstart.js';
+import { recommendCommand } from './recommend.js';
+import { serveCommand } from './serve.js';
 import { synthCommand } from './synth.js';
 import { tokenizeCommand } from './tokenize.js';
 import { trainCommand } from './train.js';
 
-export const commands: readonly Command<any>[] = [quickstartCommand, synthCommand, prepareCommand, tokenizeCommand, trainCommand, evaluateCommand];
+export const commands: readonly Command<any>[] = [quickstartCommand, synthCommand, prepareCommand, tokenizeCommand, trainCommand, evaluateCommand, recommendCommand, serveCommand];

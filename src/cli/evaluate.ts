@@ -14,7 +14,11 @@ export const evaluateCommand = defineCommand({
     summary: 'Evaluate a trained model (or a baseline) with full ranking over all items',
     details: `Examples:
   sidrec evaluate --model runs/beauty/sasrec                 (its dataset is recorded in the model)
-  sidrec evaluate --model bigram --data runs/beauty/data --split valid --json runs/bigram-valid.json`,
+  sidrec evaluate --model bigram --data runs/beauty/data --split valid --json runs/bigram-valid.json
+  sidrec evaluate --model runs/beauty/rpg --decode graph --beam 20 --neighbors 200 --steps 3
+  sidrec evaluate --model runs/beauty/rpg --decode exact                 (RPG scoring every item)
+  sidrec evaluate --model runs/beauty/gryphon --beam 50 --ranking beam     (Gryphon's candidates by beam likelihood)
+RPG graph settings default to those recorded at training time; TIGER/Gryphon --beam defaults to the test beam.`,
     options: {
       model: { type: 'string', description: 'Trained model directory, or a baseline: popularity | bigram' },
       data: { type: 'string', description: 'Dataset artifact directory (default: the one the model was trained on)' },
@@ -22,14 +26,26 @@ export const evaluateCommand = defineCommand({
       'history-cap': { type: 'number', integer: true, min: 1, description: 'Most recent items kept as history', default: 50 },
       json: { type: 'string', description: 'Also write the metrics (with cold-start buckets) to this JSON file' },
       'per-user': { type: 'boolean', description: 'Include per-user ranks in the JSON', default: false },
+      decode: { type: 'string', choices: ['graph', 'exact'], description: 'RPG: graph-constrained decoding or exact scoring of every item', default: 'graph' },
+      beam: { type: 'number', integer: true, min: 1, description: 'RPG graph decoding / TIGER / Gryphon beam search: beam width (default: as trained)' },
+      ranking: { type: 'string', choices: ['item', 'beam'], description: 'Gryphon: rank resolved candidates by the item-level scorer or by beam likelihood', default: 'item' },
+      neighbors: { type: 'number', integer: true, min: 0, description: 'RPG graph decoding: neighbours read per beam item k (default: as trained)' },
+      steps: { type: 'number', integer: true, min: 0, description: 'RPG graph decoding: expansion steps q (default: as trained)' },
     },
   },
   async run(o) {
     if (!o.model) throw new SidrecError('E_CONFIG', 'missing --model (a trained model directory, or popularity | bigram)', { field: 'model' });
-    const resolved = await resolveScorer(o.model, o.data);
+    const resolved = await resolveScorer(o.model, o.data, {
+      decode: o.decode as 'graph' | 'exact',
+      search: { beam: o.beam, neighbors: o.neighbors, steps: o.steps },
+      sidBeam: o.beam,
+      ranking: o.ranking as 'item' | 'beam',
+    });
     const sp = split(loadDataset(resolved.dataDir), { historyCap: o['history-cap'] });
     const result = await evaluate(resolved.scorer(sp), sp, o.split as 'test' | 'valid');
     process.stdout.write(`${formatTable([result], [`${resolved.label} (${o.split})`])}\n`);
+    const stats = resolved.stats?.();
+    if (stats) process.stdout.write(`${Object.entries(stats).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}; ${(result.seconds * 1000 / Math.max(1, result.numQueries)).toFixed(2)} ms/user\n`);
     if (o.json) {
       writeResultJson(o.json, result, { perQuery: o['per-user'] });
       process.stdout.write(`metrics -> ${o.json}\n`);

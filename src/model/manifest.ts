@@ -15,7 +15,7 @@ export const MODEL_VERSION = 1;
 export interface ModelManifest {
   readonly format: typeof MODEL_FORMAT;
   readonly version: number;
-  readonly kind: 'sasrec';
+  readonly kind: 'sasrec' | 'rpg' | 'tiger' | 'gryphon';
   readonly numItems: number;
   /** Absolute path of the dataset artifact it was trained on. */
   readonly dataDir: string;
@@ -27,6 +27,10 @@ export interface ModelManifest {
   readonly test?: Readonly<Record<string, number>>;
   readonly trainSeconds: number;
   readonly peakRssMiB: number;
+  /** RPG only: SIDs, item graph, decoding settings and graph-decoded test metrics. */
+  readonly rpg?: Readonly<Record<string, unknown>>;
+  /** TIGER / Gryphon only: `sidsDir` (the SemanticIdTable directory), decoding settings, epoch times, Gryphon's beam-ranked test metrics. */
+  readonly sid?: Readonly<Record<string, unknown>>;
 }
 
 export function writeManifest(dir: string, manifest: ModelManifest): void {

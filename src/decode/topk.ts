@@ -1,0 +1,79 @@
+/**
+ * Streaming top-k over (index, score) pairs: a size-k min-heap in typed arrays, reused across queries (no
+ * allocation per push). Ties prefer the smaller index, so results are deterministic.
+ */
+export class TopK {
+  private readonly idx: Int32Array;
+  private readonly val: Float32Array;
+  private n = 0;
+
+  constructor(readonly k: number) {
+    this.idx = new Int32Array(Math.max(1, k));
+    this.val = new Float32Array(Math.max(1, k));
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  reset(): void {
+    this.n = 0;
+  }
+
+  /** The smallest kept score (-Infinity while not full). */
+  threshold(): number {
+    return this.n < this.k ? -Infinity : this.val[0];
+  }
+
+  push(index: number, score: number): void {
+    if (this.k === 0) return;
+    if (this.n < this.k) {
+      let i = this.n++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.worse(score, index, this.val[parent], this.idx[parent])) break;
+        this.idx[i] = this.idx[parent];
+        this.val[i] = this.val[parent];
+        i = parent;
+      }
+      this.idx[i] = index;
+      this.val[i] = score;
+      return;
+    }
+    if (!this.worse(this.val[0], this.idx[0], score, index)) return;
+    this.siftDown(index, score);
+  }
+
+  /** Writes the kept indices, best first, to out[offset...] (and scores to `scores` when given); returns count. */
+  sortedInto(out: Int32Array, offset = 0, scores?: Float32Array): number {
+    const count = this.n;
+    const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => this.val[b] - this.val[a] || this.idx[a] - this.idx[b]);
+    for (let r = 0; r < count; r++) {
+      out[offset + r] = this.idx[order[r]];
+      if (scores) scores[offset + r] = this.val[order[r]];
+    }
+    return count;
+  }
+
+  /** a ranks below b: lower score, or equal score and larger index. */
+  private worse(sa: number, ia: number, sb: number, ib: number): boolean {
+    return sa < sb || (sa === sb && ia > ib);
+  }
+
+  private siftDown(index: number, score: number): void {
+    let i = 0;
+    const n = this.n;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && this.worse(this.val[r], this.idx[r], this.val[l], this.idx[l]) ? r : l;
+      if (!this.worse(this.val[c], this.idx[c], score, index)) break;
+      this.idx[i] = this.idx[c];
+      this.val[i] = this.val[c];
+      i = c;
+    }
+    this.idx[i] = index;
+    this.val[i] = score;
+  }
+}

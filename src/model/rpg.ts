@@ -1,0 +1,210 @@
+/**
+ * RPG (Hou et al., KDD 2025): generating long, unordered Semantic IDs in parallel. Each item is m OPQ codes
+ * (digit d's code c is token d * C + c of one shared table). A history item enters as the MEAN of its m code
+ * embeddings; a GPT-2-style causal decoder reads the history; one residual projection head per digit
+ * (h + SiLU(W_d h + b_d), W_d zero-initialised) turns the last hidden state into m query vectors; the logit of
+ * code c at digit d is cosine(head_d(h), E[d * C + c]) / temperature with E tied to the input table.
+ * Loss (multi-token prediction): mean over digits and real positions of each digit's cross-entropy.
+ * Item score: sum over digits of log p(code of the item at that digit) — see `rpg-score.ts`.
+ */
+import { Rng } from '../core/rng.js';
+import { SidrecError } from '../core/errors.js';
+import {
+  add, crossEntropy, dropout, embedding, embeddingBag, initNormal, intTensor, l2Normalize, linear, matmul, mulScalar, noGrad, permute, reshape, silu, tidy,
+  type Tensor,
+} from '../tensor/index.js';
+import type { NextItemBatch } from '../train/batches.js';
+import { LayerNorm, Linear, Module, TransformerBlock, type ForwardContext } from './layers/index.js';
+
+export interface RpgConfig {
+  /** Hidden size. @default 448 */
+  readonly dim: number;
+  /** @default 2 */
+  readonly layers: number;
+  /** @default 4 */
+  readonly heads: number;
+  /** Feed-forward width. @default 1024 */
+  readonly ffn: number;
+  /** Dropout on the input embeddings (paper: 0.5). @default 0.5 */
+  readonly dropout: number;
+  /** Dropout on attention weights and residual branches. @default 0.5 */
+  readonly blockDropout: number;
+  /** Softmax temperature of the cosine logits (paper: 0.03-0.07). @default 0.07 */
+  readonly temperature: number;
+  /** Most recent items read. @default 50 */
+  readonly maxLen: number;
+}
+
+export const DEFAULT_RPG_CONFIG: RpgConfig = Object.freeze({ dim: 448, layers: 2, heads: 4, ffn: 1024, dropout: 0.5, blockDropout: 0.5, temperature: 0.07, maxLen: 50 });
+
+/** Items' Semantic IDs as the model needs them: (numItems, digits) codes in [0, codebookSize). */
+export interface ItemCodes {
+  readonly numItems: number;
+  readonly digits: number;
+  readonly codebookSize: number;
+  /** int32 (numItems, digits). */
+  readonly codes: Int32Array;
+}
+
+export class Rpg extends Module {
+  readonly config: RpgConfig;
+  readonly numItems: number;
+  readonly digits: number;
+  readonly codebookSize: number;
+  readonly codes: ItemCodes;
+  /** int32 (numItems, m): token of item i at digit d = d * C + codes[i, d]. */
+  readonly itemTokens: Int32Array;
+  /** (m * C, D): code embeddings, shared by the input bag and the output logits. */
+  readonly codeTable: Tensor;
+  /** (maxLen, D): absolute positions (0 = oldest item of the window), GPT-2 style. */
+  private readonly positions: Tensor;
+  private readonly blocks: TransformerBlock[];
+  private readonly finalNorm: LayerNorm;
+  /** (D, m * D): the m heads' Linear layers side by side, zero-initialised so each head starts as identity. */
+  private readonly headProj: Linear;
+
+  constructor(codes: ItemCodes, config: Partial<RpgConfig>, seed: number) {
+    super();
+    this.config = { ...DEFAULT_RPG_CONFIG, ...config };
+    const { dim, layers, heads, ffn, blockDropout } = this.config;
+    if (dim % heads !== 0) throw new SidrecError('E_CONFIG', `rpg: heads ${heads} must divide dim ${dim}`, { field: 'heads' });
+    if (codes.codes.length !== codes.numItems * codes.digits) throw new SidrecError('E_SHAPE', `rpg: codes hold ${codes.codes.length} values, expected ${codes.numItems} x ${codes.digits}`);
+    this.codes = codes;
+    this.numItems = codes.numItems;
+    this.digits = codes.digits;
+    this.codebookSize = codes.codebookSize;
+    this.itemTokens = new Int32Array(codes.codes.length);
+    for (let i = 0; i < codes.codes.length; i++) {
+      const c = codes.codes[i];
+      if (c < 0 || c >= this.codebookSize) throw new SidrecError('E_SHAPE', `rpg: code ${c} out of [0, ${this.codebookSize})`);
+      this.itemTokens[i] = (i % this.digits) * this.codebookSize + c;
+    }
+    const rng = new Rng(seed);
+    this.codeTable = initNormal(this.param('codes', [this.digits * this.codebookSize, dim]), rng, 0.02);
+    this.positions = initNormal(this.param('positions', [this.config.maxLen, dim]), rng, 0.02);
+    this.blocks = Array.from({ length: layers }, (_, i) => this.module(`blocks.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: blockDropout }, rng)));
+    this.finalNorm = this.module('norm', new LayerNorm(dim));
+    this.headProj = this.module('heads', new Linear(dim, this.digits * dim, rng, { initStd: 0 }));
+  }
+
+  /** inputs (B, L) right-padded item + 1 (0 = pad) -> hidden (B, L, D). */
+  hidden(inputs: Int32Array, lengths: Int32Array, length: number, ctx: ForwardContext): Tensor {
+    const B = lengths.length;
+    const m = this.digits;
+    const tokens = new Int32Array(B * length * m).fill(-1); // (B, L, m); -1 = padding (a zero row)
+    const pos = new Int32Array(B * length).fill(-1); // (B, L)
+    for (let r = 0; r < B; r++) {
+      for (let t = 0; t < lengths[r]; t++) {
+        const p = r * length + t;
+        const item = inputs[p] - 1;
+        if (item < 0) continue;
+        tokens.set(this.itemTokens.subarray(item * m, (item + 1) * m), p * m);
+        pos[p] = t;
+      }
+    }
+    let x = add(embeddingBag(this.codeTable, intTensor(tokens, [B, length, m]), 'mean'), embedding(this.positions, intTensor(pos, [B, length]))); // (B, L, D)
+    if (ctx.training && this.config.dropout > 0) x = dropout(x, this.config.dropout, ctx.rng as Rng);
+    for (const block of this.blocks) x = block.forward(x, ctx, { causal: true });
+    return this.finalNorm.forward(x); // (B, L, D)
+  }
+
+  /** h (N, D) -> the m heads' L2-normalised outputs (N, m, D). */
+  queries(h: Tensor): Tensor {
+    const N = h.shape[0];
+    const D = this.config.dim;
+    const proj = reshape(silu(this.headProj.forward(h)), [N, this.digits, D]); // (N, m, D)
+    return l2Normalize(add(reshape(h, [N, 1, D]), proj)); // (N, m, D)
+  }
+
+  /**
+   * Code logits (m, N, C) = cosine(query, code embedding) / temperature for queries (N, m, D). `normalized`:
+   * the already L2-normalised code table (m, C, D), so inference over many groups normalises it once.
+   */
+  logits(queries: Tensor, normalized?: Tensor): Tensor {
+    const { dim: D, temperature } = this.config;
+    const q = permute(queries, [1, 0, 2]); // (m, N, D)
+    const e = normalized ?? this.normalizedCodes(); // (m, C, D)
+    return mulScalar(matmul(q, e, { transB: true }), 1 / temperature); // (m, N, C)
+  }
+
+  /** The code table L2-normalised per row, viewed (m, C, D). */
+  normalizedCodes(): Tensor {
+    return reshape(l2Normalize(this.codeTable), [this.digits, this.codebookSize, this.config.dim]);
+  }
+
+  /** Multi-token prediction: mean over digits and real positions of the cross-entropy of the next item's code. */
+  loss(batch: NextItemBatch, ctx: ForwardContext): Tensor {
+    const { size: B, length: L } = batch;
+    const D = this.config.dim;
+    const m = this.digits;
+    let real = 0;
+    for (let r = 0; r < B; r++) real += batch.lengths[r];
+    const rows = new Int32Array(real); // flat (B * L) index of every real position
+    const targets = new Int32Array(m * real); // (m, Nv): code of the target item at digit d
+    let n = 0;
+    for (let r = 0; r < B; r++) {
+      for (let t = 0; t < batch.lengths[r]; t++, n++) rows[n] = r * L + t;
+    }
+    for (let j = 0; j < real; j++) {
+      const item = batch.targets[rows[j]];
+      for (let d = 0; d < m; d++) targets[d * real + j] = item < 0 ? -1 : this.codes.codes[item * m + d];
+    }
+    const h = reshape(this.hidden(batch.inputs, batch.lengths, L, ctx), [B * L, D]); // (B*L, D)
+    const hv = embedding(h, intTensor(rows, [real])); // (Nv, D): real positions only
+    return crossEntropy(this.logits(this.queries(hv)), intTensor(targets, [m, real]), { reduction: 'mean' });
+  }
+
+  /**
+   * Per-digit log-probabilities for each history: (B, m * C) row-major, row b's digit d block at d * C.
+   * Histories longer than maxLen keep their most recent items; an empty history reads one padding position.
+   * Rows are run in groups of similar length (sorted), so a batch costs its real positions, not B x maxLen.
+   */
+  logProbs(histories: readonly ArrayLike<number>[], group = 64): Float32Array {
+    const m = this.digits;
+    const C = this.codebookSize;
+    const out = new Float32Array(histories.length * m * C); // (B, m*C)
+    const order = Array.from(histories.keys()).sort((a, b) => histories[a].length - histories[b].length || a - b);
+    noGrad(() => tidy(() => {
+      const codes = this.normalizedCodes(); // (m, C, D), once per call
+      for (let start = 0; start < order.length; start += group) {
+        const rows = order.slice(start, start + group);
+        tidy(() => this.logProbsInto(rows.map((r) => histories[r]), rows, out, codes));
+      }
+    }));
+    return out;
+  }
+
+  private logProbsInto(histories: readonly ArrayLike<number>[], rows: readonly number[], out: Float32Array, codes: Tensor): void {
+    const B = histories.length;
+    const { dim: D, maxLen } = this.config;
+    const m = this.digits;
+    const C = this.codebookSize;
+    const length = Math.max(1, ...histories.map((h) => Math.min(maxLen, h.length)));
+    const inputs = new Int32Array(B * length);
+    const lengths = new Int32Array(B);
+    const last = new Int32Array(B);
+    histories.forEach((h, r) => {
+      const start = Math.max(0, h.length - maxLen);
+      for (let t = start; t < h.length; t++) inputs[r * length + t - start] = h[t] + 1;
+      lengths[r] = Math.max(1, h.length - start);
+      last[r] = r * length + lengths[r] - 1;
+    });
+    {
+      const h = reshape(this.hidden(inputs, lengths, length, { training: false }), [B * length, D]);
+      const logits = this.logits(this.queries(embedding(h, intTensor(last, [B]))), codes); // (m, B, C)
+      const Z = logits.f32;
+      for (let d = 0; d < m; d++) {
+        for (let b = 0; b < B; b++) {
+          const src = (d * B + b) * C;
+          let mx = -Infinity;
+          for (let c = 0; c < C; c++) if (Z[src + c] > mx) mx = Z[src + c];
+          let s = 0;
+          for (let c = 0; c < C; c++) s += Math.exp(Z[src + c] - mx);
+          const lse = mx + Math.log(s);
+          const dst = rows[b] * m * C + d * C;
+          for (let c = 0; c < C; c++) out[dst + c] = Z[src + c] - lse;
+        }
+      }
+    }
+  }
+}

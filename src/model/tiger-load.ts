@@ -1,0 +1,35 @@
+/**
+ * Opens a TIGER or Gryphon model directory: the manifest names the SemanticIdTable directory it was trained
+ * with (`sid.sidsDir`), whose table rebuilds the vocabulary, the item tokens and the decoding trie.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SidrecError } from '../core/errors.js';
+import { loadCheckpoint } from '../tensor/index.js';
+import { loadSidTable, TABLE_FILE } from '../tokenize/index.js';
+import type { SemanticIdTable } from '../tokenize/sid-table.js';
+import { Gryphon, type GryphonConfig } from './gryphon.js';
+import type { ModelManifest } from './manifest.js';
+import { Tiger } from './tiger.js';
+import { SidVocabulary } from './tiger-vocab.js';
+
+export interface LoadedSidModel {
+  readonly kind: 'tiger' | 'gryphon';
+  readonly manifest: ModelManifest;
+  readonly model: Tiger | Gryphon;
+  readonly table: SemanticIdTable;
+}
+
+export function openSidModel(dir: string, manifest: ModelManifest): LoadedSidModel {
+  if (manifest.kind !== 'tiger' && manifest.kind !== 'gryphon') throw new SidrecError('E_STATE', `not a TIGER/Gryphon model: "${manifest.kind}"`, { file: dir, field: 'kind' });
+  const sidsDir = manifest.sid?.sidsDir;
+  if (typeof sidsDir !== 'string') throw new SidrecError('E_STATE', 'manifest has no sid.sidsDir', { file: dir, field: 'sid.sidsDir' });
+  const path = existsSync(sidsDir) && statSync(sidsDir).isDirectory() ? join(sidsDir, TABLE_FILE) : sidsDir;
+  const table = loadSidTable(path);
+  const config = manifest.modelConfig as unknown as GryphonConfig;
+  const model = manifest.kind === 'tiger'
+    ? new Tiger(config, manifest.seed)
+    : new Gryphon(manifest.numItems, new SidVocabulary(config.codeSizes, config.userBuckets).itemTokens(table), config, manifest.seed);
+  loadCheckpoint(join(dir, 'best.safetensors'), model.namedParameters());
+  return { kind: manifest.kind, manifest, model, table };
+}

@@ -1,0 +1,138 @@
+/**
+ * RPG (Hou et al., KDD 2025) behind the `Recommender` seam. A query's m per-digit log-distributions come from
+ * one batched forward pass; an item's score is the sum of the log-probs of its m codes, computed for every item
+ * (exact; the paper's graph-constrained search is the offline fast path, and exact scoring needs no graph
+ * update when items are added). Items are nothing but their OPQ codes, so a new item is encoded by the frozen
+ * tokenizer (from the `sidrec tokenize` directory the model was trained on) and is scored, and readable in
+ * histories (the mean of its code embeddings), at once: the model is rebuilt around the extended code table
+ * with the same trained weights. Text is embedded by refitting the text featurizer exactly as tokenize did
+ * (checked by re-encoding catalogue items); otherwise new items must come with a vector.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SidrecError } from '../../core/errors.js';
+import { loadDataset } from '../../data/index.js';
+import { toFeatureText } from '../../features/dataset.js';
+import { TextFeaturizer } from '../../features/index.js';
+import { openModel } from '../../model/load.js';
+import type { ModelManifest } from '../../model/manifest.js';
+import { Rpg, type ItemCodes } from '../../model/rpg.js';
+import { scoreAll } from '../../model/rpg-score.js';
+import { loadTokenizer, TOKENIZER_FILE, type Tokenizer, type TokenizeReport } from '../../tokenize/index.js';
+import { topK, type NewItemFeatures, type Recommendation, type RecommendQuery, type Recommender } from '../recommender.js';
+
+/** How new items become vectors: the frozen tokenizer plus, when reproducible, the text featurizer. */
+export interface RpgItemEncoder {
+  readonly tokenizer: Tokenizer;
+  readonly featurizer?: TextFeaturizer;
+  /** Why text is not accepted (when featurizer is absent). */
+  readonly noText?: string;
+}
+
+export class RpgRecommender implements Recommender {
+  readonly kind = 'rpg';
+  readonly cannotAddItems?: string;
+
+  constructor(
+    private model: Rpg,
+    private readonly seed: number,
+    private readonly encoder: RpgItemEncoder | undefined,
+    readonly tokenizerReport: TokenizeReport | undefined,
+    cannotAddItems = 'this RPG model was trained without a saved tokenizer (train with --sids DIR from sidrec tokenize to serve new items)',
+  ) {
+    if (!encoder) this.cannotAddItems = cannotAddItems;
+    else this.addItems = (items) => this.add(items);
+  }
+
+  addItems?: (items: readonly NewItemFeatures[]) => number[];
+
+  get numItems(): number {
+    return this.model.numItems;
+  }
+
+  get featureDim(): number | undefined {
+    return this.encoder?.tokenizer.inputDim;
+  }
+
+  semanticId(item: number): readonly number[] {
+    const m = this.model.digits;
+    return Array.from(this.model.codes.codes.subarray(item * m, (item + 1) * m));
+  }
+
+  recommend(queries: readonly RecommendQuery[]): Recommendation[][] {
+    if (queries.length === 0) return [];
+    const { digits: m, codebookSize: C, numItems: N, itemTokens } = this.model;
+    const logp = this.model.logProbs(queries.map((q) => q.history)); // (B, m*C)
+    const scores = scoreAll(logp, queries.length, itemTokens, m, C, N); // (B, N)
+    return queries.map((q, b) => topK(scores, b * N, N, q.k, q.exclude));
+  }
+
+  private add(items: readonly NewItemFeatures[]): number[] {
+    const { tokenizer, featurizer, noText } = this.encoder!;
+    const d = tokenizer.inputDim;
+    const n = items.length;
+    const x = new Float32Array(n * d); // (n, D)
+    items.forEach((it, i) => {
+      if (it.vector) {
+        if (it.vector.length !== d) throw new SidrecError('E_INPUT', `vector has ${it.vector.length} values, this model's tokenizer reads ${d}`, { field: `items[${i}].vector` });
+        x.set(it.vector, i * d);
+      } else if (!featurizer) {
+        throw new SidrecError('E_INPUT', `${noText ?? 'this model cannot embed text'}: give the item a "vector"`, { field: `items[${i}].vector` });
+      } else {
+        x.set(featurizer.transform([toFeatureText(it.text)]).data, i * d);
+      }
+    });
+    const fresh = tokenizer.encode(x, n); // (n, m)
+    const old = this.model.codes;
+    const codes: ItemCodes = { ...old, numItems: old.numItems + n, codes: concat(old.codes, fresh) };
+    const grown = new Rpg(codes, this.model.config, this.seed);
+    const trained = new Map(this.model.namedParameters().map((p) => [p.name, p.tensor]));
+    for (const p of grown.namedParameters()) p.tensor.f32.set(trained.get(p.name)!.f32);
+    this.model = grown;
+    return Array.from({ length: n }, (_, i) => old.numItems + i);
+  }
+}
+
+function concat(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** The `sidrec tokenize` directory an RPG manifest names, when it still holds the tokenizer. */
+function sidsDir(manifest: ModelManifest): string | undefined {
+  const m = manifest as unknown as { rpg?: { sids?: { source?: unknown } }; sids?: { source?: unknown } };
+  const source = m.rpg?.sids?.source ?? m.sids?.source;
+  if (typeof source !== 'string') return undefined;
+  const dir = existsSync(source) && statSync(source).isDirectory() ? source : join(source, '..');
+  return existsSync(join(dir, TOKENIZER_FILE)) ? dir : undefined;
+}
+
+/** Refits the text featurizer as `sidrec tokenize --features text` did, and proves it by re-encoding items. */
+function reproduceFeaturizer(dir: string, manifest: ModelManifest, tokenizer: Tokenizer, codes: ItemCodes, report: { features?: unknown } | undefined): { featurizer?: TextFeaturizer; noText?: string } {
+  const spec = report?.features as { source: string; weight: number }[] | undefined;
+  if (!spec || spec.length !== 1 || spec[0].source !== 'text') return { noText: `the SIDs were built from features "${spec?.map((s) => s.source).join(',') ?? 'unknown'}", not text alone` };
+  const ds = loadDataset(manifest.dataDir);
+  const texts = ds.catalog.texts.map(toFeatureText);
+  const { featurizer, features } = TextFeaturizer.fit(texts, { dim: tokenizer.inputDim, seed: tokenizer.config.seed });
+  const sample = Math.min(64, features.count);
+  const check = tokenizer.encode(features.data.subarray(0, sample * features.dim), sample);
+  for (let i = 0; i < check.length; i++) {
+    if (check[i] !== codes.codes[i]) return { noText: `re-fitting the text featurizer did not reproduce the SIDs in ${dir}` };
+  }
+  return { featurizer };
+}
+
+/** Adapter factory for manifest kind 'rpg'. */
+export function openRpg(dir: string, manifest: ModelManifest): RpgRecommender {
+  const loaded = openModel(dir);
+  if (loaded.kind !== 'rpg') throw new SidrecError('E_STATE', `expected an rpg model, found "${loaded.kind}"`, { file: dir, field: 'kind' });
+  const source = sidsDir(manifest);
+  if (!source) return new RpgRecommender(loaded.model, manifest.seed, undefined, undefined);
+  const tokenizer = loadTokenizer(join(source, TOKENIZER_FILE));
+  const reportPath = join(source, 'report.json');
+  const report = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as TokenizeReport & { features?: unknown }) : undefined;
+  const text = reproduceFeaturizer(source, manifest, tokenizer, loaded.model.codes, report);
+  return new RpgRecommender(loaded.model, manifest.seed, { tokenizer, ...text }, report);
+}

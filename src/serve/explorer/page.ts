@@ -1,0 +1,216 @@
+/**
+ * The explorer: one static HTML page with vanilla JS, served at / by the same process. Build a history by
+ * searching items by title, see the recommendations (titles, scores, semantic IDs), and the tokenizer's
+ * codebook usage per digit as inline SVG bar charts. It only calls the public API (/v1/model, /v1/items,
+ * /v1/recommend), so it doubles as a usage example. Embedded as a string so `tsc` ships it with the build;
+ * the script avoids template literals so it can live inside this one.
+ */
+export const EXPLORER_HTML = String.raw`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>sidrec explorer</title>
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
+  header { background: #1d2330; color: #fff; padding: 10px 18px; display: flex; gap: 18px; align-items: baseline; }
+  header h1 { font-size: 17px; margin: 0; }
+  main { display: grid; grid-template-columns: 340px 1fr; gap: 16px; padding: 16px; }
+  section { background: #fff; border: 1px solid #dde1e8; border-radius: 6px; padding: 12px; }
+  h2 { font-size: 14px; margin: 0 0 8px; }
+  input[type=search], input[type=number] { width: 100%; box-sizing: border-box; padding: 6px; border: 1px solid #bcc3cf; border-radius: 4px; }
+  ul, ol { padding-left: 18px; margin: 6px 0; }
+  li { margin: 3px 0; }
+  button { cursor: pointer; border: 1px solid #bcc3cf; background: #eef1f6; border-radius: 4px; padding: 2px 8px; }
+  button.link { border: none; background: none; color: #1f5fbf; text-align: left; padding: 0; }
+  table { border-collapse: collapse; width: 100%; }
+  th, td { text-align: left; padding: 4px 6px; border-bottom: 1px solid #eceff4; vertical-align: top; }
+  td.score { font-variant-numeric: tabular-nums; }
+  code.sid { font-size: 12px; background: #eef1f6; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
+  .muted { color: #6b7383; }
+  .warn { color: #a04a00; }
+  svg { display: block; margin-top: 6px; }
+  svg .bar { fill: #3b7ddd; }
+  svg .bar2 { fill: #d9822b; }
+  svg text { font-size: 10px; fill: #4a5263; }
+</style>
+</head>
+<body>
+<header><h1>sidrec explorer</h1><span id="model" class="muted">loading model...</span></header>
+<main>
+  <div>
+    <section>
+      <h2>1. Build a history</h2>
+      <input id="search" type="search" placeholder="Search items by title or brand" autocomplete="off">
+      <ul id="results"></ul>
+    </section>
+    <section style="margin-top:16px">
+      <h2>History <span class="muted">(oldest first)</span> <button id="clear">clear</button></h2>
+      <ol id="history"></ol>
+      <label>k <input id="k" type="number" min="1" max="100" value="10"></label>
+    </section>
+  </div>
+  <div>
+    <section>
+      <h2>2. Recommendations</h2>
+      <p id="status" class="muted">Add items to the history to see recommendations.</p>
+      <table><thead><tr><th>#</th><th>Item</th><th>Score</th><th>Semantic ID</th></tr></thead><tbody id="recs"></tbody></table>
+    </section>
+    <section style="margin-top:16px">
+      <h2>3. Codebook usage</h2>
+      <div id="codebook" class="muted">No tokenizer report.</div>
+    </section>
+  </div>
+</main>
+<script>
+"use strict";
+var picked = [];
+var modelInfo = null;
+var searchTimer = null;
+var recSeq = 0;
+
+function el(tag, attrs, text) {
+  var e = document.createElement(tag);
+  for (var k in attrs || {}) e.setAttribute(k, attrs[k]);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+function svgEl(tag, attrs, text) {
+  var e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (var k in attrs || {}) e.setAttribute(k, String(attrs[k]));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+function api(method, url, body) {
+  var init = { method: method, headers: {} };
+  if (body !== undefined) { init.headers["content-type"] = "application/json"; init.body = JSON.stringify(body); }
+  return fetch(url, init).then(function (r) {
+    return r.json().then(function (j) {
+      if (!r.ok) throw new Error((j.error && j.error.message) || ("HTTP " + r.status));
+      return j;
+    });
+  });
+}
+function label(item) { return item.title || ("item " + item.id); }
+
+function renderHistory() {
+  var ol = document.getElementById("history");
+  ol.textContent = "";
+  picked.forEach(function (item, i) {
+    var li = el("li", { "data-id": item.id });
+    li.appendChild(el("span", {}, label(item) + " "));
+    var rm = el("button", { title: "remove" }, "x");
+    rm.onclick = function () { picked.splice(i, 1); renderHistory(); recommend(); };
+    li.appendChild(rm);
+    ol.appendChild(li);
+  });
+}
+function addToHistory(item) {
+  picked.push({ id: item.id, title: item.title });
+  renderHistory();
+  recommend();
+}
+
+function search() {
+  var q = document.getElementById("search").value.trim();
+  var ul = document.getElementById("results");
+  if (q === "") { ul.textContent = ""; return; }
+  api("GET", "/v1/items?limit=15&q=" + encodeURIComponent(q)).then(function (res) {
+    ul.textContent = "";
+    if (res.items.length === 0) ul.appendChild(el("li", { class: "muted" }, "no match"));
+    res.items.forEach(function (item) {
+      var li = el("li");
+      var b = el("button", { class: "link", "data-id": item.id }, label(item));
+      b.onclick = function () { addToHistory(item); };
+      li.appendChild(b);
+      ul.appendChild(li);
+    });
+  }).catch(function (e) { ul.textContent = e.message; });
+}
+
+function recommend() {
+  var status = document.getElementById("status");
+  var tbody = document.getElementById("recs");
+  if (picked.length === 0) { tbody.textContent = ""; status.textContent = "Add items to the history to see recommendations."; return; }
+  var k = Math.max(1, Math.min(100, parseInt(document.getElementById("k").value, 10) || 10));
+  var seq = ++recSeq;
+  status.textContent = "ranking...";
+  api("POST", "/v1/recommend", { history: picked.map(function (h) { return h.id; }), k: k }).then(function (res) {
+    if (seq !== recSeq) return;
+    tbody.textContent = "";
+    res.items.forEach(function (item, i) {
+      var tr = el("tr", { "data-id": item.id });
+      tr.appendChild(el("td", {}, String(i + 1)));
+      var td = el("td");
+      var b = el("button", { class: "link", title: "add to history" }, label(item));
+      b.onclick = function () { addToHistory(item); };
+      td.appendChild(b);
+      td.appendChild(el("div", { class: "muted" }, "id " + item.id));
+      tr.appendChild(td);
+      tr.appendChild(el("td", { class: "score" }, item.score.toFixed(4)));
+      var sidTd = el("td");
+      sidTd.appendChild(item.sid ? el("code", { class: "sid" }, item.sid.join("-")) : el("span", { class: "muted" }, "none"));
+      tr.appendChild(sidTd);
+      tbody.appendChild(tr);
+    });
+    var note = res.items.length + " items";
+    if (res.fallback) note += " (no known history item: most popular)";
+    if (res.unknown.length) note += "; unknown ids: " + res.unknown.join(", ");
+    status.textContent = note;
+  }).catch(function (e) { if (seq === recSeq) status.textContent = "error: " + e.message; });
+}
+
+function barChart(title, values, max, cls, fmt) {
+  var W = 560, H = 150, left = 36, bottom = 22, top = 18;
+  var svg = svgEl("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title });
+  svg.appendChild(svgEl("text", { x: left, y: 12 }, title));
+  var bw = (W - left - 4) / Math.max(1, values.length);
+  svg.appendChild(svgEl("line", { x1: left, y1: H - bottom, x2: W - 4, y2: H - bottom, stroke: "#999" }));
+  svg.appendChild(svgEl("text", { x: 2, y: top + 8 }, fmt(max)));
+  svg.appendChild(svgEl("text", { x: 2, y: H - bottom }, "0"));
+  values.forEach(function (v, i) {
+    var h = max > 0 ? (H - bottom - top) * Math.min(1, v / max) : 0;
+    var r = svgEl("rect", { class: cls, x: left + i * bw + 1, y: H - bottom - h, width: Math.max(1, bw - 2), height: h, "data-digit": i });
+    r.appendChild(svgEl("title", {}, "digit " + i + ": " + fmt(v)));
+    svg.appendChild(r);
+    if (values.length <= 32 || i % 4 === 0) svg.appendChild(svgEl("text", { x: left + i * bw + 1, y: H - 8 }, String(i)));
+  });
+  return svg;
+}
+
+function renderCodebook(info) {
+  var box = document.getElementById("codebook");
+  box.textContent = "";
+  var t = info.tokenizer;
+  if (!t) { box.appendChild(el("p", {}, "Model kind " + info.kind + " has no tokenizer, so no semantic IDs or codebook usage.")); return; }
+  box.classList.remove("muted");
+  box.appendChild(el("p", {}, t.kind + ": " + t.digits + " digits x " + t.codebookSize + " codes; collisions " + (100 * t.collisionRate).toFixed(2) + "% of items, " + t.uniqueSids + " unique SIDs, relative reconstruction error " + t.relativeMse.toFixed(3)));
+  var util = t.perDigit.map(function (d) { return d.utilisation; });
+  var ppl = t.perDigit.map(function (d) { return d.perplexity; });
+  var c1 = barChart("Codebook utilisation per digit (share of codes used)", util, 1, "bar", function (v) { return (100 * v).toFixed(0) + "%"; });
+  c1.id = "chart-utilisation";
+  box.appendChild(c1);
+  var c2 = barChart("Code perplexity per digit (max " + t.codebookSize + ")", ppl, t.codebookSize, "bar2", function (v) { return v.toFixed(1); });
+  c2.id = "chart-perplexity";
+  box.appendChild(c2);
+}
+
+function loadModel() {
+  api("GET", "/v1/model").then(function (info) {
+    modelInfo = info;
+    document.getElementById("model").textContent = info.kind + " - " + info.numItems + " items" + (info.addedItems ? " (" + info.addedItems + " added)" : "") + " - generation " + info.generation;
+    renderCodebook(info);
+  }).catch(function (e) { document.getElementById("model").textContent = "error: " + e.message; });
+}
+
+document.getElementById("search").addEventListener("input", function () {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(search, 150);
+});
+document.getElementById("clear").onclick = function () { picked = []; renderHistory(); recommend(); };
+document.getElementById("k").addEventListener("change", recommend);
+loadModel();
+</script>
+</body>
+</html>
+`;

@@ -1,0 +1,59 @@
+/**
+ * Item endpoints: GET /v1/items?q= (title search, for the explorer), GET /v1/items/:id, and POST /v1/items
+ * (write token) which hands new items to the model's frozen tokenizer: they get semantic IDs and are
+ * recommendable in the next request, without retraining. Models that cannot do that answer 409 saying why.
+ */
+import type { FastifyInstance } from 'fastify';
+import { SidrecError } from '../core/errors.js';
+import type { ItemText } from '../data/index.js';
+import type { ServeContext } from './context.js';
+import { addItems, type ServingModel } from './model.js';
+import { parseBody, type AddItemsBody } from './schemas.js';
+
+function describeItem(model: ServingModel, index: number) {
+  const text = model.catalog.textOf(index);
+  const sid = model.recommender.semanticId(index);
+  return {
+    id: model.catalog.idOf(index),
+    index,
+    ...(text.title ? { title: text.title } : {}),
+    ...(text.brand ? { brand: text.brand } : {}),
+    ...(text.categories && text.categories.length > 0 ? { categories: text.categories } : {}),
+    ...(sid ? { sid } : {}),
+    added: index >= model.catalog.size - model.catalog.addedItems,
+  };
+}
+
+function textOf(item: AddItemsBody['items'][number]): ItemText {
+  const extra = item.description ? { extra: { description: item.description } } : {};
+  return { title: item.title, brand: item.brand, categories: item.categories, ...extra };
+}
+
+export function itemRoutes(app: FastifyInstance, ctx: ServeContext): void {
+  app.get('/v1/items', async (request) => {
+    const { q, limit } = parseBody(ctx.schemas.search, request.query);
+    const model = ctx.state.model;
+    return { items: model.catalog.search(q, limit).map((i) => describeItem(model, i)) };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/items/:id', async (request) => {
+    const model = ctx.state.model;
+    const index = model.catalog.indexOf(request.params.id);
+    if (index === undefined) throw new SidrecError('E_NOT_FOUND', `unknown item id "${request.params.id}"`, { field: 'id' });
+    return describeItem(model, index);
+  });
+
+  app.post('/v1/items', async (request, reply) => {
+    ctx.requireWriteAccess(request);
+    const body = parseBody(ctx.schemas.addItems, request.body);
+    const model = ctx.state.model;
+    const items = body.items.map((it) => ({
+      id: String(it.id),
+      text: textOf(it),
+      ...(it.vector ? { vector: Float32Array.from(it.vector) } : {}),
+    }));
+    const indices = addItems(model, items);
+    reply.code(201);
+    return { added: indices.map((i) => describeItem(model, i)), numItems: model.catalog.size };
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Operational endpoints: GET /healthz (liveness + what is loaded), GET /metrics (Prometheus text),
+ * GET /openapi.json, GET /v1/model (kind, size, tokenizer codebook usage for the explorer's charts),
+ * POST /admin/reload (write token; load a model directory and swap it in), and the explorer page at /.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ServeContext } from './context.js';
+import { EXPLORER_HTML } from './explorer/page.js';
+import { openApiDocument } from './openapi.js';
+import { parseBody } from './schemas.js';
+
+export function opsRoutes(app: FastifyInstance, ctx: ServeContext): void {
+  app.get('/healthz', async () => {
+    const { model, generation } = ctx.state;
+    return { status: 'ok', kind: model.recommender.kind, numItems: model.catalog.size, generation, pending: ctx.scheduler.pending };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.type('text/plain; version=0.0.4; charset=utf-8');
+    return ctx.metrics.render();
+  });
+
+  const openapi = openApiDocument(ctx.schemas, ctx.limits);
+  app.get('/openapi.json', async () => openapi);
+
+  app.get('/v1/model', async () => {
+    const { model, generation } = ctx.state;
+    const r = model.recommender;
+    return {
+      kind: r.kind,
+      source: model.source,
+      loadedAt: model.loadedAt,
+      generation,
+      numItems: model.catalog.size,
+      addedItems: model.catalog.addedItems,
+      semanticIds: r.semanticId(0) !== undefined,
+      canAddItems: r.addItems !== undefined,
+      ...(r.cannotAddItems ? { cannotAddItems: r.cannotAddItems } : {}),
+      ...(r.featureDim !== undefined ? { featureDim: r.featureDim } : {}),
+      ...(r.tokenizerReport ? { tokenizer: r.tokenizerReport } : {}),
+      limits: ctx.limits,
+    };
+  });
+
+  app.post('/admin/reload', async (request) => {
+    ctx.requireWriteAccess(request);
+    const body = parseBody(ctx.schemas.reload, request.body ?? {});
+    return ctx.reload(body.modelDir);
+  });
+
+  app.get('/', async (_request, reply) => {
+    reply.type('text/html; charset=utf-8');
+    reply.header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+    return EXPLORER_HTML;
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * Bounded micro-batching: recommendation queries wait in one FIFO queue and are scored in batches (one model
+ * call per batch, which is where SASRec's GEMM gets its throughput) between turns of the event loop, so new
+ * requests keep being parsed and answered while a backlog drains. Load shedding: a submit that would take the
+ * queued + running queries past `maxPending` is refused at once (the route answers 503 + Retry-After), so an
+ * accepted query waits behind at most `maxPending` others. Work is counted in queries, not seconds, so a query
+ * that has already waited `maxWaitMs` when its turn comes (the host was slower than usual) is shed as well
+ * rather than answered late: the queueing delay of every answered query is bounded in wall-clock time too.
+ */
+import type { ServingModel } from './model.js';
+import type { Recommendation, RecommendQuery } from './recommender.js';
+
+export interface SchedulerOptions {
+  /** Queued + running queries at most; more are shed. @default 128 */
+  readonly maxPending: number;
+  /** Queries scored per model call at most. @default 32 */
+  readonly maxBatch: number;
+  /** A query still queued after this many milliseconds is shed instead of scored. @default 1000 */
+  readonly maxWaitMs: number;
+}
+
+export class OverloadedError extends Error {
+  constructor(readonly pending: number, reason = `${pending} queries pending`) {
+    super(`server saturated: ${reason}`);
+    this.name = 'OverloadedError';
+  }
+}
+
+interface Job {
+  readonly model: ServingModel;
+  readonly query: RecommendQuery;
+  readonly queuedAt: number;
+  resolve(result: Recommendation[]): void;
+  reject(error: unknown): void;
+}
+
+export class Scheduler {
+  private readonly queue: Job[] = [];
+  private head = 0;
+  private running = 0;
+  private scheduled = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(readonly options: SchedulerOptions) {}
+
+  /** Queued + running queries. */
+  get pending(): number {
+    return this.queue.length - this.head + this.running;
+  }
+
+  /** Queue all queries of one request, or none: throws OverloadedError when they do not fit. */
+  submit(model: ServingModel, queries: readonly RecommendQuery[]): Promise<Recommendation[][]> {
+    if (this.pending + queries.length > this.options.maxPending) throw new OverloadedError(this.pending);
+    const queuedAt = performance.now();
+    const promises = queries.map(
+      (query) => new Promise<Recommendation[]>((resolve, reject) => this.queue.push({ model, query, queuedAt, resolve, reject })),
+    );
+    this.wake();
+    return Promise.all(promises);
+  }
+
+  /** Resolves once nothing is queued or running (for graceful shutdown and reload). */
+  idle(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wake(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.runBatch());
+  }
+
+  private runBatch(): void {
+    this.scheduled = false;
+    const stale = performance.now() - this.options.maxWaitMs;
+    while (this.head < this.queue.length && this.queue[this.head].queuedAt < stale) {
+      this.queue[this.head++].reject(new OverloadedError(this.pending, `query waited over ${this.options.maxWaitMs} ms`));
+    }
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+      this.notifyIdle();
+      return;
+    }
+    const model = this.queue[this.head].model;
+    const batch: Job[] = [];
+    while (this.head < this.queue.length && batch.length < this.options.maxBatch && this.queue[this.head].model === model) {
+      batch.push(this.queue[this.head++]);
+    }
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.running = batch.length;
+    try {
+      const results = model.recommender.recommend(batch.map((j) => j.query));
+      batch.forEach((j, i) => j.resolve(results[i]));
+    } catch (error) {
+      for (const j of batch) j.reject(error);
+    }
+    this.running = 0;
+    if (this.head < this.queue.length) this.wake();
+    else this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    if (this.pending !== 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

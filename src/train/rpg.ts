@@ -1,0 +1,93 @@
+/**
+ * Trains RPG (Hou et al., KDD 2025) with the shared loop: the same next-item batches as SASRec (every position
+ * of every training sequence is a target), the multi-token-prediction loss, validation NDCG@10 by exact scoring
+ * of every item each epoch. After training, the best epoch's weights build the item graph (once, saved with the
+ * model), and the test split is evaluated both exactly and with graph-constrained decoding.
+ * Model directory: manifest.json, best.safetensors, checkpoint.safetensors, sids.safetensors, graph.safetensors.
+ */
+import { join, resolve } from 'node:path';
+import { peakRssMiB } from '../core/memory.js';
+import type { LeaveOneOutSplit } from '../data/index.js';
+import { evaluate, type EvalResult } from '../eval/index.js';
+import { buildItemGraph, saveItemGraph, type ItemGraph, type ItemGraphOptions } from '../decode/item-graph.js';
+import { graphScorer, type GraphSearchConfig } from '../decode/graph.js';
+import { writeManifest } from '../model/manifest.js';
+import { Rpg, type ItemCodes, type RpgConfig } from '../model/rpg.js';
+import { rpgExactScorer } from '../model/rpg-score.js';
+import { saveItemCodes } from '../model/rpg-io.js';
+import { loadCheckpoint } from '../tensor/index.js';
+import { nextItemBatches, trainingWindows } from './batches.js';
+import type { TrainConfig } from './config.js';
+import { BEST_FILE, train, type TrainResult, type TrainRunOptions } from './trainer.js';
+
+export interface RpgRun {
+  readonly model: Rpg;
+  readonly result: TrainResult;
+  readonly graph?: ItemGraph;
+  /** Test metrics of the best epoch, exact scoring of every item. */
+  readonly test?: EvalResult;
+  /** Test metrics of the best epoch with graph-constrained decoding. */
+  readonly testGraph?: EvalResult;
+  readonly visitedPerUser?: number;
+}
+
+export interface RpgTrainExtras {
+  /** How the SIDs were made (recorded in the manifest). */
+  readonly sids: Readonly<Record<string, unknown>>;
+  readonly graph: Partial<ItemGraphOptions>;
+  readonly decode: GraphSearchConfig;
+}
+
+export async function trainRpg(
+  split: LeaveOneOutSplit,
+  dataDir: string,
+  codes: ItemCodes,
+  modelConfig: Partial<RpgConfig>,
+  config: TrainConfig,
+  run: TrainRunOptions,
+  extras: RpgTrainExtras,
+): Promise<RpgRun> {
+  const started = performance.now();
+  const model = new Rpg(codes, modelConfig, config.seed);
+  saveItemCodes(join(run.dir, 'sids.safetensors'), codes);
+  const windows = trainingWindows(split.train, model.config.maxLen);
+  const scorer = rpgExactScorer(model);
+  const result = await train(model, config, {
+    batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
+    validate: async () => (await evaluate(scorer, split, 'valid', { batchSize: 256 })).metrics,
+  }, run);
+  if (result.stopped === 'max-epochs-this-run') return { model, result };
+  loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
+  const test = await evaluate(scorer, split, 'test', { batchSize: 256 });
+  const graph = await buildItemGraph(model, extras.graph);
+  saveItemGraph(join(run.dir, 'graph.safetensors'), graph);
+  const decoder = graphScorer(model, graph, extras.decode);
+  const testGraph = await evaluate(decoder.scorer, split, 'test', { batchSize: 256 });
+  const best = result.history.find((h) => h.epoch === result.bestEpoch);
+  writeManifest(run.dir, {
+    format: 'sidrec-model',
+    version: 1,
+    kind: 'rpg',
+    numItems: split.numItems,
+    dataDir: resolve(dataDir),
+    modelConfig: { ...model.config },
+    trainConfig: { ...config },
+    seed: config.seed,
+    bestEpoch: result.bestEpoch,
+    valid: best?.valid ?? {},
+    test: test.metrics,
+    trainSeconds: (performance.now() - started) / 1000,
+    peakRssMiB: peakRssMiB(),
+    rpg: {
+      digits: codes.digits,
+      codebookSize: codes.codebookSize,
+      sids: extras.sids,
+      graph: { k: graph.k, method: graph.method, buildSeconds: graph.buildSeconds },
+      decode: { ...extras.decode },
+      testGraph: testGraph.metrics,
+      visitedPerUser: decoder.stats().visitedPerQuery,
+      epochSeconds: result.history.map((h) => h.seconds),
+    },
+  });
+  return { model, result, test, graph, testGraph, visitedPerUser: decoder.stats().visitedPerQuery };
+}

@@ -1,0 +1,90 @@
+/**
+ * Training examples for the SID generators (TIGER, Gryphon): every prefix of every training sequence predicts
+ * its next item (TIGER's sliding-window augmentation), the history cut to the most recent `maxItems` items.
+ * Batches are bucketed by history length (as the SASRec batches are), so the encoder input is only as long as
+ * the batch's longest history. `examplesPerUser` optionally keeps only the most recent prefixes of each user
+ * (the last one always), a compute budget knob.
+ */
+import type { Rng } from '../core/rng.js';
+import type { TrainSequence } from '../data/index.js';
+import { packEncoder, type EncoderInput, type SidVocabulary } from '../model/tiger-vocab.js';
+import type { SemanticIdTable } from '../tokenize/sid-table.js';
+
+export interface SidBatch {
+  readonly size: number;
+  readonly encoder: EncoderInput;
+  /** int32 (size, digits): BOS then the target's first digits - 1 tokens (teacher forcing). */
+  readonly decoderInput: Int32Array;
+  /** int32 (size, digits): the target item's codes. */
+  readonly targetCodes: Int32Array;
+  /** int32 (size): the target item index (Gryphon's item loss). */
+  readonly targetItems: Int32Array;
+}
+
+/** (sequence index, target position) pairs. */
+export interface SidExamples {
+  readonly sequences: readonly TrainSequence[];
+  readonly seq: Int32Array;
+  readonly pos: Int32Array;
+}
+
+/** Every (sequence, position >= 1) example; with `examplesPerUser`, only each user's last that many. */
+export function sidExamples(train: readonly TrainSequence[], examplesPerUser = Infinity): SidExamples {
+  const seq: number[] = [];
+  const pos: number[] = [];
+  train.forEach((s, i) => {
+    const first = Math.max(1, s.items.length - examplesPerUser);
+    for (let t = first; t < s.items.length; t++) {
+      seq.push(i);
+      pos.push(t);
+    }
+  });
+  return { sequences: train, seq: Int32Array.from(seq), pos: Int32Array.from(pos) };
+}
+
+export interface SidBatchContext {
+  readonly vocab: SidVocabulary;
+  readonly table: SemanticIdTable;
+  /** vocab.itemTokens(table) */
+  readonly itemTokens: Int32Array;
+  readonly maxItems: number;
+}
+
+/** One epoch's batches in a seeded order, bucketed by history length. */
+export function sidBatches(ex: SidExamples, ctx: SidBatchContext, batchSize: number, rng: Rng): SidBatch[] {
+  const n = ex.seq.length;
+  const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  const len = (i: number): number => Math.min(ex.pos[i], ctx.maxItems);
+  const span = batchSize * 64;
+  const batches: SidBatch[] = [];
+  for (let start = 0; start < n; start += span) {
+    const window = Array.from(order.subarray(start, Math.min(n, start + span))).sort((a, b) => len(a) - len(b) || a - b);
+    for (let b = 0; b < window.length; b += batchSize) batches.push(packSidBatch(ex, ctx, window.slice(b, b + batchSize)));
+  }
+  return rng.shuffle(batches);
+}
+
+export function packSidBatch(ex: SidExamples, ctx: SidBatchContext, rows: readonly number[]): SidBatch {
+  const m = ctx.table.digits;
+  const B = rows.length;
+  const histories: Int32Array[] = [];
+  const users = new Int32Array(B);
+  const decoderInput = new Int32Array(B * m);
+  const targetCodes = new Int32Array(B * m);
+  const targetItems = new Int32Array(B);
+  rows.forEach((e, r) => {
+    const s = ex.sequences[ex.seq[e]];
+    const t = ex.pos[e];
+    histories.push(s.items.subarray(Math.max(0, t - ctx.maxItems), t));
+    users[r] = s.user;
+    const target = s.items[t];
+    targetItems[r] = target;
+    const codes = ctx.table.codesOf(target);
+    decoderInput[r * m] = ctx.vocab.bos;
+    for (let d = 0; d < m; d++) {
+      targetCodes[r * m + d] = codes[d];
+      if (d + 1 < m) decoderInput[r * m + d + 1] = ctx.vocab.token(d, codes[d]);
+    }
+  });
+  return { size: B, encoder: packEncoder(ctx.vocab, ctx.itemTokens, histories, users, ctx.maxItems), decoderInput, targetCodes, targetItems };
+}

@@ -1,0 +1,151 @@
+/**
+ * Trains TIGER or Gryphon on a leave-one-out split with the shared loop: SID examples from the training part,
+ * validation NDCG@10 each epoch by trie-constrained beam search over a fixed sample of validation users (full
+ * ranking semantics: a target outside the generated list counts as a miss), then the best epoch is evaluated on
+ * every test user and the model directory is completed with its manifest (which records the SID directory).
+ * Gryphon selects and reports its item-level ranking, and also reports the beam-likelihood ranking of the same
+ * candidates.
+ */
+import { join, resolve } from 'node:path';
+import { peakRssMiB } from '../core/memory.js';
+import { Rng } from '../core/rng.js';
+import type { EvalQuery, LeaveOneOutSplit } from '../data/index.js';
+import { GryphonRecommender, TigerRecommender } from '../decode/beam-tiger.js';
+import { evaluate, type EvalResult, type Scorer } from '../eval/index.js';
+import { Gryphon, type GryphonConfig } from '../model/gryphon.js';
+import { writeManifest } from '../model/manifest.js';
+import { Tiger } from '../model/tiger.js';
+import { SidVocabulary } from '../model/tiger-vocab.js';
+import { loadCheckpoint } from '../tensor/index.js';
+import type { SemanticIdTable } from '../tokenize/sid-table.js';
+import type { TrainConfig } from './config.js';
+import { sidBatches, sidExamples } from './tiger-batches.js';
+import { BEST_FILE, train, type TrainResult, type TrainRunOptions } from './trainer.js';
+
+export type SidModelKind = 'tiger' | 'gryphon';
+
+export interface SidRunOptions {
+  /** Validation users sampled (fixed by the seed) for per-epoch model selection; 0 = all. @default 2000 */
+  readonly validUsers: number;
+  /** Beam width for validation. @default 10 */
+  readonly validBeam: number;
+  /** Beam width for the test evaluation. @default 20 (TIGER), 50 (Gryphon) */
+  readonly testBeam: number;
+  /** Keep only each user's most recent prefixes as training examples. @default Infinity */
+  readonly examplesPerUser: number;
+}
+
+export const DEFAULT_SID_RUN: SidRunOptions = Object.freeze({ validUsers: 2000, validBeam: 10, testBeam: 20, examplesPerUser: Infinity });
+
+export const SID_METRICS = Object.freeze(['recall@5', 'recall@10', 'recall@20', 'ndcg@5', 'ndcg@10', 'ndcg@20', 'recall@50', 'recall@200']);
+
+export function tigerScorer(rec: TigerRecommender): Scorer {
+  return { kind: 'topk', topK: (batch, k) => rec.recommend(batch, k) };
+}
+
+/** Runs Gryphon once over `queries` and returns the two rankings as look-up scorers (by user). */
+export function gryphonScorers(rec: GryphonRecommender, queries: readonly EvalQuery[], k: number, batchSize = 128): { itemLevel: Scorer; beamLevel: Scorer; meanCandidates: number } {
+  const item = new Map<number, Int32Array>();
+  const beam = new Map<number, Int32Array>();
+  let candidates = 0;
+  for (let s = 0; s < queries.length; s += batchSize) {
+    const batch = queries.slice(s, s + batchSize);
+    rec.rank(batch, k).forEach((r, i) => {
+      item.set(batch[i].user, r.byItemScore);
+      beam.set(batch[i].user, r.byBeam);
+      candidates += r.candidates.items.length;
+    });
+  }
+  const lookup = (m: Map<number, Int32Array>): Scorer => ({ kind: 'topk', topK: (batch) => batch.map((q) => m.get(q.user) ?? new Int32Array(0)) });
+  return { itemLevel: lookup(item), beamLevel: lookup(beam), meanCandidates: queries.length === 0 ? 0 : candidates / queries.length };
+}
+
+export interface SidEvaluation {
+  /** TIGER: beam ranking; Gryphon: item-level ranking. */
+  readonly primary: EvalResult;
+  /** Gryphon only: beam-likelihood ranking of the same candidates. */
+  readonly byBeam?: EvalResult;
+  readonly meanCandidates?: number;
+}
+
+/** Evaluates a TIGER or Gryphon model on `part` with the shared evaluator. */
+export async function evaluateSid(model: Tiger | Gryphon, table: SemanticIdTable, split: LeaveOneOutSplit, part: 'valid' | 'test', beamWidth: number, metrics: readonly string[] = SID_METRICS): Promise<SidEvaluation> {
+  if (model instanceof Tiger) return { primary: await evaluate(tigerScorer(new TigerRecommender(model, table, { beamWidth })), split, part, { metrics, batchSize: 128 }) };
+  const k = Math.max(...metrics.map((m) => Number(m.split('@')[1] ?? 10)));
+  const s = gryphonScorers(new GryphonRecommender(model, table, { beamWidth }), split[part], k);
+  return { primary: await evaluate(s.itemLevel, split, part, { metrics }), byBeam: await evaluate(s.beamLevel, split, part, { metrics }), meanCandidates: s.meanCandidates };
+}
+
+export function createSidModel(kind: SidModelKind, numItems: number, table: SemanticIdTable, config: Partial<GryphonConfig>, seed: number): Tiger | Gryphon {
+  const codeSizes = config.codeSizes ?? SidVocabulary.codeSizesOf(table);
+  if (kind === 'tiger') return new Tiger({ ...config, codeSizes }, seed);
+  const g = new Gryphon(numItems, new SidVocabulary(codeSizes, config.userBuckets ?? 2000).itemTokens(table), { ...config, codeSizes }, seed);
+  return g;
+}
+
+export interface SidRun {
+  readonly model: Tiger | Gryphon;
+  readonly result: TrainResult;
+  readonly test?: SidEvaluation;
+}
+
+/** A fixed sample of validation users (all when n = 0 or n >= their number). */
+function validSample(split: LeaveOneOutSplit, n: number, seed: number): LeaveOneOutSplit {
+  if (n <= 0 || n >= split.valid.length) return split;
+  const order = new Rng(seed ^ 0x2545f491).shuffle(Array.from(split.valid.keys())).slice(0, n).sort((a, b) => a - b);
+  return { ...split, valid: order.map((i) => split.valid[i]) };
+}
+
+export async function trainSidModel(
+  kind: SidModelKind,
+  split: LeaveOneOutSplit,
+  dataDir: string,
+  sids: { readonly dir: string; readonly table: SemanticIdTable },
+  modelConfig: Partial<GryphonConfig>,
+  config: TrainConfig,
+  run: TrainRunOptions,
+  sidRun: Partial<SidRunOptions> = {},
+): Promise<SidRun> {
+  const started = performance.now();
+  const opts = { ...DEFAULT_SID_RUN, ...(kind === 'gryphon' ? { testBeam: 50 } : {}), ...sidRun };
+  const model = createSidModel(kind, split.numItems, sids.table, modelConfig, config.seed);
+  const tiger = model instanceof Tiger ? model : model.tiger;
+  const examples = sidExamples(split.train, opts.examplesPerUser);
+  const batchCtx = { vocab: tiger.vocab, table: sids.table, itemTokens: tiger.vocab.itemTokens(sids.table), maxItems: tiger.config.maxItems };
+  const validSplit = validSample(split, opts.validUsers, config.seed);
+  const result = await train(model, config, {
+    batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng),
+    validate: async () => (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, ['ndcg@10', 'recall@10'])).primary.metrics,
+  }, run);
+  if (result.stopped === 'max-epochs-this-run') return { model, result };
+  loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
+  const test = await evaluateSid(model, sids.table, split, 'test', opts.testBeam);
+  const best = result.history.find((h) => h.epoch === result.bestEpoch);
+  writeManifest(run.dir, {
+    format: 'sidrec-model',
+    version: 1,
+    kind,
+    numItems: split.numItems,
+    dataDir: resolve(dataDir),
+    modelConfig: { ...(model instanceof Tiger ? model.config : model.config) },
+    trainConfig: { ...config },
+    seed: config.seed,
+    bestEpoch: result.bestEpoch,
+    valid: best?.valid ?? {},
+    test: test.primary.metrics,
+    sid: {
+      sidsDir: resolve(sids.dir),
+      ...opts,
+      epochSeconds: result.history.map((h) => h.seconds),
+      ...(test.byBeam ? { testByBeam: test.byBeam.metrics, meanCandidates: test.meanCandidates } : {}),
+    },
+    trainSeconds: (performance.now() - started) / 1000,
+    peakRssMiB: peakRssMiB(),
+  });
+  return { model, result, test };
+}
+
+/** Gryphon as a 'topk' scorer over one of its two rankings (per batch: one encoder pass, beam, resolve, rescore). */
+export function gryphonScorer(rec: GryphonRecommender, ranking: 'item' | 'beam'): Scorer {
+  return { kind: 'topk', topK: (batch, k) => rec.rank(batch, k).map((r) => (ranking === 'item' ? r.byItemScore : r.byBeam)) };
+}

@@ -1,0 +1,77 @@
+/**
+ * The explorer end to end in headless Chromium (playwright-core driving Debian's /usr/bin/chromium): search
+ * items by title, build a history by clicking results, see the recommendations with titles, scores and semantic
+ * IDs (the same ranking the API gives), and the tokenizer's codebook-usage charts. Skipped, saying why, only
+ * when Chromium is absent and SIDREC_REQUIRE_BROWSER is not set (CI sets it, so there it must run).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { chromium } from 'playwright-core';
+import { buildServer } from '../../src/serve/app.js';
+import { sidKnnFixture, tempDir } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const missing = !existsSync(CHROMIUM);
+if (missing && process.env.SIDREC_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing but SIDREC_REQUIRE_BROWSER is set (install Debian's chromium)`);
+
+test('explorer: search, build a history, see ranked items with SIDs and codebook charts', { skip: missing ? `${CHROMIUM} not installed (apt-get install chromium)` : false, timeout: 60_000 }, async () => {
+  const fx = sidKnnFixture();
+  const app = await buildServer({ modelDir: 'sid-knn', open: () => fx.open() });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const profile = tempDir('chromium');
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+  try {
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(base);
+    await page.locator('#model', { hasText: 'sid-knn' }).waitFor();
+    assert.match(await page.locator('#model').innerText(), new RegExp(`${fx.dataset.numItems} items`));
+
+    // Codebook usage: one bar per digit in each chart, heights from the tokenizer report.
+    const report = app.sidrec.state.model.recommender.tokenizerReport!;
+    assert.equal(await page.locator('#chart-utilisation rect.bar').count(), report.digits);
+    assert.equal(await page.locator('#chart-perplexity rect.bar2').count(), report.digits);
+    const heights = await page.locator('#chart-utilisation rect.bar').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('height'))));
+    assert.ok(heights.every((h) => h > 0), `utilisation bars ${heights}`);
+
+    // Build a history by searching titles and clicking results.
+    const first = fx.dataset.catalog.texts[0].title!;
+    await page.fill('#search', first.split(' ')[0]);
+    await page.locator('#results button', { hasText: first }).click();
+    const second = fx.dataset.catalog.texts[1].title!;
+    await page.fill('#search', second.split(' ').slice(0, 2).join(' '));
+    await page.locator('#results button', { hasText: second }).click();
+    assert.deepEqual(await page.locator('#history li').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-id'))), ['1', '2']);
+
+    // Recommendations: the API's ranking, each with title, score and SID.
+    await page.locator('#recs tr').nth(9).waitFor();
+    const rows = await page.locator('#recs tr').evaluateAll((trs) =>
+      trs.map((tr) => ({ id: tr.getAttribute('data-id'), cells: Array.from(tr.querySelectorAll('td'), (td) => (td as { textContent: string | null }).textContent ?? '') })),
+    );
+    const api = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: ['1', '2'], k: 10 } })).json();
+    assert.deepEqual(rows.map((r) => r.id), api.items.map((r: { id: string }) => r.id));
+    rows.forEach((row, i) => {
+      const item = api.items[i];
+      assert.ok(row.cells[1].includes(item.title), `row ${i} title`);
+      assert.equal(row.cells[2], item.score.toFixed(4));
+      assert.equal(row.cells[3], item.sid.join('-'));
+    });
+
+    // Clicking a recommendation extends the history and re-ranks; clear empties it.
+    await page.locator('#recs tr').first().locator('button').click();
+    await page.locator('#history li').nth(2).waitFor();
+    await page.click('#clear');
+    assert.equal(await page.locator('#history li').count(), 0);
+    assert.equal(await page.locator('#recs tr').count(), 0);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+    await app.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,78 @@
+/**
+ * Fixtures for the serving tests, all from the library on seeded synthetic data: a tiny trained SASRec model
+ * directory (one epoch, ~1 s) and an in-memory SID-kNN model (LSA text features -> OPQ tokenizer -> SID table),
+ * the SID-based model whose items can be added without retraining. Plus small HTTP helpers.
+ */
+import { mkdtempSync } from 'node:fs';
+import { request as httpRequest, Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSynthetic, saveDataset, split, syntheticDataset, type InteractionDataset } from '../../src/data/index.js';
+import { TextFeaturizer, type ItemFeatures } from '../../src/features/index.js';
+import { fitTokenizer, SemanticIdTable, tokenizeReport, type Tokenizer } from '../../src/tokenize/index.js';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
+import { trainSasRec } from '../../src/train/sasrec.js';
+import { featurizerText, SidKnnRecommender } from '../../src/serve/adapters/sid-knn.js';
+import { ServingCatalog } from '../../src/serve/catalog.js';
+import { servingModel, type ServingModel } from '../../src/serve/model.js';
+
+export const SYNTH = { numUsers: 300, numItems: 120, numTopics: 6, subTopicsPerTopic: 2, seed: 7 } as const;
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `sidrec-serve-${prefix}-`));
+}
+
+/** Trains a one-epoch SASRec on synthetic data; returns its model directory. */
+export async function tinySasRecDir(seed = 1, root = tempDir('sasrec')): Promise<string> {
+  const dataDir = join(root, 'data');
+  const ds = syntheticDataset(generateSynthetic(SYNTH));
+  saveDataset(dataDir, ds);
+  const out = join(root, `model-${seed}`);
+  await trainSasRec(split(ds, { historyCap: 20 }), dataDir, { dim: 16, heads: 2, layers: 1, ffn: 32, maxLen: 20 }, { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 64, warmupSteps: 2, lr: 0.01, seed }, { dir: out, quiet: true });
+  return out;
+}
+
+export interface SidFixture {
+  readonly dataset: InteractionDataset;
+  readonly featurizer: TextFeaturizer;
+  readonly tokenizer: Tokenizer;
+  readonly features: ItemFeatures;
+  /** A fresh served model (each call gets its own table, so tests cannot see each other's added items). */
+  open(): ServingModel;
+}
+
+/** LSA text features (32-d) of the synthetic catalogue -> OPQ (4 digits x 16 codes) -> SID-kNN. */
+export function sidKnnFixture(): SidFixture {
+  const dataset = syntheticDataset(generateSynthetic(SYNTH));
+  const { featurizer, features } = TextFeaturizer.fit(dataset.catalog.texts.map(featurizerText), { dim: 32, seed: 0 });
+  const fitted = fitTokenizer({ kind: 'opq', subspaces: 4, codebookSize: 16, pcaDim: 32, rotationIters: 2, seed: 0 }, features);
+  const table = SemanticIdTable.forTokenizer(fitted.tokenizer, fitted.codes, features.count);
+  const report = tokenizeReport({ tokenizer: fitted.tokenizer, table, features, fitSeconds: fitted.fitSeconds });
+  const open = (): ServingModel => {
+    const fresh = SemanticIdTable.forTokenizer(fitted.tokenizer, fitted.codes, features.count);
+    return servingModel(new SidKnnRecommender(fitted.tokenizer, fresh, featurizer, report), ServingCatalog.fromDataset(dataset), 'sid-knn:synthetic');
+  };
+  return { dataset, featurizer, tokenizer: fitted.tokenizer, features, open };
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+
+/** One request over a real socket (keep-alive); resolves on any status, rejects only on transport errors. */
+export function http(base: string, method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = {}, via: Agent = agent): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(path, base), { method, agent: via, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * Hot reload and graceful shutdown: POST /admin/reload swaps in another model directory without dropping
+ * requests (a bad directory leaves the old model serving), items added to the old model are reported dropped;
+ * app.close() answers every accepted request; the CLI reloads on SIGHUP and exits 0 after draining on SIGTERM.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { Agent } from 'node:http';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { buildServer } from '../../src/serve/app.js';
+import { http, sidKnnFixture, tempDir, tinySasRecDir } from './helpers.js';
+
+const root = tempDir('lifecycle');
+const dirA = await tinySasRecDir(1, root);
+const dirB = await tinySasRecDir(2, root);
+const auth = { authorization: 'Bearer rel' };
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+test('hot reload swaps the model under load; a bad directory keeps the old one', async () => {
+  const app = await buildServer({ modelDir: dirA, token: 'rel' });
+  const ask = () => app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: ['1', '2', '3'], k: 5 } });
+  const before = (await ask()).json();
+  const during = Array.from({ length: 20 }, ask);
+  const reload = await app.inject({ method: 'POST', url: '/admin/reload', headers: auth, payload: { modelDir: dirB } });
+  assert.equal(reload.statusCode, 200, reload.body);
+  assert.deepEqual(reload.json(), { generation: 2, source: dirB, numItems: app.sidrec.state.model.catalog.size, droppedAddedItems: 0 });
+  for (const r of await Promise.all(during)) assert.equal(r.statusCode, 200);
+  const after = (await ask()).json();
+  assert.notDeepEqual(after.items.map((r: { score: number }) => r.score), before.items.map((r: { score: number }) => r.score), 'B scores differently');
+
+  const bad = await app.inject({ method: 'POST', url: '/admin/reload', headers: auth, payload: { modelDir: '/no/such/model' } });
+  assert.equal(bad.statusCode, 404);
+  assert.equal(bad.json().error.code, 'E_NOT_FOUND');
+  const health = (await app.inject({ method: 'GET', url: '/healthz' })).json();
+  assert.equal(health.generation, 2, 'still serving B');
+  assert.deepEqual((await ask()).json(), after);
+  const again = await app.inject({ method: 'POST', url: '/admin/reload', headers: auth });
+  assert.equal(again.json().generation, 3, 'no body reloads the current directory');
+  assert.equal(again.json().source, dirB);
+  await app.close();
+});
+
+test('reload drops items added to the previous model and says how many', async () => {
+  const fx = sidKnnFixture();
+  const app = await buildServer({ modelDir: 'sid-knn', open: () => fx.open() });
+  const add = await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [{ id: 'tmp-1', title: 'temporary' }, { id: 'tmp-2', title: 'temporary too' }] } });
+  assert.equal(add.statusCode, 201);
+  const reload = (await app.inject({ method: 'POST', url: '/admin/reload' })).json();
+  assert.equal(reload.droppedAddedItems, 2);
+  assert.equal((await app.inject({ method: 'GET', url: '/v1/items/tmp-1' })).statusCode, 404);
+  await app.close();
+});
+
+test('close() answers every accepted request, then refuses connections', async () => {
+  // Server in a worker (20 ms per model call) so that requests really are queued in it when close() starts.
+  const worker = new Worker(new URL('./slow-server.worker.js', import.meta.url), { workerData: { dir: dirA, maxPending: 1000, maxWaitMs: 60_000 } });
+  const { port } = await new Promise<{ port: number }>((resolve) => worker.once('message', resolve));
+  const base = `http://127.0.0.1:${port}`;
+  const clients = new Agent({ keepAlive: true, maxSockets: 64 });
+  const N = 30;
+  let answered = 0;
+  const inFlight = Array.from({ length: N }, (_, i) =>
+    http(base, 'POST', '/v1/recommend', JSON.stringify({ history: [String(1 + i)], k: 10 }), {}, clients).finally(() => answered++),
+  );
+  for (let tries = 0; ; tries++) {
+    const { pending } = JSON.parse((await http(base, 'GET', '/healthz')).body) as { pending: number };
+    if (pending + answered >= N) break;
+    assert.ok(tries < 200, 'requests never all reached the server');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.ok(answered < N, 'some requests are still queued when closing starts');
+  worker.postMessage('close');
+  const statuses = (await Promise.allSettled(inFlight)).map((a) => (a.status === 'fulfilled' ? a.value.status : `error: ${(a.reason as Error).message}`));
+  assert.deepEqual(statuses, new Array(N).fill(200), 'every accepted request answered');
+  await new Promise((resolve) => worker.once('exit', resolve));
+  clients.destroy();
+  await assert.rejects(http(base, 'GET', '/healthz', undefined, {}, new Agent()), /ECONNREFUSED/);
+});
+
+test('CLI: SIGHUP reloads, SIGTERM drains and exits 0', async () => {
+  const child = spawn(process.execPath, [cli, 'serve', '--model', dirA, '--port', '0', '--token', 'rel'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
+  });
+  assert.equal(JSON.parse((await http(base, 'GET', '/healthz')).body).generation, 1);
+  child.kill('SIGHUP');
+  let generation = 1;
+  for (let i = 0; i < 100 && generation === 1; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    generation = JSON.parse((await http(base, 'GET', '/healthz')).body).generation;
+  }
+  assert.equal(generation, 2, `SIGHUP reloaded: ${stderr}`);
+  const ok = await http(base, 'POST', '/v1/recommend', JSON.stringify({ history: ['5'], k: 3 }));
+  assert.equal(ok.status, 200);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, stderr);
+  assert.match(stderr, /SIGTERM: draining/);
+  assert.match(stderr, /stopped/);
+});

@@ -1,0 +1,94 @@
+/**
+ * The serving layer's small parts against references: topK equals a stable full sort (ties by index, NaN and
+ * excluded items never returned), the catalogue resolves / searches / appends, and the scheduler batches
+ * queries per model call and admits a request's queries all together or not at all.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/core/rng.js';
+import { ServingCatalog } from '../../src/serve/catalog.js';
+import { servingModel } from '../../src/serve/model.js';
+import { topK, type Recommender, type RecommendQuery } from '../../src/serve/recommender.js';
+import { OverloadedError, Scheduler } from '../../src/serve/scheduler.js';
+
+test('topK matches a stable descending sort, skipping NaN and excluded items', () => {
+  const rng = new Rng(3);
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 1 + rng.int(60);
+    const scores = Float32Array.from({ length: n }, () => (rng.next() < 0.1 ? NaN : rng.int(8))); // many ties
+    const exclude = new Set(Array.from({ length: rng.int(5) }, () => rng.int(n)));
+    const k = 1 + rng.int(12);
+    const reference = Array.from({ length: n }, (_, i) => i)
+      .filter((i) => !Number.isNaN(scores[i]) && !exclude.has(i))
+      .sort((a, b) => scores[b] - scores[a] || a - b)
+      .slice(0, k);
+    assert.deepEqual(topK(scores, 0, n, k, exclude).map((r) => r.item), reference);
+  }
+  const offset = Float32Array.from([9, 9, 1, 3, 2]);
+  assert.deepEqual(topK(offset, 2, 3, 2, new Set()), [{ item: 1, score: 3 }, { item: 2, score: 2 }]);
+});
+
+test('catalogue: resolve reports unknown ids once, search matches all words, append numbers new items', () => {
+  const cat = new ServingCatalog(['a', 'b', 'c'], [{ title: 'Red Lipstick', brand: 'Acme' }, { title: 'Blue lip balm' }, {}], Float64Array.from([1, 5, 3]));
+  assert.deepEqual(cat.resolve(['b', 'x', 'a', 'x', 'b']), { indices: [1, 0, 1], unknown: ['x'] });
+  assert.deepEqual(cat.search('lip', 10), [1, 0], 'popularity breaks the tie');
+  assert.deepEqual(cat.search('acme red', 10), [0]);
+  assert.deepEqual(cat.search('c', 10), [2, 0], 'an exact id comes first, then title matches');
+  assert.deepEqual(cat.popular(2, new Set([1])).map((p) => p.item), [2, 0]);
+  cat.append([{ id: 'd', text: { title: 'Lip liner' } }]);
+  assert.equal(cat.indexOf('d'), 3);
+  assert.equal(cat.addedItems, 1);
+  assert.deepEqual(cat.search('liner', 10), [3]);
+  assert.throws(() => cat.append([{ id: 'a', text: {} }]), /already exists/);
+});
+
+/** Scores item i as -|i - last history item|, and records the size of every model call. */
+class NearestIndex implements Recommender {
+  readonly kind = 'nearest-index';
+  readonly calls: number[] = [];
+  constructor(readonly numItems: number) {}
+  recommend(queries: readonly RecommendQuery[]) {
+    this.calls.push(queries.length);
+    return queries.map((q) => {
+      const last = q.history[q.history.length - 1];
+      const scores = Float32Array.from({ length: this.numItems }, (_, i) => -Math.abs(i - last));
+      return topK(scores, 0, this.numItems, q.k, q.exclude);
+    });
+  }
+  semanticId(): undefined {
+    return undefined;
+  }
+}
+
+test('scheduler: batches up to maxBatch per call, in order; sheds a whole request past maxPending', async () => {
+  const rec = new NearestIndex(50);
+  const model = servingModel(rec, new ServingCatalog(Array.from({ length: 50 }, (_, i) => String(i)), Array.from({ length: 50 }, () => ({})), new Float64Array(50)), 'test');
+  const scheduler = new Scheduler({ maxPending: 10, maxBatch: 4, maxWaitMs: 10_000 });
+  const q = (last: number): RecommendQuery => ({ history: [last], k: 1, exclude: new Set([last]) });
+  const first = scheduler.submit(model, [q(3), q(10), q(20)]);
+  const second = scheduler.submit(model, [q(30), q(40), q(7), q(8), q(9), q(0)]);
+  assert.equal(scheduler.pending, 9);
+  assert.throws(() => scheduler.submit(model, [q(1), q(2)]), OverloadedError);
+  assert.equal(scheduler.pending, 9, 'a refused request queues nothing');
+  const a = await first;
+  const b = await second;
+  assert.deepEqual(a.map((r) => r[0].item), [2, 9, 19]);
+  assert.deepEqual(b.map((r) => r[0].item), [29, 39, 6, 7, 8, 1]);
+  assert.deepEqual(rec.calls, [4, 4, 1]);
+  await scheduler.idle();
+  assert.equal(scheduler.pending, 0);
+});
+
+test('scheduler: a query that waited past maxWaitMs is shed, not answered late', async () => {
+  const rec = new NearestIndex(20);
+  const model = servingModel(rec, new ServingCatalog(Array.from({ length: 20 }, (_, i) => String(i)), Array.from({ length: 20 }, () => ({})), new Float64Array(20)), 'test');
+  const scheduler = new Scheduler({ maxPending: 10, maxBatch: 4, maxWaitMs: 30 });
+  const late = scheduler.submit(model, [{ history: [3], k: 1, exclude: new Set() }]);
+  const until = performance.now() + 60;
+  while (performance.now() < until); // the host stalls before the queue is served
+  await assert.rejects(late, OverloadedError);
+  assert.deepEqual(rec.calls, [], 'the stale query was never scored');
+  const fresh = await scheduler.submit(model, [{ history: [3], k: 1, exclude: new Set([3]) }]);
+  assert.equal(fresh[0][0].item, 2);
+  await scheduler.idle();
+});
