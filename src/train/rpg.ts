@@ -5,13 +5,13 @@
  * model), and the test split is evaluated both exactly and with graph-constrained decoding.
  * Model directory: manifest.json, best.safetensors, checkpoint.safetensors, sids.safetensors, graph.safetensors.
  */
-import { join, resolve } from 'node:path';
-import { peakRssMiB } from '../core/memory.js';
+import { join } from 'node:path';
 import type { LeaveOneOutSplit } from '../data/index.js';
 import { evaluate, type EvalResult } from '../eval/index.js';
 import { buildItemGraph, saveItemGraph, type ItemGraph, type ItemGraphOptions } from '../decode/item-graph.js';
 import { graphScorer, type GraphSearchConfig } from '../decode/graph.js';
 import { writeManifest } from '../model/manifest.js';
+import { runManifest } from './manifest.js';
 import { Rpg, type ItemCodes, type RpgConfig } from '../model/rpg.js';
 import { rpgExactScorer } from '../model/rpg-score.js';
 import { saveItemCodes } from '../model/rpg-io.js';
@@ -63,21 +63,8 @@ export async function trainRpg(
   saveItemGraph(join(run.dir, 'graph.safetensors'), graph);
   const decoder = graphScorer(model, graph, extras.decode);
   const testGraph = await evaluate(decoder.scorer, split, 'test', { batchSize: 256 });
-  const best = result.history.find((h) => h.epoch === result.bestEpoch);
   writeManifest(run.dir, {
-    format: 'sidrec-model',
-    version: 1,
-    kind: 'rpg',
-    numItems: split.numItems,
-    dataDir: resolve(dataDir),
-    modelConfig: { ...model.config },
-    trainConfig: { ...config },
-    seed: config.seed,
-    bestEpoch: result.bestEpoch,
-    valid: best?.valid ?? {},
-    test: test.metrics,
-    trainSeconds: (performance.now() - started) / 1000,
-    peakRssMiB: peakRssMiB(),
+    ...runManifest({ kind: 'rpg', numItems: split.numItems, dataDir, modelConfig: model.config, config, result, test: test.metrics, started }),
     rpg: {
       digits: codes.digits,
       codebookSize: codes.codebookSize,

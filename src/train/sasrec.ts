@@ -3,11 +3,11 @@
  * shared full-ranking evaluator each epoch, then the best epoch's weights are evaluated on the test targets and
  * the model directory is completed with its manifest.
  */
-import { join, resolve } from 'node:path';
-import { peakRssMiB } from '../core/memory.js';
+import { join } from 'node:path';
 import type { LeaveOneOutSplit } from '../data/index.js';
 import { evaluate, type EvalResult, type Scorer } from '../eval/index.js';
 import { writeManifest } from '../model/manifest.js';
+import { runManifest } from './manifest.js';
 import { SasRec, type SasRecConfig } from '../model/sasrec.js';
 import { loadCheckpoint } from '../tensor/index.js';
 import { nextItemBatches, trainingWindows } from './batches.js';
@@ -43,21 +43,6 @@ export async function trainSasRec(
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluate(scorer, split, 'test', { batchSize: 512 });
-  const best = result.history.find((h) => h.epoch === result.bestEpoch);
-  writeManifest(run.dir, {
-    format: 'sidrec-model',
-    version: 1,
-    kind: 'sasrec',
-    numItems: split.numItems,
-    dataDir: resolve(dataDir),
-    modelConfig: { ...model.config },
-    trainConfig: { ...config },
-    seed: config.seed,
-    bestEpoch: result.bestEpoch,
-    valid: best?.valid ?? {},
-    test: test.metrics,
-    trainSeconds: (performance.now() - started) / 1000,
-    peakRssMiB: peakRssMiB(),
-  });
+  writeManifest(run.dir, runManifest({ kind: 'sasrec', numItems: split.numItems, dataDir, modelConfig: model.config, config, result, test: test.metrics, started }));
   return { model, result, test };
 }

@@ -7,13 +7,13 @@
  * candidates.
  */
 import { join, resolve } from 'node:path';
-import { peakRssMiB } from '../core/memory.js';
 import { Rng } from '../core/rng.js';
 import type { EvalQuery, LeaveOneOutSplit } from '../data/index.js';
 import { GryphonRecommender, TigerRecommender } from '../decode/beam-tiger.js';
 import { evaluate, type EvalResult, type Scorer } from '../eval/index.js';
 import { Gryphon, type GryphonConfig } from '../model/gryphon.js';
 import { writeManifest } from '../model/manifest.js';
+import { runManifest } from './manifest.js';
 import { Tiger } from '../model/tiger.js';
 import { SidVocabulary } from '../model/tiger-vocab.js';
 import { loadCheckpoint } from '../tensor/index.js';
@@ -120,27 +120,14 @@ export async function trainSidModel(
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluateSid(model, sids.table, split, 'test', opts.testBeam);
-  const best = result.history.find((h) => h.epoch === result.bestEpoch);
   writeManifest(run.dir, {
-    format: 'sidrec-model',
-    version: 1,
-    kind,
-    numItems: split.numItems,
-    dataDir: resolve(dataDir),
-    modelConfig: { ...(model instanceof Tiger ? model.config : model.config) },
-    trainConfig: { ...config },
-    seed: config.seed,
-    bestEpoch: result.bestEpoch,
-    valid: best?.valid ?? {},
-    test: test.primary.metrics,
+    ...runManifest({ kind, numItems: split.numItems, dataDir, modelConfig: model.config, config, result, test: test.primary.metrics, started }),
     sid: {
       sidsDir: resolve(sids.dir),
       ...opts,
       epochSeconds: result.history.map((h) => h.seconds),
       ...(test.byBeam ? { testByBeam: test.byBeam.metrics, meanCandidates: test.meanCandidates } : {}),
     },
-    trainSeconds: (performance.now() - started) / 1000,
-    peakRssMiB: peakRssMiB(),
   });
   return { model, result, test };
 }
