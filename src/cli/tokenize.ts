@@ -12,9 +12,10 @@ import { defineCommand } from './command.js';
 export const tokenizeCommand = defineCommand({
   spec: {
     name: 'tokenize',
-    summary: 'Build item features and fit Semantic IDs (RQ-KMeans, PQ, OPQ) for a prepared dataset',
+    summary: 'Build item features and fit Semantic IDs (RQ-KMeans, RQ-VAE, PQ, OPQ) for a prepared dataset',
     details: `Examples:
   sidrec tokenize --data runs/beauty/data --kind rqkmeans --levels 3 --out runs/beauty/sid-rq        (TIGER)
+  sidrec tokenize --data runs/beauty/data --kind rqvae --epochs 100 --out runs/beauty/sid-rqvae        (TIGER, RQ-VAE)
   sidrec tokenize --data runs/beauty/data --kind opq --subspaces 32 --out runs/beauty/sid-opq       (RPG)
   sidrec tokenize --data runs/sports/data --features attributes,cooccurrence --kind opq --subspaces 16 --out runs/sports/sid-opq
 Features: text (title, brand, categories, other catalogue fields), attributes, cooccurrence (training sequences
@@ -23,8 +24,9 @@ only), weighted as NAME:WEIGHT. The tokenizer is fitted on items seen in trainin
       data: { type: 'string', description: 'Dataset artifact directory (from sidrec prepare)' },
       out: { type: 'string', description: 'Directory for tokenizer.sidtok, sids.sidtab and report.json' },
       features: { type: 'string', description: 'Feature sources with optional weights', default: 'text' },
-      kind: { type: 'string', choices: ['rqkmeans', 'pq', 'opq'], description: 'Tokenizer', default: 'opq' },
-      levels: { type: 'number', integer: true, min: 1, max: 8, description: 'RQ-KMeans levels', default: 3 },
+      kind: { type: 'string', choices: ['rqkmeans', 'rqvae', 'pq', 'opq'], description: 'Tokenizer', default: 'opq' },
+      levels: { type: 'number', integer: true, min: 1, max: 8, description: 'RQ-KMeans / RQ-VAE levels', default: 3 },
+      epochs: { type: 'number', integer: true, min: 1, description: 'RQ-VAE training epochs', default: 100 },
       subspaces: { type: 'number', integer: true, min: 1, max: 128, description: 'PQ/OPQ sub-spaces (digits)', default: 32 },
       'codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'Codes per digit', default: 256 },
       balance: { type: 'boolean', description: 'Balanced k-means assignment (even code use)', default: false },
@@ -39,7 +41,11 @@ only), weighted as NAME:WEIGHT. The tokenizer is fitted on items seen in trainin
     const sp = split(ds);
     const size = o['codebook-size'];
     const config =
-      o.kind === 'rqkmeans' ? { kind: 'rqkmeans' as const, levels: o.levels, codebookSize: size, balance: o.balance } : { kind: o.kind as 'pq' | 'opq', subspaces: o.subspaces, codebookSize: size, balance: o.balance };
+      o.kind === 'rqkmeans'
+        ? { kind: 'rqkmeans' as const, levels: o.levels, codebookSize: size, balance: o.balance }
+        : o.kind === 'rqvae'
+          ? { kind: 'rqvae' as const, levels: o.levels, codebookSize: size, epochs: o.epochs }
+          : { kind: o.kind as 'pq' | 'opq', subspaces: o.subspaces, codebookSize: size, balance: o.balance };
     const sids = tokenizeDataset(ds, sp, parseFeatureSpec(o.features), config, o.seed);
     saveDatasetSids(o.out, sids);
     process.stdout.write(o.json ? `${JSON.stringify(sids.report)}\n` : `${formatTokenizeReport(sids.report)}\nfitted on ${sids.report.fittedItems} training items; wrote ${o.out}\n`);

@@ -7,6 +7,7 @@ import type { ItemFeatures } from '../features/types.js';
 import { resolveTokenizerConfig, type TokenizerConfig, type TokenizerKind } from './config.js';
 import { ProductQuantizer } from './pq.js';
 import { RqKMeansTokenizer } from './rqkmeans.js';
+import { RqVaeTokenizer } from './rqvae.js';
 import type { Tokenizer } from './tokenizer.js';
 import { decodeArtifact, encodeArtifact, readArtifact, writeArtifact, type Artifact } from './artifact.js';
 
@@ -31,7 +32,12 @@ export function fitTokenizer(config: Partial<TokenizerConfig> & { readonly kind:
     throw new SidrecError('E_CONFIG', `${count} items cannot fill a codebook of ${resolved.codebookSize}`, { field: 'tokenizer.codebookSize' });
   }
   const t0 = performance.now();
-  const tokenizer = resolved.kind === 'rqkmeans' ? RqKMeansTokenizer.fit(resolved, data, count, dim) : ProductQuantizer.fit(resolved, data, count, dim);
+  const tokenizer =
+    resolved.kind === 'rqkmeans'
+      ? RqKMeansTokenizer.fit(resolved, data, count, dim)
+      : resolved.kind === 'rqvae'
+        ? RqVaeTokenizer.fit(resolved, data, count, dim)
+        : ProductQuantizer.fit(resolved, data, count, dim);
   const t1 = performance.now();
   const codes = tokenizer.encode(data, count);
   const t2 = performance.now();
@@ -48,9 +54,9 @@ export function tokenizerFromArtifact(artifact: Artifact): Tokenizer {
   const meta = artifact.meta as { config?: TokenizerConfig; inputDim?: number };
   if (!meta.config || typeof meta.inputDim !== 'number') throw new SidrecError('E_STATE', 'tokenizer artifact lacks config or inputDim');
   const config = resolveTokenizerConfig(meta.config);
-  return config.kind === 'rqkmeans'
-    ? RqKMeansTokenizer.fromArrays(config, meta.inputDim, artifact.arrays)
-    : ProductQuantizer.fromArrays(config, meta.inputDim, artifact.arrays);
+  if (config.kind === 'rqkmeans') return RqKMeansTokenizer.fromArrays(config, meta.inputDim, artifact.arrays);
+  if (config.kind === 'rqvae') return RqVaeTokenizer.fromArrays(config, meta.inputDim, artifact.arrays);
+  return ProductQuantizer.fromArrays(config, meta.inputDim, artifact.arrays);
 }
 
 export const serializeTokenizer = (t: Tokenizer): Uint8Array => encodeArtifact(tokenizerToArtifact(t));

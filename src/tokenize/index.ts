@@ -1,7 +1,8 @@
-/** Public surface of the tokenize stage: fit (O)PQ / RQ-KMeans tokenizers, build SID tables, report. */
-export { TOKENIZER_DEFAULTS, resolveTokenizerConfig, type TokenizerConfig, type TokenizerKind, type RqKMeansConfig, type PqConfig, type OpqConfig } from './config.js';
+/** Public surface of the tokenize stage: fit (O)PQ / RQ-KMeans / RQ-VAE tokenizers, build SID tables, report. */
+export { TOKENIZER_DEFAULTS, resolveTokenizerConfig, type TokenizerConfig, type TokenizerKind, type RqKMeansConfig, type PqConfig, type OpqConfig, type RqVaeConfig } from './config.js';
 export type { Tokenizer, ArtifactArray } from './tokenizer.js';
 export { RqKMeansTokenizer } from './rqkmeans.js';
+export { RqVaeTokenizer } from './rqvae.js';
 export { ProductQuantizer } from './pq.js';
 export { fitKMeans, assignNearest, type KMeansModel, type KMeansOptions } from './kmeans.js';
 export {

@@ -1,7 +1,7 @@
 /**
  * What every fitted tokenizer offers: encode any item vector (training or new) with the frozen model into
  * `digits` codes, decode codes back to a reconstruction, and expose its arrays for serialisation.
- * `hierarchical` SIDs (RQ-KMeans) are prefix-ordered and get a collision digit; flat ones (PQ/OPQ) are unordered.
+ * `hierarchical` SIDs (RQ-KMeans, RQ-VAE) are prefix-ordered and get a collision digit; flat ones (PQ/OPQ) are unordered.
  */
 import type { TokenizerConfig, TokenizerKind } from './config.js';
 

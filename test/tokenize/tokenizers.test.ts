@@ -32,7 +32,7 @@ test('config: defaults frozen, unknown keys and bad values rejected with the fie
   assert.ok(Object.isFrozen(c));
   assert.throws(() => resolveTokenizerConfig({ kind: 'opq', levels: 3 } as never), (e: unknown) => e instanceof SidrecError && e.location.field === 'tokenizer.levels');
   assert.throws(() => resolveTokenizerConfig({ kind: 'pq', subspaces: 0 }), /subspaces/);
-  assert.throws(() => resolveTokenizerConfig({ kind: 'rqvae' } as never), /unknown tokenizer kind "rqvae"/);
+  assert.throws(() => resolveTokenizerConfig({ kind: 'vqvae' } as never), /unknown tokenizer kind "vqvae"/);
 });
 
 test('RQ-KMeans: residual levels reduce error; codes of training items = encode(training items)', () => {
