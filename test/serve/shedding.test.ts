@@ -62,12 +62,19 @@ async function saturate(maxPending: number, maxWaitMs = 60_000, seconds = 2): Pr
 }
 
 test('under overload the p99 latency of accepted requests stays bounded (64 closed-loop clients, 20 ms per call)', async (t) => {
-  const bounded = await saturate(4);
-  const unbounded = await saturate(1000);
   const p99 = (xs: number[]) => xs[Math.min(xs.length - 1, Math.floor(0.99 * xs.length))];
-  t.diagnostic(`maxPending 4: ${bounded.accepted.length} answered (p99 ${p99(bounded.accepted).toFixed(0)} ms), ${bounded.shed} shed; unbounded: ${unbounded.accepted.length} answered (p99 ${p99(unbounded.accepted).toFixed(0)} ms)`);
-  assert.ok(bounded.shed > 0, 'requests were shed');
-  assert.equal(unbounded.shed, 0);
-  assert.ok(p99(unbounded.accepted) > 600, `without shedding a request waits behind ~63 others x 20 ms: p99 ${p99(unbounded.accepted).toFixed(0)} ms`);
-  assert.ok(p99(bounded.accepted) < 0.5 * p99(unbounded.accepted), `accepted p99 ${p99(bounded.accepted).toFixed(0)} ms vs ${p99(unbounded.accepted).toFixed(0)} ms unbounded`);
+  // Wall-clock latencies on a 2-core machine move with whatever else runs on it: a comparison that fails only
+  // under a transient load spike is retried (up to 3 attempts); a server that does not shed fails every attempt.
+  const failures: string[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const bounded = await saturate(4);
+    const unbounded = await saturate(1000);
+    t.diagnostic(`attempt ${attempt}: maxPending 4: ${bounded.accepted.length} answered (p99 ${p99(bounded.accepted).toFixed(0)} ms), ${bounded.shed} shed; unbounded: ${unbounded.accepted.length} answered (p99 ${p99(unbounded.accepted).toFixed(0)} ms)`);
+    assert.ok(bounded.shed > 0, 'requests were shed');
+    assert.equal(unbounded.shed, 0);
+    if (p99(unbounded.accepted) <= 600) failures.push(`without shedding a request waits behind ~63 others x 20 ms: p99 ${p99(unbounded.accepted).toFixed(0)} ms`);
+    else if (p99(bounded.accepted) >= 0.5 * p99(unbounded.accepted)) failures.push(`accepted p99 ${p99(bounded.accepted).toFixed(0)} ms vs ${p99(unbounded.accepted).toFixed(0)} ms unbounded`);
+    else return;
+  }
+  assert.fail(failures.join('; '));
 });
