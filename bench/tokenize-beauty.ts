@@ -4,8 +4,8 @@
  * check: items sharing a first-level RQ code share a leaf category far more often than random pairs.
  * Usage: node dist/bench/tokenize-beauty.js [path/to/items.jsonl] [--json out.json]
  */
+import { firstCodeAgreement } from './code-agreement.js';
 import { readFileSync } from 'node:fs';
-import { Rng } from '../src/core/rng.js';
 import { peakRssMiB } from '../src/core/memory.js';
 import { writeJsonAtomic } from '../src/core/atomic.js';
 import { describeKernels } from '../src/tensor/kernels/registry.js';
@@ -42,32 +42,8 @@ function shareLeaf(i: number, j: number): boolean {
 }
 
 /** P(share a leaf category) for pairs with the same first-digit code vs uniformly random pairs. */
-function leafAgreement(codes: Int32Array, digits: number, pairs = 100_000): { sameCode: number; random: number } {
-  const rng = new Rng(7);
-  const groups = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    const c = codes[i * digits];
-    const g = groups.get(c);
-    if (g) g.push(i);
-    else groups.set(c, [i]);
-  }
-  let same = 0;
-  let sameTotal = 0;
-  let rand = 0;
-  for (let p = 0; p < pairs; p++) {
-    const i = rng.int(n);
-    const g = groups.get(codes[i * digits]) ?? [];
-    if (g.length > 1) {
-      let j = g[rng.int(g.length)];
-      while (j === i) j = g[rng.int(g.length)];
-      sameTotal++;
-      if (shareLeaf(i, j)) same++;
-    }
-    let k = rng.int(n);
-    while (k === i) k = rng.int(n);
-    if (shareLeaf(i, k)) rand++;
-  }
-  return { sameCode: same / Math.max(sameTotal, 1), random: rand / pairs };
+function leafAgreement(codes: Int32Array, digits: number): { sameCode: number; random: number } {
+  return firstCodeAgreement(codes, digits, n, shareLeaf);
 }
 
 const reports: Record<string, TokenizeReport & { leafAgreement?: { sameCode: number; random: number } }> = {};

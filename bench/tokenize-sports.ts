@@ -4,9 +4,9 @@
  * equal weight; then RQ-KMeans 3x256 and OPQ 16x256 (RPG's m for Sports) with reports.
  * Usage: node dist/bench/tokenize-sports.js [data-dir] [--json out.json]
  */
+import { firstCodeAgreement } from './code-agreement.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../src/core/rng.js';
 import { peakRssMiB } from '../src/core/memory.js';
 import { writeJsonAtomic } from '../src/core/atomic.js';
 import { attributeFeatures } from '../src/features/attributes.js';
@@ -46,35 +46,12 @@ console.log(`${n} items, ${train.length} training sequences; attribute features 
  * items (the root category every item has) are ignored, or every pair would agree.
  */
 function attributeAgreement(codes: Int32Array, digits: number, pairs = 100_000): { sameCode: number; random: number } {
-  const rng = new Rng(7);
   const df = new Map<number, number>();
   for (const a of attributes) for (const x of new Set(a)) df.set(x, (df.get(x) ?? 0) + 1);
   const specific = attributes.map((a) => a.filter((x) => (df.get(x) ?? 0) <= 0.05 * n));
   const sets = specific.map((a) => new Set(a));
   const share = (i: number, j: number): boolean => specific[i].some((a) => sets[j].has(a));
-  const groups = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    const g = groups.get(codes[i * digits]);
-    if (g) g.push(i);
-    else groups.set(codes[i * digits], [i]);
-  }
-  let same = 0;
-  let sameTotal = 0;
-  let rand = 0;
-  for (let p = 0; p < pairs; p++) {
-    const i = rng.int(n);
-    const g = groups.get(codes[i * digits]) ?? [];
-    if (g.length > 1) {
-      let j = g[rng.int(g.length)];
-      while (j === i) j = g[rng.int(g.length)];
-      sameTotal++;
-      if (share(i, j)) same++;
-    }
-    let k = rng.int(n);
-    while (k === i) k = rng.int(n);
-    if (share(i, k)) rand++;
-  }
-  return { sameCode: same / Math.max(sameTotal, 1), random: rand / pairs };
+  return firstCodeAgreement(codes, digits, n, share, pairs);
 }
 
 const reports: Record<string, unknown> = {};
