@@ -75,8 +75,14 @@ test('TransformerBlock gradients (self-attention and T5-style cross-attention wi
   cross.dispose();
 });
 
-function trainTiny(steps: number): { losses: number[]; stats: T.MemoryStats[] } {
-  const cfg = { G: 4, C: 8, D: 16, T: 6, layers: 2 };
+const TINY = { G: 4, C: 8, D: 16, T: 6, layers: 2 };
+
+/** Trains the tiny model `steps` times on one fixed batch; `afterTraining` sees the trained model before disposal. */
+function trainTiny(
+  steps: number,
+  afterTraining?: (model: TinyRpg, input: T.Tensor, targets: T.Tensor, stats: readonly T.MemoryStats[]) => void,
+): { losses: number[]; stats: T.MemoryStats[] } {
+  const cfg = TINY;
   const rng = new Rng(11);
   const model = new TinyRpg(cfg, rng);
   const params = model.namedParameters();
@@ -95,6 +101,7 @@ function trainTiny(steps: number): { losses: number[]; stats: T.MemoryStats[] } 
     }));
     stats.push(T.memoryStats());
   }
+  afterTraining?.(model, input, targets, stats);
   model.dispose();
   input.dispose();
   targets.dispose();
@@ -119,33 +126,12 @@ test('buffer pool: recycling every array gives bit-identical training, and the p
 });
 
 test('tiny transformer: loss decreases on a fixed batch and memory stays flat across steps', () => {
-  const cfg = { G: 4, C: 8, D: 16, T: 6, layers: 2 };
-  const rng = new Rng(11);
-  const model = new TinyRpg(cfg, rng);
-  const params = model.namedParameters();
-  const opt = new T.AdamW(params, { lr: 3e-3, weightDecay: 0 });
-  const { input, targets } = batch(cfg, 4, 3);
-  const losses: number[] = [];
-  const stats: T.MemoryStats[] = [];
-  for (let s = 0; s < 60; s++) {
-    const loss = T.tidy(() => {
-      opt.zeroGrad();
-      const l = model.loss(input, targets, { training: true, rng });
-      l.backward();
-      T.clipGradNorm(params, 1);
-      opt.step();
-      return l.item();
-    });
-    losses.push(loss);
-    stats.push(T.memoryStats());
-  }
+  const { losses, stats } = trainTiny(60, (model, input, targets, steps) => {
+    const evalLoss = T.noGrad(() => T.tidy(() => model.loss(input, targets, EVAL).item()));
+    assert.ok(Number.isFinite(evalLoss));
+    assert.deepEqual(T.memoryStats(), steps[0]);
+  });
   assert.ok(losses[59] < 0.6 * losses[0], `loss ${losses[0]} -> ${losses[59]}`);
-  assert.ok(Math.abs(losses[0] - Math.log(cfg.C)) < 0.2, `initial loss ${losses[0]} should be near ln C`);
+  assert.ok(Math.abs(losses[0] - Math.log(TINY.C)) < 0.2, `initial loss ${losses[0]} should be near ln C`);
   for (const st of stats.slice(1)) assert.deepEqual(st, stats[0]);
-  const evalLoss = T.noGrad(() => T.tidy(() => model.loss(input, targets, EVAL).item()));
-  assert.ok(Number.isFinite(evalLoss));
-  assert.deepEqual(T.memoryStats(), stats[0]);
-  model.dispose();
-  input.dispose();
-  targets.dispose();
 });

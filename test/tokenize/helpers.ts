@@ -32,3 +32,16 @@ export function correlated(seed: number, n: number, dim: number): ItemFeatures {
   }
   return { count: n, dim, data };
 }
+
+/** Reconstruction error relative to the data variance: 0 perfect, 1 = predicting the mean. */
+export function relErr(f: ItemFeatures, recon: Float32Array): number {
+  const mean = new Float64Array(f.dim);
+  for (let i = 0; i < f.count; i++) for (let j = 0; j < f.dim; j++) mean[j] += f.data[i * f.dim + j] / f.count;
+  let e = 0;
+  let v = 0;
+  for (let i = 0; i < f.count * f.dim; i++) {
+    e += (f.data[i] - recon[i]) ** 2;
+    v += (f.data[i] - mean[i % f.dim]) ** 2;
+  }
+  return e / v;
+}

@@ -5,25 +5,12 @@ import { resolveTokenizerConfig, type RqVaeConfig } from '../../src/tokenize/con
 import { RqVaeTokenizer } from '../../src/tokenize/rqvae.js';
 import { SemanticIdTable } from '../../src/tokenize/sid-table.js';
 import { SidrecError } from '../../src/core/errors.js';
-import type { ItemFeatures } from '../../src/features/types.js';
 import { generateSynthetic, split, syntheticDataset } from '../../src/data/index.js';
 import { datasetFeatures, parseFeatureSpec } from '../../src/features/dataset.js';
 import { tokenizeDataset } from '../../src/tokenize/dataset.js';
-import { correlated, plantedClusters } from './helpers.js';
+import { correlated, plantedClusters, relErr } from './helpers.js';
 
 const small = { kind: 'rqvae', codebookSize: 16, hidden: [64, 32], latentDim: 8, batchSize: 256, lr: 3e-3 } as const;
-
-function relErr(f: ItemFeatures, recon: Float32Array): number {
-  const mean = new Float64Array(f.dim);
-  for (let i = 0; i < f.count; i++) for (let j = 0; j < f.dim; j++) mean[j] += f.data[i * f.dim + j] / f.count;
-  let e = 0;
-  let v = 0;
-  for (let i = 0; i < f.count * f.dim; i++) {
-    e += (f.data[i] - recon[i]) ** 2;
-    v += (f.data[i] - mean[i % f.dim]) ** 2;
-  }
-  return e / v;
-}
 
 function usedCodes(codes: Int32Array, n: number, digits: number, digit: number): number {
   const s = new Set<number>();

@@ -8,22 +8,9 @@ import { resolveTokenizerConfig } from '../../src/tokenize/config.js';
 import { SidrecError } from '../../src/core/errors.js';
 import { SemanticIdTable } from '../../src/tokenize/sid-table.js';
 import { serializeSidTable } from '../../src/tokenize/sid-table-io.js';
-import type { ItemFeatures } from '../../src/features/types.js';
-import { correlated, plantedClusters } from './helpers.js';
+import { correlated, plantedClusters, relErr } from './helpers.js';
 
 const small = { codebookSize: 16, maxIter: 15 } as const;
-
-function relErr(f: ItemFeatures, recon: Float32Array): number {
-  const mean = new Float64Array(f.dim);
-  for (let i = 0; i < f.count; i++) for (let j = 0; j < f.dim; j++) mean[j] += f.data[i * f.dim + j] / f.count;
-  let e = 0;
-  let v = 0;
-  for (let i = 0; i < f.count * f.dim; i++) {
-    e += (f.data[i] - recon[i]) ** 2;
-    v += (f.data[i] - mean[i % f.dim]) ** 2;
-  }
-  return e / v;
-}
 
 test('config: defaults frozen, unknown keys and bad values rejected with the field named', () => {
   const c = resolveTokenizerConfig({ kind: 'rqkmeans' });
