@@ -68,9 +68,8 @@ export const BEST_FILE = 'best.safetensors';
 export async function train<Batch>(model: TrainableModel<Batch>, config: TrainConfig, hooks: TrainHooks<Batch>, run: TrainRunOptions): Promise<TrainResult> {
   const params = model.namedParameters();
   const optimizer = new AdamW(params, { lr: config.lr, weightDecay: config.weightDecay });
-  const batchesPerEpoch = hooks.batches(0, epochRng(config.seed, 0)).length;
-  if (batchesPerEpoch === 0) throw new SidrecError('E_INPUT', 'no training sequences with at least 2 items');
-  const schedule = warmupCosine({ peakLr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.epochs * batchesPerEpoch });
+  // Every epoch has the same number of batches; the schedule is sized from the first epoch this process runs.
+  let schedule: ((step: number) => number) | undefined;
   const checkpointPath = join(run.dir, CHECKPOINT_FILE);
   const state: LoopState = run.resume && existsSync(checkpointPath)
     ? restore(checkpointPath, params, optimizer)
@@ -83,6 +82,8 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
     const epoch = state.epoch + 1;
     const rng = epochRng(config.seed, epoch);
     const batches = hooks.batches(epoch, rng);
+    if (batches.length === 0) throw new SidrecError('E_INPUT', 'no training sequences with at least 2 items');
+    schedule ??= warmupCosine({ peakLr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.epochs * batches.length });
     const ctx: ForwardContext = { training: true, rng: rng.fork() };
     const progress = new Progress({ label: `epoch ${epoch}`, total: batches.length, unit: 'batches', quiet: run.quiet });
     const started = performance.now();
