@@ -1,12 +1,15 @@
 /**
  * Fixtures for the serving tests, all from the library on seeded synthetic data: a tiny trained SASRec model
  * directory (one epoch, ~1 s) and an in-memory SID-kNN model (LSA text features -> OPQ tokenizer -> SID table),
- * the SID-based model whose items can be added without retraining. Plus small HTTP helpers.
+ * the SID-based model whose items can be added without retraining. Plus small HTTP helpers and the slow server
+ * (a worker thread) for the overload and shutdown tests.
  */
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { generateSynthetic, saveDataset, split, syntheticDataset, type InteractionDataset } from '../../src/data/index.js';
 import { TextFeaturizer, type ItemFeatures } from '../../src/features/index.js';
 import { fitTokenizer, SemanticIdTable, tokenizeReport, type Tokenizer } from '../../src/tokenize/index.js';
@@ -15,6 +18,7 @@ import { trainSasRec } from '../../src/train/sasrec.js';
 import { featurizerText, SidKnnRecommender } from '../../src/serve/adapters/sid-knn.js';
 import { ServingCatalog } from '../../src/serve/catalog.js';
 import { servingModel, type ServingModel } from '../../src/serve/model.js';
+import type { ClosingStats, SlowServerOptions } from './slow-server.worker.js';
 
 export const SYNTH = { numUsers: 300, numItems: 120, numTopics: 6, subTopicsPerTopic: 2, seed: 7 } as const;
 
@@ -75,4 +79,35 @@ export function http(base: string, method: string, path: string, body?: string |
     req.on('error', reject);
     req.end(body);
   });
+}
+
+export interface SlowServer {
+  readonly base: string;
+  /** Resolves when the server starts closing, with what it had answered and still had queued then. */
+  readonly closing: Promise<ClosingStats>;
+  /** Asks the server to close (drain accepted requests, then stop) and resolves once the worker has exited. */
+  close(): Promise<void>;
+  /** Ends the worker at once; for `finally` blocks, so a failed assertion never leaves a server holding the test process open. */
+  kill(): Promise<void>;
+}
+
+/** Starts slow-server.worker.js; rejects (instead of waiting forever) if the worker fails before listening. */
+export async function startSlowServer(options: SlowServerOptions): Promise<SlowServer> {
+  const worker = new Worker(new URL('./slow-server.worker.js', import.meta.url), { workerData: options });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const [{ port }] = (await once(worker, 'message')) as [{ port: number }];
+  const closing = once(worker, 'message').then(([m]) => (m as { closing: ClosingStats }).closing);
+  closing.catch(() => {}); // a worker killed before closing: only awaiting callers see the rejection
+  return {
+    base: `http://127.0.0.1:${port}`,
+    closing,
+    close: async () => {
+      worker.postMessage('close');
+      await exited;
+    },
+    kill: async () => {
+      await worker.terminate();
+      await exited;
+    },
+  };
 }

@@ -1,16 +1,16 @@
 /**
  * Hot reload and graceful shutdown: POST /admin/reload swaps in another model directory without dropping
  * requests (a bad directory leaves the old model serving), items added to the old model are reported dropped;
- * app.close() answers every accepted request; the CLI reloads on SIGHUP and exits 0 after draining on SIGTERM.
+ * app.close() answers every accepted request and the port is then closed; the CLI reloads on SIGHUP and exits 0
+ * after draining on SIGTERM.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Agent } from 'node:http';
-import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { buildServer } from '../../src/serve/app.js';
-import { http, sidKnnFixture, tempDir, tinySasRecDir } from './helpers.js';
+import { http, sidKnnFixture, startSlowServer, tempDir, tinySasRecDir } from './helpers.js';
 
 const root = tempDir('lifecycle');
 const dirA = await tinySasRecDir(1, root);
@@ -53,30 +53,35 @@ test('reload drops items added to the previous model and says how many', async (
   await app.close();
 });
 
-test('close() answers every accepted request, then refuses connections', async () => {
-  // Server in a worker (20 ms per model call) so that requests really are queued in it when close() starts.
-  const worker = new Worker(new URL('./slow-server.worker.js', import.meta.url), { workerData: { dir: dirA, maxPending: 1000, maxWaitMs: 60_000 } });
-  const { port } = await new Promise<{ port: number }>((resolve) => worker.once('message', resolve));
-  const base = `http://127.0.0.1:${port}`;
-  const clients = new Agent({ keepAlive: true, maxSockets: 64 });
+test('close() answers every request accepted before it', async (t) => {
+  // The server (a worker, 20 ms per model call) starts closing itself in the event that admits the 30th request,
+  // so however fast or slow the clients are, close() begins with that request (at least) still unanswered.
   const N = 30;
-  let answered = 0;
-  const inFlight = Array.from({ length: N }, (_, i) =>
-    http(base, 'POST', '/v1/recommend', JSON.stringify({ history: [String(1 + i)], k: 10 }), {}, clients).finally(() => answered++),
-  );
-  for (let tries = 0; ; tries++) {
-    const { pending } = JSON.parse((await http(base, 'GET', '/healthz')).body) as { pending: number };
-    if (pending + answered >= N) break;
-    assert.ok(tries < 200, 'requests never all reached the server');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  const server = await startSlowServer({ dir: dirA, maxPending: 1000, maxWaitMs: 60_000, callMs: 20, closeAfterRequests: N });
+  const clients = new Agent({ keepAlive: true, maxSockets: 64 });
+  try {
+    const requests = Array.from({ length: N }, (_, i) => http(server.base, 'POST', '/v1/recommend', JSON.stringify({ history: [String(1 + i)], k: 10 }), {}, clients));
+    const statuses = (await Promise.allSettled(requests)).map((a) => (a.status === 'fulfilled' ? a.value.status : `error: ${(a.reason as Error).message}`));
+    const closing = await server.closing;
+    t.diagnostic(`when close() started: ${closing.answered} answered, ${closing.pending} queued or running`);
+    assert.ok(closing.answered < N);
+    assert.deepEqual(statuses, new Array(N).fill(200), 'every accepted request answered');
+    await server.close();
+  } finally {
+    clients.destroy();
+    await server.kill();
   }
-  assert.ok(answered < N, 'some requests are still queued when closing starts');
-  worker.postMessage('close');
-  const statuses = (await Promise.allSettled(inFlight)).map((a) => (a.status === 'fulfilled' ? a.value.status : `error: ${(a.reason as Error).message}`));
-  assert.deepEqual(statuses, new Array(N).fill(200), 'every accepted request answered');
-  await new Promise((resolve) => worker.once('exit', resolve));
-  clients.destroy();
-  await assert.rejects(http(base, 'GET', '/healthz', undefined, {}, new Agent()), /ECONNREFUSED/);
+});
+
+test('a closed server refuses connections', async () => {
+  const server = await startSlowServer({ dir: dirA, maxPending: 10, maxWaitMs: 1000, callMs: 1 });
+  try {
+    assert.equal((await http(server.base, 'GET', '/healthz', undefined, {}, new Agent())).status, 200);
+    await server.close();
+    await assert.rejects(http(server.base, 'GET', '/healthz', undefined, {}, new Agent()), /ECONNREFUSED/);
+  } finally {
+    await server.kill();
+  }
 });
 
 test('CLI: SIGHUP reloads, SIGTERM drains and exits 0', async () => {
@@ -84,27 +89,31 @@ test('CLI: SIGHUP reloads, SIGTERM drains and exits 0', async () => {
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const base = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve(m[1]);
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
     });
-    child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
-  });
-  assert.equal(JSON.parse((await http(base, 'GET', '/healthz')).body).generation, 1);
-  child.kill('SIGHUP');
-  let generation = 1;
-  for (let i = 0; i < 100 && generation === 1; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    generation = JSON.parse((await http(base, 'GET', '/healthz')).body).generation;
+    assert.equal(JSON.parse((await http(base, 'GET', '/healthz')).body).generation, 1);
+    child.kill('SIGHUP');
+    let generation = 1;
+    for (let i = 0; i < 400 && generation === 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      generation = JSON.parse((await http(base, 'GET', '/healthz')).body).generation;
+    }
+    assert.equal(generation, 2, `SIGHUP reloaded: ${stderr}`);
+    const ok = await http(base, 'POST', '/v1/recommend', JSON.stringify({ history: ['5'], k: 3 }));
+    assert.equal(ok.status, 200);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /SIGTERM: draining/);
+    assert.match(stderr, /stopped/);
+  } finally {
+    child.kill('SIGKILL'); // no-op once it has exited; a failed assertion must not leave the server running
   }
-  assert.equal(generation, 2, `SIGHUP reloaded: ${stderr}`);
-  const ok = await http(base, 'POST', '/v1/recommend', JSON.stringify({ history: ['5'], k: 3 }));
-  assert.equal(ok.status, 200);
-  child.kill('SIGTERM');
-  assert.equal(await exited, 0, stderr);
-  assert.match(stderr, /SIGTERM: draining/);
-  assert.match(stderr, /stopped/);
 });

@@ -6,9 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { Worker } from 'node:worker_threads';
 import { buildServer } from '../../src/serve/app.js';
-import { http, tinySasRecDir } from './helpers.js';
+import { http, startSlowServer, tinySasRecDir } from './helpers.js';
+
+const CALL_MS = 20;
 
 const dir = await tinySasRecDir();
 
@@ -32,33 +33,32 @@ test('a burst past maxPending gets 503 with Retry-After and E_OVERLOADED; the se
 
 /** 64 clients in a closed loop for `seconds` against the slow server (25 ms back-off after a 503): latencies of 200s (sorted) and 503 count. */
 async function saturate(maxPending: number, maxWaitMs = 60_000, seconds = 2): Promise<{ accepted: number[]; shed: number }> {
-  const worker = new Worker(new URL('./slow-server.worker.js', import.meta.url), { workerData: { dir, maxPending, maxWaitMs } });
-  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const accepted: number[] = [];
-  let shed = 0;
+  const server = await startSlowServer({ dir, maxPending, maxWaitMs, callMs: CALL_MS });
   const clients = new Agent({ keepAlive: true, maxSockets: 64 });
-  const end = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: 64 }, async (_, i) => {
-      while (performance.now() < end) {
-        const t0 = performance.now();
-        const res = await http(base, 'POST', '/v1/recommend', JSON.stringify({ history: [String(1 + i)], k: 5 }), {}, clients);
-        if (res.status === 200) accepted.push(performance.now() - t0);
-        else if (res.status === 503) {
-          shed++;
-          await new Promise((resolve) => setTimeout(resolve, 25)); // a client backing off (briefer than Retry-After, to keep the pressure on)
-        } else throw new Error(`unexpected ${res.status}`);
-      }
-    }),
-  );
-  clients.destroy();
-  worker.postMessage('close');
-  await new Promise((resolve) => worker.once('exit', resolve));
-  return { accepted: accepted.sort((a, b) => a - b), shed };
+  try {
+    const accepted: number[] = [];
+    let shed = 0;
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, i) => {
+        while (performance.now() < end) {
+          const t0 = performance.now();
+          const res = await http(server.base, 'POST', '/v1/recommend', JSON.stringify({ history: [String(1 + i)], k: 5 }), {}, clients);
+          if (res.status === 200) accepted.push(performance.now() - t0);
+          else if (res.status === 503) {
+            shed++;
+            await new Promise((resolve) => setTimeout(resolve, 25)); // a client backing off (briefer than Retry-After, to keep the pressure on)
+          } else throw new Error(`unexpected ${res.status}`);
+        }
+      }),
+    );
+    clients.destroy();
+    await server.close();
+    return { accepted: accepted.sort((a, b) => a - b), shed };
+  } finally {
+    clients.destroy();
+    await server.kill();
+  }
 }
 
 test('under overload the p99 latency of accepted requests stays bounded (64 closed-loop clients, 20 ms per call)', async (t) => {
