@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "sidrec_blas",
-      "sources": ["src/addon.c", "src/addon_train.c", "src/gemm.c", "src/elementwise.c", "src/train.c", "src/embedding.c"],
+      "sources": ["src/addon.c", "src/addon_train.c", "src/gemm.c", "src/elementwise.c", "src/train.c", "src/embedding.c", "src/heads.c"],
       "include_dirs": ["/usr/include/x86_64-linux-gnu", "/usr/include/openblas"],
       "libraries": ["-lopenblas", "-fopenmp"],
       "cflags": ["-O3", "-std=c11", "-fopenmp", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra", "-Wno-unused-parameter"],

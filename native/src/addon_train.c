@@ -1,6 +1,6 @@
 /*
- * N-API glue for the training-loop kernels (train.c, embedding.c): layerNormForward, layerNormBackward, adamStep,
- * embeddingBagForward, embeddingBagBackward. Like
+ * N-API glue for the training-loop kernels (train.c, embedding.c, heads.c): layerNormForward, layerNormBackward,
+ * adamStep, embeddingBagForward, embeddingBagBackward, residualSiluNormalize(Backward). Like
  * addon.c, every array is checked against the sizes it will be indexed with before any pointer reaches C.
  */
 #include <node_api.h>
@@ -89,6 +89,43 @@ static napi_value js_embedding_bag(napi_env env, napi_callback_info info, int ba
 static napi_value js_embedding_bag_forward(napi_env env, napi_callback_info info) { return js_embedding_bag(env, info, 0); }
 static napi_value js_embedding_bag_backward(napi_env env, napi_callback_info info) { return js_embedding_bag(env, info, 1); }
 
+/* residualSiluNormalize(h, p, s, q, inv, rows, heads, dim) */
+static napi_value js_heads_forward(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Span h, p, s, q, inv;
+  int64_t rows, heads, dim;
+  CHECK(env, argc == 8 && F32(0, h) && F32(1, p) && F32(2, s) && F32(3, q) && F32(4, inv) && get_i64(env, argv[5], &rows) &&
+                 get_i64(env, argv[6], &heads) && get_i64(env, argv[7], &dim),
+        "residualSiluNormalize(h, p, s, q, inv: Float32Array, rows, heads, dim)");
+  const int64_t n = rows * heads * dim;
+  CHECK(env, rows >= 0 && heads > 0 && heads < INT32_MAX && dim > 0 && dim < INT32_MAX && h.length >= rows * dim &&
+                 p.length >= n && s.length >= n && q.length >= n && inv.length >= rows * heads,
+        "residualSiluNormalize: an array is shorter than rows / heads / dim");
+  sidrec_residual_silu_normalize(h.data, p.data, s.data, q.data, inv.data, rows, (int)heads, (int)dim);
+  return NULL;
+}
+
+/* residualSiluNormalizeBackward(p, s, q, inv, dq, dh?, rows, heads, dim) */
+static napi_value js_heads_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Span p, s, q, inv, dq, dh;
+  int64_t rows, heads, dim;
+  CHECK(env, argc == 9 && F32(0, p) && F32(1, s) && F32(2, q) && F32(3, inv) && F32(4, dq) &&
+                 get_optional_f32(env, argv[5], &dh) && get_i64(env, argv[6], &rows) && get_i64(env, argv[7], &heads) &&
+                 get_i64(env, argv[8], &dim),
+        "residualSiluNormalizeBackward(p, s, q, inv, dq: Float32Array, dh?, rows, heads, dim)");
+  const int64_t n = rows * heads * dim;
+  CHECK(env, rows >= 0 && heads > 0 && heads < INT32_MAX && dim > 0 && dim < INT32_MAX && p.length >= n && s.length >= n &&
+                 q.length >= n && dq.length >= n && inv.length >= rows * heads && (!dh.data || dh.length >= rows * dim),
+        "residualSiluNormalizeBackward: an array is shorter than rows / heads / dim");
+  sidrec_residual_silu_normalize_backward(p.data, s.data, q.data, inv.data, dq.data, dh.data, rows, (int)heads, (int)dim);
+  return NULL;
+}
+
 napi_status sidrec_register_train(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"layerNormForward", 0, js_ln_forward, 0, 0, 0, napi_enumerable, 0},
@@ -96,6 +133,8 @@ napi_status sidrec_register_train(napi_env env, napi_value exports) {
       {"adamStep", 0, js_adam, 0, 0, 0, napi_enumerable, 0},
       {"embeddingBagForward", 0, js_embedding_bag_forward, 0, 0, 0, napi_enumerable, 0},
       {"embeddingBagBackward", 0, js_embedding_bag_backward, 0, 0, 0, napi_enumerable, 0},
+      {"residualSiluNormalize", 0, js_heads_forward, 0, 0, 0, napi_enumerable, 0},
+      {"residualSiluNormalizeBackward", 0, js_heads_backward, 0, 0, 0, napi_enumerable, 0},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

@@ -23,5 +23,9 @@ void sidrec_embedding_bag_forward(const float *table, int dim, const int32_t *id
                                   const float *weights, float *out);
 void sidrec_embedding_bag_backward(float *dtable, int dim, const int32_t *ids, int bag, int64_t positions,
                                    const float *weights, const float *dout);
+void sidrec_residual_silu_normalize(const float *h, const float *p, float *s, float *q, float *inv, int64_t rows,
+                                    int heads, int dim);
+void sidrec_residual_silu_normalize_backward(float *p, const float *s, const float *q, const float *inv, const float *dq,
+                                             float *dh, int64_t rows, int heads, int dim);
 
 #endif

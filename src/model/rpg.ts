@@ -10,8 +10,7 @@
 import { Rng } from '../core/rng.js';
 import { SidrecError } from '../core/errors.js';
 import {
-  add, crossEntropy, dropout, embedding, embeddingBag, initNormal, intTensor, l2Normalize, linear, matmul, mulScalar, noGrad, permute, reshape, silu, tidy,
-  type Tensor,
+  add, cosineHeadsCrossEntropy, cosineHeadsLogits, dropout, embedding, embeddingBag, initNormal, intTensor, noGrad, normalizeRowsInto, reshape, tidy, type Tensor,
 } from '../tensor/index.js';
 import type { NextItemBatch } from '../train/batches.js';
 import { LayerNorm, Linear, Module, TransformerBlock, type ForwardContext } from './layers/index.js';
@@ -108,28 +107,17 @@ export class Rpg extends Module {
     return this.finalNorm.forward(x); // (B, L, D)
   }
 
-  /** h (N, D) -> the m heads' L2-normalised outputs (N, m, D). */
-  queries(h: Tensor): Tensor {
-    const N = h.shape[0];
-    const D = this.config.dim;
-    const proj = reshape(silu(this.headProj.forward(h)), [N, this.digits, D]); // (N, m, D)
-    return l2Normalize(add(reshape(h, [N, 1, D]), proj)); // (N, m, D)
+  /** Code logits (N, m, C) for hidden states h (N, D), no gradient; `normalized`: the code table with unit rows. */
+  codeLogits(h: Tensor, normalized?: Float32Array): Float32Array {
+    return cosineHeadsLogits(h, this.headProj.weight, this.headProj.bias, this.codeTable, { temperature: this.config.temperature, normalizedTable: normalized });
   }
 
-  /**
-   * Code logits (m, N, C) = cosine(query, code embedding) / temperature for queries (N, m, D). `normalized`:
-   * the already L2-normalised code table (m, C, D), so inference over many groups normalises it once.
-   */
-  logits(queries: Tensor, normalized?: Tensor): Tensor {
-    const { dim: D, temperature } = this.config;
-    const q = permute(queries, [1, 0, 2]); // (m, N, D)
-    const e = normalized ?? this.normalizedCodes(); // (m, C, D)
-    return mulScalar(matmul(q, e, { transB: true }), 1 / temperature); // (m, N, C)
-  }
-
-  /** The code table L2-normalised per row, viewed (m, C, D). */
-  normalizedCodes(): Tensor {
-    return reshape(l2Normalize(this.codeTable), [this.digits, this.codebookSize, this.config.dim]);
+  /** The code table with unit rows, (m * C, D) flat: normalise once, score many groups. */
+  normalizedCodes(): Float32Array {
+    const rows = this.digits * this.codebookSize;
+    const out = new Float32Array(rows * this.config.dim);
+    normalizeRowsInto(this.codeTable.f32, rows, this.config.dim, out, new Float32Array(rows));
+    return out;
   }
 
   /** Multi-token prediction: mean over digits and real positions of the cross-entropy of the next item's code. */
@@ -140,18 +128,18 @@ export class Rpg extends Module {
     let real = 0;
     for (let r = 0; r < B; r++) real += batch.lengths[r];
     const rows = new Int32Array(real); // flat (B * L) index of every real position
-    const targets = new Int32Array(m * real); // (m, Nv): code of the target item at digit d
+    const targets = new Int32Array(real * m); // (Nv, m): code of the target item at digit d
     let n = 0;
     for (let r = 0; r < B; r++) {
       for (let t = 0; t < batch.lengths[r]; t++, n++) rows[n] = r * L + t;
     }
     for (let j = 0; j < real; j++) {
       const item = batch.targets[rows[j]];
-      for (let d = 0; d < m; d++) targets[d * real + j] = item < 0 ? -1 : this.codes.codes[item * m + d];
+      for (let d = 0; d < m; d++) targets[j * m + d] = item < 0 ? -1 : this.codes.codes[item * m + d];
     }
     const h = reshape(this.hidden(batch.inputs, batch.lengths, L, ctx), [B * L, D]); // (B*L, D)
     const hv = embedding(h, intTensor(rows, [real])); // (Nv, D): real positions only
-    return crossEntropy(this.logits(this.queries(hv)), intTensor(targets, [m, real]), { reduction: 'mean' });
+    return cosineHeadsCrossEntropy(hv, this.headProj.weight, this.headProj.bias, this.codeTable, intTensor(targets, [real, m]), { temperature: this.config.temperature });
   }
 
   /**
@@ -165,7 +153,7 @@ export class Rpg extends Module {
     const out = new Float32Array(histories.length * m * C); // (B, m*C)
     const order = Array.from(histories.keys()).sort((a, b) => histories[a].length - histories[b].length || a - b);
     noGrad(() => tidy(() => {
-      const codes = this.normalizedCodes(); // (m, C, D), once per call
+      const codes = this.normalizedCodes(); // once per call
       for (let start = 0; start < order.length; start += group) {
         const rows = order.slice(start, start + group);
         tidy(() => this.logProbsInto(rows.map((r) => histories[r]), rows, out, codes));
@@ -174,7 +162,7 @@ export class Rpg extends Module {
     return out;
   }
 
-  private logProbsInto(histories: readonly ArrayLike<number>[], rows: readonly number[], out: Float32Array, codes: Tensor): void {
+  private logProbsInto(histories: readonly ArrayLike<number>[], rows: readonly number[], out: Float32Array, codes: Float32Array): void {
     const B = histories.length;
     const { dim: D, maxLen } = this.config;
     const m = this.digits;
@@ -189,21 +177,18 @@ export class Rpg extends Module {
       lengths[r] = Math.max(1, h.length - start);
       last[r] = r * length + lengths[r] - 1;
     });
-    {
-      const h = reshape(this.hidden(inputs, lengths, length, { training: false }), [B * length, D]);
-      const logits = this.logits(this.queries(embedding(h, intTensor(last, [B]))), codes); // (m, B, C)
-      const Z = logits.f32;
+    const h = reshape(this.hidden(inputs, lengths, length, { training: false }), [B * length, D]);
+    const Z = this.codeLogits(embedding(h, intTensor(last, [B])), codes); // (B, m, C)
+    for (let b = 0; b < B; b++) {
       for (let d = 0; d < m; d++) {
-        for (let b = 0; b < B; b++) {
-          const src = (d * B + b) * C;
-          let mx = -Infinity;
-          for (let c = 0; c < C; c++) if (Z[src + c] > mx) mx = Z[src + c];
-          let s = 0;
-          for (let c = 0; c < C; c++) s += Math.exp(Z[src + c] - mx);
-          const lse = mx + Math.log(s);
-          const dst = rows[b] * m * C + d * C;
-          for (let c = 0; c < C; c++) out[dst + c] = Z[src + c] - lse;
-        }
+        const src = (b * m + d) * C;
+        let mx = -Infinity;
+        for (let c = 0; c < C; c++) if (Z[src + c] > mx) mx = Z[src + c];
+        let s = 0;
+        for (let c = 0; c < C; c++) s += Math.exp(Z[src + c] - mx);
+        const lse = mx + Math.log(s);
+        const dst = rows[b] * m * C + d * C;
+        for (let c = 0; c < C; c++) out[dst + c] = Z[src + c] - lse;
       }
     }
   }

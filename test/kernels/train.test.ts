@@ -1,7 +1,8 @@
 /**
- * Training-loop kernel agreement (layer norm forward / backward, Adam and AdamW) for the OpenBLAS addon, the
- * only optional provider implementing them, against the plain-TypeScript reference: odd widths, accumulation
- * into existing dx / dgamma / dbeta, each optional output left out, several Adam steps with bias correction.
+ * Training-loop kernel agreement (layer norm forward / backward, Adam and AdamW, embedding bags, RPG's residual
+ * heads) for the OpenBLAS addon, the only optional provider implementing them, against the plain-TypeScript
+ * reference: odd widths, accumulation into existing dx / dgamma / dbeta, each optional output left out, several
+ * Adam steps with bias correction, saturated sigmoids.
  */
 import { test } from 'node:test';
 import { plainKernels } from '../../src/tensor/kernels/plain.js';
@@ -80,5 +81,28 @@ test('openblas: embeddingBagForward / embeddingBagBackward agree with plain (pad
     plain.embeddingBagBackward({ ...args, table: wantGrad, dOut });
     k.embeddingBagBackward({ ...args, table: gotGrad, dOut });
     assertClose(gotGrad, wantGrad, 1e-5, `${what} backward`);
+  }
+});
+
+test('openblas: residualSiluNormalize (+ backward) agree with plain (with and without dh, large pre-activations)', (t) => {
+  const k = providerKernels('openblas', ['residualSiluNormalize', 'residualSiluNormalizeBackward']);
+  if (typeof k === 'string') return t.skip(k);
+  for (const [rows, heads, dim, withDh] of [[1, 1, 1, true], [3, 4, 7, false], [37, 32, 448, true], [200, 16, 130, true]] as const) {
+    const n = rows * heads * dim;
+    const h = random(rows * dim, rows + 1, -2, 2);
+    const p = random(n, heads + 2, -30, 30); // saturated sigmoids at both ends
+    const out = () => ({ s: new Float32Array(n), q: new Float32Array(n), inv: new Float32Array(rows * heads) });
+    const want = out(), got = out();
+    plain.residualSiluNormalize({ h, p, ...want, rows, heads, dim });
+    k.residualSiluNormalize({ h, p, ...got, rows, heads, dim });
+    const what = `heads rows=${rows} heads=${heads} dim=${dim}`;
+    for (const name of ['s', 'q', 'inv'] as const) assertClose(got[name], want[name], 1e-5, `${what} ${name}`);
+    const dq = random(n, 5);
+    const dhWant = withDh ? random(rows * dim, 6) : null, dhGot = dhWant?.slice() ?? null;
+    const pWant = p.slice(), pGot = p.slice();
+    plain.residualSiluNormalizeBackward({ p: pWant, ...want, dq, dh: dhWant, rows, heads, dim });
+    k.residualSiluNormalizeBackward({ p: pGot, ...want, dq, dh: dhGot, rows, heads, dim });
+    assertClose(pGot, pWant, 1e-5, `${what} dP`);
+    if (dhGot && dhWant) assertClose(dhGot, dhWant, 1e-5, `${what} dh`);
   }
 });

@@ -6,7 +6,8 @@
  * Loading (and the OPENBLAS_CORETYPE choice that must precede it) lives in `load.ts`.
  */
 import type {
-  AdamStepArgs, EmbeddingBagArgs, GemmArgs, GemmBatchedArgs, KernelProvider, LayerNormBackwardArgs, LayerNormForwardArgs, SoftmaxCrossEntropyArgs,
+  AdamStepArgs, EmbeddingBagArgs, GemmArgs, GemmBatchedArgs, KernelProvider, Kernels, LayerNormBackwardArgs, LayerNormForwardArgs, ResidualHeadsArgs,
+  ResidualHeadsBackwardArgs, SoftmaxCrossEntropyArgs,
 } from './types.js';
 
 /** The addon's exports, as `native/src/addon.c` defines them. */
@@ -41,6 +42,11 @@ export interface BlasAddon {
     dTable: Float32Array, dim: number, ids: Int32Array, bag: number, positions: number, weights: Float32Array | null, dOut: Float32Array,
   ): void;
   info(): { corename: string; blasThreads: number; ompThreads: number };
+  /** Added after the first release of the addon: a build without them still serves every other kernel. */
+  residualSiluNormalize?(h: Float32Array, p: Float32Array, s: Float32Array, q: Float32Array, inv: Float32Array, rows: number, heads: number, dim: number): void;
+  residualSiluNormalizeBackward?(
+    p: Float32Array, s: Float32Array, q: Float32Array, inv: Float32Array, dq: Float32Array, dh: Float32Array | null, rows: number, heads: number, dim: number,
+  ): void;
 }
 
 const ADDON_EXPORTS = [
@@ -88,6 +94,14 @@ export function blasProvider(addon: BlasAddon): KernelProvider {
         addon.embeddingBagForward(e.table, e.dim, e.ids, e.bag, e.positions, e.weights ?? null, e.out),
       embeddingBagBackward: (e: EmbeddingBagArgs & { readonly dOut: Float32Array }) =>
         addon.embeddingBagBackward(e.table, e.dim, e.ids, e.bag, e.positions, e.weights ?? null, e.dOut),
+      ...(addon.residualSiluNormalize && addon.residualSiluNormalizeBackward ? residualHeads(addon.residualSiluNormalize, addon.residualSiluNormalizeBackward) : {}),
     },
+  };
+}
+
+function residualHeads(forward: NonNullable<BlasAddon['residualSiluNormalize']>, backward: NonNullable<BlasAddon['residualSiluNormalizeBackward']>): Partial<Kernels> {
+  return {
+    residualSiluNormalize: ({ h, p, s, q, inv, rows, heads, dim }: ResidualHeadsArgs) => forward(h, p, s, q, inv, rows, heads, dim),
+    residualSiluNormalizeBackward: ({ p, s, q, inv, dq, dh, rows, heads, dim }: ResidualHeadsBackwardArgs) => backward(p, s, q, inv, dq, dh, rows, heads, dim),
   };
 }

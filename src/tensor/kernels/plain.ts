@@ -10,6 +10,8 @@ import type {
   KernelProvider,
   LayerNormBackwardArgs,
   LayerNormForwardArgs,
+  ResidualHeadsArgs,
+  ResidualHeadsBackwardArgs,
   SoftmaxCrossEntropyArgs,
 } from './types.js';
 
@@ -214,8 +216,46 @@ function siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: nu
   }
 }
 
+function residualSiluNormalize({ h, p, s, q, inv, rows, heads, dim }: ResidualHeadsArgs): void {
+  for (let r = 0; r < rows; r++) {
+    const hr = r * dim;
+    for (let d = 0; d < heads; d++) {
+      const base = (r * heads + d) * dim;
+      let sumsq = 0;
+      for (let j = 0; j < dim; j++) {
+        const pj = p[base + j];
+        const sg = 1 / (1 + Math.exp(-pj));
+        s[base + j] = sg;
+        const u = h[hr + j] + pj * sg;
+        q[base + j] = u;
+        sumsq += u * u;
+      }
+      const iv = 1 / Math.max(Math.sqrt(sumsq), 1e-12);
+      inv[r * heads + d] = iv;
+      for (let j = 0; j < dim; j++) q[base + j] *= iv;
+    }
+  }
+}
+
+function residualSiluNormalizeBackward({ p, s, q, inv, dq, dh, rows, heads, dim }: ResidualHeadsBackwardArgs): void {
+  for (let r = 0; r < rows; r++) {
+    for (let d = 0; d < heads; d++) {
+      const base = (r * heads + d) * dim;
+      let dot = 0;
+      for (let j = 0; j < dim; j++) dot += q[base + j] * dq[base + j];
+      const iv = inv[r * heads + d];
+      for (let j = 0; j < dim; j++) {
+        const du = (dq[base + j] - q[base + j] * dot) * iv;
+        if (dh) dh[r * dim + j] += du;
+        const sg = s[base + j];
+        p[base + j] = du * sg * (1 + p[base + j] * (1 - sg));
+      }
+    }
+  }
+}
+
 export const plainKernels: KernelProvider = {
   name: 'plain',
   kernels: { gemm, gemmBatched, softmaxCrossEntropy, gelu, geluBackward, softmaxRows, layerNormForward, layerNormBackward, adamStep,
-    embeddingBagForward, embeddingBagBackward, silu, siluBackward },
+    embeddingBagForward, embeddingBagBackward, silu, siluBackward, residualSiluNormalize, residualSiluNormalizeBackward },
 };

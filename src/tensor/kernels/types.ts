@@ -89,6 +89,47 @@ export interface Kernels {
   silu(x: Float32Array, out: Float32Array, n: number): void;
   /** dx[i] (+)= dy[i] * silu'(x[i]); accumulates into dx when `accumulate`. */
   siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, accumulate: boolean): void;
+  /**
+   * RPG's residual heads, the elementwise part: for row r and head d, with p = P[r, d, :] and h = H[r, :]:
+   * S = sigmoid(p), u = h + p * S, inv[r * heads + d] = 1 / max(|u|, 1e-12), Q = u * inv.
+   */
+  residualSiluNormalize(args: ResidualHeadsArgs): void;
+  /**
+   * Its backward from dQ: dU = (dQ - Q <Q, dQ>) * inv; dh[r] += sum over heads of dU (when dh is given); P is
+   * overwritten with dP = dU * S * (1 + P * (1 - S)).
+   */
+  residualSiluNormalizeBackward(args: ResidualHeadsBackwardArgs): void;
+}
+
+export interface ResidualHeadsArgs {
+  /** (rows, dim) */
+  readonly h: Float32Array;
+  /** (rows, heads, dim) pre-activations */
+  readonly p: Float32Array;
+  /** (rows, heads, dim) out: sigmoid(p) */
+  readonly s: Float32Array;
+  /** (rows, heads, dim) out: unit head outputs */
+  readonly q: Float32Array;
+  /** (rows * heads) out: 1 / |u| */
+  readonly inv: Float32Array;
+  readonly rows: number;
+  readonly heads: number;
+  readonly dim: number;
+}
+
+export interface ResidualHeadsBackwardArgs {
+  /** (rows, heads, dim): pre-activations in, their gradient out */
+  readonly p: Float32Array;
+  readonly s: Float32Array;
+  readonly q: Float32Array;
+  readonly inv: Float32Array;
+  /** (rows, heads, dim) gradient of Q */
+  readonly dq: Float32Array;
+  /** (rows, dim) accumulated gradient of h, or null */
+  readonly dh: Float32Array | null;
+  readonly rows: number;
+  readonly heads: number;
+  readonly dim: number;
 }
 
 export interface EmbeddingBagArgs {

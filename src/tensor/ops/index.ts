@@ -10,4 +10,5 @@ export { embedding, embeddingBag, type BagMode } from './gather.js';
 export { maskedFill, dropout, gumbelSoftmaxST, type GumbelOptions } from './random.js';
 export { attention, packedSelfAttention, packedCrossAttention, type AttentionOptions } from './attention.js';
 export { crossEntropy, linearCrossEntropy, type CrossEntropyOptions, type LinearCrossEntropyOptions } from './loss.js';
+export { cosineHeadsCrossEntropy, cosineHeadsLogits, normalizeRowsInto, type CosineHeadsOptions } from './cosine-heads.js';
 export { argmax, argmin, topk, nearestCentroid } from './select.js';

@@ -183,9 +183,9 @@ export function linearCrossEntropy(hidden: Tensor, weight: Tensor, bias: Tensor 
   return makeResult(data, shape, inputs, (g) => {
     if (eager) {
       const s = g[0];
-      addScaled(dH, hidden, s);
-      addScaled(dW, weight, s);
-      if (bias) addScaled(db, bias, s);
+      addScaledGrad(dH, hidden, s);
+      addScaledGrad(dW, weight, s);
+      if (bias) addScaledGrad(db, bias, s);
       dH = dW = db = null;
       return;
     }
@@ -201,7 +201,7 @@ export function linearCrossEntropy(hidden: Tensor, weight: Tensor, bias: Tensor 
   }, { saved: eager || !needGrad ? [] : [scratch] });
 }
 
-function addScaled(src: Float32Array | null, t: Tensor, s: number): void {
+export function addScaledGrad(src: Float32Array | null, t: Tensor, s: number): void {
   if (!src || !t.requiresGrad) return;
   if (!t.grad && s === 1) {
     t.grad = src; // the eager gradient buffer belongs to this op alone
