@@ -5,7 +5,7 @@
  * from `sidrec tokenize`; without it, OPQ is fitted here on text + attribute + co-occurrence features (the last
  * from training sequences only).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
 import { formatSeconds } from '../core/progress.js';
@@ -14,10 +14,9 @@ import { DEFAULT_ITEM_GRAPH } from '../decode/item-graph.js';
 import { DEFAULT_GRAPH_SEARCH } from '../decode/graph.js';
 import { formatTable } from '../eval/index.js';
 import { DEFAULT_RPG_CONFIG } from '../model/rpg.js';
-import { DEFAULT_RPG_SIDS, fitRpgSids, sidsFromTable } from '../model/rpg-sids.js';
-import { loadItemCodes } from '../model/rpg-io.js';
+import { DEFAULT_RPG_SIDS, fitRpgSids } from '../model/rpg-sids.js';
+import { loadItemCodes, readRpgSids } from '../model/rpg-io.js';
 import { DEFAULT_SASREC_CONFIG } from '../model/sasrec.js';
-import { loadSidTable } from '../tokenize/index.js';
 import { DEFAULT_TRAIN_CONFIG } from '../train/config.js';
 import { trainRpg } from '../train/rpg.js';
 import { trainSasRec } from '../train/sasrec.js';
@@ -41,12 +40,13 @@ export const trainCommand = defineCommand({
     details: `Examples:
   sidrec train --data runs/beauty/data --out runs/beauty/sasrec
   sidrec train --data runs/beauty/data --out runs/beauty/sasrec --resume     (after an interruption)
-  sidrec train --model rpg --data runs/beauty/data --out runs/beauty/rpg --digits 32 --lr 0.01 --epochs 15
+  sidrec train --model rpg --data runs/beauty/data --out runs/beauty/rpg --digits 32 --lr 0.003 --warmup-steps 200 --epochs 25 --dropout 0.2 --block-dropout 0.2
+  sidrec train --model rpg --data runs/beauty/data --out runs/beauty/rpg2 --sids runs/beauty/rpg --lr 0.005   (same SIDs, no refit)
   sidrec train --model rpg --data runs/sports/data --out runs/sports/rpg --digits 16 --lr 0.003 --beam 100 --neighbors 30 --steps 5
 Writes OUT/manifest.json, OUT/best.safetensors (best validation epoch) and OUT/checkpoint.safetensors (latest).
 RPG also writes OUT/sids.safetensors (item codes) and OUT/graph.safetensors (item graph, built once after
 training), and reports test metrics with exact scoring and with graph-constrained decoding.
-RPG SIDs: --sids DIR|FILE (a flat PQ/OPQ table from sidrec tokenize --kind opq), else OPQ with --digits sub-spaces fitted on
+RPG SIDs: --sids DIR|FILE (a flat PQ/OPQ table from sidrec tokenize --kind opq, or an RPG model directory), else OPQ with --digits sub-spaces fitted on
 text (TF-IDF/LSA, --text-dim), attribute (--attr-dim) and co-occurrence (--cooc-dim, training sequences only)
 features, each block weighted by its --*-weight; a block is skipped when the dataset lacks it or its dim is 0.
 TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans SID directory from
@@ -77,7 +77,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       'max-len': { type: 'number', integer: true, min: 1, description: 'Most recent items read per user', default: M.maxLen },
       'block-dropout': { type: 'number', min: 0, max: 0.95, description: 'RPG: dropout on attention and residual branches', default: R.blockDropout },
       temperature: { type: 'number', min: 0.001, description: 'RPG: temperature of the cosine code logits', default: R.temperature },
-      sids: { type: 'string', description: 'RPG: sidrec tokenize output (its directory or sids.sidtab; flat PQ/OPQ); default: fit OPQ here' },
+      sids: { type: 'string', description: 'RPG: sidrec tokenize output (its directory or sids.sidtab; flat PQ/OPQ) or an RPG model directory / sids.safetensors; default: fit OPQ here' },
       digits: { type: 'number', integer: true, min: 1, description: 'RPG: OPQ digits m when fitting SIDs here', default: S.digits },
       'text-dim': { type: 'number', integer: true, min: 0, description: 'RPG SIDs: text feature dimension (0 = none)', default: S.textDim },
       'text-weight': { type: 'number', min: 0, description: 'RPG SIDs: text block weight', default: S.textWeight },
@@ -128,8 +128,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       codes = loadItemCodes(savedSids); // the interrupted run's codes, not a refit
       sidInfo = { source: 'resumed' };
     } else if (o.sids) {
-      const file = statSync(o.sids, { throwIfNoEntry: false })?.isDirectory() ? join(o.sids, 'sids.sidtab') : o.sids;
-      codes = sidsFromTable(loadSidTable(file), ds.numItems);
+      codes = readRpgSids(o.sids, ds.numItems);
       sidInfo = { source: o.sids };
     } else {
       const fitted = fitRpgSids(ds, sp, { digits: o.digits, textDim: o['text-dim'], textWeight: o['text-weight'], attrDim: o['attr-dim'], attrWeight: o['attr-weight'], coocDim: o['cooc-dim'], coocWeight: o['cooc-weight'], seed: o.seed });

@@ -1,7 +1,14 @@
-/** RPG's item codes on disk: `sids.safetensors` beside the weights, one I32 tensor "codes" (numItems, m). */
+/**
+ * RPG's item codes on disk: `sids.safetensors` beside the weights, one I32 tensor "codes" (numItems, m); and
+ * reading codes given on the command line (a `sidrec tokenize` table or another RPG run's codes).
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
+import { loadSidTable } from '../tokenize/index.js';
 import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/index.js';
 import type { ItemCodes } from './rpg.js';
+import { sidsFromTable } from './rpg-sids.js';
 
 export function saveItemCodes(path: string, codes: ItemCodes): void {
   const tensors = new Map<string, StoredTensor>([['codes', { dtype: 'I32', shape: [codes.numItems, codes.digits], data: codes.codes }]]);
@@ -15,4 +22,17 @@ export function loadItemCodes(path: string): ItemCodes {
   const codebookSize = Number(file.metadata.codebookSize);
   if (!Number.isInteger(codebookSize) || codebookSize < 1) throw new SidrecError('E_STATE', 'missing codebookSize metadata', { file: path });
   return { numItems: t.shape[0], digits: t.shape[1], codebookSize, codes: Int32Array.from(t.data as Int32Array) };
+}
+
+/**
+ * Codes for `numItems` items from `path`: a `sidrec tokenize` output (its directory or sids.sidtab; flat PQ/OPQ),
+ * or an RPG model directory / its sids.safetensors (to train again on the same SIDs without refitting).
+ */
+export function readRpgSids(path: string, numItems: number): ItemCodes {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) throw new SidrecError('E_NOT_FOUND', 'no such SID file or directory', { file: path, field: 'sids' });
+  const file = !stat.isDirectory() ? path : existsSync(join(path, 'sids.sidtab')) ? join(path, 'sids.sidtab') : join(path, 'sids.safetensors');
+  const codes = file.endsWith('.safetensors') ? loadItemCodes(file) : sidsFromTable(loadSidTable(file), numItems);
+  if (codes.numItems !== numItems) throw new SidrecError('E_SHAPE', `codes for ${codes.numItems} items, the dataset has ${numItems}`, { file, field: 'sids' });
+  return codes;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic, split, syntheticDataset } from '../../src/data/index.js';
@@ -9,6 +9,8 @@ import { popularityScorer } from '../../src/model/baselines.js';
 import { openModel } from '../../src/model/load.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { fitRpgSids } from '../../src/model/rpg-sids.js';
+import { readRpgSids, saveItemCodes } from '../../src/model/rpg-io.js';
+import { SidrecError } from '../../src/core/errors.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { trainRpg } from '../../src/train/rpg.js';
 
@@ -54,4 +56,14 @@ test('an RPG run stopped after one epoch resumes to the same weights and metrics
   assert.deepEqual(readManifest(b).test, readManifest(a).test);
   assert.deepEqual(readManifest(b).rpg?.testGraph, readManifest(a).rpg?.testGraph);
   assert.ok(readFileSync(join(a, 'best.safetensors')).equals(readFileSync(join(b, 'best.safetensors'))), 'identical best weights');
+});
+
+test('--sids reuse: an RPG directory or its sids.safetensors gives the same codes; a wrong item count is named', () => {
+  const dir = join(work, 'codes-only');
+  mkdirSync(dir, { recursive: true });
+  saveItemCodes(join(dir, 'sids.safetensors'), sids.codes);
+  assert.deepEqual(readRpgSids(dir, dataset.numItems), sids.codes);
+  assert.deepEqual(readRpgSids(join(dir, 'sids.safetensors'), dataset.numItems), sids.codes);
+  assert.throws(() => readRpgSids(dir, dataset.numItems + 1), (e: SidrecError) => e.code === 'E_SHAPE' && /codes for 300 items, the dataset has 301/.test(e.message) && e.message.includes('sids.safetensors'));
+  assert.throws(() => readRpgSids(join(work, 'missing'), dataset.numItems), (e: SidrecError) => e.code === 'E_NOT_FOUND');
 });
