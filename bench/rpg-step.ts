@@ -1,7 +1,7 @@
 /**
  * RPG training-step profile on a prepared dataset: SIDs are random codes (the step cost does not depend on
  * them), the model is the paper's size; prints seconds per batch and real positions per second.
- * Usage: node dist-rpg/bench/rpg-step.js DATA_DIR [digits=32] [batches=4]
+ * Usage: npm run bench:rpg-step -- DATA_DIR [digits=32] [batches=4]   (DATA_DIR from sidrec prepare)
  */
 import { Rng } from '../src/core/rng.js';
 import { loadDataset, split } from '../src/data/index.js';
