@@ -63,7 +63,8 @@ test('RPG: SIDs in recommendations, text adds through the frozen tokenizer, reco
   assert.equal(ids[a + 1], 'twin', `twin right after its anchor in ${ids.join(', ')}`);
   assert.equal(after.items[a + 1].score, after.items[a].score, 'the twin scores exactly like its anchor');
   assert.deepEqual(ids.filter((id: string) => id !== 'twin'), before.items.slice(0, 29).map((r: { id: string }) => r.id), 'other items keep their ranking');
-  const withNew = await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: [...history, 'twin'], k: 5 } });
+  // Symmetric: each history excludes its own last item (history items are not recommended) and the other twin.
+  const withNew = await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: [...history, 'twin'], k: 5, exclude: [anchorId] } });
   assert.equal(withNew.statusCode, 200, withNew.body);
   const viaAnchor = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: [...history, anchorId], k: 5, exclude: ['twin'] } })).json();
   assert.deepEqual(
