@@ -1,6 +1,6 @@
 /*
  * N-API glue for the training-loop kernels (train.c, embedding.c, heads.c): layerNormForward, layerNormBackward,
- * adamStep, embeddingBagForward, embeddingBagBackward, residualSiluNormalize(Backward). Like
+ * adamStep, embeddingBagForward, embeddingBagBackward, residualSiluNormalize(Backward), gatherSum. Like
  * addon.c, every array is checked against the sizes it will be indexed with before any pointer reaches C.
  */
 #include <node_api.h>
@@ -126,6 +126,26 @@ static napi_value js_heads_backward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* gatherSum(table, rows, rowLength, ids, count, bag, out): out[r, i] = sum over b of table[r, ids[i, b]] */
+static napi_value js_gather_sum(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Span table, ids, out;
+  int64_t rows, row_len, count, bag;
+  CHECK(env, argc == 7 && F32(0, table) && get_i64(env, argv[1], &rows) && get_i64(env, argv[2], &row_len) &&
+                 get_array(env, argv[3], napi_int32_array, &ids) && get_i64(env, argv[4], &count) &&
+                 get_i64(env, argv[5], &bag) && F32(6, out),
+        "gatherSum(table: Float32Array, rows, rowLength, ids: Int32Array, count, bag, out: Float32Array)");
+  CHECK(env, rows >= 0 && row_len > 0 && count >= 0 && bag >= 0 && bag < INT32_MAX && table.length >= rows * row_len &&
+                 ids.length >= count * bag && out.length >= rows * count,
+        "gatherSum: an array is shorter than rows / rowLength / count / bag");
+  const int32_t *id = ids.data;
+  for (int64_t i = 0; i < count * bag; i++) CHECK(env, id[i] >= 0 && id[i] < row_len, "gatherSum: id outside [0, rowLength)");
+  sidrec_gather_sum(table.data, rows, row_len, id, count, (int)bag, out.data);
+  return NULL;
+}
+
 napi_status sidrec_register_train(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"layerNormForward", 0, js_ln_forward, 0, 0, 0, napi_enumerable, 0},
@@ -135,6 +155,7 @@ napi_status sidrec_register_train(napi_env env, napi_value exports) {
       {"embeddingBagBackward", 0, js_embedding_bag_backward, 0, 0, 0, napi_enumerable, 0},
       {"residualSiluNormalize", 0, js_heads_forward, 0, 0, 0, napi_enumerable, 0},
       {"residualSiluNormalizeBackward", 0, js_heads_backward, 0, 0, 0, napi_enumerable, 0},
+      {"gatherSum", 0, js_gather_sum, 0, 0, 0, napi_enumerable, 0},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

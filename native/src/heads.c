@@ -1,7 +1,8 @@
 /*
  * RPG's residual projection heads (Hou et al., KDD 2025), the elementwise part around the GEMMs: for each row and
  * head, q = normalize(h + SiLU(p)) forward, and backward through the normalisation, the residual and SiLU.
- * Rows go to OpenMP threads; the per-head loops vectorise (omp simd + sidrec_expf). See types.ts for the contract.
+ * Rows go to OpenMP threads; the per-head loops vectorise (omp simd + sidrec_expf). Also RPG's item scores: the
+ * sum of m table entries per item (gather-sum). See types.ts for the contract.
  */
 #include <math.h>
 #include "fastexp.h"
@@ -63,6 +64,20 @@ void sidrec_residual_silu_normalize_backward(float *p, const float *s, const flo
           p[base + j] = du * sg * (1.0f + p[base + j] * (1.0f - sg));
         }
       }
+    }
+  }
+}
+
+void sidrec_gather_sum(const float *table, int64_t rows, int64_t row_len, const int32_t *ids, int64_t count, int bag,
+                       float *out) {
+#pragma omp parallel for collapse(2) schedule(static) if (rows * count * bag >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    for (int64_t i = 0; i < count; i++) {
+      const float *row = table + r * row_len;
+      const int32_t *id = ids + i * bag;
+      float s = 0;
+      for (int d = 0; d < bag; d++) s += row[id[d]];
+      out[r * count + i] = s;
     }
   }
 }

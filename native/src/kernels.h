@@ -27,5 +27,7 @@ void sidrec_residual_silu_normalize(const float *h, const float *p, float *s, fl
                                     int heads, int dim);
 void sidrec_residual_silu_normalize_backward(float *p, const float *s, const float *q, const float *inv, const float *dq,
                                              float *dh, int64_t rows, int heads, int dim);
+void sidrec_gather_sum(const float *table, int64_t rows, int64_t row_len, const int32_t *ids, int64_t count, int bag,
+                       float *out);
 
 #endif

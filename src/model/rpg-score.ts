@@ -5,6 +5,7 @@
  * it to the items it visits only.
  */
 import type { Scorer } from '../eval/index.js';
+import { kernels } from '../tensor/index.js';
 import type { Rpg } from './rpg.js';
 
 /**
@@ -20,19 +21,10 @@ export function scoreItems(logp: Float32Array, off: number, tokens: Int32Array, 
   }
 }
 
-/** Scores of all N items for B users from their (B, m * C) log-probs: (B, N) row-major. */
+/** Scores of all N items for B users from their (B, m * C) log-probs: (B, N) row-major (the `gatherSum` kernel). */
 export function scoreAll(logp: Float32Array, B: number, tokens: Int32Array, m: number, C: number, N: number): Float32Array {
   const out = new Float32Array(B * N); // (B, N)
-  for (let b = 0; b < B; b++) {
-    const off = b * m * C;
-    const row = b * N;
-    for (let i = 0; i < N; i++) {
-      const base = i * m;
-      let s = 0;
-      for (let d = 0; d < m; d++) s += logp[off + tokens[base + d]];
-      out[row + i] = s;
-    }
-  }
+  kernels().gatherSum({ table: logp, rows: B, rowLength: m * C, ids: tokens, count: N, bag: m, out });
   return out;
 }
 

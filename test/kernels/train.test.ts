@@ -1,10 +1,11 @@
 /**
  * Training-loop kernel agreement (layer norm forward / backward, Adam and AdamW, embedding bags, RPG's residual
- * heads) for the OpenBLAS addon, the only optional provider implementing them, against the plain-TypeScript
+ * heads and item-score gather-sum) for the OpenBLAS addon, the only optional provider implementing them, against the plain-TypeScript
  * reference: odd widths, accumulation into existing dx / dgamma / dbeta, each optional output left out, several
  * Adam steps with bias correction, saturated sigmoids.
  */
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { plainKernels } from '../../src/tensor/kernels/plain.js';
 import type { Kernels } from '../../src/tensor/kernels/types.js';
 import { assertClose, providerKernels, random } from './helpers.js';
@@ -105,4 +106,18 @@ test('openblas: residualSiluNormalize (+ backward) agree with plain (with and wi
     assertClose(pGot, pWant, 1e-5, `${what} dP`);
     if (dhGot && dhWant) assertClose(dhGot, dhWant, 1e-5, `${what} dh`);
   }
+});
+
+test('openblas: gatherSum agrees with plain (one row, many rows, bag 1 and 32) and rejects an id past the row', (t) => {
+  const k = providerKernels('openblas', ['gatherSum']);
+  if (typeof k === 'string') return t.skip(k);
+  for (const [rows, rowLength, count, bag] of [[1, 1, 1, 1], [1, 8192, 12101, 32], [37, 4096, 999, 16], [5, 7, 3, 0]] as const) {
+    const table = random(rows * rowLength, rows + rowLength, -9, 0);
+    const ids = Int32Array.from(random(count * bag, count + 3, 0, rowLength), Math.floor);
+    const want = new Float32Array(rows * count), got = random(rows * count, 4);
+    plain.gatherSum({ table, rows, rowLength, ids, count, bag, out: want });
+    k.gatherSum({ table, rows, rowLength, ids, count, bag, out: got });
+    assertClose(got, want, 1e-5, `gatherSum rows=${rows} rowLength=${rowLength} count=${count} bag=${bag}`);
+  }
+  assert.throws(() => k.gatherSum({ table: new Float32Array(4), rows: 1, rowLength: 4, ids: Int32Array.of(4), count: 1, bag: 1, out: new Float32Array(1) }), /id outside/);
 });

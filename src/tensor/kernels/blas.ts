@@ -6,7 +6,7 @@
  * Loading (and the OPENBLAS_CORETYPE choice that must precede it) lives in `load.ts`.
  */
 import type {
-  AdamStepArgs, EmbeddingBagArgs, GemmArgs, GemmBatchedArgs, KernelProvider, Kernels, LayerNormBackwardArgs, LayerNormForwardArgs, ResidualHeadsArgs,
+  AdamStepArgs, EmbeddingBagArgs, GatherSumArgs, GemmArgs, GemmBatchedArgs, KernelProvider, Kernels, LayerNormBackwardArgs, LayerNormForwardArgs, ResidualHeadsArgs,
   ResidualHeadsBackwardArgs, SoftmaxCrossEntropyArgs,
 } from './types.js';
 
@@ -44,6 +44,7 @@ export interface BlasAddon {
   info(): { corename: string; blasThreads: number; ompThreads: number };
   /** Added after the first release of the addon: a build without them still serves every other kernel. */
   residualSiluNormalize?(h: Float32Array, p: Float32Array, s: Float32Array, q: Float32Array, inv: Float32Array, rows: number, heads: number, dim: number): void;
+  gatherSum?(table: Float32Array, rows: number, rowLength: number, ids: Int32Array, count: number, bag: number, out: Float32Array): void;
   residualSiluNormalizeBackward?(
     p: Float32Array, s: Float32Array, q: Float32Array, inv: Float32Array, dq: Float32Array, dh: Float32Array | null, rows: number, heads: number, dim: number,
   ): void;
@@ -95,6 +96,7 @@ export function blasProvider(addon: BlasAddon): KernelProvider {
       embeddingBagBackward: (e: EmbeddingBagArgs & { readonly dOut: Float32Array }) =>
         addon.embeddingBagBackward(e.table, e.dim, e.ids, e.bag, e.positions, e.weights ?? null, e.dOut),
       ...(addon.residualSiluNormalize && addon.residualSiluNormalizeBackward ? residualHeads(addon.residualSiluNormalize, addon.residualSiluNormalizeBackward) : {}),
+      ...(addon.gatherSum ? gatherSumKernel(addon.gatherSum) : {}),
     },
   };
 }
@@ -104,4 +106,8 @@ function residualHeads(forward: NonNullable<BlasAddon['residualSiluNormalize']>,
     residualSiluNormalize: ({ h, p, s, q, inv, rows, heads, dim }: ResidualHeadsArgs) => forward(h, p, s, q, inv, rows, heads, dim),
     residualSiluNormalizeBackward: ({ p, s, q, inv, dq, dh, rows, heads, dim }: ResidualHeadsBackwardArgs) => backward(p, s, q, inv, dq, dh, rows, heads, dim),
   };
+}
+
+function gatherSumKernel(gatherSum: NonNullable<BlasAddon['gatherSum']>): Partial<Kernels> {
+  return { gatherSum: ({ table, rows, rowLength, ids, count, bag, out }: GatherSumArgs) => gatherSum(table, rows, rowLength, ids, count, bag, out) };
 }

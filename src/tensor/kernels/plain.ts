@@ -6,6 +6,7 @@ import type {
   AdamStepArgs,
   EmbeddingBagArgs,
   GemmArgs,
+  GatherSumArgs,
   GemmBatchedArgs,
   KernelProvider,
   LayerNormBackwardArgs,
@@ -254,8 +255,21 @@ function residualSiluNormalizeBackward({ p, s, q, inv, dq, dh, rows, heads, dim 
   }
 }
 
+function gatherSum({ table, rows, rowLength, ids, count, bag, out }: GatherSumArgs): void {
+  for (let r = 0; r < rows; r++) {
+    const off = r * rowLength;
+    const row = r * count;
+    for (let i = 0; i < count; i++) {
+      const base = i * bag;
+      let s = 0;
+      for (let b = 0; b < bag; b++) s += table[off + ids[base + b]];
+      out[row + i] = s;
+    }
+  }
+}
+
 export const plainKernels: KernelProvider = {
   name: 'plain',
   kernels: { gemm, gemmBatched, softmaxCrossEntropy, gelu, geluBackward, softmaxRows, layerNormForward, layerNormBackward, adamStep,
-    embeddingBagForward, embeddingBagBackward, silu, siluBackward, residualSiluNormalize, residualSiluNormalizeBackward },
+    embeddingBagForward, embeddingBagBackward, silu, siluBackward, residualSiluNormalize, residualSiluNormalizeBackward, gatherSum },
 };

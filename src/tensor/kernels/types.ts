@@ -99,6 +99,24 @@ export interface Kernels {
    * overwritten with dP = dU * S * (1 + P * (1 - S)).
    */
   residualSiluNormalizeBackward(args: ResidualHeadsBackwardArgs): void;
+  /**
+   * out[r * count + i] = sum over b < bag of table[r * rowLength + ids[i * bag + b]] for r < rows, i < count:
+   * RPG's item scores (each item's m code log-probabilities summed) for every item at once. Ids are in
+   * [0, rowLength).
+   */
+  gatherSum(args: GatherSumArgs): void;
+}
+
+export interface GatherSumArgs {
+  readonly table: Float32Array;
+  readonly rows: number;
+  readonly rowLength: number;
+  /** (count, bag) */
+  readonly ids: Int32Array;
+  readonly count: number;
+  readonly bag: number;
+  /** (rows, count) out */
+  readonly out: Float32Array;
 }
 
 export interface ResidualHeadsArgs {
