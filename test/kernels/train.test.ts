@@ -1,8 +1,8 @@
 /**
  * Training-loop kernel agreement (layer norm forward / backward, Adam and AdamW, embedding bags, RPG's residual
- * heads and item-score gather-sum) for the OpenBLAS addon, the only optional provider implementing them, against the plain-TypeScript
- * reference: odd widths, accumulation into existing dx / dgamma / dbeta, each optional output left out, several
- * Adam steps with bias correction, saturated sigmoids.
+ * heads and item-score gather-sum) for the OpenBLAS addon, the only optional provider implementing them, against
+ * the plain-TypeScript reference: odd widths, accumulation into existing dx / dgamma / dbeta, each optional output
+ * left out, several Adam steps with bias correction, saturated sigmoids.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
