@@ -58,6 +58,10 @@ function loadBlas(): void {
     chooseOpenblasCoretype();
     // OpenMP threads spin after each parallel region by default, stealing the cores OpenBLAS's threads need.
     process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+    // OpenBLAS's idle threads spin in sched_yield for ~2^28 cycles before sleeping: on 2 cores that was 30% of the
+    // RPG step's CPU time in system calls. Sleeping after 2^4 (its minimum) measured 1,123 -> 1,254 positions/s,
+    // system time 18.1 -> 9.7 s over 24 batches (bench/rpg-step.ts). A user's own setting stays.
+    process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
     blasAddon = checkBlasAddon(createRequire(import.meta.url)(path));
     registerProvider(blasProvider(blasAddon));
   } catch (error) {
