@@ -2,7 +2,8 @@
  * Worker-thread server for the overload and shutdown tests: the trained SASRec behind a fixed `callMs` per model
  * call, listening on loopback in its own event loop (so the test's clients are not slowed by the server's blocking
  * work, as real clients would not be). workerData: SlowServerOptions; posts { port } when listening, then
- * { closing: ClosingStats } when it starts closing (on any message, or after `closeAfterRequests`). Start it with `startSlowServer` (helpers.ts), which also guarantees the worker ends.
+ * { closing: ClosingStats } when it starts closing (on any message, or after `closeAfterRequests`). Start it with
+ * `startSlowServer` (helpers.ts), which also guarantees the worker ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AddressInfo } from 'node:net';

@@ -44,10 +44,10 @@ export interface BlasAddon {
   info(): { corename: string; blasThreads: number; ompThreads: number };
   /** Added after the first release of the addon: a build without them still serves every other kernel. */
   residualSiluNormalize?(h: Float32Array, p: Float32Array, s: Float32Array, q: Float32Array, inv: Float32Array, rows: number, heads: number, dim: number): void;
-  gatherSum?(table: Float32Array, rows: number, rowLength: number, ids: Int32Array, count: number, bag: number, out: Float32Array): void;
   residualSiluNormalizeBackward?(
     p: Float32Array, s: Float32Array, q: Float32Array, inv: Float32Array, dq: Float32Array, dh: Float32Array | null, rows: number, heads: number, dim: number,
   ): void;
+  gatherSum?(table: Float32Array, rows: number, rowLength: number, ids: Int32Array, count: number, bag: number, out: Float32Array): void;
 }
 
 const ADDON_EXPORTS = [

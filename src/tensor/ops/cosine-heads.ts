@@ -14,6 +14,7 @@ import { isGradEnabled, makeResult, type Tensor } from '../tensor.js';
 import { allocF32, releaseF32 } from '../pool.js';
 import { addScaledGrad } from './loss.js';
 import { columnSumInto } from './matmul.js';
+import { normalizeRowsBackward, normalizeRowsInto } from './norm.js';
 
 export interface CosineHeadsOptions {
   /** Softmax temperature of the cosine logits (RPG: 0.03-0.07). */
@@ -31,19 +32,6 @@ export interface CosineHeadsShape {
 }
 
 const CHUNK_BUDGET_BYTES = 32 * 1024 * 1024;
-const EPS = 1e-12;
-
-/** out = rows of x (rows, cols) scaled to unit length; inv[r] = 1 / max(|x_r|, eps). */
-export function normalizeRowsInto(x: Float32Array, rows: number, cols: number, out: Float32Array, inv: Float32Array): void {
-  for (let r = 0; r < rows; r++) {
-    const off = r * cols;
-    let s = 0;
-    for (let j = 0; j < cols; j++) s += x[off + j] * x[off + j];
-    const iv = 1 / Math.max(Math.sqrt(s), EPS);
-    inv[r] = iv;
-    for (let j = 0; j < cols; j++) out[off + j] = x[off + j] * iv;
-  }
-}
 
 /** Working buffers for one chunk of R rows. */
 interface ChunkBuffers {
@@ -180,15 +168,8 @@ export function cosineHeadsCrossEntropy(hidden: Tensor, weight: Tensor, bias: Te
   }
   releaseBuffers(buf);
   releaseF32(dQ);
-  if (dE) {
-    // Through the table's row normalisation: dE = (dEn - en <en, dEn>) / |e|.
-    for (let r = 0; r < m * C; r++) {
-      const off = r * D;
-      let dot = 0;
-      for (let j = 0; j < D; j++) dot += En[off + j] * dE[off + j];
-      for (let j = 0; j < D; j++) dE[off + j] = (dE[off + j] - En[off + j] * dot) * eInv[r];
-    }
-  }
+  // Through the table's row normalisation: dE = (dEn - en <en, dEn>) / |e|, in place.
+  if (dE) normalizeRowsBackward(En, dE, eInv, m * C, D, dE, false);
   releaseF32(En);
   return makeResult(Float32Array.of(total * scale), [], inputs, (g) => {
     addScaledGrad(dH, hidden, g[0]);

@@ -39,27 +39,38 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
 export function l2Normalize(x: Tensor, eps = 1e-12): Tensor {
   const cols = x.shape[x.rank - 1];
   const rows = x.size / cols;
-  const X = x.f32;
-  const Y = allocF32(X.length, false);
+  const Y = allocF32(x.size, false);
   const inv = new Float32Array(rows);
+  normalizeRowsInto(x.f32, rows, cols, Y, inv, eps);
+  return makeResult(Y, x.shape, [x], (g) => normalizeRowsBackward(Y, g, inv, rows, cols, gradOf(x), true));
+}
+
+/** out = rows of x (rows, cols) scaled to unit length; inv[r] = 1 / max(|x_r|, eps). `out` may be `x`. */
+export function normalizeRowsInto(x: Float32Array, rows: number, cols: number, out: Float32Array, inv: Float32Array, eps = 1e-12): void {
   for (let r = 0; r < rows; r++) {
     const off = r * cols;
     let s = 0;
-    for (let j = 0; j < cols; j++) s += X[off + j] * X[off + j];
+    for (let j = 0; j < cols; j++) s += x[off + j] * x[off + j];
     const iv = 1 / Math.max(Math.sqrt(s), eps);
     inv[r] = iv;
-    for (let j = 0; j < cols; j++) Y[off + j] = X[off + j] * iv;
+    for (let j = 0; j < cols; j++) out[off + j] = x[off + j] * iv;
   }
-  return makeResult(Y, x.shape, [x], (g) => {
-    const gx = gradOf(x);
-    // d(x/|x|) = (g - y <g, y>) / |x|
-    for (let r = 0; r < rows; r++) {
-      const off = r * cols;
-      let dot = 0;
-      for (let j = 0; j < cols; j++) dot += g[off + j] * Y[off + j];
-      for (let j = 0; j < cols; j++) gx[off + j] += (g[off + j] - Y[off + j] * dot) * inv[r];
+}
+
+/**
+ * Backward of `normalizeRowsInto` from the unit rows y and their gradient g: d(x/|x|) = (g - y <g, y>) / |x|,
+ * added to `out` when `accumulate`, else written (then `out` may be `g`).
+ */
+export function normalizeRowsBackward(y: Float32Array, g: Float32Array, inv: Float32Array, rows: number, cols: number, out: Float32Array, accumulate: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols;
+    let dot = 0;
+    for (let j = 0; j < cols; j++) dot += g[off + j] * y[off + j];
+    for (let j = 0; j < cols; j++) {
+      const d = (g[off + j] - y[off + j] * dot) * inv[r];
+      out[off + j] = accumulate ? out[off + j] + d : d;
     }
-  });
+  }
 }
 
 /** Cosine similarity along the last axis (broadcasting): a (..., D), b (..., D) -> (...). */
