@@ -51,3 +51,4 @@ const scorer: Scorer = {
 };
 const result = await evaluate(scorer, sp, part);
 process.stdout.write(`${formatTable([result], [`per-digit code bigram, alpha ${alpha} (${part})`])}\n`);
+process.stdout.write(`NDCG@10 by the target's training count: ${result.buckets.map((b) => `${b.label} (${b.count} users) ${b.metrics['ndcg@10'].toFixed(4)}`).join(', ')}\n`);

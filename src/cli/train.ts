@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
-import { formatSeconds } from '../core/progress.js';
+import { formatRunSummary } from '../train/trainer.js';
 import { loadDataset, split } from '../data/index.js';
 import { DEFAULT_ITEM_GRAPH } from '../decode/item-graph.js';
 import { DEFAULT_GRAPH_SEARCH } from '../decode/graph.js';
@@ -40,7 +40,7 @@ export const trainCommand = defineCommand({
     details: `Examples:
   sidrec train --data runs/beauty/data --out runs/beauty/sasrec
   sidrec train --data runs/beauty/data --out runs/beauty/sasrec --resume     (after an interruption)
-  sidrec train --model rpg --data runs/beauty/data --out runs/beauty/rpg --digits 32 --lr 0.003 --warmup-steps 200 --epochs 25 --dropout 0.2 --block-dropout 0.2
+  sidrec train --model rpg --data runs/beauty/data --out runs/beauty/rpg --digits 32 --lr 0.003 --warmup-steps 200 --epochs 25 --dropout 0.2 --attn-dropout 0.2
   sidrec train --model rpg --data runs/beauty/data --out runs/beauty/rpg2 --sids runs/beauty/rpg --lr 0.005   (same SIDs, no refit)
   sidrec train --model rpg --data runs/sports/data --out runs/sports/rpg --digits 16 --lr 0.003 --beam 100 --neighbors 30 --steps 5
 Writes OUT/manifest.json, OUT/best.safetensors (best validation epoch) and OUT/checkpoint.safetensors (latest).
@@ -61,6 +61,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       out: { type: 'string', description: 'Model directory to write' },
       model: { type: 'string', choices: ['sasrec', 'rpg', 'tiger', 'gryphon'], description: 'Architecture', default: 'sasrec' },
       resume: { type: 'boolean', description: 'Continue from OUT/checkpoint.safetensors', default: false },
+      'stop-after': { type: 'number', integer: true, min: 1, description: 'Stop after this many epochs in this run, keeping the schedule of --epochs (continue later with --resume)' },
       epochs: { type: 'number', integer: true, min: 1, description: 'Maximum epochs (also the length of the cosine schedule)', default: T.epochs },
       'batch-size': { type: 'number', integer: true, min: 1, description: 'Sequences per batch', default: T.batchSize },
       lr: { type: 'number', min: 0, description: 'Peak learning rate (AdamW, warm-up then cosine)', default: T.lr },
@@ -75,7 +76,8 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       ffn: { type: 'number', integer: true, min: 1, description: `Feed-forward width (${both(M.ffn, R.ffn)})` },
       dropout: { type: 'number', min: 0, max: 0.95, description: `Dropout; RPG: on the input embeddings (${both(M.dropout, R.dropout)})` },
       'max-len': { type: 'number', integer: true, min: 1, description: 'Most recent items read per user', default: M.maxLen },
-      'block-dropout': { type: 'number', min: 0, max: 0.95, description: 'RPG: dropout on attention and residual branches', default: R.blockDropout },
+      'attn-dropout': { type: 'number', min: 0, max: 0.95, description: 'RPG: dropout on the attention weights', default: R.attnDropout },
+      'resid-dropout': { type: 'number', min: 0, max: 0.95, description: 'RPG: dropout on the blocks\' residual branches', default: R.residDropout },
       temperature: { type: 'number', min: 0.001, description: 'RPG: temperature of the cosine code logits', default: R.temperature },
       sids: { type: 'string', description: 'RPG: sidrec tokenize output (its directory or sids.sidtab; flat PQ/OPQ) or an RPG model directory / sids.safetensors; default: fit OPQ here' },
       digits: { type: 'number', integer: true, min: 1, description: 'RPG: OPQ digits m when fitting SIDs here', default: S.digits },
@@ -113,10 +115,10 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
     if (!o.quiet) process.stderr.write(`kernels: ${JSON.stringify(describeKernels().chosen)}\n`);
     const started = performance.now();
     const trainConfig = { ...T, epochs: o.epochs, batchSize: o['batch-size'], lr: o.lr, weightDecay: o['weight-decay'], warmupSteps: o['warmup-steps'], clip: o.clip, patience: o.patience, seed: o.seed };
-    const runOptions = { dir: o.out, resume: o.resume, quiet: o.quiet };
+    const runOptions = { dir: o.out, resume: o.resume, quiet: o.quiet, maxEpochsThisRun: o['stop-after'] };
     if (o.model === 'sasrec') {
       const { result, test } = await trainSasRec(sp, o.data, arch, trainConfig, runOptions);
-      process.stdout.write(`best epoch ${result.bestEpoch} (valid ndcg@10 ${result.bestMetric.toFixed(4)}), stopped by ${result.stopped}, ${formatSeconds((performance.now() - started) / 1000)}\n`);
+      process.stdout.write(`${formatRunSummary(result, (performance.now() - started) / 1000)}\n`);
       if (test) process.stdout.write(`${formatTable([test], ['sasrec (test)'])}\n`);
       process.stdout.write(`model -> ${o.out}\n`);
       return;
@@ -137,13 +139,13 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       if (!o.quiet) process.stderr.write(`sids: opq ${codes.digits}x${codes.codebookSize} on ${fitted.blocks.join(' + ')}: features ${fitted.featureSeconds.toFixed(1)} s, fit ${fitted.fitSeconds.toFixed(1)} s, collisions ${(100 * fitted.collisionRate).toFixed(2)}%\n`);
     }
     if (o.neighbors > o['graph-k']) throw new SidrecError('E_CONFIG', `--neighbors ${o.neighbors} exceeds --graph-k ${o['graph-k']}`, { field: 'neighbors' });
-    const run = await trainRpg(sp, o.data, codes, { ...arch, blockDropout: o['block-dropout'], temperature: o.temperature }, trainConfig, runOptions, {
+    const run = await trainRpg(sp, o.data, codes, { ...arch, attnDropout: o['attn-dropout'], residDropout: o['resid-dropout'], temperature: o.temperature }, trainConfig, runOptions, {
       sids: sidInfo,
       graph: { k: o['graph-k'], method: o['graph-method'] as 'auto' | 'exact' | 'usearch', seed: o.seed },
       decode: { beam: o.beam, neighbors: o.neighbors, steps: o.steps, seed: o.seed },
     });
     const { result, test, testGraph, graph } = run;
-    process.stdout.write(`best epoch ${result.bestEpoch} (valid ndcg@10 ${result.bestMetric.toFixed(4)}), stopped by ${result.stopped}, ${formatSeconds((performance.now() - started) / 1000)}\n`);
+    process.stdout.write(`${formatRunSummary(result, (performance.now() - started) / 1000)}\n`);
     if (test && testGraph && graph) {
       process.stdout.write(`${formatTable([test, testGraph], ['rpg exact (test)', `rpg graph b${o.beam}/k${o.neighbors}/q${o.steps} (test)`])}\n`);
       process.stdout.write(`item graph: ${graph.method}, k ${graph.k}, built in ${graph.buildSeconds.toFixed(1)} s; visited ${run.visitedPerUser?.toFixed(0)} items per user\n`);

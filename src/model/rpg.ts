@@ -26,8 +26,10 @@ export interface RpgConfig {
   readonly ffn: number;
   /** Dropout on the input embeddings (paper: 0.5). @default 0.5 */
   readonly dropout: number;
-  /** Dropout on attention weights and residual branches. @default 0.5 */
-  readonly blockDropout: number;
+  /** Dropout on the attention weights (the reference's attn_pdrop). @default 0.5 */
+  readonly attnDropout: number;
+  /** Dropout on each block's residual branches (the reference's resid_pdrop). @default 0 */
+  readonly residDropout: number;
   /** Softmax temperature of the cosine logits (paper: 0.03-0.07). @default 0.07 */
   readonly temperature: number;
   /** Most recent items read. @default 50 */
@@ -42,7 +44,7 @@ export interface RpgConfig {
   readonly codeInitStd: number;
 }
 
-export const DEFAULT_RPG_CONFIG: RpgConfig = Object.freeze({ dim: 448, layers: 2, heads: 4, ffn: 1024, dropout: 0.5, blockDropout: 0.5, temperature: 0.07, maxLen: 50, codeInitStd: 0 });
+export const DEFAULT_RPG_CONFIG: RpgConfig = Object.freeze({ dim: 448, layers: 2, heads: 4, ffn: 1024, dropout: 0.5, attnDropout: 0.5, residDropout: 0, temperature: 0.07, maxLen: 50, codeInitStd: 0 });
 
 /** Items' Semantic IDs as the model needs them: (numItems, digits) codes in [0, codebookSize). */
 export interface ItemCodes {
@@ -73,7 +75,7 @@ export class Rpg extends Module {
   constructor(codes: ItemCodes, config: Partial<RpgConfig>, seed: number) {
     super();
     this.config = { ...DEFAULT_RPG_CONFIG, ...config };
-    const { dim, layers, heads, ffn, blockDropout } = this.config;
+    const { dim, layers, heads, ffn, attnDropout, residDropout } = this.config;
     if (dim % heads !== 0) throw new SidrecError('E_CONFIG', `rpg: heads ${heads} must divide dim ${dim}`, { field: 'heads' });
     if (codes.codes.length !== codes.numItems * codes.digits) throw new SidrecError('E_SHAPE', `rpg: codes hold ${codes.codes.length} values, expected ${codes.numItems} x ${codes.digits}`);
     this.codes = codes;
@@ -90,7 +92,7 @@ export class Rpg extends Module {
     const codeStd = this.config.codeInitStd > 0 ? this.config.codeInitStd : 0.02 * Math.sqrt(this.digits);
     this.codeTable = initNormal(this.param('codes', [this.digits * this.codebookSize, dim]), rng, codeStd);
     this.positions = initNormal(this.param('positions', [this.config.maxLen, dim]), rng, 0.02);
-    this.blocks = Array.from({ length: layers }, (_, i) => this.module(`blocks.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: blockDropout }, rng)));
+    this.blocks = Array.from({ length: layers }, (_, i) => this.module(`blocks.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: residDropout, attnDropout }, rng)));
     this.finalNorm = this.module('norm', new LayerNorm(dim));
     this.headProj = this.module('heads', new Linear(dim, this.digits * dim, rng, { initStd: 0 }));
   }

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
-import { formatSeconds } from '../core/progress.js';
+import { formatRunSummary } from './trainer.js';
 import { loadDataset, split } from '../data/index.js';
 import { formatTable } from '../eval/index.js';
 import { parseFeatureSpec } from '../features/dataset.js';
@@ -21,6 +21,7 @@ export interface SidTrainFlags {
   readonly out: string;
   readonly model: string;
   readonly resume: boolean;
+  readonly 'stop-after'?: number;
   readonly epochs: number;
   readonly 'batch-size': number;
   readonly lr: number;
@@ -79,7 +80,7 @@ export async function runSidTraining(o: SidTrainFlags): Promise<void> {
     kind, sp, o.data, { dir: sidsDir, table },
     { dim: o.dim ?? G.dim, encoderLayers: layers, decoderLayers: layers, heads: o.heads ?? G.heads, ffn: o.ffn ?? G.ffn, dropout: o.dropout ?? G.dropout, lambda: o.lambda },
     { ...DEFAULT_TRAIN_CONFIG, epochs: o.epochs, batchSize: o['batch-size'], lr: o.lr, weightDecay: o['weight-decay'], warmupSteps: o['warmup-steps'], clip: o.clip, patience: o.patience, seed: o.seed },
-    { dir: o.out, resume: o.resume, quiet: o.quiet, onEpoch: (r) => { if (!o.quiet) process.stderr.write(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, ${r.seconds.toFixed(1)} s, valid ${JSON.stringify(r.valid)}\n`); } },
+    { dir: o.out, resume: o.resume, quiet: o.quiet, maxEpochsThisRun: o['stop-after'], onEpoch: (r) => { if (!o.quiet) process.stderr.write(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, ${r.seconds.toFixed(1)} s, valid ${JSON.stringify(r.valid)}\n`); } },
     {
       validBeam: o['valid-beam'], validUsers: o['valid-users'],
       ...(o['test-beam'] !== undefined ? { testBeam: o['test-beam'] } : {}),
@@ -87,7 +88,7 @@ export async function runSidTraining(o: SidTrainFlags): Promise<void> {
     },
   );
   const { result, test } = run;
-  process.stdout.write(`best epoch ${result.bestEpoch} (valid ndcg@10 ${result.bestMetric.toFixed(4)}), stopped by ${result.stopped}, ${formatSeconds((performance.now() - started) / 1000)}\n`);
+  process.stdout.write(`${formatRunSummary(result, (performance.now() - started) / 1000)}\n`);
   if (test) {
     const results = test.byBeam ? [test.primary, test.byBeam] : [test.primary];
     const labels = test.byBeam ? ['gryphon item-level (test)', 'gryphon beam-likelihood (test)'] : ['tiger (test)'];

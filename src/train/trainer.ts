@@ -5,10 +5,10 @@
  * and dropout from a generator seeded by (seed, epoch), so a run killed at any point and resumed from its last
  * checkpoint ends with exactly the weights and metrics of an uninterrupted run.
  */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
-import { Progress } from '../core/progress.js';
+import { formatSeconds, Progress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { AdamW, clipGradNorm, loadCheckpoint, saveCheckpoint, tidy, warmupCosine, type NamedParameter, type Tensor } from '../tensor/index.js';
 import type { ForwardContext } from '../model/layers/index.js';
@@ -62,8 +62,16 @@ interface LoopState {
   history: EpochRecord[];
 }
 
+/** The line the CLI prints when a training run ends. */
+export function formatRunSummary(result: TrainResult, seconds: number): string {
+  const next = result.stopped === 'max-epochs-this-run' ? ' (continue with the same command plus --resume)' : '';
+  return `best epoch ${result.bestEpoch} (valid ndcg@10 ${result.bestMetric.toFixed(4)}), stopped by ${result.stopped}${next}, ${formatSeconds(seconds)}`;
+}
+
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const BEST_FILE = 'best.safetensors';
+/** One JSON line per finished epoch (epoch, loss, seconds, valid metrics), for watching a long run: tail -f. */
+export const EPOCH_LOG_FILE = 'epochs.jsonl';
 
 export async function train<Batch>(model: TrainableModel<Batch>, config: TrainConfig, hooks: TrainHooks<Batch>, run: TrainRunOptions): Promise<TrainResult> {
   const params = model.namedParameters();
@@ -76,6 +84,9 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
     : { epoch: 0, step: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, history: [] };
   if (run.resume && state.epoch > 0 && !run.quiet) process.stderr.write(`resuming after epoch ${state.epoch} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})\n`);
 
+  const epochLog = join(run.dir, EPOCH_LOG_FILE);
+  mkdirSync(run.dir, { recursive: true });
+  if (state.epoch === 0) writeFileSync(epochLog, '');
   let epochsThisRun = 0;
   while (state.epoch < config.epochs && state.badEpochs < config.patience) {
     if (run.maxEpochsThisRun !== undefined && epochsThisRun >= run.maxEpochsThisRun) return result(state, 'max-epochs-this-run');
@@ -117,6 +128,7 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
       saveCheckpoint(join(run.dir, BEST_FILE), params, undefined, { epoch: String(epoch), [config.selectMetric]: String(metric) });
     } else state.badEpochs++;
     saveCheckpoint(checkpointPath, params, optimizer, { loop: JSON.stringify(state) });
+    appendFileSync(epochLog, `${JSON.stringify(record)}\n`);
     run.onEpoch?.(record);
     epochsThisRun++;
   }

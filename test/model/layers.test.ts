@@ -75,6 +75,28 @@ test('TransformerBlock gradients (self-attention and T5-style cross-attention wi
   cross.dispose();
 });
 
+test('TransformerBlock: attention-weight dropout and residual dropout are set apart (GPT-2 attn_pdrop / resid_pdrop)', () => {
+  const x = T.keep(T.tensor(randn([2, 5, 8], new Rng(2)), [2, 5, 8]));
+  /** [eval output, training output] of a block built and initialised the same way each time. */
+  const outputs = (opts: { dropout: number; attnDropout?: number }): [Float32Array, Float32Array] => {
+    const block = new TransformerBlock({ dim: 8, heads: 2, ffn: 16, ...opts }, new Rng(4));
+    for (const p of block.parameters()) if (p.rank === 2) T.initNormal(p, new Rng(6), 0.4);
+    const pair = T.noGrad(() => [block.forward(x, EVAL, { causal: true }).f32.slice(), block.forward(x, { training: true, rng: new Rng(8) }, { causal: true }).f32.slice()] as [Float32Array, Float32Array]);
+    block.dispose();
+    return pair;
+  };
+  const changedByTraining = (opts: { dropout: number; attnDropout?: number }): boolean => {
+    const [a, b] = outputs(opts);
+    return a.some((v, i) => v !== b[i]);
+  };
+  assert.equal(changedByTraining({ dropout: 0, attnDropout: 0 }), false, 'no dropout: training = eval');
+  assert.equal(changedByTraining({ dropout: 0, attnDropout: 0.5 }), true, 'attention dropout alone is applied');
+  assert.equal(changedByTraining({ dropout: 0.5, attnDropout: 0 }), true, 'residual dropout alone is applied');
+  assert.deepEqual(outputs({ dropout: 0.3 })[1], outputs({ dropout: 0.3, attnDropout: 0.3 })[1], 'attention dropout defaults to the residual one');
+  assert.notDeepEqual(outputs({ dropout: 0.3 })[1], outputs({ dropout: 0.3, attnDropout: 0 })[1]);
+  x.dispose();
+});
+
 const TINY = { G: 4, C: 8, D: 16, T: 6, layers: 2 };
 
 /** Trains the tiny model `steps` times on one fixed batch; `afterTraining` sees the trained model before disposal. */

@@ -18,7 +18,7 @@ const work = mkdtempSync(join(tmpdir(), 'sidrec-rpg-'));
 const dataset = syntheticDataset(generateSynthetic({ numUsers: 600, numItems: 300, numTopics: 8, seed: 5 }));
 const sp = split(dataset, { historyCap: 20 });
 const sids = fitRpgSids(dataset, sp, { digits: 4, codebookSize: 16, textDim: 16, attrDim: 8, coocDim: 16, rotationIters: 2 });
-const model = { dim: 32, layers: 1, heads: 2, ffn: 64, dropout: 0.1, blockDropout: 0.1, temperature: 0.1, maxLen: 20 };
+const model = { dim: 32, layers: 1, heads: 2, ffn: 64, dropout: 0.1, attnDropout: 0.1, residDropout: 0.1, temperature: 0.1, maxLen: 20 };
 const config = { ...DEFAULT_TRAIN_CONFIG, epochs: 8, batchSize: 32, lr: 0.005, warmupSteps: 10, patience: 8 };
 const extras = { sids: { test: true }, graph: { k: 30 }, decode: { beam: 10, neighbors: 30, steps: 3, seed: 0 } };
 

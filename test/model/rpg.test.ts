@@ -6,7 +6,7 @@ import { scoreAll, scoreItems } from '../../src/model/rpg-score.js';
 import { noGrad, tidy, type Tensor } from '../../src/tensor/index.js';
 import { nextItemBatches } from '../../src/train/batches.js';
 
-const TINY = { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, blockDropout: 0, temperature: 0.1, maxLen: 6 };
+const TINY = { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, attnDropout: 0, residDropout: 0, temperature: 0.1, maxLen: 6 };
 
 function tinyCodes(numItems: number, digits: number, C: number, seed: number): ItemCodes {
   const rng = new Rng(seed);

@@ -60,3 +60,21 @@ test('SASRec learns the planted sequential structure far above popularity', asyn
   const pop = await evaluate(popularityScorer(split(dataset, { historyCap: 50 })), split(dataset, { historyCap: 50 }), 'test');
   assert.ok(m.test!['ndcg@10'] > 2 * pop.metrics['ndcg@10'], `sasrec ${m.test!['ndcg@10']} vs popularity ${pop.metrics['ndcg@10']}`);
 });
+
+test('--stop-after pauses a run on the full schedule; --resume finishes it to the same weights, one log line per epoch', () => {
+  const straight = join(work, 'straight');
+  if (!existsSync(join(straight, 'manifest.json'))) runToEnd(straight);
+  const paused = join(work, 'paused');
+  const first = spawnSync(process.execPath, args(paused, '--stop-after', '2'), { encoding: 'utf8' });
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /stopped by max-epochs-this-run \(continue with the same command plus --resume\)/);
+  assert.equal(existsSync(join(paused, 'manifest.json')), false, 'no manifest before the run is complete');
+  assert.equal(readFileSync(join(paused, 'epochs.jsonl'), 'utf8').trim().split('\n').length, 2);
+  runToEnd(paused, '--resume');
+  assert.ok(readFileSync(join(paused, 'best.safetensors')).equals(readFileSync(join(straight, 'best.safetensors'))), 'identical best weights');
+  const log = (dir: string) => readFileSync(join(dir, 'epochs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; valid: Record<string, number> });
+  const a = log(straight);
+  const b = log(paused);
+  assert.deepEqual(b.map((r) => r.epoch), a.map((r) => r.epoch));
+  assert.deepEqual(b.map((r) => r.valid), a.map((r) => r.valid), 'the same validation metrics, epoch by epoch');
+});

@@ -32,8 +32,10 @@ export interface BlockOptions {
   readonly dim: number;
   readonly heads: number;
   readonly ffn: number;
-  /** Residual and attention dropout. @default 0 */
+  /** Dropout on each residual branch (GPT-2's resid_pdrop). @default 0 */
   readonly dropout?: number;
+  /** Dropout on the attention weights (GPT-2's attn_pdrop). @default the residual dropout */
+  readonly attnDropout?: number;
   /** Add a cross-attention sub-layer (T5 decoder). @default false */
   readonly cross?: boolean;
   /** @default 'gelu' */
@@ -59,10 +61,11 @@ export class TransformerBlock extends Module {
   constructor(opts: BlockOptions, rng: Rng) {
     super();
     this.dropout = opts.dropout ?? 0;
+    const attnDropout = opts.attnDropout ?? this.dropout;
     this.ln1 = this.module('ln1', new LayerNorm(opts.dim));
-    this.attn = this.module('attn', new MultiHeadAttention(opts.dim, opts.heads, rng, { dropout: this.dropout }));
+    this.attn = this.module('attn', new MultiHeadAttention(opts.dim, opts.heads, rng, { dropout: attnDropout }));
     this.lnCross = opts.cross ? this.module('lnCross', new LayerNorm(opts.dim)) : null;
-    this.crossAttn = opts.cross ? this.module('crossAttn', new MultiHeadAttention(opts.dim, opts.heads, rng, { dropout: this.dropout, cross: true })) : null;
+    this.crossAttn = opts.cross ? this.module('crossAttn', new MultiHeadAttention(opts.dim, opts.heads, rng, { dropout: attnDropout, cross: true })) : null;
     this.ln2 = this.module('ln2', new LayerNorm(opts.dim));
     this.mlp = this.module('mlp', new MLP(opts.dim, opts.ffn, rng, opts.activation));
   }
