@@ -1,6 +1,6 @@
 /*
  * N-API glue for the training-loop kernels (train.c, embedding.c, heads.c): layerNormForward, layerNormBackward,
- * adamStep, embeddingBagForward, embeddingBagBackward, residualSiluNormalize(Backward), gatherSum. Like
+ * adamStep, embeddingBagForward, embeddingBagBackward, residualSiluNormalize(Backward), gatherSum, dropout. Like
  * addon.c, every array is checked against the sizes it will be indexed with before any pointer reaches C.
  */
 #include <node_api.h>
@@ -146,6 +146,23 @@ static napi_value js_gather_sum(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* dropout(x, out, mask, n, seed, threshold, scale): mask[i] = hash(seed, i) >= threshold ? scale : 0, out = x * mask */
+static napi_value js_dropout(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Span x, out, mask;
+  int64_t n, seed, threshold;
+  double scale;
+  CHECK(env, argc == 7 && F32(0, x) && F32(1, out) && F32(2, mask) && get_i64(env, argv[3], &n) &&
+                 get_i64(env, argv[4], &seed) && get_i64(env, argv[5], &threshold) && get_f64(env, argv[6], &scale),
+        "dropout(x, out, mask: Float32Array, n, seed, threshold, scale)");
+  CHECK(env, n >= 0 && x.length >= n && out.length >= n && mask.length >= n, "dropout: n exceeds an array");
+  CHECK(env, seed >= 0 && seed <= UINT32_MAX && threshold >= 0 && threshold <= UINT32_MAX, "dropout: seed or threshold outside uint32");
+  sidrec_dropout(x.data, out.data, mask.data, n, (uint32_t)seed, (uint32_t)threshold, (float)scale);
+  return NULL;
+}
+
 napi_status sidrec_register_train(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"layerNormForward", 0, js_ln_forward, 0, 0, 0, napi_enumerable, 0},
@@ -156,6 +173,7 @@ napi_status sidrec_register_train(napi_env env, napi_value exports) {
       {"residualSiluNormalize", 0, js_heads_forward, 0, 0, 0, napi_enumerable, 0},
       {"residualSiluNormalizeBackward", 0, js_heads_backward, 0, 0, 0, napi_enumerable, 0},
       {"gatherSum", 0, js_gather_sum, 0, 0, 0, napi_enumerable, 0},
+      {"dropout", 0, js_dropout, 0, 0, 0, napi_enumerable, 0},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

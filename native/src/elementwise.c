@@ -1,6 +1,6 @@
 /*
  * Fused row and elementwise kernels: softmax cross-entropy (loss and gradient in two passes over each row),
- * GELU (tanh form) forward and backward, in-place row softmax. Rows / chunks go to OpenMP threads when the array
+ * GELU (tanh form) forward and backward, in-place row softmax, dropout with a counter-based mask. Rows / chunks go to OpenMP threads when the array
  * is large enough to repay the fork; the inner loops are written to vectorise (omp simd + sidrec_expf).
  */
 #include <math.h>
@@ -81,5 +81,18 @@ void sidrec_softmax_rows(float *x, int64_t rows, int cols) {
     const float inv = 1.0f / sum;
 #pragma omp simd
     for (int j = 0; j < cols; j++) row[j] *= inv;
+  }
+}
+
+void sidrec_dropout(const float *x, float *out, float *mask, int64_t n, uint32_t seed, uint32_t threshold, float scale) {
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t i = 0; i < n; i++) {
+    uint32_t h = seed + (uint32_t)i * 0x9e3779b9u; /* fmix32 of a Weyl sequence, as the plain kernel */
+    h = (h ^ (h >> 16)) * 0x85ebca6bu;
+    h = (h ^ (h >> 13)) * 0xc2b2ae35u;
+    h ^= h >> 16;
+    const float m = h >= threshold ? scale : 0.0f;
+    mask[i] = m;
+    out[i] = x[i] * m;
   }
 }

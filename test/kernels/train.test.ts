@@ -121,3 +121,37 @@ test('openblas: gatherSum agrees with plain (one row, many rows, bag 1 and 32) a
   }
   assert.throws(() => k.gatherSum({ table: new Float32Array(4), rows: 1, rowLength: 4, ids: Int32Array.of(4), count: 1, bag: 1, out: new Float32Array(1) }), /id outside/);
 });
+
+test('dropout kernel: plain drops a p share at the 1/(1-p) scale, the mask depends only on the seed, openblas draws the same mask', (t) => {
+  const n = 200_003; // odd, above the addon's OpenMP threshold
+  const x = random(n, 9, -2, 2);
+  const run = (k: Kernels, seed: number, p: number) => {
+    const out = new Float32Array(n), mask = new Float32Array(n);
+    k.dropout({ x, out, mask, n, seed, threshold: Math.round(p * 2 ** 32), scale: 1 / (1 - p) });
+    return { out, mask };
+  };
+  for (const p of [0.1, 0.5, 0.9]) {
+    const { out, mask } = run(plain, 12345, p);
+    let dropped = 0;
+    for (let i = 0; i < n; i++) {
+      if (mask[i] === 0) dropped++;
+      else assert.equal(mask[i], Math.fround(1 / (1 - p)));
+      assert.equal(out[i], Math.fround(x[i] * mask[i]));
+    }
+    assert.ok(Math.abs(dropped / n - p) < 0.005, `p ${p}: dropped ${dropped / n}`);
+    let sameAsNext = 0; // neighbouring elements are independent: P(both kept or both dropped) = p^2 + (1-p)^2
+    for (let i = 1; i < n; i++) if ((mask[i] === 0) === (mask[i - 1] === 0)) sameAsNext++;
+    assert.ok(Math.abs(sameAsNext / (n - 1) - (p * p + (1 - p) ** 2)) < 0.01, `p ${p}: neighbours agree ${sameAsNext / (n - 1)}`);
+  }
+  assert.deepEqual(run(plain, 7, 0.3).mask, run(plain, 7, 0.3).mask);
+  assert.notDeepEqual(run(plain, 7, 0.3).mask, run(plain, 8, 0.3).mask);
+  const k = providerKernels('openblas', ['dropout']);
+  if (typeof k === 'string') return t.skip(k);
+  for (const seed of [0, 1, 0xffffffff]) {
+    for (const p of [0.1, 0.5]) {
+      const want = run(plain, seed, p), got = run(k, seed, p);
+      assert.deepEqual(got.mask, want.mask, `mask seed ${seed} p ${p}`);
+      assert.deepEqual(got.out, want.out, `out seed ${seed} p ${p}`);
+    }
+  }
+});

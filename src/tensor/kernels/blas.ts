@@ -6,7 +6,7 @@
  * Loading (and the OPENBLAS_CORETYPE choice that must precede it) lives in `load.ts`.
  */
 import type {
-  AdamStepArgs, EmbeddingBagArgs, GatherSumArgs, GemmArgs, GemmBatchedArgs, KernelProvider, Kernels, LayerNormBackwardArgs, LayerNormForwardArgs, ResidualHeadsArgs,
+  AdamStepArgs, DropoutArgs, EmbeddingBagArgs, GatherSumArgs, GemmArgs, GemmBatchedArgs, KernelProvider, Kernels, LayerNormBackwardArgs, LayerNormForwardArgs, ResidualHeadsArgs,
   ResidualHeadsBackwardArgs, SoftmaxCrossEntropyArgs,
 } from './types.js';
 
@@ -48,6 +48,7 @@ export interface BlasAddon {
     p: Float32Array, s: Float32Array, q: Float32Array, inv: Float32Array, dq: Float32Array, dh: Float32Array | null, rows: number, heads: number, dim: number,
   ): void;
   gatherSum?(table: Float32Array, rows: number, rowLength: number, ids: Int32Array, count: number, bag: number, out: Float32Array): void;
+  dropout?(x: Float32Array, out: Float32Array, mask: Float32Array, n: number, seed: number, threshold: number, scale: number): void;
 }
 
 const ADDON_EXPORTS = [
@@ -97,6 +98,7 @@ export function blasProvider(addon: BlasAddon): KernelProvider {
         addon.embeddingBagBackward(e.table, e.dim, e.ids, e.bag, e.positions, e.weights ?? null, e.dOut),
       ...(addon.residualSiluNormalize && addon.residualSiluNormalizeBackward ? residualHeads(addon.residualSiluNormalize, addon.residualSiluNormalizeBackward) : {}),
       ...(addon.gatherSum ? gatherSumKernel(addon.gatherSum) : {}),
+      ...(addon.dropout ? dropoutKernel(addon.dropout) : {}),
     },
   };
 }
@@ -110,4 +112,8 @@ function residualHeads(forward: NonNullable<BlasAddon['residualSiluNormalize']>,
 
 function gatherSumKernel(gatherSum: NonNullable<BlasAddon['gatherSum']>): Partial<Kernels> {
   return { gatherSum: ({ table, rows, rowLength, ids, count, bag, out }: GatherSumArgs) => gatherSum(table, rows, rowLength, ids, count, bag, out) };
+}
+
+function dropoutKernel(dropout: NonNullable<BlasAddon['dropout']>): Partial<Kernels> {
+  return { dropout: ({ x, out, mask, n, seed, threshold, scale }: DropoutArgs) => dropout(x, out, mask, n, seed, threshold, scale) };
 }

@@ -6,6 +6,7 @@ import type {
   AdamStepArgs,
   EmbeddingBagArgs,
   GemmArgs,
+  DropoutArgs,
   GatherSumArgs,
   GemmBatchedArgs,
   KernelProvider,
@@ -268,8 +269,20 @@ function gatherSum({ table, rows, rowLength, ids, count, bag, out }: GatherSumAr
   }
 }
 
+function dropout({ x, out, mask, n, seed, threshold, scale }: DropoutArgs): void {
+  const kept = Math.fround(scale); // float32, as the mask stores it, so out = x * mask exactly
+  for (let i = 0; i < n; i++) {
+    let h = (seed + Math.imul(i, 0x9e3779b9)) | 0; // fmix32 (MurmurHash3's finaliser) of a Weyl sequence
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    const m = (h ^ (h >>> 16)) >>> 0 >= threshold ? kept : 0;
+    mask[i] = m;
+    out[i] = x[i] * m;
+  }
+}
+
 export const plainKernels: KernelProvider = {
   name: 'plain',
   kernels: { gemm, gemmBatched, softmaxCrossEntropy, gelu, geluBackward, softmaxRows, layerNormForward, layerNormBackward, adamStep,
-    embeddingBagForward, embeddingBagBackward, silu, siluBackward, residualSiluNormalize, residualSiluNormalizeBackward, gatherSum },
+    embeddingBagForward, embeddingBagBackward, silu, siluBackward, residualSiluNormalize, residualSiluNormalizeBackward, gatherSum, dropout },
 };

@@ -105,6 +105,24 @@ export interface Kernels {
    * [0, rowLength).
    */
   gatherSum(args: GatherSumArgs): void;
+  /**
+   * Inverted dropout with a counter-based mask: element i is kept when fmix32(seed + i * 0x9e3779b9) >= threshold
+   * (threshold = round(p * 2^32)); mask[i] = scale when kept, else 0, and out[i] = x[i] * mask[i]. The mask depends
+   * only on (seed, i), so every provider and thread count draws the same one.
+   */
+  dropout(args: DropoutArgs): void;
+}
+
+export interface DropoutArgs {
+  readonly x: Float32Array;
+  readonly out: Float32Array;
+  readonly mask: Float32Array;
+  readonly n: number;
+  /** uint32 */
+  readonly seed: number;
+  /** uint32: an element is dropped when its hash is below it. */
+  readonly threshold: number;
+  readonly scale: number;
 }
 
 export interface GatherSumArgs {

@@ -10,6 +10,7 @@ import type { Rng } from '../../core/rng.js';
 import { kernels } from '../kernels/registry.js';
 import { allocF32, releaseF32 } from '../pool.js';
 import { makeResult, gradOf, type Tensor } from '../tensor.js';
+import { dropoutInto } from './random.js';
 
 /** Added to masked scores: finite, so a fully masked row becomes uniform instead of NaN. */
 const MASKED = -1e30;
@@ -101,15 +102,9 @@ function attend(d: Dims, q: Operand, k: Operand, v: Operand, outShape: number[],
   const p = opts.dropout ?? 0;
   if (p > 0) {
     if (!opts.rng) throw new SidrecError('E_CONFIG', 'attention dropout needs an rng');
-    const keepScale = 1 / (1 - p);
-    drop = allocF32(P.length);
-    Pd = allocF32(P.length);
-    for (let i = 0; i < P.length; i++) {
-      if (opts.rng.next() >= p) {
-        drop[i] = keepScale;
-        Pd[i] = P[i] * keepScale;
-      }
-    }
+    drop = allocF32(P.length, false);
+    Pd = allocF32(P.length, false);
+    dropoutInto(P, Pd, drop, p, opts.rng);
   }
   const Y = allocF32(B * H * Tq * hd, false);
   headGemm(d, false, false, Tq, hd, Tk, 1, 0, Pd, pL, V, v.layout, Y, outLayout);

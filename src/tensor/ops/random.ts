@@ -5,6 +5,7 @@
  */
 import { SidrecError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
+import { kernels } from '../kernels/registry.js';
 import { allocF32 } from '../pool.js';
 import { makeResult, gradOf, type Tensor } from '../tensor.js';
 import { broadcast, forEachRow } from './broadcast.js';
@@ -36,21 +37,24 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 /** Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p). Identity when !training. */
 export function dropout(x: Tensor, p: number, rng: Rng, training = true): Tensor {
   if (!training || p === 0) return x;
-  if (p < 0 || p >= 1) throw new SidrecError('E_CONFIG', `dropout p must be in [0, 1), got ${p}`);
   const X = x.f32;
-  const scale = 1 / (1 - p);
-  const mask = allocF32(X.length);
-  const out = allocF32(X.length);
-  for (let i = 0; i < X.length; i++) {
-    if (rng.next() >= p) {
-      mask[i] = scale;
-      out[i] = X[i] * scale;
-    }
-  }
+  const mask = allocF32(X.length, false);
+  const out = allocF32(X.length, false);
+  dropoutInto(X, out, mask, p, rng);
   return makeResult(out, x.shape, [x], (g) => {
     const gx = gradOf(x);
     for (let i = 0; i < g.length; i++) gx[i] += g[i] * mask[i];
   }, { saved: [mask] });
+}
+
+/**
+ * out = x * mask with mask[i] = 1/(1-p) (kept) or 0 (dropped, probability p), through the `dropout` kernel: one
+ * 32-bit seed is drawn from `rng` per call and the mask is a hash of (seed, i), so it is the same on every provider.
+ */
+export function dropoutInto(x: Float32Array, out: Float32Array, mask: Float32Array, p: number, rng: Rng): void {
+  if (!(p >= 0 && p < 1)) throw new SidrecError('E_CONFIG', `dropout p must be in [0, 1), got ${p}`);
+  const threshold = Math.min(0xffffffff, Math.round(p * 4294967296));
+  kernels().dropout({ x, out, mask, n: x.length, seed: rng.nextUint32(), threshold, scale: 1 / (1 - p) });
 }
 
 export interface GumbelOptions {

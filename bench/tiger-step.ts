@@ -1,0 +1,46 @@
+/**
+ * TIGER / Gryphon training-step profile on a prepared dataset and its RQ Semantic IDs (`sidrec tokenize --kind
+ * rqkmeans`): the reference size (4+4 layers, d 128, FFN 1024), batches of 256 training prefixes as in a real
+ * epoch; prints seconds per batch and examples per second.
+ * Usage: npm run bench:tiger-step -- DATA_DIR SIDS_DIR [tiger|gryphon] [batches=4] [layers=4]
+ */
+import { join } from 'node:path';
+import { Rng } from '../src/core/rng.js';
+import { loadDataset, split } from '../src/data/index.js';
+import { AdamW, tidy } from '../src/tensor/index.js';
+import { loadSidTable, TABLE_FILE } from '../src/tokenize/index.js';
+import { sidBatches, sidExamples } from '../src/train/tiger-batches.js';
+import { createSidModel } from '../src/train/tiger.js';
+import { Tiger } from '../src/model/tiger.js';
+
+const [dir, sidsDir, kindArg, batchesArg, layersArg] = process.argv.slice(2);
+if (!dir || !sidsDir) throw new Error('usage: tiger-step.js DATA_DIR SIDS_DIR [tiger|gryphon] [batches=4] [layers=4]');
+const kind = (kindArg ?? 'tiger') as 'tiger' | 'gryphon';
+const layers = Number(layersArg ?? 4);
+const sp = split(loadDataset(dir), { historyCap: 50 });
+const table = loadSidTable(join(sidsDir, TABLE_FILE));
+const model = createSidModel(kind, sp.numItems, table, { encoderLayers: layers, decoderLayers: layers }, 0);
+const tiger = model instanceof Tiger ? model : model.tiger;
+const examples = sidExamples(sp.train);
+const batches = sidBatches(examples, { vocab: tiger.vocab, table, itemTokens: tiger.vocab.itemTokens(table), maxItems: tiger.config.maxItems }, 256, new Rng(1));
+console.log(`${kind}: ${batches.length} batches, ${examples.seq.length} examples per epoch, ${(model.parameterCount() / 1e6).toFixed(2)}M parameters`);
+const opt = new AdamW(model.namedParameters(), { lr: 1e-3 });
+const rng = new Rng(2);
+const n = Math.min(batches.length, Number(batchesArg ?? 4));
+let seen = 0;
+const t0 = performance.now();
+for (let i = 0; i < n; i++) {
+  const b = batches[i];
+  const s = performance.now();
+  opt.zeroGrad();
+  const loss = tidy(() => {
+    const l = model.loss(b, { training: true, rng });
+    l.backward();
+    return l.item();
+  });
+  opt.step();
+  seen += b.size;
+  console.log(`batch ${i}: ${b.size} examples, encoder ${b.encoder.length} tokens, loss ${loss.toFixed(3)}, ${((performance.now() - s) / 1000).toFixed(2)} s`);
+}
+const secs = (performance.now() - t0) / 1000;
+console.log(`${(seen / secs).toFixed(0)} examples/s -> ${(examples.seq.length / (seen / secs) / 60).toFixed(1)} min/epoch`);
