@@ -3,8 +3,11 @@
  * the page faults, kernel zeroing and GC pauses of ~1 GB of fresh memory per step (the reason tfjs and PyTorch's
  * caching allocator exist). Shapes change from batch to batch (length-bucketed batches), so the pool keeps
  * backing buffers in size classes (8 per power of two, at most 12.5% slack) and hands out an exact-length view
- * of a buffer of the class: an array of any nearby length reuses it. Only views this pool handed out are ever
- * recycled, so user-supplied arrays are never reused behind their owner's back. Small arrays are left to the GC.
+ * of a buffer of the class: an array of any nearby length reuses it. When no buffer of the class is idle, the
+ * smallest idle one of up to MAX_SLACK times the class serves it (best fit, as PyTorch's caching allocator): with
+ * TIGER's length-bucketed batches (5 to 81 encoder tokens) most requests of a new length otherwise met fresh
+ * memory. Only views this pool handed out are ever recycled, so user-supplied arrays are never reused behind
+ * their owner's back. Small arrays are left to the GC.
  */
 
 /** Arrays shorter than this are plain allocations (not worth a free list). */
@@ -12,9 +15,16 @@ let minPooled = 1 << 14;
 
 /** Idle backing buffers by class capacity (in elements). */
 const free = new Map<number, ArrayBuffer[]>();
+/** The capacities that have idle buffers, ascending. */
+const freeClasses: number[] = [];
+/** A request may take an idle buffer of up to this many times its own class. */
+export const MAX_SLACK = 4;
 /** Views handed out and not yet given back. */
 const lent = new WeakSet<Float32Array>();
 let pooledBytes = 0;
+/** Bytes of the views handed out and not given back, and its high-water mark. */
+let lentBytes = 0;
+let peakLentBytes = 0;
 let capBytes = 2 * 1024 ** 3;
 
 /** The size class of n elements: the smallest 2^e * (1 + j/8) >= n (j = 0..7). */
@@ -28,32 +38,67 @@ export function sizeClass(n: number): number {
 export function allocF32(n: number, zero = true): Float32Array {
   if (n < minPooled || capBytes === 0) return new Float32Array(n);
   const capacity = sizeClass(n);
-  const reused = free.get(capacity)?.pop();
+  const reused = takeIdle(capacity);
   let view: Float32Array;
   if (reused) {
-    pooledBytes -= reused.byteLength;
     view = new Float32Array(reused, 0, n);
     if (zero) view.fill(0);
   } else {
     view = new Float32Array(new ArrayBuffer(capacity * 4), 0, n); // fresh memory is zeroed
   }
   lent.add(view);
+  lentBytes += view.buffer.byteLength;
+  if (lentBytes > peakLentBytes) peakLentBytes = lentBytes;
   return view;
 }
 
-/** Give an array back. Arrays the pool did not hand out (or already got back), or over the cap, are left to the GC. */
+/**
+ * Give an array back. Arrays the pool did not hand out (or already got back) are ignored; a buffer that would
+ * take the idle bytes over the cap is left to the GC. The cap is the larger of the configured one and the most
+ * ever lent at once: a training step's whole working set stays ready for the next step (the process already held
+ * that much), so idle memory never exceeds the peak working set beyond the configured cap.
+ */
 export function releaseF32(a: Float32Array | null | undefined): void {
   if (!a || !lent.delete(a)) return;
   const buffer = a.buffer as ArrayBuffer;
-  if (pooledBytes + buffer.byteLength > capBytes) return;
+  lentBytes -= buffer.byteLength;
+  if (pooledBytes + buffer.byteLength > Math.max(capBytes, peakLentBytes)) return;
   const capacity = buffer.byteLength / 4;
   let list = free.get(capacity);
   if (!list) {
     list = [];
     free.set(capacity, list);
+    freeClasses.splice(lowerBound(capacity), 0, capacity);
   }
   list.push(buffer);
   pooledBytes += buffer.byteLength;
+}
+
+/** The smallest idle buffer of at least `capacity` and at most MAX_SLACK * capacity elements, taken out of the pool. */
+function takeIdle(capacity: number): ArrayBuffer | undefined {
+  const i = lowerBound(capacity);
+  if (i === freeClasses.length || freeClasses[i] > capacity * MAX_SLACK) return undefined;
+  const cls = freeClasses[i];
+  const list = free.get(cls) as ArrayBuffer[];
+  const buffer = list.pop() as ArrayBuffer;
+  if (list.length === 0) {
+    free.delete(cls);
+    freeClasses.splice(i, 1);
+  }
+  pooledBytes -= buffer.byteLength;
+  return buffer;
+}
+
+/** Index of the first idle class >= capacity. */
+function lowerBound(capacity: number): number {
+  let lo = 0;
+  let hi = freeClasses.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (freeClasses[mid] < capacity) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Bytes currently idle in the pool. */
@@ -62,7 +107,7 @@ export function pooledBytesNow(): number {
 }
 
 export interface PoolOptions {
-  /** Cap on idle pooled bytes; 0 disables pooling and empties the pool. @default 2 GiB */
+  /** Cap on idle pooled bytes (raised to the peak working set, see releaseF32); 0 disables pooling and empties the pool. @default 2 GiB */
   readonly capBytes?: number;
   /** Shortest array worth pooling (tests set 1 to exercise the pool on tiny shapes). @default 16384 */
   readonly minLength?: number;
@@ -76,5 +121,7 @@ export function configurePool(opts: PoolOptions): void {
 
 export function clearPool(): void {
   free.clear();
+  freeClasses.length = 0;
+  peakLentBytes = lentBytes;
   pooledBytes = 0;
 }
