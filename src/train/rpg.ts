@@ -5,7 +5,7 @@
  * model), and the test split is evaluated both exactly and with graph-constrained decoding.
  * Model directory: manifest.json, best.safetensors, checkpoint.safetensors, sids.safetensors, graph.safetensors.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { LeaveOneOutSplit } from '../data/index.js';
 import { evaluate, type EvalResult } from '../eval/index.js';
 import { buildItemGraph, saveItemGraph, type ItemGraph, type ItemGraphOptions } from '../decode/item-graph.js';
@@ -55,7 +55,7 @@ export async function trainRpg(
   const result = await train(model, config, {
     batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
     validate: async () => (await evaluate(scorer, split, 'valid', { batchSize: 256 })).metrics,
-  }, run);
+  }, { ...run, model: { kind: 'rpg', config: model.config, data: resolve(dataDir), digits: codes.digits, codebookSize: codes.codebookSize } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluate(scorer, split, 'test', { batchSize: 256 });

@@ -3,7 +3,7 @@
  * shared full-ranking evaluator each epoch, then the best epoch's weights are evaluated on the test targets and
  * the model directory is completed with its manifest.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { LeaveOneOutSplit } from '../data/index.js';
 import { evaluate, type EvalResult, type Scorer } from '../eval/index.js';
 import { writeManifest } from '../model/manifest.js';
@@ -39,7 +39,7 @@ export async function trainSasRec(
   const result = await train(model, config, {
     batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
     validate: async () => (await evaluate(scorer, split, 'valid', { batchSize: 512 })).metrics,
-  }, run);
+  }, { ...run, model: { kind: 'sasrec', config: model.config, data: resolve(dataDir) } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluate(scorer, split, 'test', { batchSize: 512 });

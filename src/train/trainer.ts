@@ -13,6 +13,7 @@ import { Rng } from '../core/rng.js';
 import { AdamW, clipGradNorm, loadCheckpoint, saveCheckpoint, tidy, warmupCosine, type NamedParameter, type Tensor } from '../tensor/index.js';
 import type { ForwardContext } from '../model/layers/index.js';
 import type { TrainConfig } from './config.js';
+import { checkResumeSettings, writeRunSettings } from './run-settings.js';
 
 export interface TrainableModel<Batch> {
   namedParameters(): NamedParameter[];
@@ -51,6 +52,8 @@ export interface TrainRunOptions {
   readonly quiet?: boolean;
   /** Called after each epoch (logging). */
   readonly onEpoch?: (record: EpochRecord) => void;
+  /** The model side of the run's settings (kind, architecture, dataset), saved in run.json and checked on resume. */
+  readonly model?: Readonly<Record<string, unknown>>;
 }
 
 interface LoopState {
@@ -79,13 +82,17 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
   // Every epoch has the same number of batches; the schedule is sized from the first epoch this process runs.
   let schedule: ((step: number) => number) | undefined;
   const checkpointPath = join(run.dir, CHECKPOINT_FILE);
-  const state: LoopState = run.resume && existsSync(checkpointPath)
+  const settings = { train: config, model: run.model ?? {} };
+  const resuming = run.resume === true && existsSync(checkpointPath);
+  const changed = resuming ? checkResumeSettings(run.dir, settings) : []; // before the weights: names the differing option
+  const state: LoopState = resuming
     ? restore(checkpointPath, params, optimizer)
     : { epoch: 0, step: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, history: [] };
-  if (run.resume && state.epoch > 0 && !run.quiet) process.stderr.write(`resuming after epoch ${state.epoch} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})\n`);
+  if (resuming && !run.quiet) process.stderr.write(`resuming after epoch ${state.epoch} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})${changed.length ? `; changed: ${changed.join(', ')}` : ''}\n`);
+  mkdirSync(run.dir, { recursive: true });
+  writeRunSettings(run.dir, settings);
 
   const epochLog = join(run.dir, EPOCH_LOG_FILE);
-  mkdirSync(run.dir, { recursive: true });
   if (state.epoch === 0) writeFileSync(epochLog, '');
   let epochsThisRun = 0;
   while (state.epoch < config.epochs && state.badEpochs < config.patience) {

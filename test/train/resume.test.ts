@@ -78,3 +78,21 @@ test('--stop-after pauses a run on the full schedule; --resume finishes it to th
   assert.deepEqual(b.map((r) => r.epoch), a.map((r) => r.epoch));
   assert.deepEqual(b.map((r) => r.valid), a.map((r) => r.valid), 'the same validation metrics, epoch by epoch');
 });
+
+test('--resume refuses other settings than the run it continues, naming them; epochs may change', () => {
+  const dir = join(work, 'settings');
+  const first = spawnSync(process.execPath, args(dir, '--stop-after', '1'), { encoding: 'utf8' });
+  assert.equal(first.status, 0, first.stderr);
+  const saved = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { train: { lr: number }; model: { kind: string; config: { dim: number } } };
+  assert.equal(saved.train.lr, 0.005);
+  assert.equal(saved.model.kind, 'sasrec');
+  assert.equal(saved.model.config.dim, 32);
+  const otherLr = spawnSync(process.execPath, [...args(dir, '--resume'), '--lr', '0.01'], { encoding: 'utf8' });
+  assert.notEqual(otherLr.status, 0);
+  assert.match(otherLr.stderr, /--resume with other settings than the run being resumed: train\.lr 0\.01 \(the run has 0\.005\)/);
+  const otherDim = spawnSync(process.execPath, [...args(dir, '--resume'), '--dim', '16'], { encoding: 'utf8' });
+  assert.match(otherDim.stderr, /model\.config\.dim 16 \(the run has 32\)/);
+  const longer = spawnSync(process.execPath, [...args(dir, '--resume', '--stop-after', '1'), '--epochs', '8'], { encoding: 'utf8' });
+  assert.equal(longer.status, 0, longer.stderr);
+  assert.equal(readFileSync(join(dir, 'epochs.jsonl'), 'utf8').trim().split('\n').length, 2);
+});

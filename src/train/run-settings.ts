@@ -1,0 +1,54 @@
+/**
+ * What a training run was started with (`OUT/run.json`: the training options plus the model's kind, architecture
+ * and dataset), so `--resume` continues the same run: resuming with other settings would silently mix two
+ * trainings in one checkpoint. Only the schedule's length (epochs) and the patience may change on resume; the
+ * warm-up + cosine schedule is then re-sized to the new length from the step reached.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../core/atomic.js';
+import { SidrecError } from '../core/errors.js';
+import type { TrainConfig } from './config.js';
+
+export const RUN_SETTINGS_FILE = 'run.json';
+
+export interface RunSettings {
+  readonly train: TrainConfig;
+  /** The model's kind, architecture, dataset, and anything else the run depends on. */
+  readonly model: Readonly<Record<string, unknown>>;
+}
+
+/** Training options that may differ between a run and its resumption. */
+const MAY_CHANGE_ON_RESUME: ReadonlySet<string> = new Set(['train.epochs', 'train.patience']);
+
+export function writeRunSettings(dir: string, settings: RunSettings): void {
+  writeJsonAtomic(join(dir, RUN_SETTINGS_FILE), settings);
+}
+
+/**
+ * On resume: throws naming every setting that differs from the run being resumed (except epochs and patience),
+ * and returns notes on those that may change. A checkpoint from before run.json existed is accepted as is.
+ */
+export function checkResumeSettings(dir: string, current: RunSettings): string[] {
+  const path = join(dir, RUN_SETTINGS_FILE);
+  if (!existsSync(path)) return [];
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as RunSettings;
+  const before = flatten(saved as unknown as Record<string, unknown>);
+  const now = flatten(current as unknown as Record<string, unknown>);
+  const changed = [...new Set([...before.keys(), ...now.keys()])].filter((k) => JSON.stringify(before.get(k)) !== JSON.stringify(now.get(k)));
+  const refused = changed.filter((k) => !MAY_CHANGE_ON_RESUME.has(k));
+  if (refused.length > 0) {
+    const list = refused.map((k) => `${k} ${JSON.stringify(now.get(k))} (the run has ${JSON.stringify(before.get(k))})`).join(', ');
+    throw new SidrecError('E_CONFIG', `--resume with other settings than the run being resumed: ${list}; repeat the run's own options, or train into a new --out`, { file: path, field: refused[0] });
+  }
+  return changed.map((k) => `${k}: ${JSON.stringify(before.get(k))} -> ${JSON.stringify(now.get(k))}`);
+}
+
+function flatten(value: Record<string, unknown>, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
+  for (const [k, v] of Object.entries(value)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
+    else out.set(key, v);
+  }
+  return out;
+}
