@@ -1,6 +1,6 @@
 /*
  * N-API glue for the training-loop kernels (train.c, embedding.c, heads.c): layerNormForward, layerNormBackward,
- * adamStep, embeddingBagForward, embeddingBagBackward, residualSiluNormalize(Backward), gatherSum, dropout. Like
+ * adamStep, embeddingBagForward, embeddingBagBackward, residualSiluNormalize(Backward), gatherSum, dropout, relu(Backward). Like
  * addon.c, every array is checked against the sizes it will be indexed with before any pointer reaches C.
  */
 #include <node_api.h>
@@ -163,6 +163,34 @@ static napi_value js_dropout(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* relu(x, out, n) */
+static napi_value js_relu(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Span x, out;
+  int64_t n;
+  CHECK(env, argc == 3 && F32(0, x) && F32(1, out) && get_i64(env, argv[2], &n), "relu(x: Float32Array, out: Float32Array, n)");
+  CHECK(env, n >= 0 && x.length >= n && out.length >= n, "relu: n exceeds an array");
+  sidrec_relu(x.data, out.data, n);
+  return NULL;
+}
+
+/* reluBackward(x, dy, dx, n, accumulate) */
+static napi_value js_relu_backward(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Span x, dy, dx;
+  int64_t n;
+  bool acc;
+  CHECK(env, argc == 5 && F32(0, x) && F32(1, dy) && F32(2, dx) && get_i64(env, argv[3], &n) && get_bool(env, argv[4], &acc),
+        "reluBackward(x, dy, dx: Float32Array, n, accumulate: boolean)");
+  CHECK(env, n >= 0 && x.length >= n && dy.length >= n && dx.length >= n, "reluBackward: n exceeds an array");
+  sidrec_relu_backward(x.data, dy.data, dx.data, n, acc);
+  return NULL;
+}
+
 napi_status sidrec_register_train(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"layerNormForward", 0, js_ln_forward, 0, 0, 0, napi_enumerable, 0},
@@ -174,6 +202,8 @@ napi_status sidrec_register_train(napi_env env, napi_value exports) {
       {"residualSiluNormalizeBackward", 0, js_heads_backward, 0, 0, 0, napi_enumerable, 0},
       {"gatherSum", 0, js_gather_sum, 0, 0, 0, napi_enumerable, 0},
       {"dropout", 0, js_dropout, 0, 0, 0, napi_enumerable, 0},
+      {"relu", 0, js_relu, 0, 0, 0, napi_enumerable, 0},
+      {"reluBackward", 0, js_relu_backward, 0, 0, 0, napi_enumerable, 0},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

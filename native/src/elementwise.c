@@ -1,6 +1,6 @@
 /*
  * Fused row and elementwise kernels: softmax cross-entropy (loss and gradient in two passes over each row),
- * GELU (tanh form) forward and backward, in-place row softmax, dropout with a counter-based mask. Rows / chunks go to OpenMP threads when the array
+ * GELU (tanh form) forward and backward, in-place row softmax, ReLU forward and backward, dropout with a counter-based mask. Rows / chunks go to OpenMP threads when the array
  * is large enough to repay the fork; the inner loops are written to vectorise (omp simd + sidrec_expf).
  */
 #include <math.h>
@@ -94,5 +94,18 @@ void sidrec_dropout(const float *x, float *out, float *mask, int64_t n, uint32_t
     const float m = h >= threshold ? scale : 0.0f;
     mask[i] = m;
     out[i] = x[i] * m;
+  }
+}
+
+void sidrec_relu(const float *x, float *out, int64_t n) {
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void sidrec_relu_backward(const float *x, const float *dy, float *dx, int64_t n, int accumulate) {
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t i = 0; i < n; i++) {
+    const float g = x[i] > 0.0f ? dy[i] : 0.0f;
+    dx[i] = accumulate ? dx[i] + g : g;
   }
 }

@@ -30,6 +30,8 @@ void sidrec_residual_silu_normalize_backward(float *p, const float *s, const flo
 void sidrec_gather_sum(const float *table, int64_t rows, int64_t row_len, const int32_t *ids, int64_t count, int bag,
                        float *out);
 
+void sidrec_relu(const float *x, float *out, int64_t n);
+void sidrec_relu_backward(const float *x, const float *dy, float *dx, int64_t n, int accumulate);
 void sidrec_dropout(const float *x, float *out, float *mask, int64_t n, uint32_t seed, uint32_t threshold, float scale);
 
 #endif

@@ -155,3 +155,23 @@ test('dropout kernel: plain drops a p share at the 1/(1-p) scale, the mask depen
     }
   }
 });
+
+test('openblas: relu / reluBackward agree with plain (zeros, negatives, accumulate and overwrite)', (t) => {
+  const k = providerKernels('openblas', ['relu', 'reluBackward']);
+  if (typeof k === 'string') return t.skip(k);
+  for (const n of [1, 17, 200_001]) {
+    const x = random(n, n, -1, 1);
+    x[0] = 0; // the subgradient at 0 is 0, as PyTorch's
+    const dy = random(n, n + 1);
+    const want = new Float32Array(n), got = new Float32Array(n);
+    plain.relu(x, want, n);
+    k.relu(x, got, n);
+    assert.deepEqual(got, want, `relu n=${n}`);
+    for (const accumulate of [true, false]) {
+      const dxWant = random(n, 5), dxGot = dxWant.slice();
+      plain.reluBackward(x, dy, dxWant, n, accumulate);
+      k.reluBackward(x, dy, dxGot, n, accumulate);
+      assert.deepEqual(dxGot, dxWant, `reluBackward n=${n} accumulate=${accumulate}`);
+    }
+  }
+});

@@ -49,6 +49,8 @@ export interface BlasAddon {
   ): void;
   gatherSum?(table: Float32Array, rows: number, rowLength: number, ids: Int32Array, count: number, bag: number, out: Float32Array): void;
   dropout?(x: Float32Array, out: Float32Array, mask: Float32Array, n: number, seed: number, threshold: number, scale: number): void;
+  relu?(x: Float32Array, out: Float32Array, n: number): void;
+  reluBackward?(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, accumulate: boolean): void;
 }
 
 const ADDON_EXPORTS = [
@@ -99,6 +101,7 @@ export function blasProvider(addon: BlasAddon): KernelProvider {
       ...(addon.residualSiluNormalize && addon.residualSiluNormalizeBackward ? residualHeads(addon.residualSiluNormalize, addon.residualSiluNormalizeBackward) : {}),
       ...(addon.gatherSum ? gatherSumKernel(addon.gatherSum) : {}),
       ...(addon.dropout ? dropoutKernel(addon.dropout) : {}),
+      ...(addon.relu && addon.reluBackward ? { relu: addon.relu, reluBackward: addon.reluBackward } : {}),
     },
   };
 }

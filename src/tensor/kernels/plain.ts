@@ -207,6 +207,15 @@ function embeddingBagBackward({ table, dim, ids, bag, positions, weights, dOut }
   }
 }
 
+function relu(x: Float32Array, out: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+}
+
+function reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, accumulate: boolean): void {
+  if (accumulate) for (let i = 0; i < n; i++) dx[i] += x[i] > 0 ? dy[i] : 0;
+  else for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0;
+}
+
 function silu(x: Float32Array, out: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = x[i] / (1 + Math.exp(-x[i]));
 }
@@ -284,5 +293,5 @@ function dropout({ x, out, mask, n, seed, threshold, scale }: DropoutArgs): void
 export const plainKernels: KernelProvider = {
   name: 'plain',
   kernels: { gemm, gemmBatched, softmaxCrossEntropy, gelu, geluBackward, softmaxRows, layerNormForward, layerNormBackward, adamStep,
-    embeddingBagForward, embeddingBagBackward, silu, siluBackward, residualSiluNormalize, residualSiluNormalizeBackward, gatherSum, dropout },
+    embeddingBagForward, embeddingBagBackward, relu, reluBackward, silu, siluBackward, residualSiluNormalize, residualSiluNormalizeBackward, gatherSum, dropout },
 };

@@ -85,6 +85,10 @@ export interface Kernels {
   embeddingBagForward(args: EmbeddingBagArgs & { readonly out: Float32Array }): void;
   /** Embedding bag backward (scatter-add): dTable[id] += weights[p] (or 1) * dOut[p] for every id of position p. */
   embeddingBagBackward(args: EmbeddingBagArgs & { readonly dOut: Float32Array }): void;
+  /** out[i] = max(x[i], 0) over n elements (T5's feed-forward in TIGER). */
+  relu(x: Float32Array, out: Float32Array, n: number): void;
+  /** dx[i] (+)= x[i] > 0 ? dy[i] : 0; accumulates into dx when `accumulate`. */
+  reluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, accumulate: boolean): void;
   /** out[i] = silu(x[i]) = x[i] * sigmoid(x[i]) over n elements (RPG's projection heads). */
   silu(x: Float32Array, out: Float32Array, n: number): void;
   /** dx[i] (+)= dy[i] * silu'(x[i]); accumulates into dx when `accumulate`. */

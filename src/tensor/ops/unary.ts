@@ -1,12 +1,12 @@
 /**
- * Elementwise activations: exp, log, tanh, sigmoid, ReLU, and GELU (tanh form) and SiLU through the kernel seam.
+ * Elementwise activations: exp, log, tanh, sigmoid, and ReLU, GELU (tanh form) and SiLU through the kernel seam.
  * Backward uses the saved output where that is cheaper (exp, tanh, sigmoid) and the input otherwise.
  */
 import { kernels } from '../kernels/registry.js';
 import { allocF32 } from '../pool.js';
 import { makeResult, gradOf, type Tensor } from '../tensor.js';
 
-type Unary = 'exp' | 'log' | 'tanh' | 'sigmoid' | 'relu';
+type Unary = 'exp' | 'log' | 'tanh' | 'sigmoid';
 
 function unary(x: Tensor, op: Unary): Tensor {
   const X = x.f32;
@@ -17,7 +17,6 @@ function unary(x: Tensor, op: Unary): Tensor {
     case 'log': for (let i = 0; i < n; i++) Y[i] = Math.log(X[i]); break;
     case 'tanh': for (let i = 0; i < n; i++) Y[i] = Math.tanh(X[i]); break;
     case 'sigmoid': for (let i = 0; i < n; i++) Y[i] = 1 / (1 + Math.exp(-X[i])); break;
-    case 'relu': for (let i = 0; i < n; i++) Y[i] = X[i] > 0 ? X[i] : 0; break;
   }
   return makeResult(Y, x.shape, [x], (g) => {
     const gx = gradOf(x);
@@ -26,7 +25,6 @@ function unary(x: Tensor, op: Unary): Tensor {
       case 'log': for (let i = 0; i < n; i++) gx[i] += g[i] / X[i]; break;
       case 'tanh': for (let i = 0; i < n; i++) gx[i] += g[i] * (1 - Y[i] * Y[i]); break;
       case 'sigmoid': for (let i = 0; i < n; i++) gx[i] += g[i] * Y[i] * (1 - Y[i]); break;
-      case 'relu': for (let i = 0; i < n; i++) if (X[i] > 0) gx[i] += g[i]; break;
     }
   });
 }
@@ -52,8 +50,14 @@ export function silu(x: Tensor): Tensor {
     kernels().siluBackward(X, g, gradOf(x), X.length, true);
   });
 }
+/** max(x, 0), through the relu kernels. */
 export function relu(x: Tensor): Tensor {
-  return unary(x, 'relu');
+  const X = x.f32;
+  const Y = allocF32(X.length, false);
+  kernels().relu(X, Y, X.length);
+  return makeResult(Y, x.shape, [x], (g) => {
+    kernels().reluBackward(X, g, gradOf(x), X.length, true);
+  });
 }
 
 /** GELU, tanh approximation (GPT-2, PyTorch `approximate="tanh"`). */
