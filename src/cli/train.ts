@@ -44,6 +44,9 @@ export const trainCommand = defineCommand({
   sidrec train --model rpg --data runs/beauty/data --out runs/beauty/rpg2 --sids runs/beauty/rpg --lr 0.005   (same SIDs, no refit)
   sidrec train --model rpg --data runs/sports/data --out runs/sports/rpg --digits 16 --lr 0.003 --beam 100 --neighbors 30 --steps 5
 Writes OUT/manifest.json, OUT/best.safetensors (best validation epoch) and OUT/checkpoint.safetensors (latest).
+OUT/run.json records the settings (--resume refuses others, except --epochs and --patience) and OUT/epochs.jsonl
+one line per epoch; while a run is under way or paused (--stop-after), sidrec evaluate --model OUT scores its
+best epoch so far.
 RPG also writes OUT/sids.safetensors (item codes) and OUT/graph.safetensors (item graph, built once after
 training), and reports test metrics with exact scoring and with graph-constrained decoding.
 RPG SIDs: --sids DIR|FILE (a flat PQ/OPQ table from sidrec tokenize --kind opq, or an RPG model directory), else OPQ with --digits sub-spaces fitted on

@@ -31,18 +31,33 @@ export interface ModelManifest {
   readonly rpg?: Readonly<Record<string, unknown>>;
   /** TIGER / Gryphon only: `sidsDir` (the SemanticIdTable directory), decoding settings, epoch times, Gryphon's beam-ranked test metrics. */
   readonly sid?: Readonly<Record<string, unknown>>;
+  /** A training run still under way (or paused): no manifest.json yet, read from its run.json; the weights are its best epoch so far. */
+  readonly inProgress?: boolean;
 }
+
+/** Written by the training loop when a run starts (src/train/run-settings.ts). */
+export const RUN_SETTINGS_FILE = 'run.json';
 
 export function writeManifest(dir: string, manifest: ModelManifest): void {
   writeJsonAtomic(join(dir, 'manifest.json'), manifest);
 }
 
+/** A finished model directory, or a run under way that has a best epoch already. */
 export function isModelDir(dir: string): boolean {
-  return existsSync(join(dir, 'manifest.json'));
+  return existsSync(join(dir, 'manifest.json')) || isRunInProgress(dir);
 }
 
+function isRunInProgress(dir: string): boolean {
+  return existsSync(join(dir, RUN_SETTINGS_FILE)) && existsSync(join(dir, 'best.safetensors'));
+}
+
+/**
+ * The model directory's manifest. A run still under way (or paused with --stop-after) has none yet: its run.json
+ * then stands in (`inProgress: true`), so the best epoch so far can be evaluated, queried and served.
+ */
 export function readManifest(dir: string): ModelManifest {
   const path = join(dir, 'manifest.json');
+  if (!existsSync(path) && isRunInProgress(dir)) return manifestOfRun(dir);
   if (!existsSync(path)) throw new SidrecError('E_NOT_FOUND', 'not a trained model directory (no manifest.json)', { file: dir });
   let value: ModelManifest;
   try {
@@ -53,4 +68,21 @@ export function readManifest(dir: string): ModelManifest {
   if (value.format !== MODEL_FORMAT) throw new SidrecError('E_STATE', `not a sidrec model manifest`, { file: path, field: 'format' });
   if (value.version !== MODEL_VERSION) throw new SidrecError('E_STATE', `manifest version ${value.version}, this sidrec reads ${MODEL_VERSION}`, { file: path, field: 'version' });
   return value;
+}
+
+function manifestOfRun(dir: string): ModelManifest {
+  const path = join(dir, RUN_SETTINGS_FILE);
+  let run: { train: Record<string, unknown> & { seed: number }; model: { kind: ModelManifest['kind']; numItems: number; config: Record<string, unknown>; data: string; sids?: string } };
+  try {
+    run = JSON.parse(readFileSync(path, 'utf8')) as typeof run;
+  } catch (error) {
+    throw new SidrecError('E_STATE', `unreadable run settings: ${(error as Error).message}`, { file: path });
+  }
+  const { kind, numItems, config, data, sids } = run.model ?? {};
+  if (!kind || !Number.isInteger(numItems) || !config || !data) throw new SidrecError('E_STATE', 'run settings lack the model kind, item count, architecture or dataset', { file: path, field: 'model' });
+  return {
+    format: MODEL_FORMAT, version: MODEL_VERSION, kind, numItems, dataDir: data, modelConfig: config, trainConfig: run.train, seed: run.train.seed,
+    bestEpoch: -1, valid: {}, trainSeconds: 0, peakRssMiB: 0, inProgress: true,
+    ...(sids ? { sid: { sidsDir: sids } } : {}),
+  };
 }

@@ -55,7 +55,7 @@ export async function trainRpg(
   const result = await train(model, config, {
     batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
     validate: async () => (await evaluate(scorer, split, 'valid', { batchSize: 256 })).metrics,
-  }, { ...run, model: { kind: 'rpg', config: model.config, data: resolve(dataDir), digits: codes.digits, codebookSize: codes.codebookSize } });
+  }, { ...run, model: { kind: 'rpg', numItems: split.numItems, config: model.config, data: resolve(dataDir), digits: codes.digits, codebookSize: codes.codebookSize } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluate(scorer, split, 'test', { batchSize: 256 });

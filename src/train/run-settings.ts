@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
+import { RUN_SETTINGS_FILE } from '../model/manifest.js';
 import type { TrainConfig } from './config.js';
 
-export const RUN_SETTINGS_FILE = 'run.json';
 
 export interface RunSettings {
   readonly train: TrainConfig;

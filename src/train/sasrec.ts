@@ -39,7 +39,7 @@ export async function trainSasRec(
   const result = await train(model, config, {
     batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
     validate: async () => (await evaluate(scorer, split, 'valid', { batchSize: 512 })).metrics,
-  }, { ...run, model: { kind: 'sasrec', config: model.config, data: resolve(dataDir) } });
+  }, { ...run, model: { kind: 'sasrec', numItems: split.numItems, config: model.config, data: resolve(dataDir) } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluate(scorer, split, 'test', { batchSize: 512 });

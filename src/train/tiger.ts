@@ -116,7 +116,7 @@ export async function trainSidModel(
   const result = await train(model, config, {
     batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng),
     validate: async () => (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, ['ndcg@10', 'recall@10'])).primary.metrics,
-  }, { ...run, model: { kind, config: model.config, data: resolve(dataDir), sids: resolve(sids.dir), examplesPerUser: opts.examplesPerUser, validUsers: opts.validUsers, validBeam: opts.validBeam } });
+  }, { ...run, model: { kind, numItems: split.numItems, config: model.config, data: resolve(dataDir), sids: resolve(sids.dir), examplesPerUser: opts.examplesPerUser, validUsers: opts.validUsers, validBeam: opts.validBeam } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluateSid(model, sids.table, split, 'test', opts.testBeam);

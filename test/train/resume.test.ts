@@ -70,6 +70,14 @@ test('--stop-after pauses a run on the full schedule; --resume finishes it to th
   assert.match(first.stdout, /stopped by max-epochs-this-run \(continue with the same command plus --resume\)/);
   assert.equal(existsSync(join(paused, 'manifest.json')), false, 'no manifest before the run is complete');
   assert.equal(readFileSync(join(paused, 'epochs.jsonl'), 'utf8').trim().split('\n').length, 2);
+  // The paused run's best epoch so far can be evaluated: it reproduces that epoch's validation NDCG@10.
+  const json = join(work, 'paused-valid.json');
+  const ev = spawnSync(process.execPath, [cli, 'evaluate', '--model', paused, '--split', 'valid', '--json', json], { encoding: 'utf8' });
+  assert.equal(ev.status, 0, ev.stderr);
+  assert.match(ev.stdout, /best epoch so far \(run in progress\)/);
+  const logged = readFileSync(join(paused, 'epochs.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { valid: Record<string, number> }).valid['ndcg@10']);
+  const evaluated = (JSON.parse(readFileSync(json, 'utf8')) as { metrics: Record<string, number> }).metrics['ndcg@10'];
+  assert.ok(Math.abs(evaluated - Math.max(...logged)) < 1e-3, `evaluated ${evaluated}, logged best ${Math.max(...logged)}`);
   runToEnd(paused, '--resume');
   assert.ok(readFileSync(join(paused, 'best.safetensors')).equals(readFileSync(join(straight, 'best.safetensors'))), 'identical best weights');
   const log = (dir: string) => readFileSync(join(dir, 'epochs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; valid: Record<string, number> });
