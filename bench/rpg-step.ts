@@ -6,8 +6,8 @@
 import { Rng } from '../src/core/rng.js';
 import { loadDataset, split } from '../src/data/index.js';
 import { Rpg } from '../src/model/rpg.js';
-import { AdamW, tidy } from '../src/tensor/index.js';
-import { nextItemBatches, trainingWindows } from '../src/train/batches.js';
+import { nextItemBatches, trainingWindows, type NextItemBatch } from '../src/train/batches.js';
+import { timeTrainingSteps } from './timing.js';
 
 const [dir, digitsArg, batchesArg] = process.argv.slice(2);
 const m = Number(digitsArg ?? 32);
@@ -15,28 +15,15 @@ const sp = split(loadDataset(dir), { historyCap: 50 });
 const rng = new Rng(0);
 const codes = Int32Array.from({ length: sp.numItems * m }, () => rng.int(256));
 const model = new Rpg({ numItems: sp.numItems, digits: m, codebookSize: 256, codes }, {}, 0);
-const opt = new AdamW(model.namedParameters(), { lr: 1e-3 });
 const batches = nextItemBatches(trainingWindows(sp.train, 50), 256, new Rng(1));
 let positions = 0;
 for (const b of batches) for (const l of b.lengths) positions += l;
 console.log(`${batches.length} batches, ${positions} real positions per epoch, ${(model.parameterCount() / 1e6).toFixed(1)}M parameters`);
-const n = Number(batchesArg ?? 4);
-let real = 0;
-const t0 = performance.now();
-for (let i = 0; i < n; i++) {
-  const b = batches[i];
-  const s = performance.now();
-  opt.zeroGrad();
-  const loss = tidy(() => {
-    const l = model.loss(b, { training: true, rng });
-    l.backward();
-    return l.item();
-  });
-  opt.step();
+const rate = timeTrainingSteps(model, batches, Number(batchesArg ?? 4), (b) => realPositions(b), (b) => `${b.size}x${b.length}, ${realPositions(b)} real`);
+console.log(`${rate.toFixed(0)} positions/s -> ${(positions / rate / 60).toFixed(1)} min/epoch`);
+
+function realPositions(b: NextItemBatch): number {
   let r = 0;
   for (const l of b.lengths) r += l;
-  real += r;
-  console.log(`batch ${i}: ${b.size}x${b.length}, ${r} real, loss ${loss.toFixed(3)}, ${((performance.now() - s) / 1000).toFixed(2)} s`);
+  return r;
 }
-const secs = (performance.now() - t0) / 1000;
-console.log(`${(real / secs).toFixed(0)} positions/s -> ${(positions / (real / secs) / 60).toFixed(1)} min/epoch`);

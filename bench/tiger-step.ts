@@ -7,9 +7,9 @@
 import { join } from 'node:path';
 import { Rng } from '../src/core/rng.js';
 import { loadDataset, split } from '../src/data/index.js';
-import { AdamW, tidy } from '../src/tensor/index.js';
 import { loadSidTable, TABLE_FILE } from '../src/tokenize/index.js';
-import { sidBatches, sidExamples } from '../src/train/tiger-batches.js';
+import { sidBatches, sidExamples, type SidBatch } from '../src/train/tiger-batches.js';
+import { timeTrainingSteps } from './timing.js';
 import { createSidModel } from '../src/train/tiger.js';
 import { Tiger } from '../src/model/tiger.js';
 
@@ -24,23 +24,5 @@ const tiger = model instanceof Tiger ? model : model.tiger;
 const examples = sidExamples(sp.train);
 const batches = sidBatches(examples, { vocab: tiger.vocab, table, itemTokens: tiger.vocab.itemTokens(table), maxItems: tiger.config.maxItems }, 256, new Rng(1));
 console.log(`${kind}: ${batches.length} batches, ${examples.seq.length} examples per epoch, ${(model.parameterCount() / 1e6).toFixed(2)}M parameters`);
-const opt = new AdamW(model.namedParameters(), { lr: 1e-3 });
-const rng = new Rng(2);
-const n = Math.min(batches.length, Number(batchesArg ?? 4));
-let seen = 0;
-const t0 = performance.now();
-for (let i = 0; i < n; i++) {
-  const b = batches[i];
-  const s = performance.now();
-  opt.zeroGrad();
-  const loss = tidy(() => {
-    const l = model.loss(b, { training: true, rng });
-    l.backward();
-    return l.item();
-  });
-  opt.step();
-  seen += b.size;
-  console.log(`batch ${i}: ${b.size} examples, encoder ${b.encoder.length} tokens, loss ${loss.toFixed(3)}, ${((performance.now() - s) / 1000).toFixed(2)} s`);
-}
-const secs = (performance.now() - t0) / 1000;
-console.log(`${(seen / secs).toFixed(0)} examples/s -> ${(examples.seq.length / (seen / secs) / 60).toFixed(1)} min/epoch`);
+const rate = timeTrainingSteps<SidBatch>(model, batches, Number(batchesArg ?? 4), (b) => b.size, (b) => `${b.size} examples, encoder ${b.encoder.length} tokens`);
+console.log(`${rate.toFixed(0)} examples/s -> ${(examples.seq.length / rate / 60).toFixed(1)} min/epoch`);

@@ -1,7 +1,11 @@
 /**
  * Timing helpers shared by the benchmarks: median of repeated runs within a time budget, after a warm-up.
- * Medians, not means, because the machine is shared and the noise is one-sided.
+ * Medians, not means, because the machine is shared and the noise is one-sided. Also the training-step timer of
+ * the rpg-step and tiger-step benchmarks.
  */
+import { Rng } from '../src/core/rng.js';
+import type { ForwardContext } from '../src/model/layers/index.js';
+import { AdamW, tidy, type NamedParameter, type Tensor } from '../src/tensor/index.js';
 export interface Timing {
   readonly ms: number;
   readonly reps: number;
@@ -32,4 +36,35 @@ export function timeIt(fn: () => void, budgetMs = 1500, minReps = 3, maxReps = 2
 
 export function peakRssMib(): number {
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/** What timeTrainingSteps needs of a model: its parameters and a loss on one batch. */
+export interface SteppableModel<Batch> {
+  namedParameters(): NamedParameter[];
+  loss(batch: Batch, ctx: ForwardContext): Tensor;
+}
+
+/**
+ * Runs `count` AdamW training steps (forward, backward, update) on `batches` in order, printing each batch's time
+ * and loss; `units(batch)` counts what the rate is reported in (real positions, examples). Returns units/second.
+ */
+export function timeTrainingSteps<Batch>(model: SteppableModel<Batch>, batches: readonly Batch[], count: number, units: (b: Batch) => number, describe: (b: Batch) => string): number {
+  const opt = new AdamW(model.namedParameters(), { lr: 1e-3 });
+  const rng = new Rng(2);
+  let done = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < Math.min(count, batches.length); i++) {
+    const b = batches[i];
+    const s = performance.now();
+    opt.zeroGrad();
+    const loss = tidy(() => {
+      const l = model.loss(b, { training: true, rng });
+      l.backward();
+      return l.item();
+    });
+    opt.step();
+    done += units(b);
+    console.log(`batch ${i}: ${describe(b)}, loss ${loss.toFixed(3)}, ${((performance.now() - s) / 1000).toFixed(2)} s`);
+  }
+  return done / ((performance.now() - t0) / 1000);
 }
