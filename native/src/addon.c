@@ -90,34 +90,12 @@ static napi_value js_softmax_ce(napi_env env, napi_callback_info info) {
 
 /* gelu(x, out, n) */
 static napi_value js_gelu(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Span x, out;
-  int64_t n;
-  CHECK(env, argc == 3 && get_array(env, argv[0], napi_float32_array, &x) &&
-                 get_array(env, argv[1], napi_float32_array, &out) && get_i64(env, argv[2], &n),
-        "gelu(x: Float32Array, out: Float32Array, n)");
-  CHECK(env, n >= 0 && x.length >= n && out.length >= n, "gelu: n exceeds an array");
-  sidrec_gelu(x.data, out.data, n);
-  return NULL;
+  return elementwise_glue(env, info, "gelu(x: Float32Array, out: Float32Array, n), n within both", sidrec_gelu);
 }
 
 /* geluBackward(x, dy, dx, n, accumulate) */
 static napi_value js_gelu_backward(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Span x, dy, dx;
-  int64_t n;
-  bool acc;
-  CHECK(env, argc == 5 && get_array(env, argv[0], napi_float32_array, &x) &&
-                 get_array(env, argv[1], napi_float32_array, &dy) && get_array(env, argv[2], napi_float32_array, &dx) &&
-                 get_i64(env, argv[3], &n) && get_bool(env, argv[4], &acc),
-        "geluBackward(x, dy, dx: Float32Array, n, accumulate: boolean)");
-  CHECK(env, n >= 0 && x.length >= n && dy.length >= n && dx.length >= n, "geluBackward: n exceeds an array");
-  sidrec_gelu_backward(x.data, dy.data, dx.data, n, acc);
-  return NULL;
+  return elementwise_backward_glue(env, info, "geluBackward(x, dy, dx: Float32Array, n, accumulate: boolean), n within all", sidrec_gelu_backward);
 }
 
 /* softmaxRows(x, rows, cols) */

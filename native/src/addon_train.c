@@ -165,30 +165,12 @@ static napi_value js_dropout(napi_env env, napi_callback_info info) {
 
 /* relu(x, out, n) */
 static napi_value js_relu(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Span x, out;
-  int64_t n;
-  CHECK(env, argc == 3 && F32(0, x) && F32(1, out) && get_i64(env, argv[2], &n), "relu(x: Float32Array, out: Float32Array, n)");
-  CHECK(env, n >= 0 && x.length >= n && out.length >= n, "relu: n exceeds an array");
-  sidrec_relu(x.data, out.data, n);
-  return NULL;
+  return elementwise_glue(env, info, "relu(x: Float32Array, out: Float32Array, n), n within both", sidrec_relu);
 }
 
 /* reluBackward(x, dy, dx, n, accumulate) */
 static napi_value js_relu_backward(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Span x, dy, dx;
-  int64_t n;
-  bool acc;
-  CHECK(env, argc == 5 && F32(0, x) && F32(1, dy) && F32(2, dx) && get_i64(env, argv[3], &n) && get_bool(env, argv[4], &acc),
-        "reluBackward(x, dy, dx: Float32Array, n, accumulate: boolean)");
-  CHECK(env, n >= 0 && x.length >= n && dy.length >= n && dx.length >= n, "reluBackward: n exceeds an array");
-  sidrec_relu_backward(x.data, dy.data, dx.data, n, acc);
-  return NULL;
+  return elementwise_backward_glue(env, info, "reluBackward(x, dy, dx: Float32Array, n, accumulate: boolean), n within all", sidrec_relu_backward);
 }
 
 napi_status sidrec_register_train(napi_env env, napi_value exports) {

@@ -52,4 +52,38 @@ static inline int get_optional_f32(napi_env env, napi_value v, Span *out) {
   return get_array(env, v, napi_float32_array, out);
 }
 
+/* N-API glue of an elementwise kernel fn(x, out, n), called as (x: Float32Array, out: Float32Array, n). */
+static inline napi_value elementwise_glue(napi_env env, napi_callback_info info, const char *usage,
+                                          void (*fn)(const float *, float *, int64_t)) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Span x, out;
+  int64_t n;
+  CHECK(env, argc == 3 && get_array(env, argv[0], napi_float32_array, &x) &&
+                 get_array(env, argv[1], napi_float32_array, &out) && get_i64(env, argv[2], &n),
+        usage);
+  CHECK(env, n >= 0 && x.length >= n && out.length >= n, usage);
+  fn(x.data, out.data, n);
+  return NULL;
+}
+
+/* N-API glue of an elementwise backward kernel fn(x, dy, dx, n, accumulate), called as (x, dy, dx, n, accumulate). */
+static inline napi_value elementwise_backward_glue(napi_env env, napi_callback_info info, const char *usage,
+                                                   void (*fn)(const float *, const float *, float *, int64_t, int)) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Span x, dy, dx;
+  int64_t n;
+  bool acc;
+  CHECK(env, argc == 5 && get_array(env, argv[0], napi_float32_array, &x) &&
+                 get_array(env, argv[1], napi_float32_array, &dy) && get_array(env, argv[2], napi_float32_array, &dx) &&
+                 get_i64(env, argv[3], &n) && get_bool(env, argv[4], &acc),
+        usage);
+  CHECK(env, n >= 0 && x.length >= n && dy.length >= n && dx.length >= n, usage);
+  fn(x.data, dy.data, dx.data, n, acc);
+  return NULL;
+}
+
 #endif
