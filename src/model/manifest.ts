@@ -38,6 +38,9 @@ export interface ModelManifest {
 /** Written by the training loop when a run starts (src/train/run-settings.ts). */
 export const RUN_SETTINGS_FILE = 'run.json';
 
+/** Files a run writes only when it finishes; a fresh run into the same directory removes them first. */
+export const FINISHED_RUN_FILES: readonly string[] = Object.freeze(['manifest.json', 'graph.safetensors']);
+
 export function writeManifest(dir: string, manifest: ModelManifest): void {
   writeJsonAtomic(join(dir, 'manifest.json'), manifest);
 }

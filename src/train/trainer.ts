@@ -5,13 +5,14 @@
  * and dropout from a generator seeded by (seed, epoch), so a run killed at any point and resumed from its last
  * checkpoint ends with exactly the weights and metrics of an uninterrupted run.
  */
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
 import { formatSeconds, Progress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { AdamW, clipGradNorm, loadCheckpoint, saveCheckpoint, tidy, warmupCosine, type NamedParameter, type Tensor } from '../tensor/index.js';
 import type { ForwardContext } from '../model/layers/index.js';
+import { FINISHED_RUN_FILES } from '../model/manifest.js';
 import type { TrainConfig } from './config.js';
 import { checkResumeSettings, writeRunSettings } from './run-settings.js';
 
@@ -90,6 +91,8 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
     : { epoch: 0, step: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, history: [] };
   if (resuming && !run.quiet) process.stderr.write(`resuming after epoch ${state.epoch} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})${changed.length ? `; changed: ${changed.join(', ')}` : ''}\n`);
   mkdirSync(run.dir, { recursive: true });
+  // A fresh run over a finished one: its manifest and graph would describe the old weights.
+  if (!resuming) for (const file of FINISHED_RUN_FILES) rmSync(join(run.dir, file), { force: true });
   writeRunSettings(run.dir, settings);
 
   const epochLog = join(run.dir, EPOCH_LOG_FILE);
