@@ -68,7 +68,7 @@ interface LoopState {
 
 /** The line the CLI prints when a training run ends. */
 export function formatRunSummary(result: TrainResult, seconds: number): string {
-  const next = result.stopped === 'max-epochs-this-run' ? ' (continue with the same command plus --resume)' : '';
+  const next = result.stopped === 'max-epochs-this-run' ? ' (continue: the same command with --resume)' : '';
   return `best epoch ${result.bestEpoch} (valid ndcg@10 ${result.bestMetric.toFixed(4)}), stopped by ${result.stopped}${next}, ${formatSeconds(seconds)}`;
 }
 

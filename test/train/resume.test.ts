@@ -67,7 +67,7 @@ test('--stop-after pauses a run on the full schedule; --resume finishes it to th
   const paused = join(work, 'paused');
   const first = spawnSync(process.execPath, args(paused, '--stop-after', '2'), { encoding: 'utf8' });
   assert.equal(first.status, 0, first.stderr);
-  assert.match(first.stdout, /stopped by max-epochs-this-run \(continue with the same command plus --resume\)/);
+  assert.match(first.stdout, /stopped by max-epochs-this-run \(continue: the same command with --resume\)/);
   assert.equal(existsSync(join(paused, 'manifest.json')), false, 'no manifest before the run is complete');
   assert.equal(readFileSync(join(paused, 'epochs.jsonl'), 'utf8').trim().split('\n').length, 2);
   // The paused run's best epoch so far can be evaluated: it reproduces that epoch's validation NDCG@10.
