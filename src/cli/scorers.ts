@@ -44,8 +44,9 @@ export async function resolveScorer(model: string, dataDir: string | undefined, 
   if (!isModelDir(model)) {
     throw new SidrecError('E_NOT_FOUND', 'not a trained model directory (no manifest.json) and not a baseline name (popularity, bigram)', { file: model });
   }
-  const resolved = ['tiger', 'gryphon'].includes(readManifest(model).kind) ? sidScorer(model, dataDir, options) : modelScorer(model, dataDir, options);
-  return readManifest(model).inProgress ? { ...resolved, label: `${resolved.label}, best epoch so far (run in progress)` } : resolved;
+  const { kind, inProgress } = readManifest(model);
+  const resolved = kind === 'tiger' || kind === 'gryphon' ? sidScorer(model, dataDir, options) : modelScorer(model, dataDir, options);
+  return inProgress ? { ...resolved, label: `${resolved.label}, best epoch so far (run in progress)` } : resolved;
 }
 
 function modelScorer(model: string, dataDir: string | undefined, options: ScorerOptions): ResolvedScorer {

@@ -11,7 +11,6 @@ import { SidrecError } from '../core/errors.js';
 import { RUN_SETTINGS_FILE } from '../model/manifest.js';
 import type { TrainConfig } from './config.js';
 
-
 export interface RunSettings {
   readonly train: TrainConfig;
   /** The model's kind, architecture, dataset, and anything else the run depends on. */

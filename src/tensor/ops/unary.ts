@@ -43,29 +43,24 @@ export function sigmoid(x: Tensor): Tensor {
 }
 /** x * sigmoid(x), through the silu kernels. */
 export function silu(x: Tensor): Tensor {
-  const X = x.f32;
-  const Y = allocF32(X.length, false);
-  kernels().silu(X, Y, X.length);
-  return makeResult(Y, x.shape, [x], (g) => {
-    kernels().siluBackward(X, g, gradOf(x), X.length, true);
-  });
+  return throughKernels(x, 'silu');
 }
 /** max(x, 0), through the relu kernels. */
 export function relu(x: Tensor): Tensor {
-  const X = x.f32;
-  const Y = allocF32(X.length, false);
-  kernels().relu(X, Y, X.length);
-  return makeResult(Y, x.shape, [x], (g) => {
-    kernels().reluBackward(X, g, gradOf(x), X.length, true);
-  });
+  return throughKernels(x, 'relu');
 }
 
 /** GELU, tanh approximation (GPT-2, PyTorch `approximate="tanh"`). */
 export function gelu(x: Tensor): Tensor {
+  return throughKernels(x, 'gelu');
+}
+
+/** An activation whose forward and backward (accumulating dx += dy * f'(x)) are kernels of the seam. */
+function throughKernels(x: Tensor, name: 'silu' | 'relu' | 'gelu'): Tensor {
   const X = x.f32;
   const Y = allocF32(X.length, false);
-  kernels().gelu(X, Y, X.length);
+  kernels()[name](X, Y, X.length);
   return makeResult(Y, x.shape, [x], (g) => {
-    kernels().geluBackward(X, g, gradOf(x), X.length, true);
+    kernels()[`${name}Backward`](X, g, gradOf(x), X.length, true);
   });
 }
