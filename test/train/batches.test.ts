@@ -6,13 +6,30 @@ import type { TrainSequence, UserIndex } from '../../src/data/index.js';
 
 const seq = (user: number, items: number[]): TrainSequence => ({ user: user as UserIndex, items: Int32Array.from(items) });
 
-test('training windows keep the most recent maxLen + 1 items and drop single-item sequences', () => {
-  const w = trainingWindows([seq(0, [1, 2, 3, 4, 5]), seq(1, [7]), seq(2, [8, 9])], 3);
-  assert.deepEqual(w.map((x) => [...x]), [[2, 3, 4, 5], [8, 9]]);
+test('training windows: short sequences whole, single-item ones dropped', () => {
+  const w = trainingWindows([seq(0, [1, 2, 3, 4]), seq(1, [7]), seq(2, [8, 9])], 3);
+  assert.deepEqual(w.map((x) => [[...x.items], x.firstTarget]), [[[1, 2, 3, 4], 0], [[8, 9], 0]]);
+});
+
+test('training windows tile a long sequence: every target trained exactly once, with at least maxLen / 2 of context', () => {
+  const maxLen = 6;
+  const items = Array.from({ length: 20 }, (_, i) => 100 + i);
+  const w = trainingWindows([seq(0, items)], maxLen);
+  assert.deepEqual(w.map((x) => [x.items[0], x.items.length, x.firstTarget]), [[100, 7, 0], [103, 7, 3], [106, 7, 3], [109, 7, 3], [112, 7, 3], [113, 7, 5]]);
+  const trained: number[] = [];
+  for (const { items: win, firstTarget } of w) {
+    assert.ok(win.length <= maxLen + 1);
+    for (let t = firstTarget; t < win.length - 1; t++) {
+      trained.push(win[t + 1]);
+      if (win[t + 1] - items[0] >= maxLen) assert.ok(t + 1 >= maxLen / 2, `target ${win[t + 1]} sees ${t + 1} items`);
+      assert.deepEqual([...win.subarray(0, t + 1)], items.slice(win[t + 1] - 100 - t - 1, win[t + 1] - 100), 'context is the items just before the target');
+    }
+  }
+  assert.deepEqual(trained, items.slice(1));
 });
 
 test('batches: right-padded inputs (item + 1), next-item targets, -1 on padding, every window exactly once', () => {
-  const windows = Array.from({ length: 23 }, (_, i) => Int32Array.from({ length: 2 + (i % 6) }, (_, t) => i * 10 + t));
+  const windows = Array.from({ length: 23 }, (_, i) => ({ items: Int32Array.from({ length: 2 + (i % 6) }, (_, t) => i * 10 + t), firstTarget: 0 }));
   const batches = nextItemBatches(windows, 4, new Rng(3));
   const seen: string[] = [];
   for (const b of batches) {
@@ -36,16 +53,22 @@ test('batches: right-padded inputs (item + 1), next-item targets, -1 on padding,
       seen.push(row.join(','));
     }
   }
-  assert.deepEqual(seen.sort(), windows.map((w) => [...w].join(',')).sort());
+  assert.deepEqual(seen.sort(), windows.map((w) => [...w.items].join(',')).sort());
   // bucketing: a batch is as long as its longest row and rows in one batch have similar lengths
   for (const b of batches) assert.equal(b.length, Math.max(...b.lengths));
 });
 
 test('batches: same seed, same order; different seed, different order', () => {
-  const windows = Array.from({ length: 50 }, (_, i) => Int32Array.of(i, i + 1, i + 2));
+  const windows = Array.from({ length: 50 }, (_, i) => ({ items: Int32Array.of(i, i + 1, i + 2), firstTarget: 0 }));
   const key = (seed: number) => nextItemBatches(windows, 8, new Rng(seed)).map((b) => [...b.inputs].join(',')).join('|');
   assert.equal(key(1), key(1));
   assert.notEqual(key(1), key(2));
+});
+
+test('batches: positions before a window\'s first target are inputs with no target', () => {
+  const [b] = nextItemBatches([{ items: Int32Array.of(4, 5, 6, 7), firstTarget: 2 }], 1, new Rng(1));
+  assert.deepEqual([...b.inputs], [5, 6, 7]);
+  assert.deepEqual([...b.targets], [-1, -1, 7]);
 });
 
 test('packHistories right-pads and keeps the most recent items', () => {
