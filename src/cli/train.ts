@@ -99,7 +99,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       'sid-features': { type: 'string', description: 'TIGER/Gryphon: feature spec when fitting SIDs here', default: 'text' },
       'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'TIGER/Gryphon: codes per RQ-KMeans level when fitting SIDs here', default: 256 },
       'valid-beam': { type: 'number', integer: true, min: 1, description: 'TIGER/Gryphon: beam width for validation', default: DEFAULT_SID_RUN.validBeam },
-      'valid-users': { type: 'number', integer: true, min: 0, description: 'TIGER/Gryphon: validation users sampled per epoch (0 = all)', default: DEFAULT_SID_RUN.validUsers },
+      'valid-users': { type: 'number', integer: true, min: 0, description: `Validation users, drawn once by --seed (the same users every epoch; 0 = all) (default: ${DEFAULT_SID_RUN.validUsers} tiger/gryphon, all sasrec/rpg)` },
       'test-beam': { type: 'number', integer: true, min: 1, description: 'TIGER/Gryphon: beam width for the test evaluation (default 20 tiger, 50 gryphon)' },
       'examples-per-user': { type: 'number', integer: true, min: 1, description: 'TIGER/Gryphon: keep each user\'s most recent N training prefixes (default: all)' },
       lambda: { type: 'number', min: 0, description: 'Gryphon: weight of the item-level loss', default: DEFAULT_GRYPHON_CONFIG.lambda },
@@ -120,7 +120,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
     const trainConfig = { ...T, epochs: o.epochs, batchSize: o['batch-size'], lr: o.lr, weightDecay: o['weight-decay'], warmupSteps: o['warmup-steps'], clip: o.clip, patience: o.patience, seed: o.seed };
     const runOptions = { dir: o.out, resume: o.resume, quiet: o.quiet, maxEpochsThisRun: o['stop-after'] };
     if (o.model === 'sasrec') {
-      const { result, test } = await trainSasRec(sp, o.data, arch, trainConfig, runOptions);
+      const { result, test } = await trainSasRec(sp, o.data, arch, trainConfig, runOptions, o['valid-users'] ?? 0);
       process.stdout.write(`${formatRunSummary(result, (performance.now() - started) / 1000)}\n`);
       if (test) process.stdout.write(`${formatTable([test], ['sasrec (test)'])}\n`);
       process.stdout.write(`model -> ${o.out}\n`);
@@ -146,6 +146,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       sids: sidInfo,
       graph: { k: o['graph-k'], method: o['graph-method'] as 'auto' | 'exact' | 'usearch', seed: o.seed },
       decode: { beam: o.beam, neighbors: o.neighbors, steps: o.steps, seed: o.seed },
+      validUsers: o['valid-users'] ?? 0,
     });
     const { result, test, testGraph, graph } = run;
     process.stdout.write(`${formatRunSummary(result, (performance.now() - started) / 1000)}\n`);

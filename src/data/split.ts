@@ -3,6 +3,7 @@
  * second-to-last the validation target, the rest is training. Validation input = the training prefix; test
  * input = training prefix + validation item; both capped to the most recent `historyCap` items.
  */
+import { Rng } from '../core/rng.js';
 import type { InteractionDataset, ItemIndex, UserIndex } from './types.js';
 
 export interface SplitOptions {
@@ -67,4 +68,14 @@ export function split(ds: InteractionDataset, options: SplitOptions = {}): Leave
     test.push({ user, history: seq.slice(Math.max(0, n - 1 - historyCap), n - 1), target: seq[n - 1] as ItemIndex });
   }
   return { numItems: ds.numItems, historyCap, train, valid, test, trainItemCounts, shortUsers };
+}
+
+/**
+ * The split with its validation targets cut to `users` users drawn once by `seed` (the same users every epoch, in
+ * user order), for cheaper per-epoch validation; 0 or at least all of them keeps the split as it is.
+ */
+export function sampleValidation(split: LeaveOneOutSplit, users: number, seed: number): LeaveOneOutSplit {
+  if (users <= 0 || users >= split.valid.length) return split;
+  const order = new Rng(seed ^ 0x2545f491).shuffle(Array.from(split.valid.keys())).slice(0, users).sort((a, b) => a - b);
+  return { ...split, valid: order.map((i) => split.valid[i]) };
 }

@@ -6,7 +6,7 @@
  * Model directory: manifest.json, best.safetensors, checkpoint.safetensors, sids.safetensors, graph.safetensors.
  */
 import { join, resolve } from 'node:path';
-import type { LeaveOneOutSplit } from '../data/index.js';
+import { sampleValidation, type LeaveOneOutSplit } from '../data/index.js';
 import { evaluate, type EvalResult } from '../eval/index.js';
 import { buildItemGraph, saveItemGraph, type ItemGraph, type ItemGraphOptions } from '../decode/item-graph.js';
 import { graphScorer, type GraphSearchConfig } from '../decode/graph.js';
@@ -36,6 +36,8 @@ export interface RpgTrainExtras {
   readonly sids: Readonly<Record<string, unknown>>;
   readonly graph: Partial<ItemGraphOptions>;
   readonly decode: GraphSearchConfig;
+  /** Validation users drawn once (0 or absent = all); see sampleValidation. */
+  readonly validUsers?: number;
 }
 
 export async function trainRpg(
@@ -52,10 +54,12 @@ export async function trainRpg(
   saveItemCodes(join(run.dir, 'sids.safetensors'), codes);
   const windows = trainingWindows(split.train, model.config.maxLen);
   const scorer = rpgExactScorer(model);
+  const validUsers = extras.validUsers ?? 0;
+  const validSplit = sampleValidation(split, validUsers, config.seed);
   const result = await train(model, config, {
     batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
-    validate: async () => (await evaluate(scorer, split, 'valid', { batchSize: 256 })).metrics,
-  }, { ...run, model: { kind: 'rpg', numItems: split.numItems, config: model.config, data: resolve(dataDir), digits: codes.digits, codebookSize: codes.codebookSize } });
+    validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 256 })).metrics,
+  }, { ...run, model: { kind: 'rpg', numItems: split.numItems, config: model.config, data: resolve(dataDir), digits: codes.digits, codebookSize: codes.codebookSize, ...(validUsers > 0 ? { validUsers } : {}) } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluate(scorer, split, 'test', { batchSize: 256 });

@@ -4,7 +4,7 @@
  * the model directory is completed with its manifest.
  */
 import { join, resolve } from 'node:path';
-import type { LeaveOneOutSplit } from '../data/index.js';
+import { sampleValidation, type LeaveOneOutSplit } from '../data/index.js';
 import { evaluate, type EvalResult, type Scorer } from '../eval/index.js';
 import { writeManifest } from '../model/manifest.js';
 import { runManifest } from './manifest.js';
@@ -31,15 +31,18 @@ export async function trainSasRec(
   modelConfig: Partial<SasRecConfig>,
   config: TrainConfig,
   run: TrainRunOptions,
+  /** Validation users drawn once (0 = all); see sampleValidation. */
+  validUsers = 0,
 ): Promise<SasRecRun> {
   const started = performance.now();
   const model = new SasRec(split.numItems, modelConfig, config.seed);
   const windows = trainingWindows(split.train, model.config.maxLen);
   const scorer = sasRecScorer(model);
+  const validSplit = sampleValidation(split, validUsers, config.seed);
   const result = await train(model, config, {
     batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
-    validate: async () => (await evaluate(scorer, split, 'valid', { batchSize: 512 })).metrics,
-  }, { ...run, model: { kind: 'sasrec', numItems: split.numItems, config: model.config, data: resolve(dataDir) } });
+    validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 512 })).metrics,
+  }, { ...run, model: { kind: 'sasrec', numItems: split.numItems, config: model.config, data: resolve(dataDir), ...(validUsers > 0 ? { validUsers } : {}) } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluate(scorer, split, 'test', { batchSize: 512 });

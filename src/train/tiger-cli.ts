@@ -14,7 +14,7 @@ import { describeKernels } from '../tensor/index.js';
 import { loadSidTable, saveDatasetSids, tokenizeDataset, TABLE_FILE } from '../tokenize/index.js';
 import type { SemanticIdTable } from '../tokenize/sid-table.js';
 import { DEFAULT_TRAIN_CONFIG } from './config.js';
-import { trainSidModel } from './tiger.js';
+import { trainSidModel, DEFAULT_SID_RUN } from './tiger.js';
 
 export interface SidTrainFlags {
   readonly data: string;
@@ -41,7 +41,7 @@ export interface SidTrainFlags {
   readonly 'sid-features': string;
   readonly 'sid-codebook-size': number;
   readonly 'valid-beam': number;
-  readonly 'valid-users': number;
+  readonly 'valid-users'?: number;
   readonly 'test-beam'?: number;
   readonly 'examples-per-user'?: number;
   readonly lambda: number;
@@ -82,7 +82,7 @@ export async function runSidTraining(o: SidTrainFlags): Promise<void> {
     { ...DEFAULT_TRAIN_CONFIG, epochs: o.epochs, batchSize: o['batch-size'], lr: o.lr, weightDecay: o['weight-decay'], warmupSteps: o['warmup-steps'], clip: o.clip, patience: o.patience, seed: o.seed },
     { dir: o.out, resume: o.resume, quiet: o.quiet, maxEpochsThisRun: o['stop-after'], onEpoch: (r) => { if (!o.quiet) process.stderr.write(`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, ${r.seconds.toFixed(1)} s, valid ${JSON.stringify(r.valid)}\n`); } },
     {
-      validBeam: o['valid-beam'], validUsers: o['valid-users'],
+      validBeam: o['valid-beam'], validUsers: o['valid-users'] ?? DEFAULT_SID_RUN.validUsers,
       ...(o['test-beam'] !== undefined ? { testBeam: o['test-beam'] } : {}),
       ...(o['examples-per-user'] !== undefined ? { examplesPerUser: o['examples-per-user'] } : {}),
     },

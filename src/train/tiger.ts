@@ -7,8 +7,7 @@
  * candidates.
  */
 import { join, resolve } from 'node:path';
-import { Rng } from '../core/rng.js';
-import type { EvalQuery, LeaveOneOutSplit } from '../data/index.js';
+import { sampleValidation, type EvalQuery, type LeaveOneOutSplit } from '../data/index.js';
 import { GryphonRecommender, TigerRecommender } from '../decode/beam-tiger.js';
 import { evaluate, type EvalResult, type Scorer } from '../eval/index.js';
 import { Gryphon, type GryphonConfig } from '../model/gryphon.js';
@@ -90,12 +89,6 @@ export interface SidRun {
 }
 
 /** A fixed sample of validation users (all when n = 0 or n >= their number). */
-function validSample(split: LeaveOneOutSplit, n: number, seed: number): LeaveOneOutSplit {
-  if (n <= 0 || n >= split.valid.length) return split;
-  const order = new Rng(seed ^ 0x2545f491).shuffle(Array.from(split.valid.keys())).slice(0, n).sort((a, b) => a - b);
-  return { ...split, valid: order.map((i) => split.valid[i]) };
-}
-
 export async function trainSidModel(
   kind: SidModelKind,
   split: LeaveOneOutSplit,
@@ -112,7 +105,7 @@ export async function trainSidModel(
   const tiger = model instanceof Tiger ? model : model.tiger;
   const examples = sidExamples(split.train, opts.examplesPerUser);
   const batchCtx = { vocab: tiger.vocab, table: sids.table, itemTokens: tiger.vocab.itemTokens(sids.table), maxItems: tiger.config.maxItems };
-  const validSplit = validSample(split, opts.validUsers, config.seed);
+  const validSplit = sampleValidation(split, opts.validUsers, config.seed);
   const result = await train(model, config, {
     batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng),
     validate: async () => (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, ['ndcg@10', 'recall@10'])).primary.metrics,

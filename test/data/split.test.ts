@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kCoreFilter, loadDataset, packSequences, saveDataset, split, type InteractionDataset } from '../../src/data/index.js';
+import { kCoreFilter, loadDataset, packSequences, sampleValidation, saveDataset, split, type InteractionDataset } from '../../src/data/index.js';
 import { SidrecError } from '../../src/core/errors.js';
 import { tempDir } from './helpers.js';
 
@@ -84,4 +84,20 @@ test('artifact: save -> load round trip; atomic files; inconsistent artifacts re
   assert.throws(() => loadDataset(dir), (e: SidrecError) => e.code === 'E_STATE' && e.message.includes('sequences.bin'));
   assert.throws(() => loadDataset(join(dir, 'nope')), (e: SidrecError) => e.code === 'E_NOT_FOUND');
   assert.ok(!existsSync(join(dir, 'nope')));
+});
+
+test('sampleValidation: a seeded subset of the validation users, in user order; train and test untouched', () => {
+  const sp = split(dataset(Array.from({ length: 40 }, (_, u) => [u % 7, (u + 1) % 7, (u + 2) % 7, (u + 3) % 7]), 7));
+  const a = sampleValidation(sp, 10, 5);
+  assert.equal(a.valid.length, 10);
+  const users = a.valid.map((q) => q.user as number);
+  assert.deepEqual(users, [...users].sort((x, y) => x - y), 'user order');
+  assert.equal(new Set(users).size, 10);
+  for (const q of a.valid) assert.deepEqual(q, sp.valid.find((v) => v.user === q.user), 'examples are the split\'s own');
+  assert.equal(a.test, sp.test);
+  assert.equal(a.train, sp.train);
+  assert.deepEqual(sampleValidation(sp, 10, 5).valid.map((q) => q.user), users, 'same seed, same users');
+  assert.notDeepEqual(sampleValidation(sp, 10, 6).valid.map((q) => q.user), users, 'another seed, other users');
+  assert.equal(sampleValidation(sp, 0, 5), sp, '0 = all');
+  assert.equal(sampleValidation(sp, 40, 5), sp, 'as many as there are = all');
 });

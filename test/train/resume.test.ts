@@ -115,3 +115,19 @@ test('a fresh run into a finished model directory removes the old manifest first
   assert.equal(readManifest(dir).inProgress, true);
   assert.equal(readManifest(dir).seed, 7);
 });
+
+test('--valid-users validates on a fixed sample of users, recorded in run.json; training itself is unchanged', () => {
+  const straight = join(work, 'straight');
+  if (!existsSync(join(straight, 'manifest.json'))) runToEnd(straight);
+  const dir = join(work, 'sampled');
+  const r = spawnSync(process.execPath, args(dir, '--stop-after', '2', '--valid-users', '50'), { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const saved = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { model: { validUsers?: number } };
+  assert.equal(saved.model.validUsers, 50);
+  const losses = (d: string) => readFileSync(join(d, 'epochs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number; valid: Record<string, number> });
+  const [a, b] = [losses(straight).slice(0, 2), losses(dir)];
+  assert.deepEqual(b.map((e) => e.loss), a.map((e) => e.loss), 'the same training losses');
+  assert.notDeepEqual(b.map((e) => e.valid), a.map((e) => e.valid), 'other validation users, other metrics');
+  const other = spawnSync(process.execPath, args(dir, '--resume', '--valid-users', '60'), { encoding: 'utf8' });
+  assert.match(other.stderr, /model\.validUsers 60 \(the run has 50\)/);
+});
