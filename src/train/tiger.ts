@@ -88,7 +88,6 @@ export interface SidRun {
   readonly test?: SidEvaluation;
 }
 
-/** A fixed sample of validation users (all when n = 0 or n >= their number). */
 export async function trainSidModel(
   kind: SidModelKind,
   split: LeaveOneOutSplit,
