@@ -58,7 +58,8 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
   decoder). Validation: beam --valid-beam over --valid-users sampled users; test: beam --test-beam, all users.
   Gryphon reports its item-level ranking and the beam-likelihood ranking of the same candidates.
   sidrec train --model tiger --data runs/beauty/data --sids runs/beauty/sid-rq --out runs/beauty/tiger
-  sidrec train --model gryphon --data runs/beauty/data --sids runs/beauty/sid-rq --out runs/beauty/gryphon --lambda 1`,
+  sidrec train --model gryphon --data runs/beauty/data --sids runs/beauty/sid-rq --out runs/beauty/gryphon --lambda 1
+  sidrec train --model gryphon --data runs/beauty/data --sids runs/beauty/sid-rq --out runs/beauty/gryphon2 --init-from runs/beauty/tiger`,
     options: {
       data: { type: 'string', description: 'Dataset artifact directory (from sidrec prepare)' },
       out: { type: 'string', description: 'Model directory to write' },
@@ -103,6 +104,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       'test-beam': { type: 'number', integer: true, min: 1, description: 'TIGER/Gryphon: beam width for the test evaluation (default 20 tiger, 50 gryphon)' },
       'examples-per-user': { type: 'number', integer: true, min: 1, description: 'TIGER/Gryphon: keep each user\'s most recent N training prefixes (default: all)' },
       lambda: { type: 'number', min: 0, description: 'Gryphon: weight of the item-level loss', default: DEFAULT_GRYPHON_CONFIG.lambda },
+      'init-from': { type: 'string', description: 'TIGER/Gryphon: start from the best weights of another tiger/gryphon run DIR on the same data and SIDs (a Gryphon from a TIGER starts its item scorer fresh)' },
       quiet: { type: 'boolean', description: 'No progress bars', default: false },
     },
   },
@@ -110,6 +112,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
     if (!o.data) throw new SidrecError('E_CONFIG', 'missing --data (a dataset directory from sidrec prepare)', { field: 'data' });
     if (!o.out) throw new SidrecError('E_CONFIG', 'missing --out (the model directory to write)', { field: 'out' });
     if (o.model === 'tiger' || o.model === 'gryphon') return runSidTraining(o as SidTrainFlags);
+    if (o['init-from'] !== undefined) throw new SidrecError('E_CONFIG', `--init-from is for --model tiger|gryphon, not ${o.model}`, { field: 'init-from' });
     const base = o.model === 'rpg' ? R : M;
     const arch = { dim: o.dim ?? base.dim, layers: o.layers ?? base.layers, heads: o.heads ?? base.heads, ffn: o.ffn ?? base.ffn, dropout: o.dropout ?? base.dropout, maxLen: o['max-len'] };
     if (arch.dim % arch.heads !== 0) throw new SidrecError('E_CONFIG', `--heads ${arch.heads} must divide --dim ${arch.dim}`, { field: 'heads' });

@@ -14,6 +14,6 @@ export { clipGradNorm } from './optim/clip.js';
 export { warmupCosine, type WarmupCosineOptions } from './optim/schedule.js';
 export { initNormal, initUniform, initXavierUniform, initConstant, initZeros } from './optim/init.js';
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type StoredTensor, type SafetensorsFile } from './io/safetensors.js';
-export { saveCheckpoint, loadCheckpoint } from './io/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, loadMatchingParameters, type MatchedParameters } from './io/checkpoint.js';
 export { kernels, describeKernels, registerProvider, setKernelPreference } from './kernels/registry.js';
 export type { Kernels, KernelName, KernelProvider, ProviderName } from './kernels/types.js';

@@ -45,6 +45,7 @@ export interface SidTrainFlags {
   readonly 'test-beam'?: number;
   readonly 'examples-per-user'?: number;
   readonly lambda: number;
+  readonly 'init-from'?: string;
   readonly quiet: boolean;
 }
 
@@ -85,6 +86,7 @@ export async function runSidTraining(o: SidTrainFlags): Promise<void> {
       validBeam: o['valid-beam'], validUsers: o['valid-users'] ?? DEFAULT_SID_RUN.validUsers,
       ...(o['test-beam'] !== undefined ? { testBeam: o['test-beam'] } : {}),
       ...(o['examples-per-user'] !== undefined ? { examplesPerUser: o['examples-per-user'] } : {}),
+      ...(o['init-from'] !== undefined ? { initFrom: o['init-from'] } : {}),
     },
   );
   const { result, test } = run;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSynthetic, split, syntheticDataset } from '../../src/data/index.js';
@@ -11,13 +11,15 @@ import { readManifest } from '../../src/model/manifest.js';
 import { relativeBucket } from '../../src/model/tiger-layers.js';
 import { Tiger } from '../../src/model/tiger.js';
 import { SidVocabulary } from '../../src/model/tiger-vocab.js';
-import { memoryStats, tidy } from '../../src/tensor/index.js';
+import { loadCheckpoint, memoryStats, tidy } from '../../src/tensor/index.js';
 import { saveDatasetSids, tokenizeDataset } from '../../src/tokenize/index.js';
 import { resolveScorer } from '../../src/cli/scorers.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { sidBatches, sidExamples } from '../../src/train/tiger-batches.js';
-import { trainSidModel } from '../../src/train/tiger.js';
+import { createSidModel, initFromRun, trainSidModel } from '../../src/train/tiger.js';
+import { Gryphon } from '../../src/model/gryphon.js';
 import { Rng } from '../../src/core/rng.js';
+import { SidrecError } from '../../src/core/errors.js';
 
 const ds = syntheticDataset(generateSynthetic({ numUsers: 400, numItems: 200, numTopics: 6, seed: 9 }));
 const sp = split(ds, { historyCap: 20 });
@@ -66,6 +68,28 @@ test('Gryphon resumed from its checkpoint ends with the weights and metrics of a
   const m = readManifest(join(work, 'g1'));
   assert.equal(m.kind, 'gryphon');
   assert.ok(m.sid && 'testByBeam' in m.sid);
+});
+
+test('Gryphon warm-started from a TIGER run: the generator starts from its weights, the item scorer fresh', async () => {
+  const short = { ...trainConfig, epochs: 2 };
+  const tigerDir = join(work, 'warm-tiger');
+  const source = await trainSidModel('tiger', sp, work, { dir: sidsDir, table: sids.table }, model, short, { dir: tigerDir, quiet: true }, sidRun);
+  loadCheckpoint(join(tigerDir, 'best.safetensors'), source.model.namedParameters());
+  const g = createSidModel('gryphon', sp.numItems, sids.table, model, 77) as Gryphon;
+  const m = initFromRun(g, tigerDir, work, sidsDir);
+  assert.deepEqual([...m.fresh].sort(), g.scorer.namedParameters().map((p) => `scorer.${p.name}`).sort());
+  const want = new Map(source.model.namedParameters().map((p) => [`tiger.${p.name}`, p.tensor.f32]));
+  assert.equal(m.loaded.length, want.size);
+  for (const p of g.namedParameters()) if (want.has(p.name)) assert.deepEqual(p.tensor.f32, want.get(p.name), p.name);
+  // Trained from there, its first epoch's loss is below a cold start's; run.json records the source.
+  const cold = await trainSidModel('gryphon', sp, work, { dir: sidsDir, table: sids.table }, model, short, { dir: join(work, 'cold'), quiet: true, maxEpochsThisRun: 1 }, sidRun);
+  const warm = await trainSidModel('gryphon', sp, work, { dir: sidsDir, table: sids.table }, model, short, { dir: join(work, 'warm'), quiet: true, maxEpochsThisRun: 1 }, { ...sidRun, initFrom: tigerDir });
+  assert.ok(warm.result.history[0].loss < cold.result.history[0].loss - 0.1, `warm ${warm.result.history[0].loss} vs cold ${cold.result.history[0].loss}`);
+  assert.equal(JSON.parse(readFileSync(join(work, 'warm', 'run.json'), 'utf8')).model.initFrom, tigerDir);
+  // Other SIDs: the code embeddings would mean other codes.
+  const otherSids = join(work, 'sids-copy');
+  cpSync(sidsDir, otherSids, { recursive: true });
+  assert.throws(() => initFromRun(createSidModel('gryphon', sp.numItems, sids.table, model, 1), tigerDir, work, otherSids), (e: SidrecError) => /SIDs/.test(e.message) && e.location.field === 'model.sids');
 });
 
 test('training steps do not grow live tensor memory', () => {

@@ -1,7 +1,9 @@
 /**
  * Checkpoints: parameters and optimiser state in one safetensors file. Names: `param/<name>`,
  * `optim/<name>.<slot>`, and `optim/__step__` (I32). Loading checks every parameter is present with its shape and
- * copies in place, so optimisers holding the parameter tensors keep working.
+ * copies in place, so optimisers holding the parameter tensors keep working. `loadMatchingParameters` warm-starts a
+ * model from another model's weights (e.g. Gryphon from a trained TIGER): it copies every parameter the file has
+ * under the mapped name and leaves the rest as initialised.
  */
 import { SidrecError } from '../../core/errors.js';
 import type { NamedParameter, Optimizer } from '../optim/optimizer.js';
@@ -39,4 +41,35 @@ export function loadCheckpoint(path: string, params: readonly NamedParameter[], 
     optimizer.loadStateDict({ step: step.data[0], buffers });
   }
   return file.metadata;
+}
+
+export interface MatchedParameters {
+  /** Parameters copied from the file. */
+  readonly loaded: readonly string[];
+  /** Parameters the file lacks, left as initialised. */
+  readonly fresh: readonly string[];
+}
+
+/**
+ * Copies into `params` every parameter the checkpoint has under `sourceName(name)`; a shape mismatch is an error
+ * (a different architecture), and so is a file that matches none of them (a different model kind).
+ */
+export function loadMatchingParameters(path: string, params: readonly NamedParameter[], sourceName: (name: string) => string = (n) => n): MatchedParameters {
+  const file = loadSafetensors(path);
+  const loaded: string[] = [];
+  const fresh: string[] = [];
+  for (const { name, tensor } of params) {
+    const stored = file.tensors.get(`param/${sourceName(name)}`);
+    if (!stored) {
+      fresh.push(name);
+      continue;
+    }
+    if (stored.dtype !== 'F32' || stored.shape.length !== tensor.rank || stored.shape.some((d, i) => d !== tensor.shape[i])) {
+      throw new SidrecError('E_CONFIG', `parameter shape [${stored.shape}] in the file != [${tensor.shape}] in this model (a different architecture)`, { file: path, field: name });
+    }
+    tensor.f32.set(stored.data as Float32Array);
+    loaded.push(name);
+  }
+  if (loaded.length === 0) throw new SidrecError('E_CONFIG', 'no parameter of this model is in the file (a different kind of model?)', { file: path });
+  return { loaded, fresh };
 }
