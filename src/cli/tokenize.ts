@@ -6,6 +6,7 @@
 import { SidrecError } from '../core/errors.js';
 import { loadDataset, split } from '../data/index.js';
 import { parseFeatureSpec } from '../features/dataset.js';
+import { loadItemVectors } from '../features/vectors.js';
 import { formatTokenizeReport, saveDatasetSids, tokenizeDataset } from '../tokenize/index.js';
 import { defineCommand } from './command.js';
 
@@ -18,12 +19,17 @@ export const tokenizeCommand = defineCommand({
   sidrec tokenize --data runs/beauty/data --kind rqvae --epochs 100 --out runs/beauty/sid-rqvae        (TIGER, RQ-VAE)
   sidrec tokenize --data runs/beauty/data --kind opq --subspaces 32 --out runs/beauty/sid-opq       (RPG)
   sidrec tokenize --data runs/sports/data --features attributes,cooccurrence --kind opq --subspaces 16 --out runs/sports/sid-opq
+  sidrec tokenize --data runs/shop/data --features vectors --vectors emb.jsonl --kind opq --out runs/shop/sid-opq   (your own embeddings)
 Features: text (title, brand, categories, other catalogue fields), attributes, cooccurrence (training sequences
-only), weighted as NAME:WEIGHT. The tokenizer is fitted on items seen in training; every item is then encoded.`,
+only), vectors (your item embeddings: --vectors FILE, JSON lines {"id": ITEM_ID, "vector": [...]} or a float32 .npy
+matrix with --vector-ids FILE; every item of the dataset needs one), weighted as NAME:WEIGHT, e.g.
+text:1,vectors:2. The tokenizer is fitted on items seen in training; every item is then encoded.`,
     options: {
       data: { type: 'string', description: 'Dataset artifact directory (from sidrec prepare)' },
       out: { type: 'string', description: 'Directory for tokenizer.sidtok, sids.sidtab and report.json' },
       features: { type: 'string', description: 'Feature sources with optional weights', default: 'text' },
+      vectors: { type: 'string', description: 'Item embeddings for the vectors source (.jsonl, or .npy with --vector-ids)' },
+      'vector-ids': { type: 'string', description: 'Item id of each row of a .npy --vectors matrix, one per line' },
       kind: { type: 'string', choices: ['rqkmeans', 'rqvae', 'pq', 'opq'], description: 'Tokenizer', default: 'opq' },
       levels: { type: 'number', integer: true, min: 1, max: 8, description: 'RQ-KMeans / RQ-VAE levels', default: 3 },
       epochs: { type: 'number', integer: true, min: 1, description: 'RQ-VAE training epochs', default: 100 },
@@ -46,7 +52,13 @@ only), weighted as NAME:WEIGHT. The tokenizer is fitted on items seen in trainin
         : o.kind === 'rqvae'
           ? { kind: 'rqvae' as const, levels: o.levels, codebookSize: size, epochs: o.epochs }
           : { kind: o.kind as 'pq' | 'opq', subspaces: o.subspaces, codebookSize: size, balance: o.balance };
-    const sids = tokenizeDataset(ds, sp, parseFeatureSpec(o.features), config, o.seed);
+    const features = parseFeatureSpec(o.features);
+    const wantsVectors = features.some((f) => f.source === 'vectors');
+    if (wantsVectors !== (o.vectors !== undefined)) {
+      throw new SidrecError('E_CONFIG', wantsVectors ? '--features vectors needs --vectors FILE' : '--vectors is read only when --features includes vectors (e.g. --features vectors or text,vectors)', { field: wantsVectors ? 'vectors' : 'features' });
+    }
+    const vectors = o.vectors !== undefined ? loadItemVectors(o.vectors, o['vector-ids'], ds.itemIds) : undefined;
+    const sids = tokenizeDataset(ds, sp, features, config, o.seed, vectors);
     saveDatasetSids(o.out, sids);
     process.stdout.write(o.json ? `${JSON.stringify(sids.report)}\n` : `${formatTokenizeReport(sids.report)}\nfitted on ${sids.report.fittedItems} training items; wrote ${o.out}\n`);
   },

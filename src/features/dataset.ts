@@ -2,7 +2,9 @@
  * Item features for a prepared dataset, from a spec such as `text:1,cooccurrence:0.5`: each named source builds
  * one block and the blocks are combined with their weights (see combine.ts). Sources: `text` (title, brand,
  * categories and every extra catalogue field, TF-IDF + SVD), `attributes` (attribute ids, TF-IDF + SVD),
- * `cooccurrence` (PPMI of TRAINING sequences only, + SVD). Amazon Sports has no text: `attributes,cooccurrence`.
+ * `cooccurrence` (PPMI of TRAINING sequences only, + SVD), `vectors` (the user's own item embeddings, e.g. from a
+ * sentence encoder, loaded by vectors.ts and passed in aligned to the dataset's items). Amazon Sports has no text:
+ * `attributes,cooccurrence`.
  */
 import { SidrecError } from '../core/errors.js';
 import type { InteractionDataset, LeaveOneOutSplit } from '../data/index.js';
@@ -12,7 +14,9 @@ import { cooccurrenceFeatures } from './cooccurrence.js';
 import { TextFeaturizer, type ItemText } from './text.js';
 import type { ItemFeatures } from './types.js';
 
-export type FeatureSource = 'text' | 'attributes' | 'cooccurrence';
+export type FeatureSource = 'text' | 'attributes' | 'cooccurrence' | 'vectors';
+
+const SOURCES: readonly FeatureSource[] = ['text', 'attributes', 'cooccurrence', 'vectors'];
 
 export interface FeatureSpecEntry {
   readonly source: FeatureSource;
@@ -25,12 +29,12 @@ export function parseFeatureSpec(spec: string, field = 'features'): FeatureSpecE
   if (entries.length === 0) throw new SidrecError('E_CONFIG', 'empty feature spec (e.g. "text" or "attributes,cooccurrence:0.5")', { field });
   return entries.map((part) => {
     const [name, weightText] = part.split(':');
-    if (name !== 'text' && name !== 'attributes' && name !== 'cooccurrence') {
-      throw new SidrecError('E_CONFIG', `unknown feature source "${name}" (expected text, attributes or cooccurrence)`, { field });
+    if (!SOURCES.includes(name as FeatureSource)) {
+      throw new SidrecError('E_CONFIG', `unknown feature source "${name}" (expected ${SOURCES.join(', ')})`, { field });
     }
     const weight = weightText === undefined ? 1 : Number(weightText);
     if (!(weight > 0)) throw new SidrecError('E_CONFIG', `feature weight must be a positive number, got "${weightText}"`, { field });
-    return { source: name, weight };
+    return { source: name as FeatureSource, weight };
   });
 }
 
@@ -39,15 +43,17 @@ export interface DatasetFeatureOptions {
   readonly dims?: Partial<Record<FeatureSource, number>>;
   /** @default 0 */
   readonly seed?: number;
+  /** The `vectors` source: one row per dataset item, in the dataset's item order (see `loadItemVectors`). */
+  readonly vectors?: ItemFeatures;
 }
 
 export function datasetFeatures(ds: InteractionDataset, split: LeaveOneOutSplit, spec: readonly FeatureSpecEntry[], options: DatasetFeatureOptions = {}): ItemFeatures {
   const seed = options.seed ?? 0;
-  const blocks: FeatureBlock[] = spec.map(({ source, weight }) => ({ weight, features: sourceFeatures(ds, split, source, options.dims?.[source], seed) }));
+  const blocks: FeatureBlock[] = spec.map(({ source, weight }) => ({ weight, features: sourceFeatures(ds, split, source, options.dims?.[source], seed, options.vectors) }));
   return blocks.length === 1 ? blocks[0].features : combineFeatures(blocks);
 }
 
-function sourceFeatures(ds: InteractionDataset, split: LeaveOneOutSplit, source: FeatureSource, dim: number | undefined, seed: number): ItemFeatures {
+function sourceFeatures(ds: InteractionDataset, split: LeaveOneOutSplit, source: FeatureSource, dim: number | undefined, seed: number, vectors: ItemFeatures | undefined): ItemFeatures {
   switch (source) {
     case 'text': {
       const texts = ds.catalog.texts.map(toFeatureText);
@@ -63,6 +69,10 @@ function sourceFeatures(ds: InteractionDataset, split: LeaveOneOutSplit, source:
       return attributeFeatures(ds.catalog.attributes, { dim: dim ?? 64, seed });
     case 'cooccurrence':
       return cooccurrenceFeatures(split.train.map((s) => s.items), ds.numItems, { dim: dim ?? 64, seed });
+    case 'vectors':
+      if (!vectors) throw new SidrecError('E_CONFIG', 'feature source "vectors" needs the item vectors file (--vectors FILE)', { field: 'vectors' });
+      if (vectors.count !== ds.numItems) throw new SidrecError('E_STATE', `${vectors.count} item vectors for ${ds.numItems} items`, { field: 'vectors' });
+      return vectors;
   }
 }
 

@@ -5,7 +5,7 @@ export { TfidfModel, DEFAULT_TFIDF, type TfidfOptions } from './tfidf.js';
 export { TextFeaturizer, DEFAULT_TEXT_FEATURES, itemDocument, type ItemText, type TextFeatureOptions } from './text.js';
 export { attributeFeatures, DEFAULT_ATTRIBUTE_FEATURES, type AttributeFeatureOptions } from './attributes.js';
 export { cooccurrenceFeatures, ppmiMatrix, DEFAULT_COOCCURRENCE, type CooccurrenceOptions } from './cooccurrence.js';
-export { loadNpyVectors, loadJsonlVectors, alignVectors, parseNpy, type LoadedVectors } from './vectors.js';
+export { loadNpyVectors, loadJsonlVectors, alignVectors, loadItemVectors, parseNpy, type LoadedVectors } from './vectors.js';
 export { combineFeatures, type FeatureBlock } from './combine.js';
 export { randomizedSvd, csrOperator, denseOperator, type LinearOperator, type SvdResult } from './svd.js';
 export type { CsrMatrix } from './sparse.js';

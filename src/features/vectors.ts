@@ -5,6 +5,7 @@
  * errors name the file, line and field.
  */
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { inputError } from '../core/errors.js';
 import type { ItemFeatures } from './types.js';
 
@@ -115,7 +116,7 @@ export function loadJsonlVectors(path: string): LoadedVectors {
  * Reorder loaded vectors to a catalogue's item order: row i of the result is the vector of `itemIds[i]`.
  * Items without a vector are an error naming the first missing id (pass `allowMissing` for zero rows).
  */
-export function alignVectors(loaded: LoadedVectors, itemIds: readonly string[], allowMissing = false): ItemFeatures {
+export function alignVectors(loaded: LoadedVectors, itemIds: readonly string[], allowMissing = false, file?: string): ItemFeatures {
   const row = new Map(loaded.ids.map((id, i) => [id, i]));
   const { dim } = loaded.features;
   const data = new Float32Array(itemIds.length * dim);
@@ -123,9 +124,20 @@ export function alignVectors(loaded: LoadedVectors, itemIds: readonly string[], 
     const r = row.get(id);
     if (r === undefined) {
       if (allowMissing) return;
-      throw inputError(`no vector for item "${id}"`, { field: 'id' });
+      throw inputError(`no vector for item "${id}"`, { ...(file !== undefined ? { file } : {}), field: 'id' });
     }
     data.set(loaded.features.data.subarray(r * dim, (r + 1) * dim), i * dim);
   });
   return { count: itemIds.length, dim, data };
+}
+
+/**
+ * The `vectors` feature source from the CLI: `path` is JSON lines, or a `.npy` matrix whose ids come from `idsPath`;
+ * rows are matched to `itemIds` (the dataset's external item ids) and every item must have one.
+ */
+export function loadItemVectors(path: string, idsPath: string | undefined, itemIds: readonly string[]): ItemFeatures {
+  const npy = extname(path).toLowerCase() === '.npy';
+  if (npy && idsPath === undefined) throw inputError('a .npy matrix needs its item ids, one per line (--vector-ids FILE)', { file: path, field: 'vector-ids' });
+  const loaded = npy ? loadNpyVectors(path, idsPath as string) : loadJsonlVectors(path);
+  return alignVectors(loaded, itemIds, false, path);
 }

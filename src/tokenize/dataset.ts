@@ -31,8 +31,9 @@ export function tokenizeDataset(
   features: readonly FeatureSpecEntry[],
   config: Partial<TokenizerConfig> & { readonly kind: TokenizerKind },
   seed = 0,
+  vectors?: ItemFeatures,
 ): DatasetSids {
-  const all = datasetFeatures(ds, split, features, { seed });
+  const all = datasetFeatures(ds, split, features, { seed, ...(vectors ? { vectors } : {}) });
   const seen = trainingRows(all, split.trainItemCounts);
   if (seen.count === 0) throw new SidrecError('E_INPUT', 'no item appears in the training sequences');
   const fitted = fitTokenizer({ ...config, seed } as typeof config, seen);
