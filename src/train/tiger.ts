@@ -97,8 +97,8 @@ export function initFromRun(model: Tiger | Gryphon, from: string, dataDir: strin
   if (source.kind !== 'tiger' && source.kind !== 'gryphon') throw new SidrecError('E_CONFIG', `--init-from: the run is a ${source.kind ?? 'unknown'} model, not tiger/gryphon`, { file: settingsPath, field: 'model.kind' });
   if (source.sids !== resolve(sidsDir)) throw new SidrecError('E_CONFIG', `--init-from: the run used SIDs ${source.sids}, this one ${resolve(sidsDir)} (code embeddings would not match)`, { file: settingsPath, field: 'model.sids' });
   if (source.data !== resolve(dataDir)) throw new SidrecError('E_CONFIG', `--init-from: the run used data ${source.data}, this one ${resolve(dataDir)}`, { file: settingsPath, field: 'model.data' });
-  const toSource = (name: string): string => {
-    if (model instanceof Gryphon && source.kind === 'tiger') return name.startsWith('tiger.') ? name.slice('tiger.'.length) : `(not in tiger) ${name}`;
+  const toSource = (name: string): string | undefined => {
+    if (model instanceof Gryphon && source.kind === 'tiger') return name.startsWith('tiger.') ? name.slice('tiger.'.length) : undefined;
     if (model instanceof Tiger && source.kind === 'gryphon') return `tiger.${name}`;
     return name;
   };

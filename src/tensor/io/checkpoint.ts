@@ -51,15 +51,16 @@ export interface MatchedParameters {
 }
 
 /**
- * Copies into `params` every parameter the checkpoint has under `sourceName(name)`; a shape mismatch is an error
- * (a different architecture), and so is a file that matches none of them (a different model kind).
+ * Copies into `params` every parameter the checkpoint has under `sourceName(name)` (undefined: no counterpart); a
+ * shape mismatch is an error (a different architecture), and so is a file that matches none (another model kind).
  */
-export function loadMatchingParameters(path: string, params: readonly NamedParameter[], sourceName: (name: string) => string = (n) => n): MatchedParameters {
+export function loadMatchingParameters(path: string, params: readonly NamedParameter[], sourceName: (name: string) => string | undefined = (n) => n): MatchedParameters {
   const file = loadSafetensors(path);
   const loaded: string[] = [];
   const fresh: string[] = [];
   for (const { name, tensor } of params) {
-    const stored = file.tensors.get(`param/${sourceName(name)}`);
+    const source = sourceName(name);
+    const stored = source === undefined ? undefined : file.tensors.get(`param/${source}`);
     if (!stored) {
       fresh.push(name);
       continue;
