@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
 import { SidrecError, inputError, exitCodeFor } from '../src/core/errors.js';
+import { Progress } from '../src/core/progress.js';
 
 test('Rng: same seed, same stream; different seeds differ', () => {
   const a = new Rng(42);
@@ -45,4 +46,22 @@ test('errors name the file, line and field, and map to exit codes', () => {
   assert.equal(e.message, 'seq.txt, line 3, field "item_id": not an integer: "x1"');
   assert.equal(exitCodeFor(e), 2);
   assert.equal(exitCodeFor(new Error('boom')), 1);
+});
+
+test('Progress off a terminal: the start, one line per tenth, the end once with the final status', () => {
+  const lines: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+  const progress = new Progress({ label: 'eval test', total: 100, unit: 'queries', stream });
+  for (let i = 0; i < 100; i++) progress.tick(1, `step ${i}`);
+  progress.finish('done');
+  assert.equal(lines.length, 11, lines.join('')); // the start, each tenth, the end
+  assert.match(lines[0], /^eval test \[\.{24}\] 1\/100 /);
+  assert.match(lines[1], /^eval test \[#{2}\.{22}\] 10\/100 /);
+  assert.match(lines[10], /100\/100 .*  done\n$/);
+  assert.equal(lines.filter((l) => l.includes('100/100')).length, 1);
+  const quiet: string[] = [];
+  const silent = new Progress({ label: 'x', total: 3, stream: { isTTY: false, write: (s: string) => quiet.push(s) } as unknown as NodeJS.WriteStream, quiet: true });
+  silent.tick(3);
+  silent.finish();
+  assert.deepEqual(quiet, []);
 });

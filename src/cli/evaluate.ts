@@ -31,6 +31,7 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
       ranking: { type: 'string', choices: ['item', 'beam'], description: 'Gryphon: rank resolved candidates by the item-level scorer or by beam likelihood', default: 'item' },
       neighbors: { type: 'number', integer: true, min: 0, description: 'RPG graph decoding: neighbours read per beam item k (default: as trained)' },
       steps: { type: 'number', integer: true, min: 0, description: 'RPG graph decoding: expansion steps q (default: as trained)' },
+      quiet: { type: 'boolean', description: 'No progress bar', default: false },
     },
   },
   async run(o) {
@@ -42,7 +43,7 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
       ranking: o.ranking as 'item' | 'beam',
     });
     const sp = split(loadDataset(resolved.dataDir), { historyCap: o['history-cap'] });
-    const result = await evaluate(resolved.scorer(sp), sp, o.split as 'test' | 'valid');
+    const result = await evaluate(resolved.scorer(sp), sp, o.split as 'test' | 'valid', { progress: !o.quiet });
     process.stdout.write(`${formatTable([result], [`${resolved.label} (${o.split})`])}\n`);
     const stats = resolved.stats?.();
     if (stats) process.stdout.write(`${Object.entries(stats).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}; ${(result.seconds * 1000 / Math.max(1, result.numQueries)).toFixed(2)} ms/user\n`);

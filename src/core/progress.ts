@@ -38,6 +38,7 @@ export class Progress {
       this.lastDraw = now;
       this.stream.write(`\r${this.line(now)}\x1b[K`);
     } else {
+      if (this.done >= this.options.total) return; // finish() prints the last line
       const decile = Math.floor((10 * this.done) / Math.max(1, this.options.total));
       if (decile === this.lastDecile) return;
       this.lastDecile = decile;

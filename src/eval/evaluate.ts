@@ -42,6 +42,8 @@ export interface EvalOptions {
   readonly bucketEdges?: readonly number[];
   /** Show a progress bar on stderr. @default false */
   readonly progress?: boolean;
+  /** The progress bar's label. @default `eval <part>` */
+  readonly label?: string;
 }
 
 export const DEFAULT_EVAL_OPTIONS = Object.freeze({ metrics: DEFAULT_METRICS, batchSize: 256, bucketEdges: Object.freeze([1, 5, 20]), progress: false });
@@ -84,7 +86,7 @@ export async function evaluate(scorer: Scorer, split: LeaveOneOutSplit, part: 'v
   const users = new Int32Array(Q);
   const targets = new Int32Array(Q);
   const ranks = new Float64Array(Q);
-  const progress = new Progress({ label: `eval ${part}`, total: Q, unit: 'queries', quiet: !opts.progress });
+  const progress = new Progress({ label: opts.label ?? `eval ${part}`, total: Q, unit: 'queries', quiet: !opts.progress });
   for (let start = 0; start < Q; start += opts.batchSize) {
     const batch = examples.slice(start, start + opts.batchSize);
     // Scorers get queries without the target, so a model cannot peek at the answer.

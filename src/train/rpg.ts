@@ -62,11 +62,11 @@ export async function trainRpg(
   }, { ...run, model: { kind: 'rpg', numItems: split.numItems, config: model.config, data: resolve(dataDir), digits: codes.digits, codebookSize: codes.codebookSize, ...(validUsers > 0 ? { validUsers } : {}) } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
-  const test = await evaluate(scorer, split, 'test', { batchSize: 256 });
+  const test = await evaluate(scorer, split, 'test', { batchSize: 256, progress: run.quiet !== true, label: 'test, exact' });
   const graph = await buildItemGraph(model, extras.graph);
   saveItemGraph(join(run.dir, 'graph.safetensors'), graph);
   const decoder = graphScorer(model, graph, extras.decode);
-  const testGraph = await evaluate(decoder.scorer, split, 'test', { batchSize: 256 });
+  const testGraph = await evaluate(decoder.scorer, split, 'test', { batchSize: 256, progress: run.quiet !== true, label: 'test, graph' });
   writeManifest(run.dir, {
     ...runManifest({ kind: 'rpg', numItems: split.numItems, dataDir, modelConfig: model.config, config, result, test: test.metrics, started }),
     rpg: {

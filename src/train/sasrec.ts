@@ -45,7 +45,7 @@ export async function trainSasRec(
   }, { ...run, model: { kind: 'sasrec', numItems: split.numItems, config: model.config, data: resolve(dataDir), ...(validUsers > 0 ? { validUsers } : {}) } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
-  const test = await evaluate(scorer, split, 'test', { batchSize: 512 });
+  const test = await evaluate(scorer, split, 'test', { batchSize: 512, progress: run.quiet !== true });
   writeManifest(run.dir, runManifest({ kind: 'sasrec', numItems: split.numItems, dataDir, modelConfig: model.config, config, result, test: test.metrics, started }));
   return { model, result, test };
 }

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SidrecError } from '../core/errors.js';
+import { Progress } from '../core/progress.js';
 import { sampleValidation, type EvalQuery, type LeaveOneOutSplit } from '../data/index.js';
 import { GryphonRecommender, TigerRecommender } from '../decode/beam-tiger.js';
 import { evaluate, type EvalResult, type Scorer } from '../eval/index.js';
@@ -47,7 +48,8 @@ export function tigerScorer(rec: TigerRecommender): Scorer {
 }
 
 /** Runs Gryphon once over `queries` and returns the two rankings as look-up scorers (by user). */
-export function gryphonScorers(rec: GryphonRecommender, queries: readonly EvalQuery[], k: number, batchSize = 128): { itemLevel: Scorer; beamLevel: Scorer; meanCandidates: number } {
+export function gryphonScorers(rec: GryphonRecommender, queries: readonly EvalQuery[], k: number, batchSize = 128, progressLabel?: string): { itemLevel: Scorer; beamLevel: Scorer; meanCandidates: number } {
+  const progress = new Progress({ label: progressLabel ?? '', total: queries.length, unit: 'queries', quiet: progressLabel === undefined });
   const item = new Map<number, Int32Array>();
   const beam = new Map<number, Int32Array>();
   let candidates = 0;
@@ -58,7 +60,9 @@ export function gryphonScorers(rec: GryphonRecommender, queries: readonly EvalQu
       beam.set(batch[i].user, r.byBeam);
       candidates += r.candidates.items.length;
     });
+    progress.tick(batch.length);
   }
+  progress.finish();
   const lookup = (m: Map<number, Int32Array>): Scorer => ({ kind: 'topk', topK: (batch) => batch.map((q) => m.get(q.user) ?? new Int32Array(0)) });
   return { itemLevel: lookup(item), beamLevel: lookup(beam), meanCandidates: queries.length === 0 ? 0 : candidates / queries.length };
 }
@@ -71,11 +75,14 @@ export interface SidEvaluation {
   readonly meanCandidates?: number;
 }
 
-/** Evaluates a TIGER or Gryphon model on `part` with the shared evaluator. */
-export async function evaluateSid(model: Tiger | Gryphon, table: SemanticIdTable, split: LeaveOneOutSplit, part: 'valid' | 'test', beamWidth: number, metrics: readonly string[] = SID_METRICS): Promise<SidEvaluation> {
-  if (model instanceof Tiger) return { primary: await evaluate(tigerScorer(new TigerRecommender(model, table, { beamWidth })), split, part, { metrics, batchSize: 128 }) };
+/** Evaluates a TIGER or Gryphon model on `part` with the shared evaluator (`progressLabel`: show a progress bar). */
+export async function evaluateSid(model: Tiger | Gryphon, table: SemanticIdTable, split: LeaveOneOutSplit, part: 'valid' | 'test', beamWidth: number, metrics: readonly string[] = SID_METRICS, progressLabel?: string): Promise<SidEvaluation> {
+  if (model instanceof Tiger) {
+    const progress = progressLabel !== undefined ? { progress: true, label: progressLabel } : {};
+    return { primary: await evaluate(tigerScorer(new TigerRecommender(model, table, { beamWidth })), split, part, { metrics, batchSize: 128, ...progress }) };
+  }
   const k = Math.max(...metrics.map((m) => Number(m.split('@')[1] ?? 10)));
-  const s = gryphonScorers(new GryphonRecommender(model, table, { beamWidth }), split[part], k);
+  const s = gryphonScorers(new GryphonRecommender(model, table, { beamWidth }), split[part], k, 128, progressLabel);
   return { primary: await evaluate(s.itemLevel, split, part, { metrics }), byBeam: await evaluate(s.beamLevel, split, part, { metrics }), meanCandidates: s.meanCandidates };
 }
 
@@ -139,7 +146,7 @@ export async function trainSidModel(
   }, { ...run, model: { kind, numItems: split.numItems, config: model.config, data: resolve(dataDir), sids: resolve(sids.dir), examplesPerUser: opts.examplesPerUser, validUsers: opts.validUsers, validBeam: opts.validBeam, ...(opts.initFrom !== undefined ? { initFrom: resolve(opts.initFrom) } : {}) } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
-  const test = await evaluateSid(model, sids.table, split, 'test', opts.testBeam);
+  const test = await evaluateSid(model, sids.table, split, 'test', opts.testBeam, SID_METRICS, run.quiet === true ? undefined : `test, beam ${opts.testBeam}`);
   writeManifest(run.dir, {
     ...runManifest({ kind, numItems: split.numItems, dataDir, modelConfig: model.config, config, result, test: test.primary.metrics, started }),
     sid: {
