@@ -4,7 +4,7 @@
  * ranking semantics: a target outside the generated list counts as a miss), then the best epoch is evaluated on
  * every test user and the model directory is completed with its manifest (which records the SID directory).
  * Gryphon selects and reports its item-level ranking, and also reports the beam-likelihood ranking of the same
- * candidates.
+ * candidates. A run may start from another run's best weights (`initFromRun`: e.g. Gryphon from a trained TIGER).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
