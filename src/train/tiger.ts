@@ -6,7 +6,7 @@
  * Gryphon selects and reports its item-level ranking, and also reports the beam-likelihood ranking of the same
  * candidates. A run may start from another run's best weights (`initFromRun`: e.g. Gryphon from a trained TIGER).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SidrecError } from '../core/errors.js';
 import { Progress } from '../core/progress.js';
@@ -14,7 +14,7 @@ import { sampleValidation, type EvalQuery, type LeaveOneOutSplit } from '../data
 import { GryphonRecommender, TigerRecommender } from '../decode/beam-tiger.js';
 import { evaluate, type EvalResult, type Scorer } from '../eval/index.js';
 import { Gryphon, type GryphonConfig } from '../model/gryphon.js';
-import { RUN_SETTINGS_FILE, writeManifest } from '../model/manifest.js';
+import { readManifest, writeManifest } from '../model/manifest.js';
 import { runManifest } from './manifest.js';
 import { Tiger } from '../model/tiger.js';
 import { SidVocabulary } from '../model/tiger-vocab.js';
@@ -22,7 +22,7 @@ import { loadCheckpoint, loadMatchingParameters, type MatchedParameters } from '
 import type { SemanticIdTable } from '../tokenize/sid-table.js';
 import type { TrainConfig } from './config.js';
 import { sidBatches, sidExamples } from './tiger-batches.js';
-import { BEST_FILE, CHECKPOINT_FILE, train, type TrainResult, type TrainRunOptions } from './trainer.js';
+import { BEST_FILE, train, type TrainResult, type TrainRunOptions } from './trainer.js';
 
 export type SidModelKind = 'tiger' | 'gryphon';
 
@@ -98,12 +98,14 @@ export function createSidModel(kind: SidModelKind, numItems: number, table: Sema
  * Gryphon keeps the generator and starts the item scorer fresh; Gryphon -> TIGER drops the scorer).
  */
 export function initFromRun(model: Tiger | Gryphon, from: string, dataDir: string, sidsDir: string): MatchedParameters {
-  const settingsPath = join(from, RUN_SETTINGS_FILE);
-  if (!existsSync(settingsPath) || !existsSync(join(from, BEST_FILE))) throw new SidrecError('E_CONFIG', `--init-from needs a training run directory (${RUN_SETTINGS_FILE} and ${BEST_FILE})`, { file: from, field: 'init-from' });
-  const source = (JSON.parse(readFileSync(settingsPath, 'utf8')) as { model?: { kind?: string; data?: string; sids?: string } }).model ?? {};
-  if (source.kind !== 'tiger' && source.kind !== 'gryphon') throw new SidrecError('E_CONFIG', `--init-from: the run is a ${source.kind ?? 'unknown'} model, not tiger/gryphon`, { file: settingsPath, field: 'model.kind' });
-  if (source.sids !== resolve(sidsDir)) throw new SidrecError('E_CONFIG', `--init-from: the run used SIDs ${source.sids}, this one ${resolve(sidsDir)} (code embeddings would not match)`, { file: settingsPath, field: 'model.sids' });
-  if (source.data !== resolve(dataDir)) throw new SidrecError('E_CONFIG', `--init-from: the run used data ${source.data}, this one ${resolve(dataDir)}`, { file: settingsPath, field: 'model.data' });
+  if (!existsSync(join(from, BEST_FILE))) throw new SidrecError('E_CONFIG', `--init-from needs a training run directory with a best epoch (${BEST_FILE})`, { file: from, field: 'init-from' });
+  const source = readManifest(from); // a finished run's manifest, or a paused run's settings
+  const where = { file: from };
+  if (source.kind !== 'tiger' && source.kind !== 'gryphon') throw new SidrecError('E_CONFIG', `--init-from: the run is a ${source.kind} model, not tiger/gryphon`, { ...where, field: 'model.kind' });
+  const recorded = source.sid?.sidsDir;
+  const sourceSids = typeof recorded === 'string' ? resolve(recorded) : undefined;
+  if (sourceSids !== resolve(sidsDir)) throw new SidrecError('E_CONFIG', `--init-from: the run used SIDs ${sourceSids}, this one ${resolve(sidsDir)} (code embeddings would not match)`, { ...where, field: 'model.sids' });
+  if (resolve(source.dataDir) !== resolve(dataDir)) throw new SidrecError('E_CONFIG', `--init-from: the run used data ${source.dataDir}, this one ${resolve(dataDir)}`, { ...where, field: 'model.data' });
   const toSource = (name: string): string | undefined => {
     if (model instanceof Gryphon && source.kind === 'tiger') return name.startsWith('tiger.') ? name.slice('tiger.'.length) : undefined;
     if (model instanceof Tiger && source.kind === 'gryphon') return `tiger.${name}`;
@@ -132,18 +134,18 @@ export async function trainSidModel(
   const opts = { ...DEFAULT_SID_RUN, ...(kind === 'gryphon' ? { testBeam: 50 } : {}), ...sidRun };
   const model = createSidModel(kind, split.numItems, sids.table, modelConfig, config.seed);
   const tiger = model instanceof Tiger ? model : model.tiger;
-  const resuming = run.resume === true && existsSync(join(run.dir, CHECKPOINT_FILE));
-  if (opts.initFrom !== undefined && !resuming) {
-    const m = initFromRun(model, opts.initFrom, dataDir, sids.dir);
-    if (!run.quiet) process.stderr.write(`init from ${opts.initFrom}: ${m.loaded.length} parameters loaded, ${m.fresh.length} fresh${m.fresh.length ? ` (${m.fresh.join(', ')})` : ''}\n`);
-  }
+  const { initFrom } = opts;
+  const warmStart = initFrom === undefined ? undefined : () => {
+    const m = initFromRun(model, initFrom, dataDir, sids.dir);
+    if (!run.quiet) process.stderr.write(`init from ${initFrom}: ${m.loaded.length} parameters loaded, ${m.fresh.length} fresh${m.fresh.length ? ` (${m.fresh.join(', ')})` : ''}\n`);
+  };
   const examples = sidExamples(split.train, opts.examplesPerUser);
   const batchCtx = { vocab: tiger.vocab, table: sids.table, itemTokens: tiger.vocab.itemTokens(sids.table), maxItems: tiger.config.maxItems };
   const validSplit = sampleValidation(split, opts.validUsers, config.seed);
   const result = await train(model, config, {
     batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng),
     validate: async () => (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, ['ndcg@10', 'recall@10'])).primary.metrics,
-  }, { ...run, model: { kind, numItems: split.numItems, config: model.config, data: resolve(dataDir), sids: resolve(sids.dir), examplesPerUser: opts.examplesPerUser, validUsers: opts.validUsers, validBeam: opts.validBeam, ...(opts.initFrom !== undefined ? { initFrom: resolve(opts.initFrom) } : {}) } });
+  }, { ...run, ...(warmStart ? { warmStart } : {}), model: { kind, numItems: split.numItems, config: model.config, data: resolve(dataDir), sids: resolve(sids.dir), examplesPerUser: opts.examplesPerUser, validUsers: opts.validUsers, validBeam: opts.validBeam, ...(initFrom !== undefined ? { initFrom: resolve(initFrom) } : {}) } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluateSid(model, sids.table, split, 'test', opts.testBeam, SID_METRICS, run.quiet === true ? undefined : `test, beam ${opts.testBeam}`);

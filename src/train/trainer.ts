@@ -55,6 +55,8 @@ export interface TrainRunOptions {
   readonly onEpoch?: (record: EpochRecord) => void;
   /** The model side of the run's settings (kind, architecture, dataset), saved in run.json and checked on resume. */
   readonly model?: Readonly<Record<string, unknown>>;
+  /** Sets the starting weights of a fresh run (e.g. from another run); not called when resuming from a checkpoint. */
+  readonly warmStart?: () => void;
 }
 
 interface LoopState {
@@ -90,6 +92,7 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
     ? restore(checkpointPath, params, optimizer)
     : { epoch: 0, step: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, history: [] };
   if (resuming && !run.quiet) process.stderr.write(`resuming after epoch ${state.epoch} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})${changed.length ? `; changed: ${changed.join(', ')}` : ''}\n`);
+  if (!resuming) run.warmStart?.();
   mkdirSync(run.dir, { recursive: true });
   // A fresh run over a finished one: its manifest and graph would describe the old weights.
   if (!resuming) for (const file of FINISHED_RUN_FILES) rmSync(join(run.dir, file), { force: true });
