@@ -1,13 +1,17 @@
 /**
  * `sidrec recommend`: top-K items for one user of the dataset (their full history) or for a history given as
- * item ids, from an RPG model (graph-constrained decoding by default, or exact scoring of every item) or a
- * SASRec model. Items are printed as external ids with scores; RPG graph decoding also reports items visited.
+ * item ids, from an RPG model (graph-constrained decoding by default, or exact scoring of every item), a
+ * TIGER / Gryphon model (beam search; Gryphon re-scores the resolved items) or a SASRec model. Items are printed
+ * as external ids with scores, with how many items were scored (RPG graph: visited; TIGER / Gryphon: candidates).
  */
 import { SidrecError } from '../core/errors.js';
 import { loadDataset, userSequence } from '../data/index.js';
 import { DEFAULT_GRAPH_SEARCH, GraphDecoder, type GraphSearchConfig } from '../decode/graph.js';
 import { TopK } from '../decode/topk.js';
 import { openModel } from '../model/load.js';
+import { readManifest } from '../model/manifest.js';
+import { rankPositions } from '../decode/resolve.js';
+import { openSidGenerative } from '../serve/adapters/sid-generative.js';
 import { scoreAll } from '../model/rpg-score.js';
 import { defineCommand } from './command.js';
 
@@ -17,15 +21,18 @@ export const recommendCommand = defineCommand({
     summary: 'Recommend items for a user or a history with a trained model',
     details: `Examples:
   sidrec recommend --model runs/beauty/rpg --user A1YJEY40YUW4SE --k 10
-  sidrec recommend --model runs/beauty/rpg --items B004756YJA,B00027D8IC --decode exact --json`,
+  sidrec recommend --model runs/beauty/rpg --items B004756YJA,B00027D8IC --decode exact --json
+  sidrec recommend --model runs/beauty/gryphon --user A1YJEY40YUW4SE --beam 50 --ranking beam
+Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores (--ranking beam: likelihoods).`,
     options: {
-      model: { type: 'string', description: 'Trained model directory (rpg or sasrec)' },
+      model: { type: 'string', description: 'Trained model directory (sasrec, rpg, tiger or gryphon)' },
       data: { type: 'string', description: 'Dataset artifact directory (default: the one the model was trained on)' },
       user: { type: 'string', description: 'External user id: recommend after their whole history' },
       items: { type: 'string', description: 'Comma-separated external item ids, oldest first (instead of --user)' },
       k: { type: 'number', integer: true, min: 1, description: 'How many items', default: 10 },
       decode: { type: 'string', choices: ['graph', 'exact'], description: 'RPG: graph-constrained decoding or exact scoring', default: 'graph' },
-      beam: { type: 'number', integer: true, min: 1, description: 'RPG graph decoding: beam width b (default: as trained)' },
+      beam: { type: 'number', integer: true, min: 1, description: 'RPG graph decoding / TIGER / Gryphon beam search: beam width (default: as trained)' },
+      ranking: { type: 'string', choices: ['item', 'beam'], description: 'Gryphon: rank resolved candidates by the item-level scorer or by beam likelihood', default: 'item' },
       neighbors: { type: 'number', integer: true, min: 0, description: 'RPG graph decoding: neighbours per beam item k (default: as trained)' },
       steps: { type: 'number', integer: true, min: 0, description: 'RPG graph decoding: expansion steps q (default: as trained)' },
       json: { type: 'boolean', description: 'Print JSON instead of a list', default: false },
@@ -34,14 +41,15 @@ export const recommendCommand = defineCommand({
   async run(o) {
     if (!o.model) throw new SidrecError('E_CONFIG', 'missing --model (a trained model directory)', { field: 'model' });
     if ((o.user === undefined) === (o.items === undefined)) throw new SidrecError('E_CONFIG', 'give exactly one of --user or --items', { field: 'user' });
-    const loaded = openModel(o.model);
-    const ds = loadDataset(o.data ?? loaded.manifest.dataDir);
+    const manifest = readManifest(o.model);
+    const ds = loadDataset(o.data ?? manifest.dataDir);
     const itemIndex = new Map(ds.itemIds.map((id, i) => [id, i]));
     let history: Int32Array;
+    let user: number | undefined;
     if (o.user !== undefined) {
-      const u = ds.userIds.indexOf(o.user);
-      if (u < 0) throw new SidrecError('E_INPUT', `unknown user "${o.user}"`, { field: 'user' });
-      history = userSequence(ds, u);
+      user = ds.userIds.indexOf(o.user);
+      if (user < 0) throw new SidrecError('E_INPUT', `unknown user "${o.user}"`, { field: 'user' });
+      history = userSequence(ds, user);
     } else {
       history = Int32Array.from(o.items!.split(',').filter((s) => s !== '').map((id) => {
         const i = itemIndex.get(id);
@@ -49,24 +57,33 @@ export const recommendCommand = defineCommand({
         return i;
       }));
     }
+    const opened = manifest.kind === 'tiger' || manifest.kind === 'gryphon'
+      ? { kind: 'sid' as const, rec: openSidGenerative(o.model, manifest, { beamWidth: o.beam, ranking: o.ranking as 'item' | 'beam' }) }
+      : openModel(o.model);
     const started = performance.now();
     let items: Int32Array;
     let scores: Float32Array;
     let visited: number;
-    if (loaded.kind === 'sasrec') {
-      ({ items, scores } = topOf(loaded.model.score([history]), o.k));
-      visited = loaded.model.numItems;
+    if (opened.kind === 'sid') {
+      const [{ candidates, scores: ranked }] = opened.rec.candidates([{ history: Array.from(history), k: o.k, exclude: new Set(), ...(user !== undefined ? { user } : {}) }]);
+      const top = rankPositions(candidates.items, ranked, o.k);
+      items = Int32Array.from(top, (p) => candidates.items[p]);
+      scores = Float32Array.from(top, (p) => ranked[p]);
+      visited = candidates.items.length;
+    } else if (opened.kind === 'sasrec') {
+      ({ items, scores } = topOf(opened.model.score([history]), o.k));
+      visited = opened.model.numItems;
     } else {
-      const model = loaded.model;
+      const model = opened.model;
       const logp = model.logProbs([history]);
-      if (o.decode === 'exact' || !loaded.graph) {
+      if (o.decode === 'exact' || !opened.graph) {
         if (o.decode === 'graph') throw new SidrecError('E_STATE', 'this RPG directory has no graph.safetensors; use --decode exact', { file: o.model });
         ({ items, scores } = topOf(scoreAll(logp, 1, model.itemTokens, model.digits, model.codebookSize, model.numItems), o.k));
         visited = model.numItems;
       } else {
-        const recorded = (loaded.manifest.rpg?.decode ?? {}) as Partial<GraphSearchConfig>;
+        const recorded = (opened.manifest.rpg?.decode ?? {}) as Partial<GraphSearchConfig>;
         const search: GraphSearchConfig = { ...DEFAULT_GRAPH_SEARCH, ...recorded, ...(o.beam ? { beam: o.beam } : {}), ...(o.neighbors !== undefined ? { neighbors: o.neighbors } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) };
-        const res = new GraphDecoder(model.itemTokens, model.digits, loaded.graph, search).search(logp, 0, 0, o.k);
+        const res = new GraphDecoder(model.itemTokens, model.digits, opened.graph, search).search(logp, 0, 0, o.k);
         ({ items, scores, visited } = res);
       }
     }

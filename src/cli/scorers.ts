@@ -10,7 +10,7 @@ import type { Scorer } from '../eval/index.js';
 import { bigramScorer, popularityScorer } from '../model/baselines.js';
 import { openModel } from '../model/load.js';
 import { isModelDir, readManifest } from '../model/manifest.js';
-import { openSidModel } from '../model/tiger-load.js';
+import { openSidModel, recordedTestBeam } from '../model/tiger-load.js';
 import { GryphonRecommender, TigerRecommender } from '../decode/beam-tiger.js';
 import { Tiger } from '../model/tiger.js';
 import { gryphonScorer, tigerScorer } from '../train/tiger.js';
@@ -85,7 +85,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 /** TIGER (beam ranking) or Gryphon (item-level or beam ranking of the resolved candidates). */
 function sidScorer(dir: string, dataDir: string | undefined, options: ScorerOptions): ResolvedScorer {
   const loaded = openSidModel(dir, readManifest(dir));
-  const beamWidth = options.sidBeam ?? Number(loaded.manifest.sid?.testBeam ?? (loaded.kind === 'tiger' ? 20 : 50));
+  const beamWidth = options.sidBeam ?? recordedTestBeam(loaded.manifest);
   const ranking = options.ranking ?? 'item';
   return {
     label: loaded.kind === 'tiger' ? `tiger beam ${beamWidth}` : `gryphon ${ranking}-level, beam ${beamWidth}`,

@@ -63,12 +63,14 @@ export class TigerRecommender {
       beamSearch(tigerBeamModel(this.tiger, enc), { beamWidth: this.opts.beamWidth, steps: this.opts.steps ?? this.table.digits, processors: processorsFor(this.table, this.opts.temperature) }));
   }
 
+  /** The real items the beams of each query reach, with their beam log-likelihoods. */
+  candidates(queries: readonly EvalQuery[]): Candidates[] {
+    return this.beams(queries).map((b) => this.resolver.resolve(b));
+  }
+
   /** Up to k real items per query, by beam likelihood. */
   recommend(queries: readonly EvalQuery[], k: number): Int32Array[] {
-    return this.beams(queries).map((b) => {
-      const c = this.resolver.resolve(b);
-      return rankBy(c.items, c.beamScores, k);
-    });
+    return this.candidates(queries).map((c) => rankBy(c.items, c.beamScores, k));
   }
 }
 

@@ -43,11 +43,19 @@ export class Resolver {
   }
 }
 
+/**
+ * Positions (into `items`) of the `k` best candidates by `scores` (parallel to `items`), descending, skipping
+ * items in `exclude`; ties keep candidate order.
+ */
+export function rankPositions(items: Int32Array, scores: ArrayLike<number>, k: number, exclude?: ReadonlySet<number>): Int32Array {
+  const order = Int32Array.from({ length: items.length }, (_, i) => i).sort((x, y) => scores[y] - scores[x] || x - y);
+  const out = new Int32Array(Math.min(k, items.length));
+  let n = 0;
+  for (let i = 0; i < order.length && n < out.length; i++) if (!exclude?.has(items[order[i]])) out[n++] = order[i];
+  return out.subarray(0, n);
+}
+
 /** The `k` best items by `scores` (parallel to `items`), descending; ties keep candidate order. */
 export function rankBy(items: Int32Array, scores: ArrayLike<number>, k: number): Int32Array {
-  const order = Int32Array.from({ length: items.length }, (_, i) => i).sort((x, y) => scores[y] - scores[x] || x - y);
-  const n = Math.min(k, items.length);
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = items[order[i]];
-  return out;
+  return Int32Array.from(rankPositions(items, scores, k), (p) => items[p]);
 }

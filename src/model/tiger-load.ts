@@ -33,3 +33,8 @@ export function openSidModel(dir: string, manifest: ModelManifest): LoadedSidMod
   loadCheckpoint(join(dir, 'best.safetensors'), model.namedParameters());
   return { kind: manifest.kind, manifest, model, table };
 }
+
+/** The test beam a TIGER/Gryphon run recorded (its default for decoding): 20 TIGER, 50 Gryphon when absent. */
+export function recordedTestBeam(manifest: ModelManifest): number {
+  return Number(manifest.sid?.testBeam ?? (manifest.kind === 'tiger' ? 20 : 50));
+}

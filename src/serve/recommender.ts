@@ -13,6 +13,8 @@ export interface RecommendQuery {
   readonly history: readonly number[];
   readonly k: number;
   readonly exclude: ReadonlySet<number>;
+  /** The dataset's user index when the query is a known user's; models with user tokens (TIGER) read it. */
+  readonly user?: number;
 }
 
 export interface Recommendation {
@@ -28,7 +30,7 @@ export interface NewItemFeatures {
 }
 
 export interface Recommender {
-  /** Manifest kind, e.g. 'sasrec', 'rpg', 'sid-knn'. */
+  /** Manifest kind, e.g. 'sasrec', 'rpg', 'tiger', 'gryphon', 'sid-knn'. */
   readonly kind: string;
   /** Items it can recommend now: trained ones plus any added. */
   readonly numItems: number;

@@ -1,0 +1,96 @@
+/**
+ * TIGER (Rajput et al., NeurIPS 2023) and Gryphon behind the `Recommender` seam. One encoder pass per batch of
+ * queries; trie-constrained beam search generates semantic IDs, which resolve to real items
+ * (decode/beam-tiger.ts). TIGER scores a candidate by its beam's log-likelihood, Gryphon by its item-level
+ * scorer (the paper's re-scoring of the same candidates) or, on request, by beam likelihood.
+ *
+ * Only items the beams reach are candidates, so a query gets at most that many items (about the beam width for
+ * TIGER, every item of the surviving collision groups for Gryphon): fewer than k when k is large or the
+ * exclusions many. A query without a dataset user (every HTTP request: they carry histories) reads the
+ * anonymous user's token, the hash bucket of user index 0: TIGER's user tokens are 2,000 hashed buckets, so
+ * a bucket is shared by many users and says little about any one. New items cannot be added: their semantic
+ * IDs would come from the tokenizer, but the generator has never produced those codes in that context.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { UserIndex } from '../../data/index.js';
+import type { EvalQuery } from '../../data/split.js';
+import { GryphonRecommender as GryphonDecoder, TigerRecommender as TigerDecoder } from '../../decode/beam-tiger.js';
+import { rankPositions, type Candidates } from '../../decode/resolve.js';
+import type { ModelManifest } from '../../model/manifest.js';
+import { openSidModel, recordedTestBeam, type LoadedSidModel } from '../../model/tiger-load.js';
+import { Tiger } from '../../model/tiger.js';
+import type { TokenizeReport } from '../../tokenize/index.js';
+import type { Recommendation, RecommendQuery, Recommender } from '../recommender.js';
+
+/** User index read for queries that name no dataset user. */
+export const ANONYMOUS_USER = 0;
+
+export interface SidGenerativeOptions {
+  /** Beam width. @default the test beam recorded at training (20 TIGER, 50 Gryphon) */
+  readonly beamWidth?: number;
+  /** Gryphon: rank candidates by the item-level scorer or by beam likelihood. @default 'item' */
+  readonly ranking?: 'item' | 'beam';
+}
+
+/** One query's candidates and the scores it is ranked by (parallel to `candidates.items`). */
+export interface ScoredCandidates {
+  readonly candidates: Candidates;
+  readonly scores: ArrayLike<number>;
+}
+
+export class SidGenerativeRecommender implements Recommender {
+  readonly kind: 'tiger' | 'gryphon';
+  readonly beamWidth: number;
+  readonly ranking: 'item' | 'beam';
+  readonly cannotAddItems: string;
+  private readonly decode: (queries: readonly EvalQuery[]) => ScoredCandidates[];
+
+  constructor(private readonly loaded: LoadedSidModel, options: SidGenerativeOptions = {}, readonly tokenizerReport?: TokenizeReport) {
+    this.kind = loaded.kind;
+    this.beamWidth = options.beamWidth ?? recordedTestBeam(loaded.manifest);
+    this.ranking = loaded.kind === 'tiger' ? 'beam' : (options.ranking ?? 'item');
+    this.cannotAddItems = `model kind "${loaded.kind}" cannot add items without retraining: its decoder generates only the semantic IDs it was trained on`;
+    const { model, table } = loaded;
+    if (model instanceof Tiger) {
+      const decoder = new TigerDecoder(model, table, { beamWidth: this.beamWidth });
+      this.decode = (qs) => decoder.candidates(qs).map((c) => ({ candidates: c, scores: c.beamScores }));
+    } else {
+      const decoder = new GryphonDecoder(model, table, { beamWidth: this.beamWidth });
+      const byItem = this.ranking === 'item';
+      this.decode = (qs) => decoder.rank(qs, 0).map((r) => ({ candidates: r.candidates, scores: byItem ? r.itemScores : r.candidates.beamScores }));
+    }
+  }
+
+  get numItems(): number {
+    return this.loaded.table.count;
+  }
+
+  semanticId(item: number): readonly number[] {
+    return Array.from(this.loaded.table.codesOf(item));
+  }
+
+  /** Every query's candidates with the scores they are ranked by (one encoder pass for the batch). */
+  candidates(queries: readonly RecommendQuery[]): ScoredCandidates[] {
+    if (queries.length === 0) return [];
+    return this.decode(queries.map((q) => ({ user: (q.user ?? ANONYMOUS_USER) as UserIndex, history: Int32Array.from(q.history) })));
+  }
+
+  recommend(queries: readonly RecommendQuery[]): Recommendation[][] {
+    return this.candidates(queries).map(({ candidates: { items }, scores }, r) =>
+      Array.from(rankPositions(items, scores, queries[r].k, queries[r].exclude), (p) => ({ item: items[p], score: scores[p] })));
+  }
+}
+
+/** The `sidrec tokenize` report of the SIDs a TIGER/Gryphon manifest names, when it is still there. */
+function sidsReport(manifest: ModelManifest): TokenizeReport | undefined {
+  const source = manifest.sid?.sidsDir;
+  if (typeof source !== 'string' || !existsSync(source)) return undefined;
+  const path = join(statSync(source).isDirectory() ? source : join(source, '..'), 'report.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as TokenizeReport) : undefined;
+}
+
+/** Adapter factory for manifest kinds 'tiger' and 'gryphon' (beam width: the recorded test beam). */
+export function openSidGenerative(dir: string, manifest: ModelManifest, options: SidGenerativeOptions = {}): SidGenerativeRecommender {
+  return new SidGenerativeRecommender(openSidModel(dir, manifest), options, sidsReport(manifest));
+}

@@ -1,0 +1,123 @@
+/**
+ * The TIGER / Gryphon adapter on tiny models trained here (synthetic data -> co-occurrence RQ-KMeans SIDs ->
+ * TIGER, and a Gryphon): the HTTP answers are exactly the offline decoders' rankings (beam likelihood for
+ * TIGER, item-level scores for Gryphon) of the same history under the anonymous user, every item real and
+ * labelled with its SID, exclusions honoured, no more items than the beams reach, and adds refused with the
+ * reason. `sidrec recommend` answers a dataset user as the evaluator's decoder does.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSynthetic, saveDataset, split, syntheticDataset, userSequence, type UserIndex } from '../../src/data/index.js';
+import { GryphonRecommender, TigerRecommender } from '../../src/decode/beam-tiger.js';
+import { rankBy } from '../../src/decode/resolve.js';
+import { parseFeatureSpec } from '../../src/features/dataset.js';
+import { readManifest } from '../../src/model/manifest.js';
+import { openSidModel } from '../../src/model/tiger-load.js';
+import { Gryphon } from '../../src/model/gryphon.js';
+import { Tiger } from '../../src/model/tiger.js';
+import { buildServer } from '../../src/serve/app.js';
+import { ANONYMOUS_USER } from '../../src/serve/adapters/sid-generative.js';
+import { saveDatasetSids, tokenizeDataset } from '../../src/tokenize/index.js';
+import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
+import { trainSidModel } from '../../src/train/tiger.js';
+import { SYNTH, tempDir } from './helpers.js';
+
+const root = tempDir('tiger');
+const dataDir = join(root, 'data');
+const sidsDir = join(root, 'sids');
+const ds = syntheticDataset(generateSynthetic(SYNTH));
+saveDataset(dataDir, ds);
+const sp = split(ds, { historyCap: 20 });
+const sids = tokenizeDataset(ds, sp, parseFeatureSpec('cooccurrence'), { kind: 'rqkmeans', levels: 2, codebookSize: 8 }, 1);
+saveDatasetSids(sidsDir, sids);
+const model = { dim: 32, encoderLayers: 1, decoderLayers: 1, heads: 2, ffn: 64, dropout: 0.1, userBuckets: 50 };
+const config = { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, lr: 0.01, warmupSteps: 5, seed: 4 };
+const dirs = { tiger: join(root, 'tiger'), gryphon: join(root, 'gryphon') };
+for (const kind of ['tiger', 'gryphon'] as const) {
+  await trainSidModel(kind, sp, dataDir, { dir: sidsDir, table: sids.table }, model, config, { dir: dirs[kind], quiet: true }, { validUsers: 50, validBeam: 5, testBeam: 8 });
+}
+
+const idsOf = (items: ArrayLike<number>): string[] => Array.from(items, (i) => ds.itemIds[i]);
+const anonymous = (history: Int32Array) => [{ user: ANONYMOUS_USER as UserIndex, history }];
+
+test('TIGER served: the offline beam ranking, real items with their SIDs, exclusions honoured, adds refused', async () => {
+  const loaded = openSidModel(dirs.tiger, readManifest(dirs.tiger));
+  const decoder = new TigerRecommender(loaded.model as Tiger, loaded.table, { beamWidth: 8 });
+  const app = await buildServer({ modelDir: dirs.tiger });
+  const info = (await app.inject({ method: 'GET', url: '/v1/model' })).json();
+  assert.equal(info.kind, 'tiger');
+  assert.equal(info.canAddItems, false);
+  assert.match(info.cannotAddItems, /tiger.*cannot add items without retraining/);
+  assert.equal(info.tokenizer.digits, 2, 'the tokenize report of the SIDs it was trained on');
+
+  const history = sp.test[3].history;
+  const [offline] = decoder.candidates(anonymous(history));
+  const want = rankBy(offline.items, offline.beamScores, 5);
+  const res = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: idsOf(history), k: 5, excludeHistory: false } })).json();
+  assert.deepEqual(res.items.map((r: { id: string }) => r.id), idsOf(want));
+  for (const [j, r] of (res.items as { id: string; score: number; sid: number[] }[]).entries()) {
+    const item = ds.itemIds.indexOf(r.id);
+    assert.ok(item >= 0, `${r.id} is a catalogue item`);
+    assert.deepEqual(r.sid, Array.from(sids.table.codesOf(item)));
+    assert.ok(Math.abs(r.score - offline.beamScores[offline.items.indexOf(want[j])]) < 1e-9, 'score = beam log-likelihood');
+  }
+
+  // Excluding the best item and the history: the rest of the same candidate order, none of them excluded.
+  const top = res.items[0].id as string;
+  const ex = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: idsOf(history), k: 5, exclude: [top], excludeHistory: true } })).json();
+  const banned = new Set([top, ...idsOf(history)]);
+  const order = idsOf(rankBy(offline.items, offline.beamScores, offline.items.length)).filter((id) => !banned.has(id));
+  assert.deepEqual(ex.items.map((r: { id: string }) => r.id), order.slice(0, 5));
+
+  // More than the beams reach: every candidate once, no padding with items the model did not generate.
+  const all = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: idsOf(history), k: 100, excludeHistory: false } })).json();
+  assert.equal(all.items.length, offline.items.length);
+  assert.ok(offline.items.length < 100);
+
+  const add = await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [{ id: 'new', title: 'x' }] } });
+  assert.equal(add.statusCode, 409);
+  assert.match(add.json().error.message, /cannot add items/);
+  await app.close();
+});
+
+test('Gryphon served: item-level scores of the resolved candidates, batched as the offline decoder ranks them', async () => {
+  const loaded = openSidModel(dirs.gryphon, readManifest(dirs.gryphon));
+  const decoder = new GryphonRecommender(loaded.model as Gryphon, loaded.table, { beamWidth: 8 });
+  const app = await buildServer({ modelDir: dirs.gryphon });
+  assert.equal((await app.inject({ method: 'GET', url: '/v1/model' })).json().kind, 'gryphon');
+  const histories = [sp.test[0].history, sp.test[1].history];
+  const res = (await app.inject({ method: 'POST', url: '/v1/recommend/batch', payload: { requests: histories.map((h) => ({ history: idsOf(h), k: 10, excludeHistory: false })) } })).json();
+  histories.forEach((h, r) => {
+    const [offline] = decoder.rank(anonymous(h), 10);
+    const got = res.results[r].items as { id: string; score: number }[];
+    assert.deepEqual(got.map((x) => x.id), idsOf(offline.byItemScore), `request ${r}`);
+    const at = (id: string) => offline.candidates.items.indexOf(ds.itemIds.indexOf(id));
+    for (const x of got) assert.ok(Math.abs(x.score - offline.itemScores[at(x.id)]) < 1e-9, 'score = item-level score');
+  });
+  await app.close();
+});
+
+test('sidrec recommend on TIGER and Gryphon directories: a dataset user decodes as in evaluation', () => {
+  const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  const u = 5;
+  const history = userSequence(ds, u);
+  const run = (dir: string, ...extra: string[]) => {
+    const out = spawnSync(process.execPath, [cli, 'recommend', '--model', dir, '--user', ds.userIds[u], '--k', '4', '--json', ...extra], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    return JSON.parse(out.stdout) as { visited: number; items: { item: string; score: number }[] };
+  };
+  const query = [{ user: u as UserIndex, history }];
+  const tiger = openSidModel(dirs.tiger, readManifest(dirs.tiger));
+  const [t] = new TigerRecommender(tiger.model as Tiger, tiger.table, { beamWidth: 3 }).candidates(query);
+  const viaCli = run(dirs.tiger, '--beam', '3');
+  assert.deepEqual(viaCli.items.map((r) => r.item), idsOf(rankBy(t.items, t.beamScores, 4)));
+  assert.equal(viaCli.visited, t.items.length);
+
+  const gryphon = openSidModel(dirs.gryphon, readManifest(dirs.gryphon));
+  const [g] = new GryphonRecommender(gryphon.model as Gryphon, gryphon.table, { beamWidth: 8 }).rank(query, 4);
+  assert.deepEqual(run(dirs.gryphon).items.map((r) => r.item), idsOf(g.byItemScore), 'default: item-level, the recorded test beam');
+  assert.deepEqual(run(dirs.gryphon, '--ranking', 'beam').items.map((r) => r.item), idsOf(g.byBeam));
+});
