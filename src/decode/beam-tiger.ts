@@ -57,15 +57,15 @@ export class TigerRecommender {
     this.resolver = new Resolver(table);
   }
 
-  /** Final beams of each query (trie-constrained). */
-  beams(queries: readonly EvalQuery[]): Beams[] {
+  /** Final beams of each query (trie-constrained), `beamWidth` wide (default: the options'). */
+  beams(queries: readonly EvalQuery[], beamWidth = this.opts.beamWidth): Beams[] {
     return withEncoded(this.tiger, this.itemTokens, queries, (enc) =>
-      beamSearch(tigerBeamModel(this.tiger, enc), { beamWidth: this.opts.beamWidth, steps: this.opts.steps ?? this.table.digits, processors: processorsFor(this.table, this.opts.temperature) }));
+      beamSearch(tigerBeamModel(this.tiger, enc), { beamWidth, steps: this.opts.steps ?? this.table.digits, processors: processorsFor(this.table, this.opts.temperature) }));
   }
 
   /** The real items the beams of each query reach, with their beam log-likelihoods. */
-  candidates(queries: readonly EvalQuery[]): Candidates[] {
-    return this.beams(queries).map((b) => this.resolver.resolve(b));
+  candidates(queries: readonly EvalQuery[], beamWidth = this.opts.beamWidth): Candidates[] {
+    return this.beams(queries, beamWidth).map((b) => this.resolver.resolve(b));
   }
 
   /** Up to k real items per query, by beam likelihood. */
@@ -93,8 +93,8 @@ export class GryphonRecommender {
     this.resolver = new Resolver(table);
   }
 
-  /** One encoder pass per batch: beam search + resolve + item-level re-scoring; top k of both rankings. */
-  rank(queries: readonly EvalQuery[], k: number): GryphonRankings[] {
+  /** One encoder pass per batch: beam search (`beamWidth` wide) + resolve + item-level re-scoring; top k of both rankings. */
+  rank(queries: readonly EvalQuery[], k: number, beamWidth = this.opts.beamWidth): GryphonRankings[] {
     const tiger = this.gryphon.tiger;
     this.matrix ??= this.gryphon.itemMatrix();
     const matrix = this.matrix;
@@ -104,7 +104,7 @@ export class GryphonRecommender {
     const expandLast = steps === this.table.digits && this.table.shape.collisionDigit;
     return withEncoded(tiger, this.itemTokens, queries, (enc) => {
       const users = this.gryphon.userVectors(enc); // (B, D)
-      const beams = beamSearch(tigerBeamModel(tiger, enc), { beamWidth: this.opts.beamWidth, steps, processors: processorsFor(this.table, this.opts.temperature), expandLast });
+      const beams = beamSearch(tigerBeamModel(tiger, enc), { beamWidth, steps, processors: processorsFor(this.table, this.opts.temperature), expandLast });
       return beams.map((b, r) => {
         const candidates = this.resolver.resolve(b);
         const itemScores = new Float64Array(candidates.items.length);

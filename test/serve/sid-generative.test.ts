@@ -2,7 +2,7 @@
  * The TIGER / Gryphon adapter on tiny models trained here (synthetic data -> co-occurrence RQ-KMeans SIDs ->
  * TIGER, and a Gryphon): the HTTP answers are exactly the offline decoders' rankings (beam likelihood for
  * TIGER, item-level scores for Gryphon) of the same history under the anonymous user, every item real and
- * labelled with its SID, exclusions honoured, no more items than the beams reach, and adds refused with the
+ * labelled with its SID, exclusions honoured, the beam widened to a k above it, and adds refused with the
  * reason. `sidrec recommend` answers a dataset user as the evaluator's decoder does.
  */
 import { test } from 'node:test';
@@ -72,10 +72,11 @@ test('TIGER served: the offline beam ranking, real items with their SIDs, exclus
   const order = idsOf(rankBy(offline.items, offline.beamScores, offline.items.length)).filter((id) => !banned.has(id));
   assert.deepEqual(ex.items.map((r: { id: string }) => r.id), order.slice(0, 5));
 
-  // More than the beams reach: every candidate once, no padding with items the model did not generate.
-  const all = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: idsOf(history), k: 100, excludeHistory: false } })).json();
-  assert.equal(all.items.length, offline.items.length);
-  assert.ok(offline.items.length < 100);
+  // A k above the beam width widens the beam to k: k items, the wider beam's ranking.
+  const [wide] = decoder.candidates(anonymous(history), 30);
+  const all = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: idsOf(history), k: 30, excludeHistory: false } })).json();
+  assert.equal(all.items.length, 30);
+  assert.deepEqual(all.items.map((r: { id: string }) => r.id), idsOf(rankBy(wide.items, wide.beamScores, 30)));
 
   const add = await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [{ id: 'new', title: 'x' }] } });
   assert.equal(add.statusCode, 409);
@@ -111,8 +112,8 @@ test('sidrec recommend on TIGER and Gryphon directories: a dataset user decodes 
   };
   const query = [{ user: u as UserIndex, history }];
   const tiger = openSidModel(dirs.tiger, readManifest(dirs.tiger));
-  const [t] = new TigerRecommender(tiger.model as Tiger, tiger.table, { beamWidth: 3 }).candidates(query);
-  const viaCli = run(dirs.tiger, '--beam', '3');
+  const [t] = new TigerRecommender(tiger.model as Tiger, tiger.table, { beamWidth: 6 }).candidates(query);
+  const viaCli = run(dirs.tiger, '--beam', '6');
   assert.deepEqual(viaCli.items.map((r) => r.item), idsOf(rankBy(t.items, t.beamScores, 4)));
   assert.equal(viaCli.visited, t.items.length);
 

@@ -4,9 +4,9 @@
  * (decode/beam-tiger.ts). TIGER scores a candidate by its beam's log-likelihood, Gryphon by its item-level
  * scorer (the paper's re-scoring of the same candidates) or, on request, by beam likelihood.
  *
- * Only items the beams reach are candidates, so a query gets at most that many items (about the beam width for
- * TIGER, every item of the surviving collision groups for Gryphon): fewer than k when k is large or the
- * exclusions many. A query without a dataset user (every HTTP request: they carry histories) reads the
+ * Only items the beams reach are candidates. A batch is decoded with the recorded beam width, widened to its
+ * largest k, so a query gets k items unless its exclusions remove candidates (on Beauty, 4.8% of TIGER's
+ * beam-20 candidates are items of the user's history). A query without a dataset user (every HTTP request: they carry histories) reads the
  * anonymous user's token, the hash bucket of user index 0: TIGER's user tokens are 2,000 hashed buckets, so
  * a bucket is shared by many users and says little about any one. New items cannot be added: their semantic
  * IDs would come from the tokenizer, but the generator has never produced those codes in that context.
@@ -44,7 +44,7 @@ export class SidGenerativeRecommender implements Recommender {
   readonly beamWidth: number;
   readonly ranking: 'item' | 'beam';
   readonly cannotAddItems: string;
-  private readonly decode: (queries: readonly EvalQuery[]) => ScoredCandidates[];
+  private readonly decode: (queries: readonly EvalQuery[], beamWidth: number) => ScoredCandidates[];
 
   constructor(private readonly loaded: LoadedSidModel, options: SidGenerativeOptions = {}, readonly tokenizerReport?: TokenizeReport) {
     this.kind = loaded.kind;
@@ -54,11 +54,11 @@ export class SidGenerativeRecommender implements Recommender {
     const { model, table } = loaded;
     if (model instanceof Tiger) {
       const decoder = new TigerDecoder(model, table, { beamWidth: this.beamWidth });
-      this.decode = (qs) => decoder.candidates(qs).map((c) => ({ candidates: c, scores: c.beamScores }));
+      this.decode = (qs, width) => decoder.candidates(qs, width).map((c) => ({ candidates: c, scores: c.beamScores }));
     } else {
       const decoder = new GryphonDecoder(model, table, { beamWidth: this.beamWidth });
       const byItem = this.ranking === 'item';
-      this.decode = (qs) => decoder.rank(qs, 0).map((r) => ({ candidates: r.candidates, scores: byItem ? r.itemScores : r.candidates.beamScores }));
+      this.decode = (qs, width) => decoder.rank(qs, 0, width).map((r) => ({ candidates: r.candidates, scores: byItem ? r.itemScores : r.candidates.beamScores }));
     }
   }
 
@@ -70,10 +70,14 @@ export class SidGenerativeRecommender implements Recommender {
     return Array.from(this.loaded.table.codesOf(item));
   }
 
-  /** Every query's candidates with the scores they are ranked by (one encoder pass for the batch). */
+  /**
+   * Every query's candidates with the scores they are ranked by: one encoder pass for the batch, beams as wide
+   * as the recorded beam or the batch's largest k, whichever is wider.
+   */
   candidates(queries: readonly RecommendQuery[]): ScoredCandidates[] {
     if (queries.length === 0) return [];
-    return this.decode(queries.map((q) => ({ user: (q.user ?? ANONYMOUS_USER) as UserIndex, history: Int32Array.from(q.history) })));
+    const width = Math.max(this.beamWidth, ...queries.map((q) => q.k));
+    return this.decode(queries.map((q) => ({ user: (q.user ?? ANONYMOUS_USER) as UserIndex, history: Int32Array.from(q.history) })), width);
   }
 
   recommend(queries: readonly RecommendQuery[]): Recommendation[][] {
