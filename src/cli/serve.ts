@@ -26,6 +26,7 @@ GET /v1/model, GET /healthz, GET /metrics, GET /openapi.json, POST /admin/reload
       'max-pending': { type: 'number', integer: true, min: 1, description: 'Queued + running queries before shedding with 503', default: L.maxPending },
       'max-wait-ms': { type: 'number', integer: true, min: 1, description: 'Queue wait after which a query is shed with 503', default: L.maxWaitMs },
       'score-batch': { type: 'number', integer: true, min: 1, description: 'Queries scored per model call', default: L.scoreBatch },
+      'score-batch-ms': { type: 'number', integer: true, min: 1, description: 'Estimated ms of work per model call (slow models score fewer queries per call)', default: L.scoreBatchMs },
       'max-k': { type: 'number', integer: true, min: 1, description: 'Largest k', default: L.maxK },
       'max-history': { type: 'number', integer: true, min: 1, description: 'Most history items per query', default: L.maxHistory },
       'body-limit': { type: 'number', integer: true, min: 1, description: 'Largest request body in bytes', default: L.bodyLimitBytes },
@@ -40,7 +41,7 @@ GET /v1/model, GET /healthz, GET /metrics, GET /openapi.json, POST /admin/reload
       modelDir: o.model,
       ...(token ? { token } : {}),
       logger: o.log,
-      limits: { maxPending: o['max-pending'], maxWaitMs: o['max-wait-ms'], scoreBatch: o['score-batch'], maxK: o['max-k'], maxHistory: o['max-history'], bodyLimitBytes: o['body-limit'] },
+      limits: { maxPending: o['max-pending'], maxWaitMs: o['max-wait-ms'], scoreBatch: o['score-batch'], scoreBatchMs: o['score-batch-ms'], maxK: o['max-k'], maxHistory: o['max-history'], bodyLimitBytes: o['body-limit'] },
     });
     const log = (line: string): void => void process.stderr.write(`sidrec serve: ${line}\n`);
     const closed = runUntilClosed(app, { drainMs: o['drain-ms'], log });

@@ -48,7 +48,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const limits = resolveLimits(options.limits);
   const open = options.open ?? openModelDir;
   const state: ModelState = { model: await open(options.modelDir), generation: 1 };
-  const scheduler = new Scheduler({ maxPending: limits.maxPending, maxBatch: limits.scoreBatch, maxWaitMs: limits.maxWaitMs });
+  const scheduler = new Scheduler({ maxPending: limits.maxPending, maxBatch: limits.scoreBatch, maxBatchMs: limits.scoreBatchMs, maxWaitMs: limits.maxWaitMs });
   const metrics = new Metrics(() => ({
     pending_queries: { help: 'Recommendation queries queued or running.', value: scheduler.pending },
     items: { help: 'Items the served model can recommend.', value: state.model.catalog.size },

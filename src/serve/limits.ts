@@ -23,6 +23,8 @@ export interface ServeLimits {
   readonly maxWaitMs: number;
   /** Queries scored per model call. @default 32 */
   readonly scoreBatch: number;
+  /** Estimated milliseconds of work per model call (fewer queries per call for slow models). @default 100 */
+  readonly scoreBatchMs: number;
   /** Longest item id. @default 200 */
   readonly maxIdLength: number;
   /** Most results of an item search. @default 50 */
@@ -39,6 +41,7 @@ export const DEFAULT_SERVE_LIMITS: ServeLimits = Object.freeze({
   maxPending: 128,
   maxWaitMs: 1000,
   scoreBatch: 32,
+  scoreBatchMs: 100,
   maxIdLength: 200,
   maxSearchResults: 50,
 });

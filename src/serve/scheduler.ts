@@ -6,6 +6,10 @@
  * accepted query waits behind at most `maxPending` others. Work is counted in queries, not seconds, so a query
  * that has already waited `maxWaitMs` when its turn comes (the host was slower than usual) is shed as well
  * rather than answered late: the queueing delay of every answered query is bounded in wall-clock time too.
+ * Models differ by 40x in cost per query (SASRec ~0.5 ms, Gryphon ~20 ms on 2 cores), so the scheduler also
+ * learns each model's cost (a moving average of ms per query over its calls) and uses it twice: a batch holds
+ * at most `maxBatchMs` of work (a slow model's batch would otherwise hold the event loop for 0.7 s), and a
+ * submit whose estimated wait behind the pending work exceeds `maxWaitMs` is refused at once, not shed later.
  */
 import type { ServingModel } from './model.js';
 import type { Recommendation, RecommendQuery } from './recommender.js';
@@ -17,6 +21,8 @@ export interface SchedulerOptions {
   readonly maxBatch: number;
   /** A query still queued after this many milliseconds is shed instead of scored. @default 1000 */
   readonly maxWaitMs: number;
+  /** Estimated milliseconds of work per model call at most (never below one query). @default 100 */
+  readonly maxBatchMs: number;
 }
 
 export class OverloadedError extends Error {
@@ -40,6 +46,8 @@ export class Scheduler {
   private running = 0;
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
+  /** Moving average of milliseconds per query, per served model (a reload starts a new estimate). */
+  private readonly cost = new WeakMap<ServingModel, number>();
 
   constructor(readonly options: SchedulerOptions) {}
 
@@ -51,6 +59,11 @@ export class Scheduler {
   /** Queue all queries of one request, or none: throws OverloadedError when they do not fit. */
   submit(model: ServingModel, queries: readonly RecommendQuery[]): Promise<Recommendation[][]> {
     if (this.pending + queries.length > this.options.maxPending) throw new OverloadedError(this.pending);
+    const perQuery = this.cost.get(model);
+    if (perQuery !== undefined && this.pending > 0) {
+      const wait = (this.pending + queries.length) * perQuery;
+      if (wait > this.options.maxWaitMs) throw new OverloadedError(this.pending, `an estimated ${Math.round(wait)} ms of work queued (limit ${this.options.maxWaitMs} ms)`);
+    }
     const queuedAt = performance.now();
     const promises = queries.map(
       (query) => new Promise<Recommendation[]>((resolve, reject) => this.queue.push({ model, query, queuedAt, resolve, reject })),
@@ -84,8 +97,10 @@ export class Scheduler {
       return;
     }
     const model = this.queue[this.head].model;
+    const perQuery = this.cost.get(model);
+    const limit = perQuery === undefined ? this.options.maxBatch : Math.max(1, Math.min(this.options.maxBatch, Math.floor(this.options.maxBatchMs / perQuery)));
     const batch: Job[] = [];
-    while (this.head < this.queue.length && batch.length < this.options.maxBatch && this.queue[this.head].model === model) {
+    while (this.head < this.queue.length && batch.length < limit && this.queue[this.head].model === model) {
       batch.push(this.queue[this.head++]);
     }
     if (this.head === this.queue.length) {
@@ -97,7 +112,10 @@ export class Scheduler {
     }
     this.running = batch.length;
     try {
+      const started = performance.now();
       const results = model.recommender.recommend(batch.map((j) => j.query));
+      const ms = (performance.now() - started) / batch.length;
+      this.cost.set(model, perQuery === undefined ? ms : 0.8 * perQuery + 0.2 * ms);
       batch.forEach((j, i) => j.resolve(results[i]));
     } catch (error) {
       for (const j of batch) j.reject(error);

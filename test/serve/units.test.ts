@@ -46,9 +46,12 @@ test('catalogue: resolve reports unknown ids once, search matches all words, app
 class NearestIndex implements Recommender {
   readonly kind = 'nearest-index';
   readonly calls: number[] = [];
-  constructor(readonly numItems: number) {}
+  /** Busy milliseconds per query (a slow model). */
+  constructor(readonly numItems: number, readonly msPerQuery = 0) {}
   recommend(queries: readonly RecommendQuery[]) {
     this.calls.push(queries.length);
+    const until = performance.now() + this.msPerQuery * queries.length;
+    while (performance.now() < until);
     return queries.map((q) => {
       const last = q.history[q.history.length - 1];
       const scores = Float32Array.from({ length: this.numItems }, (_, i) => -Math.abs(i - last));
@@ -63,7 +66,7 @@ class NearestIndex implements Recommender {
 test('scheduler: batches up to maxBatch per call, in order; sheds a whole request past maxPending', async () => {
   const rec = new NearestIndex(50);
   const model = servingModel(rec, new ServingCatalog(Array.from({ length: 50 }, (_, i) => String(i)), Array.from({ length: 50 }, () => ({})), new Float64Array(50)), 'test');
-  const scheduler = new Scheduler({ maxPending: 10, maxBatch: 4, maxWaitMs: 10_000 });
+  const scheduler = new Scheduler({ maxPending: 10, maxBatch: 4, maxWaitMs: 10_000, maxBatchMs: 10_000 });
   const q = (last: number): RecommendQuery => ({ history: [last], k: 1, exclude: new Set([last]) });
   const first = scheduler.submit(model, [q(3), q(10), q(20)]);
   const second = scheduler.submit(model, [q(30), q(40), q(7), q(8), q(9), q(0)]);
@@ -79,10 +82,26 @@ test('scheduler: batches up to maxBatch per call, in order; sheds a whole reques
   assert.equal(scheduler.pending, 0);
 });
 
+test('scheduler: a slow model gets batches of at most maxBatchMs of work, and a submit it cannot serve in time is refused', async () => {
+  const rec = new NearestIndex(50, 5);
+  const model = servingModel(rec, new ServingCatalog(Array.from({ length: 50 }, (_, i) => String(i)), Array.from({ length: 50 }, () => ({})), new Float64Array(50)), 'test');
+  const scheduler = new Scheduler({ maxPending: 100, maxBatch: 32, maxWaitMs: 60, maxBatchMs: 20 });
+  const q = (last: number): RecommendQuery => ({ history: [last], k: 1, exclude: new Set([last]) });
+  await scheduler.submit(model, [q(1)]); // learns ~5 ms per query
+  const twelve = scheduler.submit(model, Array.from({ length: 12 }, (_, i) => q(i + 2))); // an idle server takes it whole
+  assert.throws(() => scheduler.submit(model, [q(1), q(2)]), (e: OverloadedError) => /estimated \d+ ms of work queued \(limit 60 ms\)/.test(e.message));
+  assert.equal(scheduler.pending, 12, 'the refused request queued nothing');
+  assert.deepEqual((await twelve).map((r) => r[0].item), Array.from({ length: 12 }, (_, i) => i + 1));
+  assert.equal(rec.calls[0], 1);
+  assert.ok(rec.calls.slice(1).every((n) => n <= 4), `calls of at most 20 ms / 5 ms = 4 queries: ${rec.calls.join(', ')}`);
+  assert.equal(rec.calls.slice(1).reduce((a, b) => a + b, 0), 12);
+  await scheduler.idle();
+});
+
 test('scheduler: a query that waited past maxWaitMs is shed, not answered late', async () => {
   const rec = new NearestIndex(20);
   const model = servingModel(rec, new ServingCatalog(Array.from({ length: 20 }, (_, i) => String(i)), Array.from({ length: 20 }, () => ({})), new Float64Array(20)), 'test');
-  const scheduler = new Scheduler({ maxPending: 10, maxBatch: 4, maxWaitMs: 30 });
+  const scheduler = new Scheduler({ maxPending: 10, maxBatch: 4, maxWaitMs: 30, maxBatchMs: 10_000 });
   const late = scheduler.submit(model, [{ history: [3], k: 1, exclude: new Set() }]);
   const until = performance.now() + 60;
   while (performance.now() < until); // the host stalls before the queue is served
