@@ -6,9 +6,9 @@
  *
  * Only items the beams reach are candidates. A batch is decoded with the recorded beam width, widened to its
  * largest k, so a query gets k items unless its exclusions remove candidates (on Beauty, 4.8% of TIGER's
- * beam-20 candidates are items of the user's history). A query without a dataset user (every HTTP request: they carry histories) reads the
- * anonymous user's token, the hash bucket of user index 0: TIGER's user tokens are 2,000 hashed buckets, so
- * a bucket is shared by many users and says little about any one. New items cannot be added: their semantic
+ * beam-20 candidates are items of the user's history). A query without a dataset user (every HTTP request:
+ * they carry histories) reads the anonymous user's token, the hash bucket of user index 0: TIGER's user tokens
+ * are 2,000 hashed buckets, so a bucket is shared by many users and says little about any one. New items cannot be added: their semantic
  * IDs would come from the tokenizer, but the generator has never produced those codes in that context.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
