@@ -10,8 +10,7 @@ import { DEFAULT_GRAPH_SEARCH, GraphDecoder, type GraphSearchConfig } from '../d
 import { TopK } from '../decode/topk.js';
 import { openModel } from '../model/load.js';
 import { readManifest } from '../model/manifest.js';
-import { rankPositions } from '../decode/resolve.js';
-import { openSidGenerative } from '../serve/adapters/sid-generative.js';
+import { openSidGenerative, topCandidates } from '../serve/adapters/sid-generative.js';
 import { scoreAll } from '../model/rpg-score.js';
 import { defineCommand } from './command.js';
 
@@ -65,11 +64,11 @@ Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores 
     let scores: Float32Array;
     let visited: number;
     if (opened.kind === 'sid') {
-      const [{ candidates, scores: ranked }] = opened.rec.candidates([{ history: Array.from(history), k: o.k, exclude: new Set(), ...(user !== undefined ? { user } : {}) }]);
-      const top = rankPositions(candidates.items, ranked, o.k);
-      items = Int32Array.from(top, (p) => candidates.items[p]);
-      scores = Float32Array.from(top, (p) => ranked[p]);
-      visited = candidates.items.length;
+      const [scored] = opened.rec.candidates([{ history: Array.from(history), k: o.k, exclude: new Set(), ...(user !== undefined ? { user } : {}) }]);
+      const top = topCandidates(scored, o.k);
+      items = Int32Array.from(top, (r) => r.item);
+      scores = Float32Array.from(top, (r) => r.score);
+      visited = scored.candidates.items.length;
     } else if (opened.kind === 'sasrec') {
       ({ items, scores } = topOf(opened.model.score([history]), o.k));
       visited = opened.model.numItems;

@@ -20,7 +20,7 @@ import { rankPositions, type Candidates } from '../../decode/resolve.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { openSidModel, recordedTestBeam, type LoadedSidModel } from '../../model/tiger-load.js';
 import { Tiger } from '../../model/tiger.js';
-import type { TokenizeReport } from '../../tokenize/index.js';
+import { REPORT_FILE, type TokenizeReport } from '../../tokenize/index.js';
 import type { Recommendation, RecommendQuery, Recommender } from '../recommender.js';
 
 /** User index read for queries that name no dataset user. */
@@ -81,16 +81,20 @@ export class SidGenerativeRecommender implements Recommender {
   }
 
   recommend(queries: readonly RecommendQuery[]): Recommendation[][] {
-    return this.candidates(queries).map(({ candidates: { items }, scores }, r) =>
-      Array.from(rankPositions(items, scores, queries[r].k, queries[r].exclude), (p) => ({ item: items[p], score: scores[p] })));
+    return this.candidates(queries).map((scored, r) => topCandidates(scored, queries[r].k, queries[r].exclude));
   }
+}
+
+/** The `k` best of one query's candidates by their scores, skipping `exclude`. */
+export function topCandidates({ candidates: { items }, scores }: ScoredCandidates, k: number, exclude?: ReadonlySet<number>): Recommendation[] {
+  return Array.from(rankPositions(items, scores, k, exclude), (p) => ({ item: items[p], score: scores[p] }));
 }
 
 /** The `sidrec tokenize` report of the SIDs a TIGER/Gryphon manifest names, when it is still there. */
 function sidsReport(manifest: ModelManifest): TokenizeReport | undefined {
   const source = manifest.sid?.sidsDir;
   if (typeof source !== 'string' || !existsSync(source)) return undefined;
-  const path = join(statSync(source).isDirectory() ? source : join(source, '..'), 'report.json');
+  const path = join(statSync(source).isDirectory() ? source : join(source, '..'), REPORT_FILE);
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as TokenizeReport) : undefined;
 }
 
