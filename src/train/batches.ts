@@ -31,8 +31,15 @@ export interface TrainingWindow {
   readonly firstTarget: number;
 }
 
+/**
+ * How training windows cut sequences longer than maxLen + 1: 'tiled' (half-overlapping windows, every target once;
+ * see the header) or 'sliding' (the RPG reference's: the first maxLen + 1 items, then one full window per later
+ * item that trains only its last target).
+ */
+export type WindowMode = 'tiled' | 'sliding';
+
 /** The windows of every usable sequence (at least 2 items) of the training split; see the header. */
-export function trainingWindows(train: readonly TrainSequence[], maxLen: number): TrainingWindow[] {
+export function trainingWindows(train: readonly TrainSequence[], maxLen: number, mode: WindowMode = 'tiled'): TrainingWindow[] {
   const span = maxLen + 1;
   const stride = Math.max(1, Math.ceil(maxLen / 2));
   const out: TrainingWindow[] = [];
@@ -40,6 +47,10 @@ export function trainingWindows(train: readonly TrainSequence[], maxLen: number)
     if (items.length < 2) continue;
     let end = Math.min(items.length, span); // exclusive; items[1..end-1] are trained
     out.push({ items: items.slice(0, end), firstTarget: 0 });
+    if (mode === 'sliding') {
+      for (let start = 1; start + span <= items.length; start++) out.push({ items: items.slice(start, start + span), firstTarget: span - 2 });
+      continue;
+    }
     while (end < items.length) {
       const next = Math.min(items.length, end + stride);
       const start = next - span;
@@ -50,9 +61,17 @@ export function trainingWindows(train: readonly TrainSequence[], maxLen: number)
   return out;
 }
 
-/** Batches for one epoch, in a seeded order. */
-export function nextItemBatches(windows: readonly TrainingWindow[], batchSize: number, rng: Rng): NextItemBatch[] {
+/**
+ * Batches for one epoch, in a seeded order. `lengthBuckets` (the default) groups windows of similar length (see the
+ * header); off, a batch is a plain random draw of windows, as in the RPG and SASRec references.
+ */
+export function nextItemBatches(windows: readonly TrainingWindow[], batchSize: number, rng: Rng, lengthBuckets = true): NextItemBatch[] {
   const order = rng.shuffle(Array.from(windows.keys()));
+  if (!lengthBuckets) {
+    const batches: NextItemBatch[] = [];
+    for (let b = 0; b < order.length; b += batchSize) batches.push(packBatch(order.slice(b, b + batchSize).map((i) => windows[i])));
+    return batches;
+  }
   const span = batchSize * 64;
   const batches: NextItemBatch[] = [];
   for (let start = 0; start < order.length; start += span) {

@@ -77,3 +77,29 @@ test('packHistories right-pads and keeps the most recent items', () => {
   assert.deepEqual([...lengths], [3, 1]);
   assert.deepEqual([...ids], [6, 7, 8, 10, 0, 0]);
 });
+
+test("sliding windows (the RPG reference's): the first maxLen + 1 items, then one full window per later target", () => {
+  const items = Array.from({ length: 10 }, (_, i) => 100 + i);
+  const w = trainingWindows([seq(0, items), seq(1, [1, 2, 3])], 4, 'sliding');
+  assert.deepEqual(w.map((x) => [[...x.items], x.firstTarget]), [
+    [[100, 101, 102, 103, 104], 0],
+    [[101, 102, 103, 104, 105], 3],
+    [[102, 103, 104, 105, 106], 3],
+    [[103, 104, 105, 106, 107], 3],
+    [[104, 105, 106, 107, 108], 3],
+    [[105, 106, 107, 108, 109], 3],
+    [[1, 2, 3], 0],
+  ]);
+  const trained = w.flatMap(({ items: win, firstTarget }) => [...win.subarray(firstTarget + 1)]);
+  assert.deepEqual(trained, [...items.slice(1), 2, 3], 'every target once');
+});
+
+test('batches without length buckets: consecutive draws of one shuffled order, every window once', () => {
+  const windows = Array.from({ length: 23 }, (_, i) => ({ items: Int32Array.from({ length: 2 + (i % 6) }, (_, t) => i * 10 + t), firstTarget: 0 }));
+  const batches = nextItemBatches(windows, 4, new Rng(3), false);
+  assert.deepEqual(batches.map((b) => b.size), [4, 4, 4, 4, 4, 3]);
+  const firsts = batches.flatMap((b) => Array.from({ length: b.size }, (_, r) => b.inputs[r * b.length] - 1));
+  assert.deepEqual([...firsts].sort((a, b) => a - b), windows.map((w) => w.items[0]));
+  const order = new Rng(3).shuffle(Array.from(windows.keys()));
+  assert.deepEqual(firsts, order.map((i) => windows[i].items[0]), 'the seeded order, not sorted by length');
+});
