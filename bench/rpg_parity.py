@@ -85,9 +85,14 @@ def main():
         print(f"step {k}: loss torch {loss.item():.6f} sidrec {meta['losses'][k]:.6f} (rel {rel:.1e}); grad norm torch {norm:.5f} sidrec {meta['gradNorms'][k]:.5f}")
         ok &= rel < 1e-4
     final = to_torch_state(read_safetensors(os.path.join(out, "final.safetensors")), m, C, d, layers)
-    worst = max((final[n] - p).abs().max().item() / (p.abs().max().item() + 1e-12) for n, p in model.state_dict().items() if n in final)
-    print(f"final weights after {steps} steps: largest difference / largest weight {worst:.2e}")
-    ok &= worst < 1e-3
+    # Adam moves each weight by about lr per step whatever its gradient's size, so where a gradient is float32 noise
+    # (~0) its sign, and so a whole step, can differ between two correct implementations: measure in units of lr.
+    diffs = torch.cat([(final[n] - p).abs().flatten() for n, p in model.state_dict().items() if n in final and n != "codes"])
+    moved = lr * max(factor(k) for k in range(steps))
+    share = (diffs > 0.1 * moved).float().mean().item()
+    print(f"final weights after {steps} steps: median |diff| {diffs.median().item() / moved:.1e} lr, "
+          f"largest {diffs.max().item() / moved:.2f} lr, {share:.2e} of weights off by more than 0.1 lr")
+    ok &= share < 1e-3
     print("agree" if ok else "DISAGREE")
     sys.exit(0 if ok else 1)
 
