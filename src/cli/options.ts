@@ -3,7 +3,8 @@
  * a JSON config file. Precedence, written once here: flags > config file (`--config FILE`) > built-in defaults.
  * Unknown flags and unknown config keys are rejected by name (esbuild's habit), values are coerced and checked.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SidrecError } from '../core/errors.js';
 
@@ -43,6 +44,8 @@ export interface CommandSpec<S extends OptionSpecs> {
   /** Longer explanation and examples shown by `--help`. */
   readonly details?: string;
   readonly options: S;
+  /** A string option that one bare argument may give instead of its flag (`sidrec reproduce NAME`). */
+  readonly positional?: string;
 }
 
 const COMMON: OptionSpecs = {
@@ -59,11 +62,17 @@ export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: 
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: [...argv], options: parseOptions, strict: true, allowPositionals: spec.positional !== undefined });
   } catch (error) {
     throw new SidrecError('E_CONFIG', `${(error as Error).message.replace(/\. To specify.*$/s, '')}\nRun "sidrec ${spec.name} --help" for the options.`);
   }
   const flags = parsed.values as Record<string, string | boolean | undefined>;
+  if (spec.positional !== undefined && parsed.positionals.length > 0) {
+    if (parsed.positionals.length > 1 || flags[spec.positional] !== undefined) {
+      throw new SidrecError('E_CONFIG', `one ${spec.positional} only (got ${[...parsed.positionals, flags[spec.positional] ?? []].flat().join(', ')})`, { field: spec.positional });
+    }
+    flags[spec.positional] = parsed.positionals[0];
+  }
   if (flags.help) {
     process.stdout.write(helpText(spec));
     return null;
@@ -77,6 +86,32 @@ export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: 
     else result[name] = option.default;
   }
   return result as ParsedOptions<S>;
+}
+
+/**
+ * An output directory option (`--out`) must be a directory or a path where one can be made: an existing file at
+ * the path, or a file where a parent directory would go, is an E_CONFIG error naming the path (instead of the
+ * raw EEXIST / ENOTDIR the first write would throw).
+ */
+export function checkOutputDir(path: string, flag = 'out'): void {
+  const target = resolve(path);
+  for (let p = target; ; ) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+      st = undefined; // a file further up: found on the way there
+    }
+    if (st !== undefined) {
+      if (st.isDirectory()) return;
+      const why = p === target ? 'exists and is a file; --' + flag + ' names a directory to write' : `${p} is a file, so no directory can be made under it`;
+      throw new SidrecError('E_CONFIG', why, { file: path, field: flag });
+    }
+    const parent = dirname(p);
+    if (parent === p) return;
+    p = parent;
+  }
 }
 
 function readConfigFile(path: string, spec: CommandSpec<OptionSpecs>): Record<string, unknown> {
@@ -137,7 +172,7 @@ export function helpText(spec: CommandSpec<OptionSpecs>): string {
   });
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
   const lines = [
-    `Usage: sidrec ${spec.name} [options]`,
+    `Usage: sidrec ${spec.name}${spec.positional ? ` <${spec.positional}>` : ''} [options]`,
     '',
     spec.summary,
     ...(spec.details ? ['', spec.details.trimEnd()] : []),

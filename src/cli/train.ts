@@ -4,12 +4,15 @@
  * `--model rpg` (Hou et al., KDD 2025) first makes its Semantic IDs: `--sids FILE` reads a flat OPQ/PQ SID table
  * from `sidrec tokenize`; without it, OPQ is fitted here on text + attribute + co-occurrence features (the last
  * from training sequences only).
+ * Everything is checked before the first write into --out: the dataset (it must have users with enough
+ * interactions to train, validate and test), and that --out holds no earlier run unless --resume (continue it)
+ * or --overwrite (replace it) says what to do with it.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
-import { formatRunSummary } from '../train/trainer.js';
-import { loadDataset, split } from '../data/index.js';
+import { existingRunFiles, formatRunSummary } from '../train/trainer.js';
+import { loadDataset, numInteractions, split, type InteractionDataset } from '../data/index.js';
 import { DEFAULT_ITEM_GRAPH } from '../decode/item-graph.js';
 import { DEFAULT_GRAPH_SEARCH } from '../decode/graph.js';
 import { formatTable } from '../eval/index.js';
@@ -65,6 +68,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       out: { type: 'string', description: 'Model directory to write' },
       model: { type: 'string', choices: ['sasrec', 'rpg', 'tiger', 'gryphon'], description: 'Architecture', default: 'sasrec' },
       resume: { type: 'boolean', description: 'Continue from OUT/checkpoint.safetensors', default: false },
+      overwrite: { type: 'boolean', description: 'Replace a run already in --out (without it, or --resume, such an --out is refused)', default: false },
       'stop-after': { type: 'number', integer: true, min: 1, description: 'Stop after this many epochs in this run, keeping the schedule of --epochs (continue later with --resume)' },
       epochs: { type: 'number', integer: true, min: 1, description: 'Maximum epochs (also the length of the cosine schedule)', default: T.epochs },
       'batch-size': { type: 'number', integer: true, min: 1, description: 'Sequences per batch', default: T.batchSize },
@@ -111,12 +115,19 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
   async run(o) {
     if (!o.data) throw new SidrecError('E_CONFIG', 'missing --data (a dataset directory from sidrec prepare)', { field: 'data' });
     if (!o.out) throw new SidrecError('E_CONFIG', 'missing --out (the model directory to write)', { field: 'out' });
+    if (o.resume && o.overwrite) throw new SidrecError('E_CONFIG', '--resume continues the run in --out, --overwrite replaces it: give one', { field: 'overwrite' });
+    const ds = loadDataset(o.data);
+    assertTrainable(ds, o.data);
+    // --overwrite: the training loop's fresh start removes the old run's weights, checkpoint and manifest.
+    const previous = existingRunFiles(o.out);
+    if (previous.length > 0 && !o.resume && !o.overwrite) {
+      throw new SidrecError('E_CONFIG', `already holds a training run (${previous.join(', ')}); continue it with --resume, replace it with --overwrite, or train into another --out`, { file: o.out, field: 'out' });
+    }
     if (o.model === 'tiger' || o.model === 'gryphon') return runSidTraining(o as SidTrainFlags);
     if (o['init-from'] !== undefined) throw new SidrecError('E_CONFIG', `--init-from is for --model tiger|gryphon, not ${o.model}`, { field: 'init-from' });
     const base = o.model === 'rpg' ? R : M;
     const arch = { dim: o.dim ?? base.dim, layers: o.layers ?? base.layers, heads: o.heads ?? base.heads, ffn: o.ffn ?? base.ffn, dropout: o.dropout ?? base.dropout, maxLen: o['max-len'] };
     if (arch.dim % arch.heads !== 0) throw new SidrecError('E_CONFIG', `--heads ${arch.heads} must divide --dim ${arch.dim}`, { field: 'heads' });
-    const ds = loadDataset(o.data);
     const sp = split(ds, { historyCap: o['max-len'] });
     if (!o.quiet) process.stderr.write(`kernels: ${JSON.stringify(describeKernels().chosen)}\n`);
     const started = performance.now();
@@ -160,3 +171,11 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
     process.stdout.write(`model -> ${o.out}\n`);
   },
 });
+
+/** A dataset that training could only fail on (or evaluate on nobody) is refused before --out is touched. */
+function assertTrainable(ds: InteractionDataset, dir: string): void {
+  const file = join(dir, 'dataset.json');
+  if (numInteractions(ds) === 0) throw new SidrecError('E_INPUT', `the dataset has no interactions (${ds.numUsers} users); prepare it from data with rows`, { file });
+  for (let u = 0; u < ds.numUsers; u++) if (ds.offsets[u + 1] - ds.offsets[u] >= 3) return;
+  throw new SidrecError('E_INPUT', 'no user has 3 or more interactions: the leave-one-out split needs them to validate and test', { file });
+}

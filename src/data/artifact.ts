@@ -1,6 +1,7 @@
 /**
  * The prepared dataset as an artifact directory, handed from the data stage to every later one:
- *   dataset.json   - format/version, name, counts, external user and item ids (index = internal index), warnings
+ *   dataset.json   - format/version, name, counts, external user and item ids (index = internal index), warnings,
+ *                    and how exact duplicate events were handled (`duplicates`: policy, rule, found, dropped)
  *   catalog.json   - per-item text fields and attribute ids, in internal item order
  *   sequences.bin  - little-endian int32: (numUsers + 1) CSR offsets, then all item indices
  * Every file is written atomically; dataset.json goes last, so a directory with it is complete.
@@ -9,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
-import type { InteractionDataset, ItemText } from './types.js';
+import type { DuplicateReport, InteractionDataset, ItemText } from './types.js';
 
 export const DATASET_FORMAT = 'sidrec-dataset';
 export const DATASET_VERSION = 1;
@@ -24,6 +25,8 @@ interface DatasetManifest {
   readonly userIds: readonly string[];
   readonly itemIds: readonly string[];
   readonly warnings: readonly string[];
+  /** Absent in artifacts written before duplicates were counted, and for datasets built in memory. */
+  readonly duplicates?: DuplicateReport;
 }
 
 /** Writes `ds` under `dir` (created if needed). */
@@ -43,6 +46,7 @@ export function saveDataset(dir: string, ds: InteractionDataset): void {
     userIds: ds.userIds,
     itemIds: ds.itemIds,
     warnings: ds.warnings,
+    ...(ds.duplicates ? { duplicates: ds.duplicates } : {}),
   };
   writeJsonAtomic(join(dir, 'dataset.json'), manifest);
 }
@@ -80,6 +84,7 @@ export function loadDataset(dir: string): InteractionDataset {
     itemIds: m.itemIds,
     catalog: { itemIds: m.itemIds, texts: cat.texts, attributes: cat.attributes },
     warnings: m.warnings,
+    ...(m.duplicates ? { duplicates: m.duplicates } : {}),
   };
 }
 

@@ -3,6 +3,9 @@
  * unchanged by P5 / TIGER / RPG): `sequences.txt` (`user_id item_id ...`, chronological, 1-based integers),
  * `items.jsonl` ({id, asin, title, brand, categories}) and `item_attributes.json`. Internal item indices follow
  * ascending numeric item id (so on the Amazon files index = id - 1); users keep file order.
+ * sequences.txt has no timestamps, so an exact duplicate event can only be told by position: the same item id
+ * twice in a row on a user's line. Those repeats are dropped and counted by default (`duplicates: 'keep'` keeps
+ * them); the Amazon Beauty and Sports files contain none, so their datasets are the papers' datasets either way.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +13,7 @@ import { inputError } from '../core/errors.js';
 import { alignCatalog, loadAttributes, loadCatalogEntries } from './catalog.js';
 import { kCoreFilter } from './kcore.js';
 import { parseIntField, readLines } from './lines.js';
-import type { InteractionDataset } from './types.js';
+import type { DuplicatePolicy, InteractionDataset } from './types.js';
 
 export interface BenchmarkOptions {
   /** Dataset name. @default the folder's base name */
@@ -22,6 +25,8 @@ export interface BenchmarkOptions {
   readonly unknownItems?: 'error' | 'drop';
   /** Optional k-core filter applied after loading. @default undefined (none; the Amazon files are 5-core) */
   readonly kCore?: number;
+  /** Consecutive repeats of an item on a user's line: 'drop' all but the first (counted) or 'keep'. @default 'drop' */
+  readonly duplicates?: DuplicatePolicy;
 }
 
 /** Loads `dir/sequences.txt` (+ `items.jsonl`, `item_attributes.json` when present). */
@@ -34,6 +39,8 @@ export async function loadBenchmark(dir: string, options: BenchmarkOptions = {})
   const userIds: string[] = [];
   const rawSeqs: { line: number; items: number[] }[] = [];
   const seenUsers = new Map<string, number>();
+  const keepRepeats = options.duplicates === 'keep';
+  let repeats = 0;
   for await (const { line, text } of readLines(seqPath)) {
     const trimmed = text.trim();
     if (trimmed === '') continue;
@@ -44,11 +51,19 @@ export async function loadBenchmark(dir: string, options: BenchmarkOptions = {})
     const prev = seenUsers.get(key);
     if (prev !== undefined) throw inputError(`duplicate user id ${user} (first on line ${prev})`, { file: seqPath, line, field: 'user_id' });
     seenUsers.set(key, line);
-    const items = new Array<number>(tokens.length - 1);
-    for (let t = 1; t < tokens.length; t++) items[t - 1] = parseIntField(tokens[t], { file: seqPath, line, field: `item_id #${t}` }, 1);
+    const items: number[] = [];
+    for (let t = 1; t < tokens.length; t++) {
+      const id = parseIntField(tokens[t], { file: seqPath, line, field: `item_id #${t}` }, 1);
+      if (t > 1 && id === items[items.length - 1]) {
+        repeats++;
+        if (!keepRepeats) continue;
+      }
+      items.push(id);
+    }
     userIds.push(key);
     rawSeqs.push({ line, items });
   }
+  if (rawSeqs.length === 0) throw inputError('no users: the file has no sequences', { file: seqPath, line: 1 });
 
   // Item universe: the catalogue when present, else the ids seen in sequences; ascending numeric id.
   const universe = entries !== undefined ? [...entries.keys()].map(Number) : [...new Set(rawSeqs.flatMap((s) => s.items))];
@@ -90,6 +105,7 @@ export async function loadBenchmark(dir: string, options: BenchmarkOptions = {})
     itemIds,
     catalog: alignCatalog(itemIds, entries, attributes),
     warnings,
+    duplicates: { policy: keepRepeats ? 'keep' : 'drop', rule: 'consecutive', found: repeats, dropped: keepRepeats ? 0 : repeats },
   };
   return options.kCore !== undefined && options.kCore > 1 ? kCoreFilter(ds, { userK: options.kCore }) : ds;
 }

@@ -4,7 +4,7 @@
  * byte sequence is reported with its line number. A UTF-8 BOM is skipped; a UTF-16 BOM is rejected (re-save the
  * file as UTF-8). '\r\n' line ends are accepted.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { inputError, SidrecError } from '../core/errors.js';
 
 export interface Line {
@@ -15,9 +15,10 @@ export interface Line {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Throws E_NOT_FOUND when the file is missing. */
+/** Throws E_NOT_FOUND when the file is missing, E_INPUT when the path is a directory. */
 export function assertFileExists(path: string): void {
   if (!existsSync(path)) throw new SidrecError('E_NOT_FOUND', `file not found`, { file: path });
+  if (statSync(path).isDirectory()) throw inputError('is a directory, not a file', { file: path });
 }
 
 /** Yields every line of `path` (including empty ones) with its 1-based number. */

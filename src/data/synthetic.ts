@@ -10,6 +10,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
+import { SidrecError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { alignCatalog } from './catalog.js';
 import type { InteractionDataset, ItemText } from './types.js';
@@ -73,9 +74,15 @@ export interface SyntheticData {
 
 /** Generates the data in memory. */
 export function generateSynthetic(overrides: Partial<SyntheticConfig> = {}): SyntheticData {
-  const config: SyntheticConfig = { ...DEFAULT_SYNTHETIC_CONFIG, ...overrides };
-  const { numItems, numTopics, subTopicsPerTopic: S } = config;
-  if (numItems < numTopics * S || numTopics < 1 || config.numUsers < 1) throw new RangeError('synthetic: need numItems >= numTopics * subTopicsPerTopic >= 1 and numUsers >= 1');
+  const asked: SyntheticConfig = { ...DEFAULT_SYNTHETIC_CONFIG, ...overrides };
+  const { numItems, numTopics } = asked;
+  if (!(numTopics >= 1 && numItems >= numTopics && asked.numUsers >= 1)) {
+    throw new SidrecError('E_CONFIG', `synthetic data needs at least one user and at least as many items as topics (items ${numItems}, topics ${numTopics}, users ${asked.numUsers})`, { field: numItems < numTopics ? 'numItems' : 'numUsers' });
+  }
+  // Fewer sub-topics when the items cannot fill them all (e.g. 40 items over 20 topics: 2 sub-topics each); the
+  // config handed back says how many were used. Configs that fit are generated exactly as before.
+  const S = Math.max(1, Math.min(asked.subTopicsPerTopic, Math.floor(numItems / numTopics)));
+  const config: SyntheticConfig = S === asked.subTopicsPerTopic ? asked : { ...asked, subTopicsPerTopic: S };
   const rng = new Rng(config.seed);
   const words = makeWords(rng.fork(), numTopics * (13 + S * 6) + 30); // per topic: 10 words, 3 brands, 6 per sub-topic
   let w = 0;

@@ -28,6 +28,30 @@ export interface ItemCatalog {
   readonly attributes: readonly (readonly number[])[];
 }
 
+/** What a loader does with exact duplicate events: drop all but the first (the default) or keep them. */
+export type DuplicatePolicy = 'drop' | 'keep';
+
+/**
+ * How exact duplicates were handled while loading. What "exact" means depends on what the input records:
+ * 'user-item-time' (a log with a time column: same user, item and timestamp) or 'consecutive' (no timestamps,
+ * e.g. the benchmark sequences.txt: the same item twice in a row in a user's sequence).
+ */
+export interface DuplicateReport {
+  readonly policy: DuplicatePolicy;
+  readonly rule: 'user-item-time' | 'consecutive';
+  /** Exact duplicate events in the input (beyond the first of each). */
+  readonly found: number;
+  /** Of those, removed: `found` under 'drop', 0 under 'keep'. */
+  readonly dropped: number;
+}
+
+/** One line for people: "2 duplicate events dropped (same user, item and timestamp)". */
+export function describeDuplicates(d: DuplicateReport): string {
+  const rule = d.rule === 'user-item-time' ? 'same user, item and timestamp' : 'the same item twice in a row for a user';
+  if (d.found === 0) return `no duplicate events (${rule})`;
+  return d.policy === 'drop' ? `${d.dropped} duplicate event(s) dropped (${rule})` : `${d.found} duplicate event(s) kept (${rule})`;
+}
+
 /**
  * Users' chronological histories in CSR form: items of user u are
  * `items.subarray(offsets[u], offsets[u + 1])`, oldest first.
@@ -47,6 +71,8 @@ export interface InteractionDataset {
   readonly catalog: ItemCatalog;
   /** Non-fatal issues found while loading (e.g. unknown item ids dropped on request), in file order. */
   readonly warnings: readonly string[];
+  /** How exact duplicate events were handled by the loader; absent for data built in memory. */
+  readonly duplicates?: DuplicateReport;
 }
 
 /** The chronological item sequence of one user (a view, not a copy). */

@@ -12,7 +12,7 @@ import { formatSeconds, Progress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { AdamW, clipGradNorm, loadCheckpoint, saveCheckpoint, tidy, warmupCosine, type NamedParameter, type Tensor } from '../tensor/index.js';
 import type { ForwardContext } from '../model/layers/index.js';
-import { FINISHED_RUN_FILES } from '../model/manifest.js';
+import { FINISHED_RUN_FILES, RUN_SETTINGS_FILE } from '../model/manifest.js';
 import type { TrainConfig } from './config.js';
 import { checkResumeSettings, writeRunSettings } from './run-settings.js';
 
@@ -79,6 +79,11 @@ export const BEST_FILE = 'best.safetensors';
 /** One JSON line per finished epoch (epoch, loss, seconds, valid metrics), for watching a long run: tail -f. */
 export const EPOCH_LOG_FILE = 'epochs.jsonl';
 
+/** Files that mark `dir` as holding a training run (finished, paused or interrupted); [] when none. */
+export function existingRunFiles(dir: string): string[] {
+  return [RUN_SETTINGS_FILE, CHECKPOINT_FILE, BEST_FILE, EPOCH_LOG_FILE, ...FINISHED_RUN_FILES].filter((file) => existsSync(join(dir, file)));
+}
+
 export async function train<Batch>(model: TrainableModel<Batch>, config: TrainConfig, hooks: TrainHooks<Batch>, run: TrainRunOptions): Promise<TrainResult> {
   const params = model.namedParameters();
   const optimizer = new AdamW(params, { lr: config.lr, weightDecay: config.weightDecay });
@@ -93,9 +98,18 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
     : { epoch: 0, step: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, history: [] };
   if (resuming && !run.quiet) process.stderr.write(`resuming after epoch ${state.epoch} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})${changed.length ? `; changed: ${changed.join(', ')}` : ''}\n`);
   if (!resuming) run.warmStart?.();
+  // The first epoch's batches before anything is written: a dataset with nothing to train on leaves no run.json
+  // or epochs.jsonl behind. The loop reuses them (and their generator), so the run draws the same numbers.
+  let pending: { epoch: number; rng: Rng; batches: readonly Batch[] } | undefined;
+  if (state.epoch < config.epochs && state.badEpochs < config.patience) {
+    const rng = epochRng(config.seed, state.epoch + 1);
+    pending = { epoch: state.epoch + 1, rng, batches: hooks.batches(state.epoch + 1, rng) };
+    if (pending.batches.length === 0) throw new SidrecError('E_INPUT', 'no training sequences with at least 2 items');
+  }
   mkdirSync(run.dir, { recursive: true });
-  // A fresh run over a finished one: its manifest and graph would describe the old weights.
-  if (!resuming) for (const file of FINISHED_RUN_FILES) rmSync(join(run.dir, file), { force: true });
+  // A fresh run over an earlier one: its manifest and graph would describe the old weights, and its checkpoint
+  // and best weights would be taken for this run's (by --resume after a crash in epoch 1, by evaluate meanwhile).
+  if (!resuming) for (const file of [...FINISHED_RUN_FILES, CHECKPOINT_FILE, BEST_FILE]) rmSync(join(run.dir, file), { force: true });
   writeRunSettings(run.dir, settings);
 
   const epochLog = join(run.dir, EPOCH_LOG_FILE);
@@ -104,8 +118,10 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
   while (state.epoch < config.epochs && state.badEpochs < config.patience) {
     if (run.maxEpochsThisRun !== undefined && epochsThisRun >= run.maxEpochsThisRun) return result(state, 'max-epochs-this-run');
     const epoch = state.epoch + 1;
-    const rng = epochRng(config.seed, epoch);
-    const batches = hooks.batches(epoch, rng);
+    const drawn = pending?.epoch === epoch ? pending : undefined;
+    pending = undefined;
+    const rng = drawn?.rng ?? epochRng(config.seed, epoch);
+    const batches = drawn?.batches ?? hooks.batches(epoch, rng);
     if (batches.length === 0) throw new SidrecError('E_INPUT', 'no training sequences with at least 2 items');
     schedule ??= warmupCosine({ peakLr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.epochs * batches.length });
     const ctx: ForwardContext = { training: true, rng: rng.fork() };

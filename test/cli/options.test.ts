@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCommand, helpText } from '../../src/cli/options.js';
+import { checkOutputDir, parseCommand, helpText } from '../../src/cli/options.js';
 import { SidrecError } from '../../src/core/errors.js';
 
 const spec = {
@@ -60,4 +60,15 @@ test('help lists every option with its default and choices', () => {
   for (const flag of ['--model VALUE', '--epochs N', '--resume', '--config VALUE', '-h, --help']) assert.ok(text.includes(flag), flag);
   assert.ok(text.includes('one of: sasrec, rpg; default: sasrec'));
   assert.ok(text.includes('Precedence: command-line flags > --config file > defaults.'));
+});
+
+test('checkOutputDir: a directory or a path where one can be made passes; a file in the way is E_CONFIG naming it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sidrec-cli-'));
+  const file = join(dir, 'f');
+  writeFileSync(file, '');
+  checkOutputDir(dir);
+  checkOutputDir(join(dir, 'new', 'deeper'));
+  const refused = (path: string, what: RegExp) => (e: unknown) => e instanceof SidrecError && e.code === 'E_CONFIG' && e.message.startsWith(`${path}, field "out": `) && what.test(e.message);
+  assert.throws(() => checkOutputDir(file), refused(file, /exists and is a file/));
+  assert.throws(() => checkOutputDir(join(file, 'a', 'b')), refused(join(file, 'a', 'b'), new RegExp(`${file} is a file`)));
 });

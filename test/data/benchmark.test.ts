@@ -19,13 +19,14 @@ test('benchmark: loads sequences, catalogue and attributes; index = ascending id
     'items.jsonl': `\uFEFF${ITEMS}\n`,
     'item_attributes.json': '{"1": [5, 6], "3": [7]}',
   });
-  const ds = await loadBenchmark(dir);
+  const ds = await loadBenchmark(dir, { duplicates: 'keep' });
   assert.equal(ds.numUsers, 3);
   assert.equal(ds.numItems, 3);
   assert.equal(numInteractions(ds), 10);
   assert.deepEqual(ds.userIds, ['1', '2', '7']);
   assert.deepEqual(ds.itemIds, ['1', '2', '3']);
   assert.deepEqual(Array.from(userSequence(ds, 1)), [2, 2, 0, 1]);
+  assert.deepEqual(ds.duplicates, { policy: 'keep', rule: 'consecutive', found: 1, dropped: 0 });
   assert.deepEqual(ds.catalog.texts[0], { title: 'Red Lipstick', brand: 'Acme', categories: ['Beauty', 'Makeup'], extra: { asin: 'A1' } });
   assert.deepEqual(ds.catalog.texts[1], { extra: { asin: 'A2' } });
   assert.deepEqual(ds.catalog.texts[2].categories, ['Beauty', 'Hair', 'Bath']);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { generateSynthetic, loadBenchmark, split, syntheticDataset, writeSyntheticBenchmark, DEFAULT_SYNTHETIC_CONFIG } from '../../src/data/index.js';
 import { evaluate } from '../../src/eval/index.js';
 import { bigramScorer, popularityScorer } from '../../src/model/baselines.js';
+import { SidrecError } from '../../src/core/errors.js';
 import { tempDir } from './helpers.js';
 
 const FILES = ['sequences.txt', 'items.jsonl', 'item_attributes.json'];
@@ -29,8 +30,10 @@ test('synthetic: the in-memory dataset equals loading the written benchmark file
   const data = generateSynthetic({ seed: 3, numUsers: 200, numItems: 120, numTopics: 6 });
   const dir = tempDir();
   writeSyntheticBenchmark(dir, data);
-  const loaded = await loadBenchmark(dir, { name: 'synthetic' });
+  // The generator repeats an item now and then (a planted successor may be the item itself): kept here.
+  const { duplicates, ...loaded } = await loadBenchmark(dir, { name: 'synthetic', duplicates: 'keep' });
   assert.deepEqual(loaded, syntheticDataset(data));
+  assert.equal(duplicates?.policy, 'keep');
   assert.equal(loaded.numUsers, 200);
   assert.equal(loaded.numItems, 120);
   for (let u = 0; u < loaded.numUsers; u++) assert.ok(loaded.offsets[u + 1] - loaded.offsets[u] >= DEFAULT_SYNTHETIC_CONFIG.minLength);
@@ -60,4 +63,16 @@ test('synthetic: defaults are learnable (bigram beats popularity on valid NDCG@1
   assert.ok(same / pairs > 0.6, `same-topic transitions ${same / pairs}`);
   const catOf = (i: number) => ds.catalog.texts[i].categories?.[1];
   for (let i = 1; i < ds.numItems; i++) assert.equal(catOf(i) === catOf(0), data.itemTopic[i] === data.itemTopic[0]);
+});
+
+test('synthetic: every item count the CLI accepts works (fewer sub-topics when items are scarce)', () => {
+  for (const [numItems, numTopics] of [[40, 20], [10, 10], [25, 20], [59, 20]]) {
+    const data = generateSynthetic({ seed: 1, numUsers: 30, numItems, numTopics });
+    assert.equal(data.items.length, numItems);
+    assert.ok(data.config.subTopicsPerTopic >= 1 && data.config.subTopicsPerTopic <= DEFAULT_SYNTHETIC_CONFIG.subTopicsPerTopic);
+    for (const seq of data.sequences) for (const id of seq) assert.ok(id >= 1 && id <= numItems);
+  }
+  // Configs that fit all sub-topics are generated as before (the config is handed back unchanged).
+  assert.equal(generateSynthetic({ seed: 1, numUsers: 30, numItems: 60, numTopics: 20 }).config.subTopicsPerTopic, 3);
+  assert.throws(() => generateSynthetic({ numItems: 10, numTopics: 11 }), (e: unknown) => e instanceof SidrecError && e.code === 'E_CONFIG');
 });
