@@ -47,6 +47,7 @@ export const trainCommand = defineCommand({
   sidrec train --model rpg --data runs/beauty/data --out runs/beauty/rpg2 --sids runs/beauty/rpg --lr 0.005   (same SIDs, no refit)
   sidrec train --model rpg --data runs/sports/data --out runs/sports/rpg --digits 16 --lr 0.003 --beam 100 --neighbors 30 --steps 5
 Writes OUT/manifest.json, OUT/best.safetensors (best validation epoch) and OUT/checkpoint.safetensors (latest).
+An OUT that already holds a run is refused: --resume continues it, --overwrite replaces it.
 OUT/run.json records the settings (--resume refuses others, except --epochs and --patience) and OUT/epochs.jsonl
 one line per epoch; while a run is under way or paused (--stop-after), sidrec evaluate --model OUT scores its
 best epoch so far.

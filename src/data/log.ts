@@ -11,7 +11,7 @@
  * Line numbers in our own checks are data row + header (CSV/TSV) or row (JSON lines), so a CSV record with a
  * quoted newline shifts later numbers; Parquet errors name the row.
  */
-import { openSync, readSync, closeSync } from 'node:fs';
+import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, basename } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -56,7 +56,10 @@ export async function loadInteractionLog(path: string, options: LogOptions = {})
   assertFileExists(path);
   const opts = { ...DEFAULT_LOG_OPTIONS, ...options };
   const format = opts.format ?? inferLogFormat(path);
-  if (format !== 'parquet') checkTextEncodingHeader(path);
+  if (format !== 'parquet') {
+    if (statSync(path).size === 0) throw inputError('empty file', { file: path, line: 1 });
+    checkTextEncodingHeader(path);
+  }
   const delimiter = format === 'csv' ? ',' : format === 'tsv' ? '\t' : undefined;
   const header = delimiter === undefined ? undefined : await readCsvHeader(path, delimiter);
   const instance = await DuckDBInstance.create(':memory:');
