@@ -105,11 +105,11 @@ test('--resume refuses other settings than the run it continues, naming them; ep
   assert.equal(readFileSync(join(dir, 'epochs.jsonl'), 'utf8').trim().split('\n').length, 2);
 });
 
-test('a fresh run into a finished model directory removes the old manifest first (it would describe other weights)', () => {
+test('a fresh run (--overwrite) into a finished model directory removes the old manifest first (it would describe other weights)', () => {
   const dir = join(work, 'rerun');
   runToEnd(dir);
   assert.ok(existsSync(join(dir, 'manifest.json')));
-  const again = spawnSync(process.execPath, args(dir, '--stop-after', '1', '--seed', '7'), { encoding: 'utf8' });
+  const again = spawnSync(process.execPath, args(dir, '--stop-after', '1', '--seed', '7', '--overwrite'), { encoding: 'utf8' });
   assert.equal(again.status, 0, again.stderr);
   assert.equal(existsSync(join(dir, 'manifest.json')), false);
   assert.equal(readManifest(dir).inProgress, true);
