@@ -4,9 +4,12 @@ import { evaluateCommand } from './evaluate.js';
 import { prepareCommand } from './prepare.js';
 import { quickstartCommand } from './quickstart.js';
 import { recommendCommand } from './recommend.js';
+import { reproduceCommand } from './reproduce.js';
 import { serveCommand } from './serve.js';
 import { synthCommand } from './synth.js';
 import { tokenizeCommand } from './tokenize.js';
 import { trainCommand } from './train.js';
 
-export const commands: readonly Command<any>[] = [quickstartCommand, synthCommand, prepareCommand, tokenizeCommand, trainCommand, evaluateCommand, recommendCommand, serveCommand];
+const reproduce = reproduceCommand({ prepare: prepareCommand, tokenize: tokenizeCommand, train: trainCommand, evaluate: evaluateCommand });
+
+export const commands: readonly Command<any>[] = [quickstartCommand, synthCommand, prepareCommand, tokenizeCommand, trainCommand, evaluateCommand, reproduce, recommendCommand, serveCommand];

@@ -1,0 +1,120 @@
+/**
+ * Experiment files: one committed JSON per quality figure, naming every stage's options as the CLI takes them, so a
+ * figure in BENCHMARKS.md is re-created by `sidrec reproduce NAME` instead of a command line copied from prose.
+ *
+ *   {
+ *     "description": "RPG on Beauty at the T03 settings",
+ *     "seed": 42,                                        // given to every stage that has --seed, unless it sets one
+ *     "prepare":  { "input": "../shared/data/amazon-beauty" },
+ *     "tokenize": { "features": "text,attributes,cooccurrence", "kind": "opq", "subspaces": 32 },  // or { "import": FILE }
+ *     "train":    { "model": "rpg", "epochs": 35, "batch-size": 64, "lr": 0.003 },
+ *     "evaluate": { "split": "test" }                    // optional: a separate evaluation with cold-start buckets
+ *   }
+ *
+ * Keys are the commands' long option names. A string that begins with ./ or ../ is a path relative to the folder
+ * that holds `experiments/` (the repository root), so the files work from any working directory. The stages'
+ * own inputs and outputs (--data, --sids, --out, --model) are set by `reproduce` and may not appear.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { SidrecError } from '../core/errors.js';
+
+const optionValue = z.union([z.string(), z.number(), z.boolean()]);
+const stage = z.record(z.string(), optionValue);
+
+const experimentSchema = z.strictObject({
+  description: z.string().min(1),
+  seed: z.number().int().optional(),
+  prepare: stage,
+  tokenize: stage.optional(),
+  train: stage,
+  evaluate: stage.optional(),
+});
+
+export type StageName = 'prepare' | 'tokenize' | 'train' | 'evaluate';
+export type StageOptions = Readonly<Record<string, string | number | boolean>>;
+
+export interface Experiment {
+  readonly name: string;
+  /** The experiment file. */
+  readonly file: string;
+  /** The folder relative paths are resolved against (the parent of experiments/). */
+  readonly root: string;
+  readonly description: string;
+  readonly seed?: number;
+  readonly stages: Readonly<Partial<Record<StageName, StageOptions>>>;
+  /** The file's content, as read (recorded in the results). */
+  readonly raw: unknown;
+}
+
+/** Options `reproduce` wires between stages; an experiment may not set them. */
+const WIRED: Readonly<Record<StageName, readonly string[]>> = {
+  prepare: ['out'],
+  tokenize: ['data', 'out'],
+  train: ['data', 'sids', 'out', 'resume', 'stop-after', 'overwrite'],
+  evaluate: ['model', 'data', 'json'],
+};
+
+/**
+ * Find an experiment by name (`experiments/NAME.json` under the current directory or any parent) or by path.
+ * @example readExperiment('rpg-beauty-t03')
+ */
+export function readExperiment(nameOrFile: string, cwd = process.cwd()): Experiment {
+  const file = nameOrFile.endsWith('.json') ? resolve(cwd, nameOrFile) : findByName(nameOrFile, cwd);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_INPUT';
+    throw new SidrecError(code, code === 'E_NOT_FOUND' ? 'no such experiment file' : `not JSON: ${(error as Error).message}`, { file });
+  }
+  const parsed = experimentSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SidrecError('E_INPUT', issue.message, { file, field: issue.path.join('.') || undefined });
+  }
+  const root = dirname(dirname(file));
+  const stages: Partial<Record<StageName, StageOptions>> = {};
+  for (const name of ['prepare', 'tokenize', 'train', 'evaluate'] as const) {
+    const options = parsed.data[name];
+    if (!options) continue;
+    for (const key of Object.keys(options)) {
+      if (WIRED[name].includes(key)) throw new SidrecError('E_INPUT', `"${key}" is set by sidrec reproduce (it wires the stages together); remove it`, { file, field: `${name}.${key}` });
+    }
+    stages[name] = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, typeof v === 'string' && /^\.\.?\//.test(v) ? join(root, v) : v]));
+  }
+  return { name: basename(file, '.json'), file, root, description: parsed.data.description, seed: parsed.data.seed, stages, raw };
+}
+
+function findByName(name: string, cwd: string): string {
+  if (!/^[\w.-]+$/.test(name)) throw new SidrecError('E_CONFIG', `"${name}" is neither an experiment name nor a .json file`, { field: 'experiment' });
+  let dir = resolve(cwd);
+  for (;;) {
+    const candidate = join(dir, 'experiments', `${name}.json`);
+    try {
+      readFileSync(candidate);
+      return candidate;
+    } catch {
+      const up = dirname(dir);
+      if (up === dir) throw new SidrecError('E_NOT_FOUND', `no experiments/${name}.json in ${resolve(cwd)} or above`, { field: 'experiment' });
+      dir = up;
+    }
+  }
+}
+
+/** A stage's options as command-line arguments (`--key value`; `--key` for true, nothing for false). */
+export function stageArgs(options: StageOptions): string[] {
+  const args: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    if (value === false) continue;
+    args.push(`--${key}`);
+    if (value !== true) args.push(String(value));
+  }
+  return args;
+}
+
+/** Quote an argument list for a copy-paste shell line. */
+export function shellLine(args: readonly string[]): string {
+  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

@@ -1,0 +1,145 @@
+/**
+ * `sidrec reproduce NAME|FILE`: runs an experiment file (see experiment.ts) stage by stage, prepare -> tokenize
+ * (or import) -> train -> evaluate, through the same commands a user would type, into `runs/NAME/`, and writes
+ * `results/NAME.json`: every metric, the settings, the commit, wall time, peak RSS and the epoch log. A stage that
+ * finished with the same arguments is not run again; training pauses with `--stop-after N` and continues with
+ * `--resume`, so a long experiment spans several sessions.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../core/atomic.js';
+import { SidrecError } from '../core/errors.js';
+import { peakRssMiB } from '../core/memory.js';
+import { defineCommand, type Command } from './command.js';
+import { readExperiment, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
+import { parseCommand } from './options.js';
+
+/** The stage commands, passed in so this file needs no import of the command table (which lists this command). */
+export type StageCommands = Readonly<Record<StageName, Command<any>>>;
+
+export function reproduceCommand(stages: StageCommands) {
+  return defineCommand({
+    spec: {
+      name: 'reproduce',
+      summary: 'Re-create a committed quality figure from its experiment file (prepare -> tokenize -> train -> evaluate)',
+      details: `Examples:
+  sidrec reproduce rpg-beauty-t03                    (experiments/rpg-beauty-t03.json -> results/rpg-beauty-t03.json)
+  sidrec reproduce rpg-beauty-t03 --stop-after 10    (train 10 epochs of the schedule, then pause)
+  sidrec reproduce rpg-beauty-t03 --resume           (continue a paused or interrupted run)
+  sidrec reproduce my-experiment.json --work /data/runs
+Stages run the same commands you would type (each is printed before it runs) into WORK/NAME/{data,sids,model};
+a stage already finished with the same arguments is skipped. The results file holds the test (and best
+validation) metrics, the experiment, the commit, wall time, peak RSS and every epoch.`,
+      positional: 'experiment',
+      options: {
+        experiment: { type: 'string', description: 'An experiment name (experiments/NAME.json here or above) or a .json file' },
+        resume: { type: 'boolean', description: 'Continue a paused or interrupted training stage', default: false },
+        'stop-after': { type: 'number', integer: true, min: 1, description: 'Pause training after this many epochs in this run' },
+        work: { type: 'string', description: 'Folder for the stages\' outputs (default: runs/ beside experiments/)' },
+        results: { type: 'string', description: 'Folder for NAME.json (default: results/ beside experiments/)' },
+        quiet: { type: 'boolean', description: 'No progress bars', default: false },
+      },
+    },
+    async run(o) {
+      if (o.experiment === undefined) throw new SidrecError('E_CONFIG', 'name an experiment: sidrec reproduce NAME (experiments/NAME.json) or FILE.json', { field: 'experiment' });
+      const experiment = readExperiment(o.experiment);
+      const work = join(o.work ?? join(experiment.root, 'runs'), experiment.name);
+      const started = performance.now();
+      const dirs = { data: join(work, 'data'), sids: join(work, 'sids'), model: join(work, 'model') };
+      const say = (line: string): void => void process.stdout.write(`${line}\n`);
+      say(`experiment ${experiment.name}: ${experiment.description}`);
+      // A stage is done when its stamp holds the arguments it would run with now and those of every stage before
+      // it (a changed dataset makes new SIDs and a new model).
+      const keys: Partial<Record<StageName, string>> = {};
+      let upstream: unknown[] = [];
+      for (const stage of ['prepare', 'tokenize', 'train', 'evaluate'] as const) {
+        if (!experiment.stages[stage] && stage !== 'prepare' && stage !== 'train') continue;
+        upstream = [...upstream, stage, stageArgs(withSeed(experiment, stage, stages[stage]))];
+        keys[stage] = JSON.stringify(upstream);
+      }
+      const stageStamp = (stage: StageName): { stamp: string; key: string; done: boolean } => {
+        const stamp = join(work, `${stage}.done.json`);
+        const key = keys[stage] as string;
+        return { stamp, key, done: existsSync(stamp) && (JSON.parse(readFileSync(stamp, 'utf8')) as { key: string }).key === key };
+      };
+      /** Run a stage unless done; `finished` says whether it ran to the end (training may pause). */
+      const run = async (stage: StageName, wired: Record<string, string | number | boolean | undefined>, always = false, finished = (): boolean => true): Promise<void> => {
+        const command = stages[stage];
+        const options = { ...withSeed(experiment, stage, command), ...Object.fromEntries(Object.entries(wired).filter(([, v]) => v !== undefined)) } as Record<string, string | number | boolean>;
+        if (o.quiet && 'quiet' in command.spec.options) options.quiet = true;
+        const args = stageArgs(options);
+        const { stamp, key, done } = stageStamp(stage);
+        if (!always && done) {
+          say(`[${stage}] done earlier with the same settings (${stamp})`);
+          return;
+        }
+        if (stage === 'train' && !o.resume && existsSync(join(dirs.model, 'run.json'))) {
+          throw new SidrecError('E_CONFIG', `${dirs.model} holds an unfinished training run: add --resume to continue it (or delete the folder to start over)`, { field: 'resume' });
+        }
+        say(`[${stage}] sidrec ${stage} ${shellLine(args)}`);
+        const parsed = parseCommand(command.spec, args);
+        if (parsed) await command.run(parsed);
+        if (finished()) writeJsonAtomic(stamp, { key, finishedAt: new Date().toISOString() });
+      };
+
+      await run('prepare', { out: dirs.data });
+      const sids = experiment.stages.tokenize ? dirs.sids : undefined;
+      if (sids) await run('tokenize', { data: dirs.data, out: sids });
+      const manifestPath = join(dirs.model, 'manifest.json');
+      await run('train', { data: dirs.data, sids, out: dirs.model, resume: o.resume || undefined, 'stop-after': o['stop-after'] }, false, () => existsSync(manifestPath));
+      const epochs = readEpochs(join(dirs.model, 'epochs.jsonl'));
+      if (!existsSync(manifestPath)) {
+        say(`paused after epoch ${epochs.length}; continue: sidrec reproduce ${o.experiment} --resume`);
+        return;
+      }
+      let evaluation: unknown;
+      if (experiment.stages.evaluate) {
+        const json = join(work, 'evaluate.json');
+        await run('evaluate', { model: dirs.model, data: dirs.data, json }, true);
+        evaluation = JSON.parse(readFileSync(json, 'utf8'));
+      }
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+      const out = join(o.results ?? join(experiment.root, 'results'), `${experiment.name}.json`);
+      writeJsonAtomic(out, {
+        experiment: experiment.name,
+        description: experiment.description,
+        settings: experiment.raw,
+        commit: gitCommit(experiment.root),
+        finishedAt: new Date().toISOString(),
+        wallSeconds: Math.round((performance.now() - started) / 1000),
+        peakRssMiB: Math.round(peakRssMiB()),
+        bestEpoch: manifest.bestEpoch,
+        valid: manifest.valid,
+        test: manifest.test,
+        ...(manifest.rpg ? { testGraph: (manifest.rpg as Record<string, unknown>).testGraph } : {}),
+        ...(evaluation ? { evaluation } : {}),
+        epochs,
+      });
+      say(`results -> ${out}`);
+    },
+  });
+}
+
+/** The experiment's options for a stage, with the top-level seed where the command takes one and none is set. */
+function withSeed(experiment: Experiment, stage: StageName, command: Command<any>): Record<string, string | number | boolean> {
+  const options: Record<string, string | number | boolean> = { ...(experiment.stages[stage] ?? {}) };
+  if (experiment.seed !== undefined && 'seed' in command.spec.options && options.seed === undefined) options.seed = experiment.seed;
+  return options;
+}
+
+function readEpochs(path: string): unknown[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+}
+
+/** HEAD's commit, with "+dirty" when tracked files differ from it; "unknown" outside a git checkout. */
+function gitCommit(dir: string): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}

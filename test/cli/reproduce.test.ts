@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSynthetic, writeSyntheticBenchmark } from '../../src/data/index.js';
+import { readExperiment, stageArgs } from '../../src/cli/experiment.js';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'sidrec-repro-'));
+writeSyntheticBenchmark(join(root, 'bench-data'), generateSynthetic({ numUsers: 150, numItems: 80, numTopics: 4, seed: 5 }));
+mkdirSync(join(root, 'experiments'));
+const experiment = {
+  description: 'tiny RPG on synthetic data',
+  seed: 3,
+  prepare: { input: './bench-data' },
+  tokenize: { features: 'text,cooccurrence', kind: 'opq', subspaces: 4, 'codebook-size': 8 },
+  train: { model: 'rpg', epochs: 3, dim: 16, ffn: 32, 'batch-size': 32, 'warmup-steps': 2, beam: 4, neighbors: 8, steps: 2 },
+};
+writeFileSync(join(root, 'experiments', 'tiny.json'), JSON.stringify(experiment));
+const reproduce = (...args: string[]) => spawnSync(process.execPath, [cli, 'reproduce', ...args, '--quiet'], { cwd: root, encoding: 'utf8' });
+
+test('an experiment file: relative paths from the repository root, the seed handed to every stage that takes one', () => {
+  const e = readExperiment('tiny', join(root, 'experiments'));
+  assert.equal(e.stages.prepare?.input, join(root, 'bench-data'));
+  assert.deepEqual(stageArgs({ a: 1, b: true, c: false, d: 'x y' }), ['--a', '1', '--b', '--d', 'x y']);
+});
+
+test('sidrec reproduce: pauses with --stop-after, continues with --resume, writes results/NAME.json; finished stages are skipped', () => {
+  const paused = reproduce('tiny', '--stop-after', '1');
+  assert.equal(paused.status, 0, paused.stderr);
+  assert.match(paused.stdout, /\[prepare\] sidrec prepare --input \S+bench-data --out /);
+  assert.match(paused.stdout, /\[tokenize\] sidrec tokenize --features text,cooccurrence --kind opq --subspaces 4 --codebook-size 8 --seed 3 /);
+  assert.match(paused.stdout, /paused after epoch 1; continue: sidrec reproduce tiny --resume/);
+  assert.ok(!existsSync(join(root, 'results', 'tiny.json')));
+  const refused = reproduce('tiny');
+  assert.equal(refused.status, 2, 'an unfinished run is not started over silently');
+  assert.match(refused.stderr, /unfinished training run: add --resume/);
+  const done = reproduce('tiny', '--resume');
+  assert.equal(done.status, 0, done.stderr);
+  assert.match(done.stdout, /\[prepare\] done earlier with the same settings/);
+  assert.match(done.stdout, /\[tokenize\] done earlier/);
+  const results = JSON.parse(readFileSync(join(root, 'results', 'tiny.json'), 'utf8')) as Record<string, any>;
+  assert.equal(results.experiment, 'tiny');
+  assert.deepEqual(results.settings, experiment);
+  assert.equal(results.epochs.length, 3, 'one epoch before the pause, two after');
+  assert.ok(results.test['ndcg@10'] >= 0 && results.test['ndcg@10'] <= 1);
+  assert.ok(results.testGraph['ndcg@10'] >= 0);
+  assert.ok(results.peakRssMiB > 0 && results.wallSeconds >= 0);
+  assert.match(results.commit, /^(unknown|[0-9a-f]{40}(\+dirty)?)$/);
+  const again = reproduce('tiny');
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /\[train\] done earlier with the same settings/);
+});
+
+test('experiment files are checked: unknown keys, wired options and missing files are named', () => {
+  writeFileSync(join(root, 'experiments', 'bad.json'), JSON.stringify({ ...experiment, train: { ...experiment.train, out: 'x' } }));
+  const wired = reproduce('bad');
+  assert.equal(wired.status, 2);
+  assert.match(wired.stderr, /field "train\.out": "out" is set by sidrec reproduce/);
+  writeFileSync(join(root, 'experiments', 'typo.json'), JSON.stringify({ ...experiment, trian: {} }));
+  const typo = reproduce('typo');
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /typo\.json/);
+  assert.match(typo.stderr, /trian/);
+  const missing = reproduce('nope');
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /no experiments\/nope\.json/);
+});
