@@ -136,7 +136,7 @@ test('train refuses a --out that holds a run unless --resume or --overwrite', ()
   const first = sidrec(args);
   assert.equal(first.status, 0, first.stderr);
   const before = readFileSync(join(out, 'best.safetensors'));
-  refused(sidrec(args), 'train', 'E_CONFIG', /already holds a training run \(run\.json, checkpoint\.safetensors, best\.safetensors, epochs\.jsonl, manifest\.json\); continue it with --resume, replace it with --overwrite/);
+  refused(sidrec(args), 'train', 'E_CONFIG', /already holds a training run \(run\.json, checkpoint\.safetensors, best\.safetensors, epochs\.jsonl, manifest\.json[^)]*\); continue it with --resume, replace it with --overwrite/);
   assert.ok(readFileSync(join(out, 'best.safetensors')).equals(before), 'the refused run left the old one alone');
   refused(sidrec([...args, '--resume', '--overwrite']), 'train', 'E_CONFIG', /give one/);
   const again = sidrec([...args, '--overwrite', '--seed', '9']);
