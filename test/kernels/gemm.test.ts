@@ -48,27 +48,32 @@ for (const provider of OPTIONAL_PROVIDERS) {
           }
   });
 
-  test(`${provider}: gemmBatched agrees with plain (dense, strided, transposed, accumulate)`, (t) => {
+  test(`${provider}: gemmBatched agrees with plain (dense, strided, padded rows, transposed, accumulate)`, (t) => {
     const k = providerKernels(provider);
     if (typeof k === 'string') return t.skip(k);
     let seed = 100;
-    const cases: [number, number, number, number, number][] = [
-      // batch, m, n, k, extra stride
-      [5, 7, 3, 4, 0], [8, 50, 50, 16, 0], [3, 1, 9, 5, 2], [4, 13, 11, 50, 7], [1, 6, 6, 6, 0],
+    const cases: [number, number, number, number, number, number][] = [
+      // batch, m, n, k, extra stride, row padding (lda/ldb/ldc past the row: attention's heads in a fused QKV)
+      [5, 7, 3, 4, 0, 0], [8, 50, 50, 16, 0, 0], [3, 1, 9, 5, 2, 0], [4, 13, 11, 50, 7, 0], [1, 6, 6, 6, 0, 0],
+      [6, 9, 9, 4, 0, 5], [3, 1, 7, 3, 1, 2], [4, 12, 5, 8, 3, 16],
     ];
-    for (const [batch, m, n, kk, gap] of cases)
+    for (const [batch, m, n, kk, gap, pad] of cases)
       for (const transA of [false, true])
         for (const transB of [false, true])
           for (const beta of [0, 1]) {
-            const strideA = m * kk + gap, strideB = kk * n + gap, strideC = m * n + gap;
+            const [ar, ac] = transA ? [kk, m] : [m, kk];
+            const [br, bc] = transB ? [n, kk] : [kk, n];
+            const lda = ac + pad, ldb = bc + pad, ldc = n + pad;
+            const strideA = ar * lda + gap, strideB = br * ldb + gap, strideC = m * ldc + gap;
             const args: GemmBatchedArgs = {
-              transA, transB, m, n, k: kk, alpha: 0.5, beta, batch, strideA, strideB, strideC,
+              transA, transB, m, n, k: kk, alpha: 0.5, beta, batch, strideA, strideB, strideC, lda, ldb, ldc,
               a: random(batch * strideA, seed++), b: random(batch * strideB, seed++), c: random(batch * strideC, seed++),
             };
             const expected = args.c.slice();
             plain.gemmBatched({ ...args, c: expected });
             k.gemmBatched(args);
-            assertClose(args.c, expected, 2e-5, `${provider} gemmBatched ${batch}x(${m}x${kk}x${n}) gap=${gap} tA=${transA} tB=${transB} beta=${beta}`);
+            // every element compared, so padding and gaps must come back untouched
+            assertClose(args.c, expected, 2e-5, `${provider} gemmBatched ${batch}x(${m}x${kk}x${n}) gap=${gap} pad=${pad} tA=${transA} tB=${transB} beta=${beta}`);
           }
   });
 }

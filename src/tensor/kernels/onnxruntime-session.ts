@@ -50,6 +50,11 @@ function sessionOptions(threads: number): object {
     // Kernel graphs see every shape of a run; an arena would keep the largest intermediate of each forever.
     enableCpuMemArena: false,
     logSeverityLevel: 3,
+    // ORT's intra-op workers spin between runs by default. Kernel runs here are many and small, with JS in
+    // between, so on 2 shared cores the spinning worker took the core the main thread needed: TIGER's test model
+    // (dim 32, batch 64) measured 570-800 -> 40-100 ms per training step with a load average of ~20, and a
+    // 4096x448x1024 sgemm was unchanged (21-27 GFLOP/s either way on that machine).
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
 }
 

@@ -20,6 +20,19 @@ function dense(src: Float32Array, rows: number, cols: number, ld: number): Float
   return out;
 }
 
+/** `batch` rows x cols matrices, each at `i * stride` with leading dimension `ld`, as one dense array (or a view). */
+function packBatch(src: Float32Array, batch: number, stride: number, rows: number, cols: number, ld: number): Float32Array {
+  if (ld === cols && stride === rows * cols) return src.subarray(0, batch * rows * cols);
+  const out = new Float32Array(batch * rows * cols);
+  for (let i = 0; i < batch; i++) {
+    for (let r = 0; r < rows; r++) {
+      const from = i * stride + r * ld;
+      out.set(src.subarray(from, from + cols), (i * rows + r) * cols);
+    }
+  }
+  return out;
+}
+
 /** Whether two views share memory: ORT kernels may use an output as scratch, so an output must not alias an input. */
 function overlaps(x: Float32Array, y: Float32Array): boolean {
   return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
@@ -83,28 +96,37 @@ export function onnxruntimeProvider(runtime: OrtRuntime): KernelProvider {
     intoC((out) => s.run({ a: tensor(da, [ar, ac]), b: tensor(db, [br, bc]) }, { c: tensor(out, [m, n]) }), c, m, n, sc, beta);
   }
 
+  /**
+   * One batched MatMul per call, whatever the layout: operands stored with padded rows (lda/ldb) or gaps between
+   * batches are packed densely first, and a strided C is written from a temporary. Attention's per-head products
+   * read q, k, v out of the fused (B, T, 3D) projection, so this is their common case: packing costs one copy of
+   * each operand, where a loop of per-batch gemm calls paid ORT's per-run overhead B times (TIGER's training step
+   * spent two thirds of its time there on small models).
+   */
   function gemmBatched(g: GemmBatchedArgs): void {
     const { transA, transB, m, n, k, alpha = 1, a, b, beta = 0, c, batch, strideA, strideB, strideC } = g;
-    const [ar, ac] = transA ? [k, m] : [m, k];
-    const [br, bc] = transB ? [n, k] : [k, n];
-    const natural =
-      (g.lda ?? ac) === ac && (g.ldb ?? bc) === bc && (g.ldc ?? n) === n &&
-      strideA === ar * ac && strideB === br * bc && strideC === m * n && k > 0 && m * n > 0;
-    if (!natural || batch === 1) {
+    if (batch === 0 || m === 0 || n === 0) return;
+    if (batch === 1 || k === 0) {
       for (let i = 0; i < batch; i++) {
         gemm({ ...g, a: a.subarray(i * strideA), b: b.subarray(i * strideB), c: c.subarray(i * strideC) });
       }
       return;
     }
+    const [ar, ac] = transA ? [k, m] : [m, k];
+    const [br, bc] = transB ? [n, k] : [k, n];
+    const ldc = g.ldc ?? n;
     const s = session(`gemmBatched:${transA}:${transB}:${alpha}`, () => gemmBatchedGraph(transA, transB, alpha));
-    const feeds = { a: tensor(a.subarray(0, batch * strideA), [batch, ar, ac]), b: tensor(b.subarray(0, batch * strideB), [batch, br, bc]) };
-    if (beta === 0) {
+    const feeds = {
+      a: tensor(packBatch(a, batch, strideA, ar, ac, g.lda ?? ac), [batch, ar, ac]),
+      b: tensor(packBatch(b, batch, strideB, br, bc, g.ldb ?? bc), [batch, br, bc]),
+    };
+    if (beta === 0 && ldc === n && strideC === m * n) {
       s.run(feeds, { c: tensor(c.subarray(0, batch * m * n), [batch, m, n]) });
       return;
     }
     const product = new Float32Array(batch * m * n);
     s.run(feeds, { c: tensor(product, [batch, m, n]) });
-    accumulate(c, n, product, batch * m, n, beta);
+    for (let i = 0; i < batch; i++) accumulate(c.subarray(i * strideC), ldc, product.subarray(i * m * n), m, n, beta);
   }
 
   function softmaxCrossEntropy({ logits, rows, cols, targets, grad, scale = 1 }: SoftmaxCrossEntropyArgs): number {
