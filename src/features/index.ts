@@ -1,4 +1,4 @@
-/** Public surface of the features stage: item vectors from text, attributes, co-occurrence or user files. */
+/** Public surface of the features stage: item vectors from text, word vectors, attributes, co-occurrence or user files. */
 export type { ItemFeatures } from './types.js';
 export { l2NormalizeRows, makeFeatures } from './types.js';
 export { TfidfModel, DEFAULT_TFIDF, type TfidfOptions } from './tfidf.js';
@@ -9,4 +9,7 @@ export { loadNpyVectors, loadJsonlVectors, alignVectors, loadItemVectors, parseN
 export { combineFeatures, type FeatureBlock } from './combine.js';
 export { randomizedSvd, csrOperator, denseOperator, type LinearOperator, type SvdResult } from './svd.js';
 export type { CsrMatrix } from './sparse.js';
-export { datasetFeatures, parseFeatureSpec, toFeatureText, type FeatureSource, type FeatureSpecEntry, type DatasetFeatureOptions } from './dataset.js';
+export { WordFeaturizer, DEFAULT_WORD_FEATURES, catalogueWords, itemWordText, wordCoverage, formatCoverage, loadCatalogueWordVectors, type WordFeatureOptions, type WordCoverage, type CatalogueWordVectors } from './words.js';
+export { WordVectors, loadWordVectors, resolveWordVectorsFile, WINK_PACKAGE, type WordVectorsSource, type WordVectorFormat, type LoadWordVectorsOptions } from './word-vectors.js';
+export { wordTokens, decodeHtmlEntities } from './word-tokens.js';
+export { datasetFeatures, parseFeatureSpec, toFeatureText, withWordVectors, type FeatureSource, type FeatureSpecEntry, type DatasetFeatureOptions } from './dataset.js';
