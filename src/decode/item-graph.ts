@@ -79,16 +79,17 @@ export function itemSimilarity(cos: Float32Array, tokens: Int32Array, m: number,
   return s / m;
 }
 
-export async function buildItemGraph(model: CodeEmbeddings, options: Partial<ItemGraphOptions> = {}): Promise<ItemGraph> {
+/** `onProgress(done, total)`: items whose neighbours are found so far (for a progress bar). */
+export async function buildItemGraph(model: CodeEmbeddings, options: Partial<ItemGraphOptions> = {}, onProgress?: (done: number, total: number) => void): Promise<ItemGraph> {
   const o = { ...DEFAULT_ITEM_GRAPH, ...options };
   const started = performance.now();
   const k = Math.min(o.k, Math.max(0, model.numItems - 1));
   const method = o.method === 'auto' ? (model.numItems <= o.exactLimit ? 'exact' : 'usearch') : o.method;
-  const neighbors = method === 'exact' ? exactGraph(model, k) : usearchGraph(model, k, o);
+  const neighbors = method === 'exact' ? exactGraph(model, k, onProgress) : usearchGraph(model, k, o, onProgress);
   return { numItems: model.numItems, k, neighbors, method, buildSeconds: (performance.now() - started) / 1000 };
 }
 
-function exactGraph(model: CodeEmbeddings, k: number): Int32Array {
+function exactGraph(model: CodeEmbeddings, k: number, onProgress?: (done: number, total: number) => void): Int32Array {
   const { numItems: N, digits: m, codebookSize: C, itemTokens } = model;
   const cos = codeCosines(model);
   const codesT = new Int32Array(m * N); // (m, N): code of item j at digit d
@@ -106,6 +107,7 @@ function exactGraph(model: CodeEmbeddings, k: number): Int32Array {
     top.reset();
     for (let j = 0; j < N; j++) if (j !== i) top.push(j, acc[j]);
     top.sortedInto(out, i * k);
+    if (onProgress && ((i + 1) % 256 === 0 || i === N - 1)) onProgress(i + 1, N);
   }
   return out;
 }
@@ -115,7 +117,7 @@ interface UsearchIndex {
   search(vectors: Float32Array, k: number, threads?: number): { keys: BigUint64Array; counts: BigUint64Array; k: number };
 }
 
-function usearchGraph(model: CodeEmbeddings, k: number, o: ItemGraphOptions): Int32Array {
+function usearchGraph(model: CodeEmbeddings, k: number, o: ItemGraphOptions, onProgress?: (done: number, total: number) => void): Int32Array {
   const { numItems: N, digits: m, codebookSize: C, itemTokens } = model;
   const D = model.codeTable.shape[1];
   const p = o.projectionDim;
@@ -166,6 +168,7 @@ function usearchGraph(model: CodeEmbeddings, k: number, o: ItemGraphOptions): In
       }
       top.sortedInto(out, i * k);
     }
+    onProgress?.(start + n, N);
   }
   return out;
 }

@@ -2,12 +2,14 @@
  * A trained model directory: `manifest.json` (what was trained, on which dataset, with which settings and
  * results) beside `best.safetensors` (the weights of the best validation epoch) and `checkpoint.safetensors`
  * (the latest epoch, for --resume). The manifest is written last and atomically: its presence means the
- * directory is complete.
+ * directory is complete. Writing it first writes the directory's bundle (bundle.ts: the serving catalogue and
+ * the pins of it, of the dataset and of the bundled SIDs), so a finished directory serves on its own.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
+import { BUNDLE_ITEMS_FILE, writeBundle, type ModelBundle } from './bundle.js';
 
 export const MODEL_FORMAT = 'sidrec-model';
 export const MODEL_VERSION = 1;
@@ -31,6 +33,8 @@ export interface ModelManifest {
   readonly rpg?: Readonly<Record<string, unknown>>;
   /** TIGER / Gryphon only: `sidsDir` (the SemanticIdTable directory), decoding settings, epoch times, Gryphon's beam-ranked test metrics. */
   readonly sid?: Readonly<Record<string, unknown>>;
+  /** What the directory carries and pins for serving (absent in directories written before bundles). */
+  readonly bundle?: ModelBundle;
   /** A training run still under way (or paused): no manifest.json yet, read from its run.json; the weights are its best epoch so far. */
   readonly inProgress?: boolean;
 }
@@ -39,10 +43,12 @@ export interface ModelManifest {
 export const RUN_SETTINGS_FILE = 'run.json';
 
 /** Files a run writes only when it finishes; a fresh run into the same directory removes them first. */
-export const FINISHED_RUN_FILES: readonly string[] = Object.freeze(['manifest.json', 'graph.safetensors']);
+export const FINISHED_RUN_FILES: readonly string[] = Object.freeze(['manifest.json', 'graph.safetensors', BUNDLE_ITEMS_FILE]);
 
+/** Writes the bundle of a finished run (bundle.ts), then the manifest pinning it. */
 export function writeManifest(dir: string, manifest: ModelManifest): void {
-  writeJsonAtomic(join(dir, 'manifest.json'), manifest);
+  const bundle = manifest.inProgress ? undefined : writeBundle(dir, manifest);
+  writeJsonAtomic(join(dir, 'manifest.json'), bundle ? { ...manifest, bundle } : manifest);
 }
 
 /** A finished model directory, or a run under way that has a best epoch already. */

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
-import { loadSidTable } from '../tokenize/index.js';
+import { loadSidTable, TABLE_FILE, verifySidDir } from '../tokenize/index.js';
 import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/index.js';
 import type { ItemCodes } from './rpg.js';
 import { sidsFromTable } from './rpg-sids.js';
@@ -26,12 +26,15 @@ export function loadItemCodes(path: string): ItemCodes {
 
 /**
  * Codes for `numItems` items from `path`: a `sidrec tokenize` output (its directory or sids.sidtab; flat PQ/OPQ),
- * or an RPG model directory / its sids.safetensors (to train again on the same SIDs without refitting).
+ * or an RPG model directory / its sids.safetensors (to train again on the same SIDs without refitting). A tokenize
+ * directory is checked whole against its sids.json; a file inside one, against that file's entry.
  */
 export function readRpgSids(path: string, numItems: number): ItemCodes {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (!stat) throw new SidrecError('E_NOT_FOUND', 'no such SID file or directory', { file: path, field: 'sids' });
-  const file = !stat.isDirectory() ? path : existsSync(join(path, 'sids.sidtab')) ? join(path, 'sids.sidtab') : join(path, 'sids.safetensors');
+  const tokenizeDir = stat.isDirectory() && existsSync(join(path, TABLE_FILE));
+  if (tokenizeDir) verifySidDir(path); // the whole set, against its sids.json: never a half-replaced directory
+  const file = !stat.isDirectory() ? path : tokenizeDir ? join(path, TABLE_FILE) : join(path, 'sids.safetensors');
   const codes = file.endsWith('.safetensors') ? loadItemCodes(file) : sidsFromTable(loadSidTable(file), numItems);
   if (codes.numItems !== numItems) throw new SidrecError('E_SHAPE', `codes for ${codes.numItems} items, the dataset has ${numItems}`, { file, field: 'sids' });
   return codes;

@@ -3,8 +3,13 @@
  * `app.inject()` or `app.listen({ host: '127.0.0.1', port: 0 })`). It wires the shared context (model state,
  * bounded scheduler, metrics, limits, write guard), the routes, one error handler, metrics on every response,
  * and a close hook that lets queued queries finish (Fastify answers 503 to new requests while closing).
- * Hot reload: `app.sidrec.reload(dir?)` or POST /admin/reload; the CLI adds SIGHUP and SIGTERM (lifecycle.ts).
+ * Hot reload: `app.sidrec.reload()` or POST /admin/reload reloads the configured model directory (replace its
+ * contents, then reload); any other directory is refused, so a write token cannot swap in an arbitrary path.
+ * The CLI adds SIGHUP and SIGTERM (lifecycle.ts). Writes are refused unless a token is set or
+ * `allowLocalWrites` admits loopback clients (context.ts).
  */
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { SidrecError } from '../core/errors.js';
 import { writeGuard, type ModelState, type ReloadResult, type ServeContext } from './context.js';
@@ -19,12 +24,18 @@ import { Scheduler } from './scheduler.js';
 import { requestSchemas } from './schemas.js';
 
 export interface ServerOptions {
-  /** Trained model directory (manifest.json + weights); the reload default. */
+  /** Trained model directory (manifest.json + weights); the only directory reload loads. */
   readonly modelDir: string;
-  /** Bearer token required on write endpoints (POST /v1/items, /admin/reload); absent = writes are open. */
+  /** Dataset directory to read the catalogue from instead of the model's own copy (checked against its pin). */
+  readonly dataDir?: string;
+  /** Bearer token required on write endpoints (POST /v1/items, /admin/reload). */
   readonly token?: string;
+  /** Without a token, accept writes from loopback clients (otherwise they are refused with 403). @default false */
+  readonly allowLocalWrites?: boolean;
+  /** Loading progress lines. @default none */
+  readonly log?: (line: string) => void;
   readonly limits?: Partial<ServeLimits>;
-  /** How a directory becomes a served model. @default openModelDir (the adapter registered for its kind) */
+  /** How a directory becomes a served model. @default openModelDir (the adapter registered for its kind, with dataDir and log) */
   readonly open?: (dir: string) => ServingModel | Promise<ServingModel>;
   /** Fastify logger setting. @default false */
   readonly logger?: FastifyServerOptions['logger'];
@@ -32,6 +43,7 @@ export interface ServerOptions {
 
 /** What the app exposes beyond Fastify: reload, and the live state for the CLI and tests. */
 export interface ServerControl {
+  /** Reloads the configured model directory; `dir` may only name that one (else E_FORBIDDEN). */
   reload(dir?: string): Promise<ReloadResult>;
   readonly state: ModelState;
   readonly scheduler: Scheduler;
@@ -44,9 +56,15 @@ declare module 'fastify' {
   }
 }
 
+/** A directory's identity for the reload check: its real path when it exists. */
+function canonical(dir: string): string {
+  const abs = resolve(dir);
+  return existsSync(abs) ? realpathSync(abs) : abs;
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const limits = resolveLimits(options.limits);
-  const open = options.open ?? openModelDir;
+  const open = options.open ?? ((dir: string) => openModelDir(dir, { ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}), ...(options.log ? { log: options.log } : {}) }));
   const state: ModelState = { model: await open(options.modelDir), generation: 1 };
   const scheduler = new Scheduler({ maxPending: limits.maxPending, maxBatch: limits.scoreBatch, maxBatchMs: limits.scoreBatchMs, maxWaitMs: limits.maxWaitMs });
   const metrics = new Metrics(() => ({
@@ -57,11 +75,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }));
 
   let reloading: Promise<ReloadResult> | undefined;
+  const configured = canonical(options.modelDir);
   const reload = (dir?: string): Promise<ReloadResult> => {
+    if (dir !== undefined && canonical(dir) !== configured) {
+      return Promise.reject(new HttpError('E_FORBIDDEN', `reload loads only the configured model directory ${options.modelDir}; to serve ${dir}, start sidrec serve --model ${dir} (or replace the contents of ${options.modelDir} and reload)`, 'modelDir'));
+    }
     if (reloading) return Promise.reject(new SidrecError('E_STATE', 'a reload is already in progress'));
-    const target = dir ?? state.model.source;
     reloading = (async () => {
-      const next = await open(target);
+      const next = await open(options.modelDir);
       const dropped = state.model.catalog.addedItems;
       state.model = next;
       state.generation++;
@@ -78,7 +99,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const ctx: ServeContext = { state, scheduler, metrics, limits, schemas: requestSchemas(limits), reload, requireWriteAccess: writeGuard(options.token) };
+  const ctx: ServeContext = { state, scheduler, metrics, limits, schemas: requestSchemas(limits), reload, requireWriteAccess: writeGuard(options.token, options.allowLocalWrites === true) };
   app.decorate('sidrec', { reload, state, scheduler, limits } satisfies ServerControl);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request) => {
@@ -99,6 +120,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.addHook('onClose', async () => {
     await scheduler.idle();
+    metrics.stop();
   });
   recommendRoutes(app, ctx);
   itemRoutes(app, ctx);

@@ -5,6 +5,7 @@
  */
 import type { InteractionDataset, ItemText } from '../data/index.js';
 import { SidrecError } from '../core/errors.js';
+import type { ServingItems } from '../model/bundle.js';
 
 export interface ResolvedIds {
   readonly indices: number[];
@@ -33,6 +34,11 @@ export class ServingCatalog {
     this.haystack = texts.map(searchText);
     this.ids.forEach((id, i) => this.byId.set(id, i));
     this.trainedItems = itemIds.length;
+  }
+
+  /** Ids, texts and training popularity as a model directory carries them (model/bundle.ts). */
+  static fromItems(items: ServingItems): ServingCatalog {
+    return new ServingCatalog(items.itemIds, items.texts, Float64Array.from(items.popularity));
   }
 
   /** Ids, texts and interaction counts of a dataset. */

@@ -11,7 +11,7 @@ import { ValidationError, type FieldIssue } from './schemas.js';
 import { OverloadedError } from './scheduler.js';
 
 /** Codes the HTTP layer adds to the core ones. */
-export type HttpErrorCode = ErrorCode | 'E_AUTH' | 'E_OVERLOADED';
+export type HttpErrorCode = ErrorCode | 'E_AUTH' | 'E_FORBIDDEN' | 'E_OVERLOADED';
 
 export const STATUS_OF_CODE: Readonly<Record<HttpErrorCode, number>> = Object.freeze({
   E_INPUT: 400,
@@ -20,6 +20,7 @@ export const STATUS_OF_CODE: Readonly<Record<HttpErrorCode, number>> = Object.fr
   E_NOT_FOUND: 404,
   E_STATE: 409,
   E_AUTH: 401,
+  E_FORBIDDEN: 403,
   E_OVERLOADED: 503,
   E_BACKEND: 500,
   E_INTERNAL: 500,

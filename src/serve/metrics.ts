@@ -2,9 +2,14 @@
  * Prometheus metrics in the text exposition format (0.0.4), kept by hand: request counters by route and
  * status, a request-latency histogram by route and status class (so fast 503s and 400s do not hide the latency
  * of answered requests), shed requests, and gauges read at scrape time (pending
- * queries, items, added items, model generation). Routes are the registered patterns, never raw URLs, so
- * the label set stays bounded.
+ * queries, items, added items, model generation), plus the process: resident memory, V8 heap, event-loop delay
+ * (quantiles) and utilisation since the previous scrape, uptime. Routes are the registered patterns, never raw
+ * URLs, so the label set stays bounded.
  */
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+
+/** Sampling interval of the event-loop delay monitor; a sample is its timer's lateness beyond this. */
+const LOOP_RESOLUTION_MS = 10;
 
 /** Latency buckets in seconds (upper bounds). */
 export const LATENCY_BUCKETS: readonly number[] = Object.freeze([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
@@ -22,8 +27,17 @@ export class Metrics {
   private readonly latency = new Map<string, Histogram>();
   private shedTotal = 0;
   private readonly started = Date.now();
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  private lastElu: EventLoopUtilization = performance.eventLoopUtilization();
 
-  constructor(private readonly gauges: Gauges) {}
+  constructor(private readonly gauges: Gauges) {
+    this.loopDelay.enable();
+  }
+
+  /** Stops the event-loop delay sampler (the app's close hook). */
+  stop(): void {
+    this.loopDelay.disable();
+  }
 
   /** One answered request: route pattern (e.g. "/v1/recommend"), method, status, seconds taken. */
   observe(method: string, route: string, status: number, seconds: number): void {
@@ -80,7 +94,30 @@ export class Metrics {
       out.push(`# TYPE sidrec_${name} gauge`);
       out.push(`sidrec_${name} ${g.value}`);
     }
+    this.renderProcess(out);
     return `${out.join('\n')}\n`;
+  }
+
+  /** Process gauges; event-loop figures cover the time since the previous scrape (then restart). */
+  private renderProcess(out: string[]): void {
+    const mem = process.memoryUsage();
+    const gauge = (name: string, help: string, value: number): void => {
+      out.push(`# HELP sidrec_${name} ${help}`, `# TYPE sidrec_${name} gauge`, `sidrec_${name} ${value}`);
+    };
+    gauge('process_resident_memory_bytes', 'Resident set size of the server process.', mem.rss);
+    gauge('process_heap_used_bytes', 'V8 heap in use.', mem.heapUsed);
+    gauge('process_heap_total_bytes', 'V8 heap allocated.', mem.heapTotal);
+    gauge('process_external_memory_bytes', 'Memory of buffers and typed arrays outside the V8 heap.', mem.external + mem.arrayBuffers);
+    gauge('process_uptime_seconds', 'Seconds since the process started.', process.uptime());
+    const elu = performance.eventLoopUtilization(this.lastElu);
+    this.lastElu = performance.eventLoopUtilization();
+    gauge('event_loop_utilization', 'Share of time the event loop was busy since the previous scrape (0..1).', Number.isFinite(elu.utilization) ? elu.utilization : 0);
+    const h = this.loopDelay;
+    out.push('# HELP sidrec_event_loop_delay_seconds How late a 10 ms timer fired, quantiles since the previous scrape.', '# TYPE sidrec_event_loop_delay_seconds gauge');
+    for (const [label, ns] of [['0.5', h.percentile(50)], ['0.99', h.percentile(99)], ['1', h.max]] as const) {
+      out.push(`sidrec_event_loop_delay_seconds{quantile="${label}"} ${h.count > 0 ? Math.max(0, ns / 1e9 - LOOP_RESOLUTION_MS / 1000) : 0}`);
+    }
+    h.reset();
   }
 }
 

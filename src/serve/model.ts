@@ -5,7 +5,8 @@
  * request finishes on the model it started with.
  */
 import { SidrecError } from '../core/errors.js';
-import { loadDataset, type ItemText } from '../data/index.js';
+import type { ItemText } from '../data/index.js';
+import { readServingItems } from '../model/bundle.js';
 import { readManifest } from '../model/manifest.js';
 import { adapterFor } from './adapters/index.js';
 import { ServingCatalog } from './catalog.js';
@@ -19,12 +20,28 @@ export interface ServingModel {
   readonly loadedAt: string;
 }
 
-/** Opens a trained model directory with the adapter registered for its manifest kind. */
-export function openModelDir(dir: string): ServingModel {
+export interface OpenOptions {
+  /** A dataset directory to read the catalogue from instead of the model's own copy (checked against its pin). */
+  readonly dataDir?: string;
+  /** Progress lines (loading can take seconds: RPG refits its text featurizer). @default none */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Opens a trained model directory with the adapter registered for its manifest kind. The catalogue comes from
+ * the directory itself (model/bundle.ts), or `dataDir`, or for older directories the recorded dataset path.
+ */
+export function openModelDir(dir: string, options: OpenOptions = {}): ServingModel {
+  const log = options.log ?? (() => {});
+  const started = performance.now();
   const manifest = readManifest(dir);
-  const recommender = adapterFor(manifest, dir)(dir, manifest);
-  const catalog = ServingCatalog.fromDataset(loadDataset(manifest.dataDir));
-  return servingModel(recommender, catalog, dir);
+  log(`loading ${manifest.kind} model ${dir} ...`);
+  const items = readServingItems(dir, manifest, options.dataDir);
+  log(`catalogue: ${items.itemIds.length} items from ${items.source}`);
+  const recommender = adapterFor(manifest, dir)(dir, manifest, { items, log });
+  const model = servingModel(recommender, ServingCatalog.fromItems(items), dir);
+  log(`loaded ${manifest.kind} model in ${((performance.now() - started) / 1000).toFixed(1)} s (${recommender.addItems ? 'can add items' : 'cannot add items'})`);
+  return model;
 }
 
 export function servingModel(recommender: Recommender, catalog: ServingCatalog, source: string): ServingModel {
@@ -40,7 +57,10 @@ export interface NewItem {
   readonly vector?: Float32Array;
 }
 
-/** Adds items to a served model; every id must be new. Returns their indices. */
+/**
+ * Adds items to a served model; every id must be new and every vector finite once it is float32 (1e308 is a
+ * finite JSON number but Infinity as float32, and would encode to a meaningless SID). Returns their indices.
+ */
 export function addItems(model: ServingModel, items: readonly NewItem[]): number[] {
   const { recommender, catalog } = model;
   if (!recommender.addItems) throw new SidrecError('E_STATE', recommender.cannotAddItems ?? `model kind "${recommender.kind}" cannot add items`);
@@ -48,6 +68,8 @@ export function addItems(model: ServingModel, items: readonly NewItem[]): number
   items.forEach((it, i) => {
     if (catalog.has(it.id) || seen.has(it.id)) throw new SidrecError('E_STATE', `item id "${it.id}" already exists`, { field: `items[${i}].id` });
     seen.add(it.id);
+    const bad = it.vector ? it.vector.findIndex((v) => !Number.isFinite(v)) : -1;
+    if (bad >= 0) throw new SidrecError('E_INPUT', `not finite as a float32 (${it.vector![bad]}): vector values must lie within +-3.4e38`, { field: `items[${i}].vector[${bad}]` });
   });
   const indices = recommender.addItems(items.map((it) => ({ text: it.text, vector: it.vector })));
   catalog.append(items);

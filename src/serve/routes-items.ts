@@ -1,7 +1,8 @@
 /**
  * Item endpoints: GET /v1/items?q= (title search, for the explorer), GET /v1/items/:id, and POST /v1/items
- * (write token) which hands new items to the model's frozen tokenizer: they get semantic IDs and are
- * recommendable in the next request, without retraining. Models that cannot do that answer 409 saying why.
+ * (a write: see the write guard in context.ts) which hands new items to the model's frozen tokenizer: they get
+ * semantic IDs and are recommendable in the next request, without retraining. Models that cannot do that answer
+ * 409 saying why; vectors that are not finite as float32 are refused with 400 naming items[i].vector[j].
  */
 import type { FastifyInstance } from 'fastify';
 import { SidrecError } from '../core/errors.js';
@@ -44,9 +45,12 @@ export function itemRoutes(app: FastifyInstance, ctx: ServeContext): void {
   });
 
   app.post('/v1/items', async (request, reply) => {
+    const model = ctx.state.model;
+    // A model that can never add items says so (409) before the write guard: no write can happen either way,
+    // and the reason (also in GET /v1/model) is what the client needs.
+    if (!model.recommender.addItems) throw new SidrecError('E_STATE', model.recommender.cannotAddItems ?? `model kind "${model.recommender.kind}" cannot add items`);
     ctx.requireWriteAccess(request);
     const body = parseBody(ctx.schemas.addItems, request.body);
-    const model = ctx.state.model;
     const items = body.items.map((it) => ({
       id: String(it.id),
       text: textOf(it),

@@ -4,11 +4,11 @@
  * queries of a batch are admitted together or the request is shed with 503), and a history with no known
  * item is answered by training popularity (`fallback: "popularity"`).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServeContext } from './context.js';
+import { RETRY_AFTER_SECONDS } from './errors.js';
 import type { ServingModel } from './model.js';
 import type { Recommendation, RecommendQuery } from './recommender.js';
-import { OverloadedError } from './scheduler.js';
 import { parseBody, type RecommendBody } from './schemas.js';
 
 export interface RecommendedItem {
@@ -47,12 +47,15 @@ function present(model: ServingModel, ranked: readonly Recommendation[]): Recomm
   });
 }
 
-/** Answers several bodies against one model: model queries admitted together, popularity for empty histories. */
-async function answer(ctx: ServeContext, bodies: readonly RecommendBody[]): Promise<RecommendResponse[]> {
+/**
+ * Answers several bodies against one model: model queries admitted together, popularity for empty histories.
+ * `receivedAt` (performance.now() at receipt) starts the query's wait budget.
+ */
+async function answer(ctx: ServeContext, bodies: readonly RecommendBody[], receivedAt: number): Promise<RecommendResponse[]> {
   const model = ctx.state.model;
   const prepared = bodies.map((b) => prepare(model, b));
   const scored = prepared.filter((p) => p.query.history.length > 0);
-  const results = await ctx.scheduler.submit(model, scored.map((p) => p.query));
+  const results = scored.length === 0 ? [] : await ctx.scheduler.submit(model, scored.map((p) => p.query), receivedAt);
   let next = 0;
   return prepared.map((p) => {
     if (p.query.history.length === 0) {
@@ -62,20 +65,25 @@ async function answer(ctx: ServeContext, bodies: readonly RecommendBody[]): Prom
   });
 }
 
+const SATURATED_BODY = JSON.stringify({ error: { code: 'E_OVERLOADED', message: 'server saturated: the queued work would not be reached within max-wait-ms; retry later' } });
+
 export function recommendRoutes(app: FastifyInstance, ctx: ServeContext): void {
-  // When the queue is already full, shed before the body is read and validated: under a flood of clients that
-  // do not back off, refusing must cost far less than answering, or refusals eat the capacity.
-  const shedEarly = async (): Promise<void> => {
-    if (ctx.scheduler.pending >= ctx.limits.maxPending) throw new OverloadedError(ctx.scheduler.pending);
+  // When the queue is full or would not be reached in time, shed before the body is read and validated, with a
+  // ready-made answer (no error object, no error handler): under a flood of clients that do not back off,
+  // refusing must cost far less than answering, or refusals eat the capacity the answers need.
+  const shedEarly = async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (!ctx.scheduler.saturated(ctx.state.model)) return undefined;
+    return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).type('application/json; charset=utf-8').send(SATURATED_BODY);
   };
-  app.post('/v1/recommend', { onRequest: shedEarly }, async (request) => {
+  const receivedAt = (reply: FastifyReply): number => performance.now() - reply.elapsedTime;
+  app.post('/v1/recommend', { onRequest: shedEarly }, async (request, reply) => {
     const body = parseBody(ctx.schemas.recommend, request.body);
-    const [response] = await answer(ctx, [body]);
+    const [response] = await answer(ctx, [body], receivedAt(reply));
     return response;
   });
 
-  app.post('/v1/recommend/batch', { onRequest: shedEarly }, async (request) => {
+  app.post('/v1/recommend/batch', { onRequest: shedEarly }, async (request, reply) => {
     const body = parseBody(ctx.schemas.batch, request.body);
-    return { results: await answer(ctx, body.requests) };
+    return { results: await answer(ctx, body.requests, receivedAt(reply)) };
   });
 }

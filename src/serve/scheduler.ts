@@ -10,6 +10,12 @@
  * learns each model's cost (a moving average of ms per query over its calls) and uses it twice: a batch holds
  * at most `maxBatchMs` of work (a slow model's batch would otherwise hold the event loop for 0.7 s), and a
  * submit whose estimated wait behind the pending work exceeds `maxWaitMs` is refused at once, not shed later.
+ * The wait is estimated from the measured drain rate (wall-clock time between back-to-back batches per query),
+ * not the model's cost alone: under overload the event loop also parses, refuses and answers other requests
+ * between batches, and an estimate that ignored that admitted queries that then waited seconds. Waits count
+ * from the request's receipt (`receivedAt`), so parsing time counts against the bound too: an answered query
+ * starts its batch within `maxWaitMs` of its receipt. `saturated()` tells a route to refuse before reading a
+ * body, so refusals stay cheap when clients retry at once and do not eat the capacity the answers need.
  */
 import type { ServingModel } from './model.js';
 import type { Recommendation, RecommendQuery } from './recommender.js';
@@ -35,6 +41,7 @@ export class OverloadedError extends Error {
 interface Job {
   readonly model: ServingModel;
   readonly query: RecommendQuery;
+  /** performance.now() when the request was received. */
   readonly queuedAt: number;
   resolve(result: Recommendation[]): void;
   reject(error: unknown): void;
@@ -48,6 +55,10 @@ export class Scheduler {
   private idleWaiters: (() => void)[] = [];
   /** Moving average of milliseconds per query, per served model (a reload starts a new estimate). */
   private readonly cost = new WeakMap<ServingModel, number>();
+  /** Moving average of wall-clock milliseconds per query between back-to-back batches, per served model. */
+  private readonly drain = new WeakMap<ServingModel, number>();
+  /** The previous batch, while the queue has not emptied since it started. */
+  private lastBatch: { readonly model: ServingModel; readonly started: number; readonly size: number } | undefined;
 
   constructor(readonly options: SchedulerOptions) {}
 
@@ -56,15 +67,29 @@ export class Scheduler {
     return this.queue.length - this.head + this.running;
   }
 
-  /** Queue all queries of one request, or none: throws OverloadedError when they do not fit. */
-  submit(model: ServingModel, queries: readonly RecommendQuery[]): Promise<Recommendation[][]> {
+  /** Milliseconds before the last of `n` queries submitted now would start, at the measured drain rate. */
+  estimatedWaitMs(model: ServingModel, n = 1): number {
+    const perQuery = Math.max(this.cost.get(model) ?? 0, this.drain.get(model) ?? 0);
+    return (this.pending + n - 1) * perQuery;
+  }
+
+  /** Whether a query submitted now would be refused: for shedding a request before its body is read. */
+  saturated(model: ServingModel): boolean {
+    return this.pending >= this.options.maxPending || this.estimatedWaitMs(model) > this.options.maxWaitMs;
+  }
+
+  /**
+   * Queue all queries of one request, or none: throws OverloadedError when they do not fit in `maxPending` or
+   * would start later than `maxWaitMs` after `receivedAt` (performance.now() at the request's receipt).
+   */
+  submit(model: ServingModel, queries: readonly RecommendQuery[], receivedAt = performance.now()): Promise<Recommendation[][]> {
     if (this.pending + queries.length > this.options.maxPending) throw new OverloadedError(this.pending);
-    const perQuery = this.cost.get(model);
-    if (perQuery !== undefined && this.pending > 0) {
-      const wait = (this.pending + queries.length) * perQuery;
-      if (wait > this.options.maxWaitMs) throw new OverloadedError(this.pending, `an estimated ${Math.round(wait)} ms of work queued (limit ${this.options.maxWaitMs} ms)`);
+    if (this.pending > 0) {
+      const wait = this.estimatedWaitMs(model, queries.length);
+      const left = this.options.maxWaitMs - (performance.now() - receivedAt);
+      if (wait > left) throw new OverloadedError(this.pending, `an estimated ${Math.round(wait)} ms of work queued (limit ${this.options.maxWaitMs} ms)`);
     }
-    const queuedAt = performance.now();
+    const queuedAt = receivedAt;
     const promises = queries.map(
       (query) => new Promise<Recommendation[]>((resolve, reject) => this.queue.push({ model, query, queuedAt, resolve, reject })),
     );
@@ -86,7 +111,15 @@ export class Scheduler {
 
   private runBatch(): void {
     this.scheduled = false;
-    const stale = performance.now() - this.options.maxWaitMs;
+    const now = performance.now();
+    const last = this.lastBatch;
+    if (last) {
+      const ms = (now - last.started) / last.size;
+      const prev = this.drain.get(last.model);
+      this.drain.set(last.model, prev === undefined ? ms : 0.8 * prev + 0.2 * ms);
+      this.lastBatch = undefined;
+    }
+    const stale = now - this.options.maxWaitMs;
     while (this.head < this.queue.length && this.queue[this.head].queuedAt < stale) {
       this.queue[this.head++].reject(new OverloadedError(this.pending, `query waited over ${this.options.maxWaitMs} ms`));
     }
@@ -101,7 +134,9 @@ export class Scheduler {
     const limit = perQuery === undefined ? this.options.maxBatch : Math.max(1, Math.min(this.options.maxBatch, Math.floor(this.options.maxBatchMs / perQuery)));
     const batch: Job[] = [];
     while (this.head < this.queue.length && batch.length < limit && this.queue[this.head].model === model) {
-      batch.push(this.queue[this.head++]);
+      const job = this.queue[this.head++];
+      if (job.queuedAt < stale) job.reject(new OverloadedError(this.pending, `query waited over ${this.options.maxWaitMs} ms`));
+      else batch.push(job);
     }
     if (this.head === this.queue.length) {
       this.queue.length = 0;
@@ -110,7 +145,13 @@ export class Scheduler {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
+    if (batch.length === 0) { // every job of this model run was stale
+      if (this.head < this.queue.length) this.wake();
+      else this.notifyIdle();
+      return;
+    }
     this.running = batch.length;
+    this.lastBatch = { model, started: now, size: batch.length };
     try {
       const started = performance.now();
       const results = model.recommender.recommend(batch.map((j) => j.query));
@@ -122,7 +163,10 @@ export class Scheduler {
     }
     this.running = 0;
     if (this.head < this.queue.length) this.wake();
-    else this.notifyIdle();
+    else {
+      this.lastBatch = undefined; // the queue ran dry: the time to the next batch is idle, not drain
+      this.notifyIdle();
+    }
   }
 
   private notifyIdle(): void {

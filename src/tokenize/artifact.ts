@@ -1,12 +1,13 @@
 /**
  * The binary artifact format tokenizers and SemanticIdTables are saved in: an 8-byte magic, a u32 header length,
  * a JSON header (type, version, metadata, array directory), then little-endian typed arrays, each 8-byte aligned.
- * Deterministic bytes for deterministic content (no timestamps); written atomically (temp file + rename).
+ * Deterministic bytes for deterministic content (no timestamps); written atomically (temp file + rename); read
+ * through readSidFile, so an artifact inside a SID directory is checked against that directory's sids.json.
  */
-import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { SidrecError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/atomic.js';
+import { readSidFile } from './sid-dir.js';
 import type { ArtifactArray } from './tokenizer.js';
 
 const MAGIC = 'SIDREC01';
@@ -89,12 +90,7 @@ export function writeArtifact(path: string, artifact: Artifact): void {
 }
 
 export function readArtifact(path: string, expectedType: string): Artifact {
-  let buf: Uint8Array;
-  try {
-    buf = readFileSync(path);
-  } catch (error) {
-    throw new SidrecError('E_NOT_FOUND', `cannot read artifact: ${(error as Error).message}`, { file: path });
-  }
+  const buf = readSidFile(path); // checked against a sids.json beside it
   const artifact = decodeArtifact(buf, path);
   if (artifact.type !== expectedType) {
     throw new SidrecError('E_STATE', `artifact is a "${artifact.type}", expected "${expectedType}"`, { file: path });

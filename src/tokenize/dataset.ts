@@ -3,17 +3,19 @@
  * TRAINING sequences only -> every item (held-out ones too) encoded with the frozen tokenizer -> SemanticIdTable
  * and report. `sidrec tokenize` and the SID models' training call this.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../core/atomic.js';
+import type { WriteDirOptions } from '../core/atomic-dir.js';
 import { SidrecError } from '../core/errors.js';
 import type { InteractionDataset, LeaveOneOutSplit } from '../data/index.js';
 import { datasetFeatures, type FeatureSpecEntry } from '../features/dataset.js';
 import type { ItemFeatures } from '../features/types.js';
 import type { TokenizerConfig, TokenizerKind } from './config.js';
-import { fitTokenizer, loadTokenizer, saveTokenizer } from './fit.js';
+import { fitTokenizer, loadTokenizer, serializeTokenizer } from './fit.js';
 import { formatTokenizeReport, tokenizeReport, type TokenizeReport } from './report.js';
-import { loadSidTable, saveSidTable, SemanticIdTable } from './sid-table-io.js';
-import type { Tokenizer } from './tokenizer.js';
+import { readSidFile, verifySidDir, writeSidDir, type SidDirManifest } from './sid-dir.js';
+import { loadSidTable, serializeSidTable, SemanticIdTable } from './sid-table-io.js';
+import type { FitProgress, Tokenizer } from './tokenizer.js';
 
 export const TOKENIZER_FILE = 'tokenizer.sidtok';
 export const TABLE_FILE = 'sids.sidtab';
@@ -25,6 +27,12 @@ export interface DatasetSids {
   readonly report: TokenizeReport & { readonly fittedItems: number; readonly features: readonly FeatureSpecEntry[] };
 }
 
+/** What a long tokenize tells its caller: a line per phase, and the fit's steps (for a progress bar). */
+export interface TokenizeProgress {
+  readonly log?: (line: string) => void;
+  readonly onStep?: FitProgress;
+}
+
 export function tokenizeDataset(
   ds: InteractionDataset,
   split: LeaveOneOutSplit,
@@ -32,18 +40,26 @@ export function tokenizeDataset(
   config: Partial<TokenizerConfig> & { readonly kind: TokenizerKind },
   seed = 0,
   vectors?: ItemFeatures,
+  progress: TokenizeProgress = {},
 ): DatasetSids {
+  const log = progress.log ?? (() => {});
+  const t0 = performance.now();
+  log(`features: ${features.map((f) => `${f.source}:${f.weight}`).join(',')} for ${ds.numItems} items ...`);
   const all = datasetFeatures(ds, split, features, { seed, ...(vectors ? { vectors } : {}) });
   const seen = trainingRows(all, split.trainItemCounts);
   if (seen.count === 0) throw new SidrecError('E_INPUT', 'no item appears in the training sequences');
-  const fitted = fitTokenizer({ ...config, seed } as typeof config, seen);
+  log(`features: ${all.count} x ${all.dim} in ${seconds(t0)}; fitting ${config.kind} on ${seen.count} training items ...`);
+  const fitted = fitTokenizer({ ...config, seed } as typeof config, seen, progress.onStep);
   const started = performance.now();
   const codes = fitted.tokenizer.encode(all.data, all.count);
   const encodeSeconds = (performance.now() - started) / 1000;
+  log(`fitted in ${fitted.fitSeconds.toFixed(1)} s; encoded ${all.count} items in ${encodeSeconds.toFixed(1)} s`);
   const table = SemanticIdTable.forTokenizer(fitted.tokenizer, codes, all.count);
   const report = tokenizeReport({ tokenizer: fitted.tokenizer, table, features: all, fitSeconds: fitted.fitSeconds, encodeSeconds });
   return { tokenizer: fitted.tokenizer, table, report: { ...report, fittedItems: seen.count, features: [...features] } };
 }
+
+const seconds = (since: number): string => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 function trainingRows(features: ItemFeatures, counts: Int32Array): ItemFeatures {
   const rows: number[] = [];
@@ -53,14 +69,29 @@ function trainingRows(features: ItemFeatures, counts: Int32Array): ItemFeatures 
   return { count: rows.length, dim: features.dim, data };
 }
 
-export function saveDatasetSids(dir: string, sids: DatasetSids): void {
-  saveTokenizer(join(dir, TOKENIZER_FILE), sids.tokenizer);
-  saveSidTable(join(dir, TABLE_FILE), sids.table);
-  writeJsonAtomic(join(dir, REPORT_FILE), sids.report);
+/**
+ * Writes the tokenizer, table and report as one SID directory, replacing `dir` whole (sid-dir.ts): a crash
+ * leaves the previous set intact. Returns the set's sids.json.
+ */
+export function saveDatasetSids(dir: string, sids: DatasetSids, options: WriteDirOptions = {}): SidDirManifest {
+  return writeSidDir(dir, new Map<string, Uint8Array | string>([
+    [TOKENIZER_FILE, serializeTokenizer(sids.tokenizer)],
+    [TABLE_FILE, serializeSidTable(sids.table)],
+    [REPORT_FILE, `${JSON.stringify(sids.report, null, 2)}\n`],
+  ]), options);
 }
 
-export function loadDatasetSids(dir: string): { tokenizer: Tokenizer; table: SemanticIdTable } {
-  return { tokenizer: loadTokenizer(join(dir, TOKENIZER_FILE)), table: loadSidTable(join(dir, TABLE_FILE)) };
+/** A SID directory's tokenizer and table, the whole directory checked against its sids.json first. */
+export function loadDatasetSids(dir: string): { tokenizer: Tokenizer; table: SemanticIdTable; id: string } {
+  const { manifest } = verifySidDir(dir);
+  return { tokenizer: loadTokenizer(join(dir, TOKENIZER_FILE)), table: loadSidTable(join(dir, TABLE_FILE)), id: manifest.id };
+}
+
+/** A SID directory's report.json (checked against its sids.json), or undefined when it has none. */
+export function readSidReport(dir: string): (TokenizeReport & { readonly features?: readonly FeatureSpecEntry[] }) | undefined {
+  const path = join(dir, REPORT_FILE);
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(Buffer.from(readSidFile(path)).toString('utf8')) as TokenizeReport & { readonly features?: readonly FeatureSpecEntry[] };
 }
 
 export { formatTokenizeReport };

@@ -8,7 +8,7 @@ import { resolveTokenizerConfig, type TokenizerConfig, type TokenizerKind } from
 import { ProductQuantizer } from './pq.js';
 import { RqKMeansTokenizer } from './rqkmeans.js';
 import { RqVaeTokenizer } from './rqvae.js';
-import type { Tokenizer } from './tokenizer.js';
+import type { FitProgress, Tokenizer } from './tokenizer.js';
 import { decodeArtifact, encodeArtifact, readArtifact, writeArtifact, type Artifact } from './artifact.js';
 
 export interface FittedTokenizer {
@@ -22,10 +22,10 @@ export interface FittedTokenizer {
 }
 
 /**
- * Fit on `features` (training items only) and encode them with the frozen model.
+ * Fit on `features` (training items only) and encode them with the frozen model; `onStep` reports progress.
  * @example fitTokenizer({ kind: 'opq', subspaces: 32 }, features)
  */
-export function fitTokenizer(config: Partial<TokenizerConfig> & { readonly kind: TokenizerKind }, features: ItemFeatures): FittedTokenizer {
+export function fitTokenizer(config: Partial<TokenizerConfig> & { readonly kind: TokenizerKind }, features: ItemFeatures, onStep?: FitProgress): FittedTokenizer {
   const resolved = resolveTokenizerConfig(config);
   const { data, count, dim } = features;
   if (count < resolved.codebookSize) {
@@ -34,10 +34,10 @@ export function fitTokenizer(config: Partial<TokenizerConfig> & { readonly kind:
   const t0 = performance.now();
   const tokenizer =
     resolved.kind === 'rqkmeans'
-      ? RqKMeansTokenizer.fit(resolved, data, count, dim)
+      ? RqKMeansTokenizer.fit(resolved, data, count, dim, onStep)
       : resolved.kind === 'rqvae'
-        ? RqVaeTokenizer.fit(resolved, data, count, dim)
-        : ProductQuantizer.fit(resolved, data, count, dim);
+        ? RqVaeTokenizer.fit(resolved, data, count, dim, onStep)
+        : ProductQuantizer.fit(resolved, data, count, dim, onStep);
   const t1 = performance.now();
   const codes = tokenizer.encode(data, count);
   const t2 = performance.now();

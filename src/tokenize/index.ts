@@ -1,6 +1,6 @@
 /** Public surface of the tokenize stage: fit (O)PQ / RQ-KMeans / RQ-VAE tokenizers, build SID tables, report. */
 export { TOKENIZER_DEFAULTS, resolveTokenizerConfig, type TokenizerConfig, type TokenizerKind, type RqKMeansConfig, type PqConfig, type OpqConfig, type RqVaeConfig } from './config.js';
-export type { Tokenizer, ArtifactArray } from './tokenizer.js';
+export type { Tokenizer, ArtifactArray, FitProgress } from './tokenizer.js';
 export { RqKMeansTokenizer } from './rqkmeans.js';
 export { RqVaeTokenizer } from './rqvae.js';
 export { ProductQuantizer } from './pq.js';
@@ -15,4 +15,5 @@ export {
 } from './fit.js';
 export { SemanticIdTable, saveSidTable, loadSidTable, serializeSidTable, type SidTableShape, type CodeArray, type ItemIndexArray } from './sid-table-io.js';
 export { tokenizeReport, formatTokenizeReport, type TokenizeReport, type DigitUsage } from './report.js';
-export { tokenizeDataset, saveDatasetSids, loadDatasetSids, TOKENIZER_FILE, TABLE_FILE, REPORT_FILE, type DatasetSids } from './dataset.js';
+export { tokenizeDataset, saveDatasetSids, loadDatasetSids, readSidReport, TOKENIZER_FILE, TABLE_FILE, REPORT_FILE, type DatasetSids } from './dataset.js';
+export { writeSidDir, verifySidDir, readSidFile, isSidDir, sha256, SID_MANIFEST_FILE, type SidDirManifest, type VerifiedSidDir } from './sid-dir.js';

@@ -11,7 +11,7 @@ import type { OpqConfig, PqConfig } from './config.js';
 import { assignNearest, fitKMeans, gatherRows, sampleIndices, type KMeansModel } from './kmeans.js';
 import { fitPca, pcaInverse, pcaTransform, type PcaModel } from './pca.js';
 import { polarFactor } from './procrustes.js';
-import { ENCODE_BLOCK, type ArtifactArray, type Tokenizer } from './tokenizer.js';
+import { ENCODE_BLOCK, type ArtifactArray, type FitProgress, type Tokenizer } from './tokenizer.js';
 
 export class ProductQuantizer implements Tokenizer {
   readonly hierarchical = false;
@@ -46,7 +46,7 @@ export class ProductQuantizer implements Tokenizer {
     return d;
   }
 
-  static fit(config: PqConfig | OpqConfig, x: Float32Array, n: number, dim: number): ProductQuantizer {
+  static fit(config: PqConfig | OpqConfig, x: Float32Array, n: number, dim: number, onStep?: FitProgress): ProductQuantizer {
     const rng = new Rng(config.seed);
     const d = ProductQuantizer.reducedDimFor(config, dim);
     const m = config.subspaces;
@@ -61,10 +61,14 @@ export class ProductQuantizer implements Tokenizer {
     const km = { k: config.codebookSize, ...config, fitSample: ns };
     const sub = new Float32Array(ns * ds); // (ns, ds) one sub-space, contiguous
     const codes = new Int32Array(ns);
+    const totalSteps = m * (config.kind === 'opq' ? config.rotationIters + 2 : 1);
+    let steps = 0;
     const fitAll = (zr: Float32Array, maxIter: number, prev?: readonly KMeansModel[]): KMeansModel[] =>
       Array.from({ length: m }, (_, s) => {
         extractSubspace(zr, ns, d, s * ds, ds, sub);
-        return fitKMeans(rng.fork(), sub, ns, ds, { ...km, maxIter }, prev?.[s].centroids);
+        const model = fitKMeans(rng.fork(), sub, ns, ds, { ...km, maxIter }, prev?.[s].centroids);
+        onStep?.(++steps, totalSteps);
+        return model;
       });
     let codebooks = fitAll(z, config.maxIter);
     if (config.kind === 'opq') {

@@ -7,7 +7,7 @@ import { Rng } from '../core/rng.js';
 import { SidrecError } from '../core/errors.js';
 import type { RqKMeansConfig } from './config.js';
 import { assignNearest, fitKMeans, gatherRows, sampleIndices, type KMeansModel } from './kmeans.js';
-import { ENCODE_BLOCK, type ArtifactArray, type Tokenizer } from './tokenizer.js';
+import { ENCODE_BLOCK, type ArtifactArray, type FitProgress, type Tokenizer } from './tokenizer.js';
 
 export class RqKMeansTokenizer implements Tokenizer {
   readonly kind = 'rqkmeans' as const;
@@ -25,7 +25,7 @@ export class RqKMeansTokenizer implements Tokenizer {
     this.codebookSize = config.codebookSize;
   }
 
-  static fit(config: RqKMeansConfig, x: Float32Array, n: number, dim: number): RqKMeansTokenizer {
+  static fit(config: RqKMeansConfig, x: Float32Array, n: number, dim: number, onStep?: FitProgress): RqKMeansTokenizer {
     const rng = new Rng(config.seed);
     // Fit every level on one subsample (all items when n <= fitSample); the caller encodes all items afterwards.
     const idx = sampleIndices(rng, n, config.fitSample);
@@ -36,6 +36,7 @@ export class RqKMeansTokenizer implements Tokenizer {
     for (let l = 0; l < config.levels; l++) {
       const model = fitKMeans(rng.fork(), residual, ns, dim, { k: config.codebookSize, ...config, fitSample: ns });
       levels.push(model);
+      onStep?.(l + 1, config.levels);
       if (l === config.levels - 1) break;
       assignNearest(model, residual, ns, codes);
       subtractCentroids(residual, ns, dim, model.centroids, codes);

@@ -28,7 +28,7 @@ import { initXavierUniform, initZeros } from '../tensor/optim/init.js';
 import { noGrad, tidy, type Tensor } from '../tensor/tensor.js';
 import type { RqVaeConfig } from './config.js';
 import { assignNearest, fitKMeans, gatherRows, sampleIndices, type KMeansModel } from './kmeans.js';
-import { ENCODE_BLOCK, type ArtifactArray, type Tokenizer } from './tokenizer.js';
+import { ENCODE_BLOCK, type ArtifactArray, type FitProgress, type Tokenizer } from './tokenizer.js';
 
 /** Rows per forward block at encode/decode time (bounds the activations held at once). */
 const FORWARD_BLOCK = Math.min(ENCODE_BLOCK, 4096);
@@ -153,7 +153,7 @@ export class RqVaeTokenizer implements Tokenizer {
     this.codebookSize = config.codebookSize;
   }
 
-  static fit(config: RqVaeConfig, x: Float32Array, n: number, dim: number): RqVaeTokenizer {
+  static fit(config: RqVaeConfig, x: Float32Array, n: number, dim: number, onStep?: FitProgress): RqVaeTokenizer {
     if (n < config.codebookSize) throw new SidrecError('E_CONFIG', `${n} items cannot fill a codebook of ${config.codebookSize}`, { field: 'tokenizer.codebookSize' });
     const rng = new Rng(config.seed);
     const net = new RqVaeNet(config, dim, rng.fork());
@@ -186,6 +186,7 @@ export class RqVaeTokenizer implements Tokenizer {
         steps++;
       }
       curve.push(sum / steps);
+      onStep?.(epoch + 1, config.epochs);
       if (config.restartDeadCodes && epoch < config.epochs - 1) restartDead(net, rng, usage, lastResidual);
     }
     opt.zeroGrad();

@@ -26,3 +26,6 @@ export interface Tokenizer {
 
 /** Rows encoded per block, so encoding 1M items never materialises more than this many transformed rows. */
 export const ENCODE_BLOCK = 65_536;
+
+/** Progress of a fit: `done` of `total` steps (k-means fits, levels, epochs), for progress bars. */
+export type FitProgress = (done: number, total: number) => void;

@@ -15,6 +15,8 @@ import { runManifest } from './manifest.js';
 import { Rpg, type ItemCodes, type RpgConfig } from '../model/rpg.js';
 import { rpgExactScorer } from '../model/rpg-score.js';
 import { saveItemCodes } from '../model/rpg-io.js';
+import { bundleSids } from '../model/bundle.js';
+import { Progress } from '../core/progress.js';
 import { loadCheckpoint } from '../tensor/index.js';
 import { nextItemBatches, trainingWindows } from './batches.js';
 import type { TrainConfig } from './config.js';
@@ -52,6 +54,7 @@ export async function trainRpg(
   const started = performance.now();
   const model = new Rpg(codes, modelConfig, config.seed);
   saveItemCodes(join(run.dir, 'sids.safetensors'), codes);
+  if (!run.resume) bundleSids(run.dir, typeof extras.sids.source === 'string' ? extras.sids.source : undefined); // own copy of the tokenizer (model/bundle.ts)
   const windows = trainingWindows(split.train, model.config.maxLen);
   const scorer = rpgExactScorer(model);
   const validUsers = extras.validUsers ?? 0;
@@ -63,7 +66,13 @@ export async function trainRpg(
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluate(scorer, split, 'test', { batchSize: 256, progress: run.quiet !== true, label: 'test, exact' });
-  const graph = await buildItemGraph(model, extras.graph);
+  const bar = new Progress({ label: 'item graph', total: split.numItems, unit: 'items', quiet: run.quiet === true });
+  let shown = 0;
+  const graph = await buildItemGraph(model, extras.graph, (done) => {
+    bar.tick(done - shown);
+    shown = done;
+  });
+  bar.finish();
   saveItemGraph(join(run.dir, 'graph.safetensors'), graph);
   const decoder = graphScorer(model, graph, extras.decode);
   const testGraph = await evaluate(decoder.scorer, split, 'test', { batchSize: 256, progress: run.quiet !== true, label: 'test, graph' });

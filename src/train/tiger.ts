@@ -14,6 +14,7 @@ import { sampleValidation, type EvalQuery, type LeaveOneOutSplit } from '../data
 import { GryphonRecommender, TigerRecommender } from '../decode/beam-tiger.js';
 import { evaluate, type EvalResult, type Scorer } from '../eval/index.js';
 import { Gryphon, type GryphonConfig } from '../model/gryphon.js';
+import { bundleSids } from '../model/bundle.js';
 import { readManifest, writeManifest } from '../model/manifest.js';
 import { runManifest } from './manifest.js';
 import { Tiger } from '../model/tiger.js';
@@ -142,6 +143,7 @@ export async function trainSidModel(
   const examples = sidExamples(split.train, opts.examplesPerUser);
   const batchCtx = { vocab: tiger.vocab, table: sids.table, itemTokens: tiger.vocab.itemTokens(sids.table), maxItems: tiger.config.maxItems };
   const validSplit = sampleValidation(split, opts.validUsers, config.seed);
+  if (!run.resume) bundleSids(run.dir, sids.dir); // the model directory keeps its own copy of the SIDs (model/bundle.ts)
   const result = await train(model, config, {
     batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng),
     validate: async () => (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, ['ndcg@10', 'recall@10'])).primary.metrics,

@@ -1,13 +1,16 @@
 /**
- * Hot reload and graceful shutdown: POST /admin/reload swaps in another model directory without dropping
- * requests (a bad directory leaves the old model serving), items added to the old model are reported dropped;
+ * Hot reload and graceful shutdown: POST /admin/reload swaps in the new contents of the configured model
+ * directory without dropping requests (a broken directory leaves the old model serving), items added to the old
+ * model are reported dropped;
  * app.close() answers every accepted request and the port is then closed; the CLI reloads on SIGHUP and exits 0
  * after draining on SIGTERM.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildServer } from '../../src/serve/app.js';
 import { http, sidKnnFixture, startSlowServer, tempDir, tinySasRecDir } from './helpers.js';
@@ -18,36 +21,42 @@ const dirB = await tinySasRecDir(2, root);
 const auth = { authorization: 'Bearer rel' };
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-test('hot reload swaps the model under load; a bad directory keeps the old one', async () => {
-  const app = await buildServer({ modelDir: dirA, token: 'rel' });
+test('hot reload swaps in new contents of the model directory under load; a broken directory keeps the old model', async () => {
+  const live = join(root, 'live');
+  cpSync(dirA, live, { recursive: true });
+  const app = await buildServer({ modelDir: live, token: 'rel' });
   const ask = () => app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: ['1', '2', '3'], k: 5 } });
   const before = (await ask()).json();
   const during = Array.from({ length: 20 }, ask);
-  const reload = await app.inject({ method: 'POST', url: '/admin/reload', headers: auth, payload: { modelDir: dirB } });
+  cpSync(dirB, live, { recursive: true, force: true }); // deploy: new contents, same directory
+  const reload = await app.inject({ method: 'POST', url: '/admin/reload', headers: auth, payload: { modelDir: live } });
   assert.equal(reload.statusCode, 200, reload.body);
-  assert.deepEqual(reload.json(), { generation: 2, source: dirB, numItems: app.sidrec.state.model.catalog.size, droppedAddedItems: 0 });
+  assert.deepEqual(reload.json(), { generation: 2, source: live, numItems: app.sidrec.state.model.catalog.size, droppedAddedItems: 0 });
   for (const r of await Promise.all(during)) assert.equal(r.statusCode, 200);
   const after = (await ask()).json();
   assert.notDeepEqual(after.items.map((r: { score: number }) => r.score), before.items.map((r: { score: number }) => r.score), 'B scores differently');
 
-  const bad = await app.inject({ method: 'POST', url: '/admin/reload', headers: auth, payload: { modelDir: '/no/such/model' } });
-  assert.equal(bad.statusCode, 404);
-  assert.equal(bad.json().error.code, 'E_NOT_FOUND');
+  const manifest = readFileSync(join(live, 'manifest.json'));
+  writeFileSync(join(live, 'manifest.json'), '{ torn');
+  const bad = await app.inject({ method: 'POST', url: '/admin/reload', headers: auth });
+  assert.equal(bad.statusCode, 409, bad.body);
+  assert.equal(bad.json().error.code, 'E_STATE');
   const health = (await app.inject({ method: 'GET', url: '/healthz' })).json();
   assert.equal(health.generation, 2, 'still serving B');
   assert.deepEqual((await ask()).json(), after);
+  writeFileSync(join(live, 'manifest.json'), manifest);
   const again = await app.inject({ method: 'POST', url: '/admin/reload', headers: auth });
-  assert.equal(again.json().generation, 3, 'no body reloads the current directory');
-  assert.equal(again.json().source, dirB);
+  assert.equal(again.json().generation, 3, 'no body reloads the configured directory');
+  assert.equal(again.json().source, live);
   await app.close();
 });
 
 test('reload drops items added to the previous model and says how many', async () => {
   const fx = sidKnnFixture();
-  const app = await buildServer({ modelDir: 'sid-knn', open: () => fx.open() });
-  const add = await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [{ id: 'tmp-1', title: 'temporary' }, { id: 'tmp-2', title: 'temporary too' }] } });
+  const app = await buildServer({ modelDir: 'sid-knn', open: () => fx.open(), token: 'rel' });
+  const add = await app.inject({ method: 'POST', url: '/v1/items', headers: auth, payload: { items: [{ id: 'tmp-1', title: 'temporary' }, { id: 'tmp-2', title: 'temporary too' }] } });
   assert.equal(add.statusCode, 201);
-  const reload = (await app.inject({ method: 'POST', url: '/admin/reload' })).json();
+  const reload = (await app.inject({ method: 'POST', url: '/admin/reload', headers: auth })).json();
   assert.equal(reload.droppedAddedItems, 2);
   assert.equal((await app.inject({ method: 'GET', url: '/v1/items/tmp-1' })).statusCode, 404);
   await app.close();
@@ -100,6 +109,8 @@ test('CLI: SIGHUP reloads, SIGTERM drains and exits 0', async () => {
       child.on('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
     });
     assert.equal(JSON.parse((await http(base, 'GET', '/healthz')).body).generation, 1);
+    const swap = await http(base, 'POST', '/admin/reload', JSON.stringify({ modelDir: dirB }), { authorization: 'Bearer rel' });
+    assert.equal(swap.status, 403, 'a reload naming another directory is refused');
     child.kill('SIGHUP');
     let generation = 1;
     for (let i = 0; i < 400 && generation === 1; i++) {
@@ -107,6 +118,7 @@ test('CLI: SIGHUP reloads, SIGTERM drains and exits 0', async () => {
       generation = JSON.parse((await http(base, 'GET', '/healthz')).body).generation;
     }
     assert.equal(generation, 2, `SIGHUP reloaded: ${stderr}`);
+    assert.equal(JSON.parse((await http(base, 'GET', '/v1/model')).body).source, dirA, 'SIGHUP reloads --model');
     const ok = await http(base, 'POST', '/v1/recommend', JSON.stringify({ history: ['5'], k: 3 }));
     assert.equal(ok.status, 200);
     child.kill('SIGTERM');

@@ -36,7 +36,7 @@ await trainRpg(
 );
 
 test('RPG: SIDs in recommendations, text adds through the frozen tokenizer, recommendable at once', async () => {
-  const app = await buildServer({ modelDir });
+  const app = await buildServer({ modelDir, allowLocalWrites: true });
   const info = (await app.inject({ method: 'GET', url: '/v1/model' })).json();
   assert.equal(info.kind, 'rpg');
   assert.equal(info.canAddItems, true);

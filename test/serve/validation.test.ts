@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/serve/app.js';
-import { tinySasRecDir } from './helpers.js';
+import { sidKnnFixture, tinySasRecDir } from './helpers.js';
 
 const dir = await tinySasRecDir();
-const app: FastifyInstance = await buildServer({ modelDir: dir, limits: { maxK: 20, maxHistory: 30, maxExclude: 5, maxBatchQueries: 3, bodyLimitBytes: 4096 } });
+const app: FastifyInstance = await buildServer({ modelDir: dir, allowLocalWrites: true, limits: { maxK: 20, maxHistory: 30, maxExclude: 5, maxBatchQueries: 3, bodyLimitBytes: 4096 } });
 test.after(() => app.close());
 
 const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
@@ -38,7 +38,11 @@ test('400s name the field', async () => {
   await expect400('/v1/recommend', [], '(body)');
   await expect400('/v1/recommend/batch', { requests: [{ history: ['1'] }, { history: ['1'], k: 0 }] }, 'requests[1].k');
   await expect400('/v1/recommend/batch', { requests: [] }, 'requests');
-  await expect400('/v1/items', { items: [{ id: 'n1' }] }, 'items[0]');
+  const sidKnn = await buildServer({ modelDir: 'sid-knn', open: () => sidKnnFixture().open(), allowLocalWrites: true }); // a model that can add items
+  const noFeatures = await sidKnn.inject({ method: 'POST', url: '/v1/items', payload: { items: [{ id: 'n1' }] } });
+  assert.equal(noFeatures.statusCode, 400, noFeatures.body);
+  assert.equal(noFeatures.json().error.field, 'items[0]');
+  await sidKnn.close();
   await expect400('/admin/reload', { modelDir: 7 }, 'modelDir');
 });
 

@@ -6,19 +6,26 @@
  * TIGER / Gryphon beam search over their SID trie, no adds).
  */
 import { SidrecError } from '../../core/errors.js';
+import type { ServingItems } from '../../model/bundle.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import type { Recommender } from '../recommender.js';
 import { openRpg } from './rpg.js';
 import { openSasRec } from './sasrec.js';
 import { openSidGenerative } from './sid-generative.js';
 
-export type AdapterFactory = (dir: string, manifest: ModelManifest) => Recommender;
+/** What an adapter may read besides its directory: the serving catalogue, and where to say what it is doing. */
+export interface AdapterContext {
+  readonly items: ServingItems;
+  readonly log: (line: string) => void;
+}
+
+export type AdapterFactory = (dir: string, manifest: ModelManifest, context: AdapterContext) => Recommender;
 
 export const ADAPTERS: Readonly<Record<string, AdapterFactory>> = Object.freeze({
-  sasrec: openSasRec,
+  sasrec: (dir: string) => openSasRec(dir),
   rpg: openRpg,
-  tiger: openSidGenerative,
-  gryphon: openSidGenerative,
+  tiger: (dir: string, manifest: ModelManifest) => openSidGenerative(dir, manifest),
+  gryphon: (dir: string, manifest: ModelManifest) => openSidGenerative(dir, manifest),
 });
 
 export function adapterFor(manifest: ModelManifest, dir: string): AdapterFactory {

@@ -3,23 +3,25 @@
  * one batched forward pass; an item's score is the sum of the log-probs of its m codes, computed for every item
  * (exact; the paper's graph-constrained search is the offline fast path, and exact scoring needs no graph
  * update when items are added). Items are nothing but their OPQ codes, so a new item is encoded by the frozen
- * tokenizer (from the `sidrec tokenize` directory the model was trained on) and is scored, and readable in
+ * tokenizer (the model directory's copy of the `sidrec tokenize` directory it was trained on) and is scored, and readable in
  * histories (the mean of its code embeddings), at once: the model is rebuilt around the extended code table
  * with the same trained weights. Text is embedded by refitting the text featurizer exactly as tokenize did
  * (checked by re-encoding catalogue items); otherwise new items must come with a vector.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../../core/errors.js';
-import { loadDataset } from '../../data/index.js';
+import type { ItemText } from '../../data/index.js';
 import { toFeatureText } from '../../features/dataset.js';
 import { TextFeaturizer } from '../../features/index.js';
+import { modelSids } from '../../model/bundle.js';
 import { openModel } from '../../model/load.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { Rpg, type ItemCodes } from '../../model/rpg.js';
 import { scoreAll } from '../../model/rpg-score.js';
-import { loadTokenizer, TOKENIZER_FILE, type Tokenizer, type TokenizeReport } from '../../tokenize/index.js';
+import { loadSidTable, loadTokenizer, readSidReport, TABLE_FILE, TOKENIZER_FILE, type Tokenizer, type TokenizeReport } from '../../tokenize/index.js';
 import { topK, type NewItemFeatures, type Recommendation, type RecommendQuery, type Recommender } from '../recommender.js';
+import type { AdapterContext } from './index.js';
 
 /** How new items become vectors: the frozen tokenizer plus, when reproducible, the text featurizer. */
 export interface RpgItemEncoder {
@@ -100,22 +102,20 @@ function concat(a: Int32Array, b: Int32Array): Int32Array {
   return out;
 }
 
-/** The `sidrec tokenize` directory an RPG manifest names, when it still holds the tokenizer. */
-function sidsDir(manifest: ModelManifest): string | undefined {
-  const m = manifest as unknown as { rpg?: { sids?: { source?: unknown } }; sids?: { source?: unknown } };
-  const source = m.rpg?.sids?.source ?? m.sids?.source;
-  if (typeof source !== 'string') return undefined;
-  const dir = existsSync(source) && statSync(source).isDirectory() ? source : join(source, '..');
-  return existsSync(join(dir, TOKENIZER_FILE)) ? dir : undefined;
+/** Whether the SID table in `dir` holds exactly the codes the model was trained on (a flat table). */
+function tableMatches(dir: string, codes: ItemCodes): boolean {
+  const path = join(dir, TABLE_FILE);
+  if (!existsSync(path)) return false;
+  const table = loadSidTable(path);
+  if (table.shape.collisionDigit || table.codes.length !== codes.codes.length) return false;
+  return table.codes.every((c, i) => c === codes.codes[i]);
 }
 
 /** Refits the text featurizer as `sidrec tokenize --features text` did, and proves it by re-encoding items. */
-function reproduceFeaturizer(dir: string, manifest: ModelManifest, tokenizer: Tokenizer, codes: ItemCodes, report: { features?: unknown } | undefined): { featurizer?: TextFeaturizer; noText?: string } {
+function reproduceFeaturizer(dir: string, texts: readonly ItemText[], tokenizer: Tokenizer, codes: ItemCodes, report: { features?: unknown } | undefined): { featurizer?: TextFeaturizer; noText?: string } {
   const spec = report?.features as { source: string; weight: number }[] | undefined;
   if (!spec || spec.length !== 1 || spec[0].source !== 'text') return { noText: `the SIDs were built from features "${spec?.map((s) => s.source).join(',') ?? 'unknown'}", not text alone` };
-  const ds = loadDataset(manifest.dataDir);
-  const texts = ds.catalog.texts.map(toFeatureText);
-  const { featurizer, features } = TextFeaturizer.fit(texts, { dim: tokenizer.inputDim, seed: tokenizer.config.seed });
+  const { featurizer, features } = TextFeaturizer.fit(texts.map(toFeatureText), { dim: tokenizer.inputDim, seed: tokenizer.config.seed });
   const sample = Math.min(64, features.count);
   const check = tokenizer.encode(features.data.subarray(0, sample * features.dim), sample);
   for (let i = 0; i < check.length; i++) {
@@ -124,15 +124,33 @@ function reproduceFeaturizer(dir: string, manifest: ModelManifest, tokenizer: To
   return { featurizer };
 }
 
-/** Adapter factory for manifest kind 'rpg'. */
-export function openRpg(dir: string, manifest: ModelManifest): RpgRecommender {
+/**
+ * Adapter factory for manifest kind 'rpg'. New items are accepted only with a tokenizer shown to be the one
+ * the model was trained with: the directory's bundled copy (pinned by id, its table = the model's codes), or for
+ * older directories the recorded tokenize folder when its featurizer refit reproduces the model's codes.
+ */
+export function openRpg(dir: string, manifest: ModelManifest, context: AdapterContext): RpgRecommender {
+  const log = context.log;
+  let t = performance.now();
   const loaded = openModel(dir);
   if (loaded.kind !== 'rpg') throw new SidrecError('E_STATE', `expected an rpg model, found "${loaded.kind}"`, { file: dir, field: 'kind' });
-  const source = sidsDir(manifest);
-  if (!source) return new RpgRecommender(loaded.model, manifest.seed, undefined, undefined);
-  const tokenizer = loadTokenizer(join(source, TOKENIZER_FILE));
-  const reportPath = join(source, 'report.json');
-  const report = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, 'utf8')) as TokenizeReport & { features?: unknown }) : undefined;
-  const text = reproduceFeaturizer(source, manifest, tokenizer, loaded.model.codes, report);
+  log(`rpg: weights and ${loaded.model.numItems} item codes loaded in ${secondsSince(t)}`);
+  const sids = modelSids(dir, manifest);
+  if (!sids) return new RpgRecommender(loaded.model, manifest.seed, undefined, undefined);
+  const codes = loaded.model.codes;
+  if (!tableMatches(sids.dir, codes)) {
+    return new RpgRecommender(loaded.model, manifest.seed, undefined, undefined, `the SID table in ${sids.dir} is not the one this model was trained on (re-tokenized since?), so new items cannot be encoded; retrain on it to add items`);
+  }
+  const tokenizer = loadTokenizer(join(sids.dir, TOKENIZER_FILE));
+  const report = readSidReport(sids.dir);
+  t = performance.now();
+  log(`rpg: refitting the text featurizer on ${context.items.texts.length} catalogue items (for text adds) ...`);
+  const text = reproduceFeaturizer(sids.dir, context.items.texts, tokenizer, codes, report);
+  log(`rpg: featurizer ${text.featurizer ? 'reproduced' : `not available (${text.noText})`} in ${secondsSince(t)}`);
+  if (sids.id === undefined && !text.featurizer) {
+    return new RpgRecommender(loaded.model, manifest.seed, undefined, report, `the tokenizer in ${sids.dir} has no sids.json (written by an older sidrec), so nothing shows it is the one this model was trained with; re-tokenize and retrain to add items`);
+  }
   return new RpgRecommender(loaded.model, manifest.seed, { tokenizer, ...text }, report);
 }
+
+const secondsSince = (t: number): string => `${((performance.now() - t) / 1000).toFixed(1)} s`;

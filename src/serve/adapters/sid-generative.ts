@@ -11,16 +11,15 @@
  * are 2,000 hashed buckets, so a bucket is shared by many users and says little about any one. New items cannot be added: their semantic
  * IDs would come from the tokenizer, but the generator has never produced those codes in that context.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { UserIndex } from '../../data/index.js';
 import type { EvalQuery } from '../../data/split.js';
 import { GryphonRecommender as GryphonDecoder, TigerRecommender as TigerDecoder } from '../../decode/beam-tiger.js';
 import { rankPositions, type Candidates } from '../../decode/resolve.js';
+import { modelSids } from '../../model/bundle.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { openSidModel, recordedTestBeam, type LoadedSidModel } from '../../model/tiger-load.js';
 import { Tiger } from '../../model/tiger.js';
-import { REPORT_FILE, type TokenizeReport } from '../../tokenize/index.js';
+import { readSidReport, type TokenizeReport } from '../../tokenize/index.js';
 import type { Recommendation, RecommendQuery, Recommender } from '../recommender.js';
 
 /** User index read for queries that name no dataset user. */
@@ -90,15 +89,13 @@ export function topCandidates({ candidates: { items }, scores }: ScoredCandidate
   return Array.from(rankPositions(items, scores, k, exclude), (p) => ({ item: items[p], score: scores[p] }));
 }
 
-/** The `sidrec tokenize` report of the SIDs a TIGER/Gryphon manifest names, when it is still there. */
-function sidsReport(manifest: ModelManifest): TokenizeReport | undefined {
-  const source = manifest.sid?.sidsDir;
-  if (typeof source !== 'string' || !existsSync(source)) return undefined;
-  const path = join(statSync(source).isDirectory() ? source : join(source, '..'), REPORT_FILE);
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as TokenizeReport) : undefined;
-}
-
-/** Adapter factory for manifest kinds 'tiger' and 'gryphon' (beam width: the recorded test beam). */
+/**
+ * Adapter factory for manifest kinds 'tiger' and 'gryphon' (beam width: the recorded test beam). The SID table
+ * is the model directory's own copy when it has one (model/bundle.ts), so it serves after the tokenize folder
+ * it was trained from changed or the directory moved; older directories read the recorded folder.
+ */
 export function openSidGenerative(dir: string, manifest: ModelManifest, options: SidGenerativeOptions = {}): SidGenerativeRecommender {
-  return new SidGenerativeRecommender(openSidModel(dir, manifest), options, sidsReport(manifest));
+  const sids = modelSids(dir, manifest);
+  const resolved: ModelManifest = sids ? { ...manifest, sid: { ...manifest.sid, sidsDir: sids.dir } } : manifest;
+  return new SidGenerativeRecommender(openSidModel(dir, resolved), options, sids ? readSidReport(sids.dir) : undefined);
 }
