@@ -64,9 +64,9 @@ export interface WordCoverage {
 
 export function formatCoverage(c: WordCoverage): string {
   const pct = (a: number, b: number): string => `${b === 0 ? '0.0' : ((100 * a) / b).toFixed(1)}%`;
-  return `${pct(c.knownTokens, c.tokens)} of ${c.tokens.toLocaleString('en-US')} catalogue word tokens have a vector ` +
-    `(${pct(c.unknownNumberTokens, c.tokens)} are numbers without one) ` +
-    `(${c.knownDistinctWords.toLocaleString('en-US')} of ${c.distinctWords.toLocaleString('en-US')} distinct words, ${pct(c.knownDistinctWords, c.distinctWords)}); ` +
+  const n = (x: number): string => x.toLocaleString('en-US');
+  return `${pct(c.knownTokens, c.tokens)} of ${n(c.tokens)} catalogue word tokens have a vector (another ${pct(c.unknownNumberTokens, c.tokens)} ` +
+    `are numbers without one), ${n(c.knownDistinctWords)} of ${n(c.distinctWords)} distinct words (${pct(c.knownDistinctWords, c.distinctWords)}); ` +
     `${c.itemsWithoutKnownWords} of ${c.items} items have no known word (${c.itemsWithoutText} without text; zero rows)`;
 }
 
