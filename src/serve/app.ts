@@ -75,9 +75,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }));
 
   let reloading: Promise<ReloadResult> | undefined;
-  const configured = canonical(options.modelDir);
   const reload = (dir?: string): Promise<ReloadResult> => {
-    if (dir !== undefined && canonical(dir) !== configured) {
+    if (dir !== undefined && canonical(dir) !== canonical(options.modelDir)) { // now: a symlink --model may be repointed
       return Promise.reject(new HttpError('E_FORBIDDEN', `reload loads only the configured model directory ${options.modelDir}; to serve ${dir}, start sidrec serve --model ${dir} (or replace the contents of ${options.modelDir} and reload)`, 'modelDir'));
     }
     if (reloading) return Promise.reject(new SidrecError('E_STATE', 'a reload is already in progress'));

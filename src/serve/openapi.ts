@@ -17,7 +17,7 @@ function bodySchema(schema: z.ZodType): Record<string, unknown> {
 export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): Record<string, unknown> {
   const error = { description: 'Error', ...json(ref('Error')) };
   const errors = { '400': error, '413': { description: `Body over ${limits.bodyLimitBytes} bytes`, ...json(ref('Error')) }, '503': { description: 'Saturated: retry after the Retry-After header', ...json(ref('Error')) } };
-  const write = { security: [{ bearer: [] }], responses: { '401': error } };
+  const write = { security: [{ bearer: [] }], responses: { '401': error, '403': error } };
   const recommendation = {
     type: 'object',
     properties: {
@@ -31,7 +31,7 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
     openapi: '3.1.0',
     info: { title: 'sidrec serve', version: '1', description: 'Recommendations from a trained sidrec model; new items without retraining for models with a frozen tokenizer.' },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Required on write endpoints when the server has a token' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Write endpoints need it; a server without a token refuses writes with 403 (unless started with --allow-local-writes, which admits loopback clients)' } },
       schemas: {
         RecommendRequest: bodySchema(schemas.recommend),
         RecommendBatchRequest: bodySchema(schemas.batch),
@@ -107,7 +107,7 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Serving' }, '503': { description: 'Shutting down' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics (text format 0.0.4)', responses: { '200': { description: 'Metrics', content: { 'text/plain': {} } } } } },
       '/admin/reload': {
-        post: { summary: 'Load a model directory and swap it in (items added to the old model are dropped)', ...write, requestBody: { required: false, ...json(ref('ReloadRequest')) }, responses: { ...write.responses, '200': { description: 'Reloaded' }, '404': error, '409': error } },
+        post: { summary: 'Reload the configured model directory and swap it in (items added to the old model are dropped); a body naming another directory is refused with 403', ...write, requestBody: { required: false, ...json(ref('ReloadRequest')) }, responses: { ...write.responses, '200': { description: 'Reloaded' }, '404': error, '409': error } },
       },
       '/': { get: { summary: 'The explorer page', responses: { '200': { description: 'HTML', content: { 'text/html': {} } } } } },
     },

@@ -32,7 +32,7 @@ export function requestSchemas(limits: ServeLimits) {
       error: 'a new item needs features: a title, brand, categories, description or a vector',
     });
   const addItems = z.strictObject({ items: z.array(newItem).min(1).max(limits.maxAddItems) });
-  const reload = z.strictObject({ modelDir: z.string().min(1).max(4096).optional().describe('Model directory to load; default the current one') });
+  const reload = z.strictObject({ modelDir: z.string().min(1).max(4096).optional().describe('The configured model directory (any other is refused with 403); default the configured one') });
   const search = z.strictObject({
     q: z.string().max(200).default(''),
     limit: z.coerce.number().pipe(z.int().min(1).max(limits.maxSearchResults)).default(20),
