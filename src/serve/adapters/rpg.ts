@@ -141,8 +141,11 @@ export function openRpg(dir: string, manifest: ModelManifest, context: AdapterCo
   if (!tableMatches(sids.dir, codes)) {
     return new RpgRecommender(loaded.model, manifest.seed, undefined, undefined, `the SID table in ${sids.dir} is not the one this model was trained on (re-tokenized since?), so new items cannot be encoded; retrain on it to add items`);
   }
-  const tokenizer = loadTokenizer(join(sids.dir, TOKENIZER_FILE));
   const report = readSidReport(sids.dir);
+  if (!existsSync(join(sids.dir, TOKENIZER_FILE))) {
+    return new RpgRecommender(loaded.model, manifest.seed, undefined, report, `the SIDs in ${sids.dir} come without a tokenizer (imported?), so new items cannot be encoded`);
+  }
+  const tokenizer = loadTokenizer(join(sids.dir, TOKENIZER_FILE));
   t = performance.now();
   log(`rpg: refitting the text featurizer on ${context.items.texts.length} catalogue items (for text adds) ...`);
   const text = reproduceFeaturizer(sids.dir, context.items.texts, tokenizer, codes, report);
