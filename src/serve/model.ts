@@ -55,6 +55,7 @@ export interface NewItem {
   readonly id: string;
   readonly text: ItemText;
   readonly vector?: Float32Array;
+  readonly sid?: readonly number[];
 }
 
 /**
@@ -71,7 +72,7 @@ export function addItems(model: ServingModel, items: readonly NewItem[]): number
     const bad = it.vector ? it.vector.findIndex((v) => !Number.isFinite(v)) : -1;
     if (bad >= 0) throw new SidrecError('E_INPUT', `not finite as a float32 (${it.vector![bad]}): vector values must lie within +-3.4e38`, { field: `items[${i}].vector[${bad}]` });
   });
-  const indices = recommender.addItems(items.map((it) => ({ text: it.text, vector: it.vector })));
+  const indices = recommender.addItems(items.map((it) => ({ text: it.text, vector: it.vector, sid: it.sid })));
   catalog.append(items);
   if (indices.some((index, i) => index !== catalog.size - items.length + i) || recommender.numItems !== catalog.size) {
     throw new SidrecError('E_INTERNAL', `adapter "${recommender.kind}" numbered new items out of order`);

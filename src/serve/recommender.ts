@@ -27,6 +27,8 @@ export interface NewItemFeatures {
   readonly text: ItemText;
   /** A vector in the tokenizer's input space; when absent the text is embedded. */
   readonly vector?: Float32Array;
+  /** The item's semantic ID, given: the only way to add items to a model whose SIDs were imported (no tokenizer). */
+  readonly sid?: readonly number[];
 }
 
 export interface Recommender {
@@ -49,6 +51,8 @@ export interface Recommender {
   addItems?(items: readonly NewItemFeatures[]): number[];
   /** Why `addItems` is absent, in words a client can act on. */
   readonly cannotAddItems?: string;
+  /** Digits of the `sid` every new item must give (models with imported SIDs); absent when features suffice. */
+  readonly newItemsNeedSid?: number;
 }
 
 /**

@@ -55,6 +55,7 @@ export function itemRoutes(app: FastifyInstance, ctx: ServeContext): void {
       id: String(it.id),
       text: textOf(it),
       ...(it.vector ? { vector: Float32Array.from(it.vector) } : {}),
+      ...(it.sid ? { sid: it.sid } : {}),
     }));
     const indices = addItems(model, items);
     reply.code(201);

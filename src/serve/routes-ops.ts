@@ -36,6 +36,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServeContext): void {
       semanticIds: r.semanticId(0) !== undefined,
       canAddItems: r.addItems !== undefined,
       ...(r.cannotAddItems ? { cannotAddItems: r.cannotAddItems } : {}),
+      ...(r.newItemsNeedSid !== undefined ? { newItemsNeedSid: r.newItemsNeedSid } : {}),
       ...(r.featureDim !== undefined ? { featureDim: r.featureDim } : {}),
       ...(r.tokenizerReport ? { tokenizer: r.tokenizerReport } : {}),
       limits: ctx.limits,

@@ -22,9 +22,10 @@ export const TABLE_FILE = 'sids.sidtab';
 export const REPORT_FILE = 'report.json';
 
 export interface DatasetSids {
-  readonly tokenizer: Tokenizer;
+  /** The fitted tokenizer; absent for imported SIDs (items added later need their SID given). */
+  readonly tokenizer?: Tokenizer;
   readonly table: SemanticIdTable;
-  readonly report: TokenizeReport & { readonly fittedItems: number; readonly features: readonly FeatureSpecEntry[] };
+  readonly report: TokenizeReport & { readonly fittedItems: number; readonly features: readonly FeatureSpecEntry[]; readonly imported?: Readonly<Record<string, unknown>> };
 }
 
 /** What a long tokenize tells its caller: a line per phase, and the fit's steps (for a progress bar). */
@@ -41,7 +42,7 @@ export function tokenizeDataset(
   seed = 0,
   vectors?: ItemFeatures,
   progress: TokenizeProgress = {},
-): DatasetSids {
+): DatasetSids & { readonly tokenizer: Tokenizer } {
   const log = progress.log ?? (() => {});
   const t0 = performance.now();
   log(`features: ${features.map((f) => `${f.source}:${f.weight}`).join(',')} for ${ds.numItems} items ...`);
@@ -74,17 +75,19 @@ function trainingRows(features: ItemFeatures, counts: Int32Array): ItemFeatures 
  * leaves the previous set intact. Returns the set's sids.json.
  */
 export function saveDatasetSids(dir: string, sids: DatasetSids, options: WriteDirOptions = {}): SidDirManifest {
-  return writeSidDir(dir, new Map<string, Uint8Array | string>([
-    [TOKENIZER_FILE, serializeTokenizer(sids.tokenizer)],
+  const files = new Map<string, Uint8Array | string>([
     [TABLE_FILE, serializeSidTable(sids.table)],
     [REPORT_FILE, `${JSON.stringify(sids.report, null, 2)}\n`],
-  ]), options);
+  ]);
+  if (sids.tokenizer) files.set(TOKENIZER_FILE, serializeTokenizer(sids.tokenizer));
+  return writeSidDir(dir, files, options);
 }
 
 /** A SID directory's tokenizer and table, the whole directory checked against its sids.json first. */
-export function loadDatasetSids(dir: string): { tokenizer: Tokenizer; table: SemanticIdTable; id: string } {
+export function loadDatasetSids(dir: string): { tokenizer?: Tokenizer; table: SemanticIdTable; id: string } {
   const { manifest } = verifySidDir(dir);
-  return { tokenizer: loadTokenizer(join(dir, TOKENIZER_FILE)), table: loadSidTable(join(dir, TABLE_FILE)), id: manifest.id };
+  const tokenizer = manifest.files[TOKENIZER_FILE] ? loadTokenizer(join(dir, TOKENIZER_FILE)) : undefined;
+  return { ...(tokenizer ? { tokenizer } : {}), table: loadSidTable(join(dir, TABLE_FILE)), id: manifest.id };
 }
 
 /** A SID directory's report.json (checked against its sids.json), or undefined when it has none. */

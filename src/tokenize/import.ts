@@ -8,8 +8,12 @@
  * fatal (a published set may cover items a k-core filter dropped).
  */
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { SidrecError } from '../core/errors.js';
+import type { DatasetSids } from './dataset.js';
+import { tableReport } from './report.js';
+import { sha256 } from './sid-dir.js';
+import { SemanticIdTable } from './sid-table.js';
 
 export type SidImportFormat = 'index-json' | 'jsonl' | 'csv';
 
@@ -149,4 +153,27 @@ function align(entries: readonly Entry[], itemIds: readonly string[], file: stri
   let unknownIds = 0;
   for (const id of byId.keys()) if (!known.has(id)) unknownIds++;
   return { format, codes, count: itemIds.length, levels, codebookSize: size, unknownIds };
+}
+
+export interface ImportedDatasetSidsOptions extends SidImportOptions {
+  /**
+   * 'hierarchical' (RQ-VAE / residual k-means sets, TIGER): colliding items get the collision digit as fitted
+   * hierarchical SIDs do; 'flat' (PQ/OPQ, RPG): no collision digit, collisions kept. @default 'hierarchical'
+   */
+  readonly order?: 'hierarchical' | 'flat';
+}
+
+/**
+ * An imported SID file as a SID directory's content: the table (collisions resolved as for fitted SIDs) and a
+ * report of what the table alone tells. There is no tokenizer, so items added later need their SID given.
+ */
+export function importDatasetSids(file: string, itemIds: readonly string[], opts: ImportedDatasetSidsOptions = {}): DatasetSids {
+  const imported = importSids(file, itemIds, opts);
+  const order = opts.order ?? 'hierarchical';
+  const table = SemanticIdTable.build(imported.codes, imported.count, { baseDigits: imported.levels, collisionDigit: order === 'hierarchical', codebookSize: imported.codebookSize });
+  const report = tableReport('imported', table);
+  return {
+    table,
+    report: { ...report, fittedItems: 0, features: [], imported: { file: resolve(file), format: imported.format, order, unknownIds: imported.unknownIds, sha256: sha256(readFileSync(file)) } },
+  };
 }

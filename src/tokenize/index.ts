@@ -14,6 +14,7 @@ export {
   type FittedTokenizer,
 } from './fit.js';
 export { SemanticIdTable, saveSidTable, loadSidTable, serializeSidTable, type SidTableShape, type CodeArray, type ItemIndexArray } from './sid-table-io.js';
-export { tokenizeReport, formatTokenizeReport, type TokenizeReport, type DigitUsage } from './report.js';
+export { tokenizeReport, tableReport, formatTokenizeReport, type TokenizeReport, type DigitUsage } from './report.js';
 export { tokenizeDataset, saveDatasetSids, loadDatasetSids, readSidReport, TOKENIZER_FILE, TABLE_FILE, REPORT_FILE, type DatasetSids } from './dataset.js';
+export { importSids, importDatasetSids, type ImportedSids, type SidImportFormat, type ImportedDatasetSidsOptions } from './import.js';
 export { writeSidDir, verifySidDir, readSidFile, isSidDir, sha256, SID_MANIFEST_FILE, type SidDirManifest, type VerifiedSidDir } from './sid-dir.js';

@@ -26,10 +26,10 @@ export interface TokenizeReport {
   readonly largestCollisionGroup: number;
   readonly uniqueSids: number;
   readonly perDigit: readonly DigitUsage[];
-  /** Mean squared reconstruction error per item. */
-  readonly mse: number;
+  /** Mean squared reconstruction error per item (absent for imported SIDs: no features, no decoder). */
+  readonly mse?: number;
   /** mse / mean squared distance to the data mean (0 perfect, 1 = predicting the mean). */
-  readonly relativeMse: number;
+  readonly relativeMse?: number;
   readonly fitSeconds: number;
   readonly encodeSeconds: number;
 }
@@ -40,25 +40,10 @@ export function tokenizeReport(args: {
   readonly features: ItemFeatures;
   readonly fitSeconds: number;
   readonly encodeSeconds?: number;
-}): TokenizeReport {
+}): TokenizeReport & { readonly mse: number; readonly relativeMse: number } {
   const { tokenizer, table, features } = args;
   const n = table.count;
   const b = tokenizer.digits;
-  const perDigit: DigitUsage[] = [];
-  const counts = new Float64Array(tokenizer.codebookSize);
-  for (let l = 0; l < b; l++) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[table.codes[i * table.digits + l]]++;
-    let used = 0;
-    let entropy = 0;
-    for (const c of counts) {
-      if (c === 0) continue;
-      used++;
-      const p = c / n;
-      entropy -= p * Math.log(p);
-    }
-    perDigit.push({ digit: l, used, utilisation: used / tokenizer.codebookSize, perplexity: Math.exp(entropy) });
-  }
   const baseCodes = new Int32Array(n * b);
   for (let i = 0; i < n; i++) baseCodes.set(table.codes.subarray(i * table.digits, i * table.digits + b), i * b);
   const recon = tokenizer.decode(baseCodes, n);
@@ -73,22 +58,49 @@ export function tokenizeReport(args: {
     err += e * e;
     variance += v * v;
   }
+  return {
+    ...tableReport(tokenizer.kind, table),
+    mse: err / n,
+    relativeMse: variance > 0 ? err / variance : 0,
+    fitSeconds: args.fitSeconds,
+    encodeSeconds: args.encodeSeconds ?? 0,
+  };
+}
+
+/** What a SID table alone tells (collisions, per-digit code use): the whole report of imported SIDs. */
+export function tableReport(kind: string, table: SemanticIdTable): TokenizeReport {
+  const n = table.count;
+  const b = table.shape.baseDigits;
+  const size = table.shape.codebookSize;
+  const perDigit: DigitUsage[] = [];
+  const counts = new Float64Array(size);
+  for (let l = 0; l < b; l++) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[table.codes[i * table.digits + l]]++;
+    let used = 0;
+    let entropy = 0;
+    for (const c of counts) {
+      if (c === 0) continue;
+      used++;
+      const p = c / n;
+      entropy -= p * Math.log(p);
+    }
+    perDigit.push({ digit: l, used, utilisation: used / size, perplexity: Math.exp(entropy) });
+  }
   const stats = table.collisionStats();
   return {
-    kind: tokenizer.kind,
+    kind,
     items: n,
     digits: b,
-    codebookSize: tokenizer.codebookSize,
+    codebookSize: size,
     collisionDigit: table.shape.collisionDigit,
     collisionRate: stats.collisionRate,
     collidedItems: stats.collidedItems,
     largestCollisionGroup: stats.largestGroup,
     uniqueSids: stats.uniqueSids,
     perDigit,
-    mse: err / n,
-    relativeMse: variance > 0 ? err / variance : 0,
-    fitSeconds: args.fitSeconds,
-    encodeSeconds: args.encodeSeconds ?? 0,
+    fitSeconds: 0,
+    encodeSeconds: 0,
   };
 }
 
@@ -99,7 +111,7 @@ export function formatTokenizeReport(r: TokenizeReport): string {
     `tokenizer ${r.kind}: ${r.items} items, ${r.digits} digits x ${r.codebookSize} codes${r.collisionDigit ? ' (+ collision digit)' : ''}`,
     `  fit ${r.fitSeconds.toFixed(2)} s, encode ${r.encodeSeconds.toFixed(2)} s`,
     `  collisions: ${pct(r.collisionRate)} of items (${r.collidedItems}), largest group ${r.largestCollisionGroup}, unique SIDs ${r.uniqueSids}`,
-    `  reconstruction: mse ${r.mse.toExponential(3)}, relative to variance ${r.relativeMse.toFixed(4)}`,
+    r.mse === undefined || r.relativeMse === undefined ? '  reconstruction: none (imported SIDs)' : `  reconstruction: mse ${r.mse.toExponential(3)}, relative to variance ${r.relativeMse.toFixed(4)}`,
     '  digit  used   utilisation  perplexity',
   ];
   const row = (u: DigitUsage): string =>

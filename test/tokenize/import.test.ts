@@ -49,3 +49,23 @@ test('errors name the file, the item and the line or field', () => {
   fails(file('k.txt', ''), /cannot tell the SID file's format/, { field: 'import' });
   fails(file('l.jsonl', '{"id": 10, "sid": [1, -2]}\n'), /not a non-negative integer/, { line: 1 });
 });
+
+test('an imported set is an ordinary SID directory without a tokenizer: collisions get the collision digit (hierarchical) or stay (flat)', async () => {
+  const { importDatasetSids } = await import('../../src/tokenize/import.js');
+  const { saveDatasetSids, loadDatasetSids, readSidReport } = await import('../../src/tokenize/dataset.js');
+  const path = file('m.jsonl', '{"id": 10, "sid": [1, 2]}\n{"id": 11, "sid": [1, 2]}\n{"id": 12, "sid": [3, 4]}\n');
+  const hier = importDatasetSids(path, ids);
+  assert.equal(hier.tokenizer, undefined);
+  assert.equal(hier.table.digits, 3);
+  assert.deepEqual([...hier.table.codes], [1, 2, 0, 1, 2, 1, 3, 4, 0]);
+  assert.equal(hier.report.collidedItems, 2);
+  const out = join(dir, 'sids-hier');
+  saveDatasetSids(out, hier);
+  const loaded = loadDatasetSids(out);
+  assert.equal(loaded.tokenizer, undefined);
+  assert.deepEqual([...loaded.table.codes], [...hier.table.codes]);
+  assert.equal((readSidReport(out) as { imported?: { format: string } }).imported?.format, 'jsonl');
+  const flat = importDatasetSids(path, ids, { order: 'flat' });
+  assert.equal(flat.table.digits, 2);
+  assert.deepEqual([...flat.table.lookup([1, 2])].sort(), [0, 1], 'a flat SID resolves to every item that has it');
+});

@@ -41,10 +41,15 @@ export class RpgRecommender implements Recommender {
     private readonly encoder: RpgItemEncoder | undefined,
     readonly tokenizerReport: TokenizeReport | undefined,
     cannotAddItems = 'this RPG model was trained without a saved tokenizer (train with --sids DIR from sidrec tokenize to serve new items)',
+    /** Imported SIDs: no tokenizer, but items come with their SID. */
+    sidsGiven = false,
   ) {
-    if (!encoder) this.cannotAddItems = cannotAddItems;
+    if (sidsGiven) this.newItemsNeedSid = model.digits;
+    if (!encoder && !sidsGiven) this.cannotAddItems = cannotAddItems;
     else this.addItems = (items) => this.add(items);
   }
+
+  readonly newItemsNeedSid?: number;
 
   addItems?: (items: readonly NewItemFeatures[]) => number[];
 
@@ -70,6 +75,31 @@ export class RpgRecommender implements Recommender {
   }
 
   private add(items: readonly NewItemFeatures[]): number[] {
+    const { digits: m, codebookSize: C } = this.model;
+    const n = items.length;
+    const fresh = new Int32Array(n * m); // (n, m)
+    const toEncode: number[] = [];
+    items.forEach((it, i) => {
+      if (!it.sid) {
+        if (!this.encoder) throw new SidrecError('E_INPUT', `this model's SIDs were imported (no tokenizer): give the item its "sid" (${m} codes in [0, ${C}))`, { field: `items[${i}].sid` });
+        toEncode.push(i);
+        return;
+      }
+      if (it.sid.length !== m) throw new SidrecError('E_INPUT', `sid has ${it.sid.length} codes, this model's SIDs have ${m}`, { field: `items[${i}].sid` });
+      it.sid.forEach((c, d) => {
+        if (!(Number.isInteger(c) && c >= 0 && c < C)) throw new SidrecError('E_INPUT', `code ${c} is outside [0, ${C})`, { field: `items[${i}].sid[${d}]` });
+      });
+      fresh.set(it.sid, i * m);
+    });
+    if (toEncode.length > 0) {
+      const encoded = this.encode(toEncode.map((i) => items[i])); // (toEncode, m)
+      toEncode.forEach((i, j) => fresh.set(encoded.subarray(j * m, (j + 1) * m), i * m));
+    }
+    return this.grow(fresh, n);
+  }
+
+  /** Codes (n, m) of items without a given SID, in order, through the frozen tokenizer. */
+  private encode(items: readonly NewItemFeatures[]): Int32Array {
     const { tokenizer, featurizer, noText } = this.encoder!;
     const d = tokenizer.inputDim;
     const n = items.length;
@@ -84,7 +114,10 @@ export class RpgRecommender implements Recommender {
         x.set(featurizer.transform([toFeatureText(it.text)]).data, i * d);
       }
     });
-    const fresh = tokenizer.encode(x, n); // (n, m)
+    return tokenizer.encode(x, n); // (n, m)
+  }
+
+  private grow(fresh: Int32Array, n: number): number[] {
     const old = this.model.codes;
     const codes: ItemCodes = { ...old, numItems: old.numItems + n, codes: concat(old.codes, fresh) };
     const grown = new Rpg(codes, this.model.config, this.seed);
@@ -143,7 +176,7 @@ export function openRpg(dir: string, manifest: ModelManifest, context: AdapterCo
   }
   const report = readSidReport(sids.dir);
   if (!existsSync(join(sids.dir, TOKENIZER_FILE))) {
-    return new RpgRecommender(loaded.model, manifest.seed, undefined, report, `the SIDs in ${sids.dir} come without a tokenizer (imported?), so new items cannot be encoded`);
+    return new RpgRecommender(loaded.model, manifest.seed, undefined, report, undefined, true);
   }
   const tokenizer = loadTokenizer(join(sids.dir, TOKENIZER_FILE));
   t = performance.now();

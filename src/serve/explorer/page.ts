@@ -184,7 +184,7 @@ function renderCodebook(info) {
   var t = info.tokenizer;
   if (!t) { box.appendChild(el("p", {}, "Model kind " + info.kind + " has no tokenizer, so no semantic IDs or codebook usage.")); return; }
   box.classList.remove("muted");
-  box.appendChild(el("p", {}, t.kind + ": " + t.digits + " digits x " + t.codebookSize + " codes; collisions " + (100 * t.collisionRate).toFixed(2) + "% of items, " + t.uniqueSids + " unique SIDs, relative reconstruction error " + t.relativeMse.toFixed(3)));
+  box.appendChild(el("p", {}, t.kind + ": " + t.digits + " digits x " + t.codebookSize + " codes; collisions " + (100 * t.collisionRate).toFixed(2) + "% of items, " + t.uniqueSids + " unique SIDs" + (t.relativeMse === undefined ? " (imported: no reconstruction)" : ", relative reconstruction error " + t.relativeMse.toFixed(3))));
   var util = t.perDigit.map(function (d) { return d.utilisation; });
   var ppl = t.perDigit.map(function (d) { return d.perplexity; });
   var c1 = barChart("Codebook utilisation per digit (share of codes used)", util, 1, "bar", function (v) { return (100 * v).toFixed(0) + "%"; });
