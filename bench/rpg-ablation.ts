@@ -2,11 +2,12 @@
  * One RPG training run with the choices that differ between sidrec's trainer and the RPG reference made
  * selectable, for telling which of them moves the validation curve (issue: sidrec RPG vs rpg_torch.py):
  * the code-embedding init (sidrec 0.02 * sqrt(m), the reference 0.02), the training windows (tiled or sliding)
- * and length-bucketed batches.
+ * length-bucketed batches, and uniform batches computed in length-sorted parts (`--buckets false --parts true`).
  * Everything else is the T03 recipe (d 128, FFN 256, dropout .1 / .1 / .1, temperature .03, batch 64, lr .003,
  * 500 warm-up steps, a cosine schedule sized for --schedule-epochs) stopped after --epochs.
  * Usage: node dist/bench/rpg-ablation.js DATA_DIR SIDS_DIR OUT_DIR [--epochs 3] [--schedule-epochs 35]
- *          [--init-std 0] [--windows tiled|sliding] [--buckets true|false] [--valid-users 0] [--seed 42]
+ *          [--init-std 0] [--windows tiled|sliding] [--buckets true|false] [--parts false|true]
+ *          [--valid-users 0] [--seed 42]
  */
 import { parseArgs } from 'node:util';
 import { loadDataset, sampleValidation, split } from '../src/data/index.js';
@@ -14,7 +15,7 @@ import { evaluate } from '../src/eval/index.js';
 import { Rpg } from '../src/model/rpg.js';
 import { readRpgSids } from '../src/model/rpg-io.js';
 import { rpgExactScorer } from '../src/model/rpg-score.js';
-import { nextItemBatches, trainingWindows, type WindowMode } from '../src/train/batches.js';
+import { lengthSortedParts, nextItemBatches, trainingWindows, type NextItemBatch, type WindowMode } from '../src/train/batches.js';
 import { DEFAULT_TRAIN_CONFIG } from '../src/train/config.js';
 import { train } from '../src/train/trainer.js';
 
@@ -26,6 +27,7 @@ const { positionals, values } = parseArgs({
     'init-std': { type: 'string', default: '0' },
     windows: { type: 'string', default: 'tiled' },
     buckets: { type: 'string', default: 'true' },
+    parts: { type: 'string', default: 'false' },
     'valid-users': { type: 'string', default: '0' },
     seed: { type: 'string', default: '42' },
     lr: { type: 'string', default: '0.003' },
@@ -44,8 +46,10 @@ const buckets = values.buckets !== 'false';
 const config = { ...DEFAULT_TRAIN_CONFIG, epochs: Number(values['schedule-epochs']), batchSize: Number(values.batch), lr: Number(values.lr), warmupSteps: Number(values.warmup), patience: 1000, seed };
 const validSplit = sampleValidation(sp, Number(values['valid-users']), seed);
 const scorer = rpgExactScorer(model);
-console.log(`windows ${values.windows} (${windows.length}), buckets ${buckets}, init-std ${values['init-std']}, ${Math.ceil(windows.length / config.batchSize)} steps/epoch`);
+const parts = values.parts === 'true';
+console.log(`parts ${parts}, windows ${values.windows} (${windows.length}), buckets ${buckets}, init-std ${values['init-std']}, ${Math.ceil(windows.length / config.batchSize)} steps/epoch`);
 await train(model, config, {
   batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng, buckets),
+  ...(parts ? { parts: (b: NextItemBatch) => lengthSortedParts(b) } : {}),
   validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 256 })).metrics,
 }, { dir: out, quiet: true, maxEpochsThisRun: Number(values.epochs), onEpoch: (r) => console.log(JSON.stringify({ epoch: r.epoch, loss: +r.loss.toFixed(4), valid_ndcg10: +r.valid['ndcg@10'].toFixed(4), seconds: Math.round(r.seconds) })) });

@@ -105,6 +105,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       'sid-features': { type: 'string', description: 'TIGER/Gryphon: feature spec when fitting SIDs here', default: 'text' },
       'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'TIGER/Gryphon: codes per RQ-KMeans level when fitting SIDs here', default: 256 },
       'valid-beam': { type: 'number', integer: true, min: 1, description: 'TIGER/Gryphon: beam width for validation', default: DEFAULT_SID_RUN.validBeam },
+      batching: { type: 'string', choices: ['uniform', 'length-bucketed'], description: 'RPG: batches drawn uniformly (computed in length-sorted parts) or of similar-length windows (learns slower)', default: 'uniform' },
       'valid-users': { type: 'number', integer: true, min: 0, description: `Validation users, drawn once by --seed (the same users every epoch; 0 = all) (default: ${DEFAULT_SID_RUN.validUsers} tiger/gryphon, all sasrec/rpg)` },
       'test-beam': { type: 'number', integer: true, min: 1, description: 'TIGER/Gryphon: beam width for the test evaluation (default 20 tiger, 50 gryphon)' },
       'examples-per-user': { type: 'number', integer: true, min: 1, description: 'TIGER/Gryphon: keep each user\'s most recent N training prefixes (default: all)' },
@@ -162,6 +163,7 @@ TIGER / Gryphon (--model tiger|gryphon): --sids DIR is a hierarchical RQ-KMeans 
       graph: { k: o['graph-k'], method: o['graph-method'] as 'auto' | 'exact' | 'usearch', seed: o.seed },
       decode: { beam: o.beam, neighbors: o.neighbors, steps: o.steps, seed: o.seed },
       validUsers: o['valid-users'] ?? 0,
+      batching: o.batching as 'uniform' | 'length-bucketed',
     });
     const { result, test, testGraph, graph } = run;
     process.stdout.write(`${formatRunSummary(result, (performance.now() - started) / 1000)}\n`);

@@ -109,3 +109,57 @@ export function packHistories(histories: readonly ArrayLike<number>[], maxLen: n
   });
   return { ids, lengths, length };
 }
+
+/** Real target positions of a batch (the positions its loss averages over). */
+export function targetCount(batch: NextItemBatch): number {
+  let n = 0;
+  for (let i = 0; i < batch.targets.length; i++) if (batch.targets[i] >= 0) n++;
+  return n;
+}
+
+/**
+ * A batch as length-sorted parts with loss weights (each part's share of the batch's targets), for computing a
+ * uniformly drawn batch at the cost of bucketed ones: the gradient is the whole batch's, the padding that of parts
+ * of similar length. Rows are sorted by length and a part closes when adding the next (longer) row would make its
+ * padded positions exceed `slack` x its real ones (parts keep at least `minRows` rows, the last part takes the rest).
+ * Why not train on length-bucketed batches directly: on Beauty (RPG, d 128) batches drawn uniformly reached
+ * validation NDCG@10 .0111 after one epoch, bucketed ones .0066, with the same windows and initialisation.
+ */
+export function lengthSortedParts(batch: NextItemBatch, slack = 1.5, minRows = 8): (readonly [NextItemBatch, number])[] {
+  const rows = Array.from({ length: batch.size }, (_, r) => r).sort((a, b) => batch.lengths[a] - batch.lengths[b] || a - b);
+  const total = targetCount(batch);
+  if (total === 0) return [[batch, 1]];
+  const groups: number[][] = [];
+  let group: number[] = [];
+  let real = 0;
+  let closed = 0; // rows in closed parts
+  for (const r of rows) {
+    const len = batch.lengths[r];
+    if (group.length >= minRows && (group.length + 1) * len > slack * (real + len) && batch.size - closed - group.length >= minRows) {
+      groups.push(group);
+      closed += group.length;
+      group = [];
+      real = 0;
+    }
+    group.push(r);
+    real += len;
+  }
+  groups.push(group);
+  return groups.map((g) => {
+    const part = selectRows(batch, g);
+    return [part, targetCount(part) / total] as const;
+  });
+}
+
+function selectRows(batch: NextItemBatch, rows: readonly number[]): NextItemBatch {
+  const length = Math.max(1, ...rows.map((r) => batch.lengths[r]));
+  const inputs = new Int32Array(rows.length * length);
+  const targets = new Int32Array(rows.length * length).fill(-1);
+  const lengths = new Int32Array(rows.length);
+  rows.forEach((r, i) => {
+    lengths[i] = batch.lengths[r];
+    inputs.set(batch.inputs.subarray(r * batch.length, r * batch.length + length), i * length);
+    targets.set(batch.targets.subarray(r * batch.length, r * batch.length + length), i * length);
+  });
+  return { size: rows.length, length, inputs, targets, lengths };
+}

@@ -18,7 +18,7 @@ import { saveItemCodes } from '../model/rpg-io.js';
 import { bundleSids } from '../model/bundle.js';
 import { Progress } from '../core/progress.js';
 import { loadCheckpoint } from '../tensor/index.js';
-import { nextItemBatches, trainingWindows } from './batches.js';
+import { lengthSortedParts, nextItemBatches, trainingWindows, type NextItemBatch } from './batches.js';
 import type { TrainConfig } from './config.js';
 import { BEST_FILE, train, type TrainResult, type TrainRunOptions } from './trainer.js';
 
@@ -40,7 +40,15 @@ export interface RpgTrainExtras {
   readonly decode: GraphSearchConfig;
   /** Validation users drawn once (0 or absent = all); see sampleValidation. */
   readonly validUsers?: number;
+  /**
+   * 'uniform': each batch a uniform draw of windows, computed in length-sorted parts (lengthSortedParts: the whole
+   * batch's gradient at bucketed cost); 'length-bucketed': batches of similar-length windows (cheaper to build,
+   * and learns slower: Beauty valid NDCG@10 after 2 epochs .0146 uniform vs .0105 bucketed). @default 'uniform'
+   */
+  readonly batching?: RpgBatching;
 }
+
+export type RpgBatching = 'uniform' | 'length-bucketed';
 
 export async function trainRpg(
   split: LeaveOneOutSplit,
@@ -59,10 +67,13 @@ export async function trainRpg(
   const scorer = rpgExactScorer(model);
   const validUsers = extras.validUsers ?? 0;
   const validSplit = sampleValidation(split, validUsers, config.seed);
+  const batching = extras.batching ?? 'uniform';
+  const uniform = batching === 'uniform';
   const result = await train(model, config, {
-    batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
+    batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng, !uniform),
+    ...(uniform ? { parts: (batch: NextItemBatch) => lengthSortedParts(batch) } : {}),
     validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 256 })).metrics,
-  }, { ...run, model: { kind: 'rpg', numItems: split.numItems, config: model.config, data: resolve(dataDir), digits: codes.digits, codebookSize: codes.codebookSize, ...(validUsers > 0 ? { validUsers } : {}) } });
+  }, { ...run, model: { kind: 'rpg', numItems: split.numItems, config: model.config, data: resolve(dataDir), digits: codes.digits, codebookSize: codes.codebookSize, batching, ...(validUsers > 0 ? { validUsers } : {}) } });
   if (result.stopped === 'max-epochs-this-run') return { model, result };
   loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
   const test = await evaluate(scorer, split, 'test', { batchSize: 256, progress: run.quiet !== true, label: 'test, exact' });

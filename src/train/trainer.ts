@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
 import { formatSeconds, Progress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
-import { AdamW, clipGradNorm, loadCheckpoint, saveCheckpoint, tidy, warmupCosine, type NamedParameter, type Tensor } from '../tensor/index.js';
+import { AdamW, clipGradNorm, loadCheckpoint, mulScalar, saveCheckpoint, tidy, warmupCosine, type NamedParameter, type Tensor } from '../tensor/index.js';
 import type { ForwardContext } from '../model/layers/index.js';
 import { FINISHED_RUN_FILES, RUN_SETTINGS_FILE } from '../model/manifest.js';
 import type { TrainConfig } from './config.js';
@@ -26,6 +26,12 @@ export interface TrainHooks<Batch> {
   batches(epoch: number, rng: Rng): readonly Batch[];
   /** Validation metrics after an epoch (must contain `config.selectMetric`). */
   validate(epoch: number): Promise<Readonly<Record<string, number>>>;
+  /**
+   * Computes one optimiser step in pieces: each part's loss scaled by its weight and the gradients accumulated
+   * (weights summing to 1 give the whole batch's mean), e.g. a random batch in length-sorted parts so that it
+   * costs little padding (batches.ts). @default the batch whole
+   */
+  parts?(batch: Batch): readonly (readonly [Batch, number])[];
 }
 
 export interface EpochRecord {
@@ -130,11 +136,14 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
     let lossSum = 0;
     for (const batch of batches) {
       optimizer.zeroGrad();
-      const loss = tidy(() => {
-        const l = model.loss(batch, ctx);
-        l.backward();
-        return l.item();
-      });
+      let loss = 0;
+      for (const [part, weight] of hooks.parts?.(batch) ?? [[batch, 1] as const]) {
+        loss += tidy(() => {
+          const l = model.loss(part, ctx);
+          (weight === 1 ? l : mulScalar(l, weight)).backward();
+          return l.item() * weight;
+        });
+      }
       if (!Number.isFinite(loss)) throw new SidrecError('E_STATE', `training diverged: loss ${loss} at epoch ${epoch}, step ${state.step} (lower --lr?)`);
       if (config.clip > 0) clipGradNorm(params, config.clip);
       optimizer.lr = schedule(state.step);

@@ -103,3 +103,34 @@ test('batches without length buckets: consecutive draws of one shuffled order, e
   const order = new Rng(3).shuffle(Array.from(windows.keys()));
   assert.deepEqual(firsts, order.map((i) => windows[i].items[0]), 'the seeded order, not sorted by length');
 });
+
+test('length-sorted parts: the whole batch\'s gradient (weights = target shares) with less padding', async () => {
+  const { Rpg } = await import('../../src/model/rpg.js');
+  const { mulScalar, tidy } = await import('../../src/tensor/index.js');
+  const { lengthSortedParts } = await import('../../src/train/batches.js');
+  const rng = new Rng(7);
+  const numItems = 40;
+  const codes = Int32Array.from({ length: numItems * 3 }, () => rng.int(8));
+  const model = new Rpg({ numItems, digits: 3, codebookSize: 8, codes }, { dim: 16, heads: 2, layers: 1, ffn: 16, maxLen: 12, dropout: 0, attnDropout: 0, residDropout: 0 }, 3);
+  const lengths = [2, 3, 12, 2, 5, 2, 9, 3, 2, 2, 4, 12, 3, 2, 2, 6, 2, 3, 2, 2];
+  const windows = lengths.map((n, i) => ({ items: Int32Array.from({ length: n + 1 }, (_, t) => (i * 7 + t * 3) % numItems), firstTarget: i % 5 === 0 && n > 2 ? 1 : 0 }));
+  const [batch] = nextItemBatches(windows, windows.length, new Rng(1), false);
+  const parts = lengthSortedParts(batch, 1.5, 4);
+  assert.ok(parts.length >= 2, 'split by length');
+  assert.equal(parts.reduce((s, [p]) => s + p.size, 0), batch.size);
+  assert.ok(Math.abs(parts.reduce((s, [, w]) => s + w, 0) - 1) < 1e-12);
+  assert.ok(parts.reduce((s, [p]) => s + p.size * p.length, 0) < batch.size * batch.length, 'less padding');
+  const params = model.namedParameters();
+  const gradients = (run: () => void): Float32Array[] => {
+    for (const p of params) p.tensor.grad?.fill(0);
+    run();
+    return params.map((p) => Float32Array.from(p.tensor.grad ?? new Float32Array(p.tensor.size)));
+  };
+  const whole = gradients(() => tidy(() => model.loss(batch, { training: false }).backward()));
+  const split = gradients(() => {
+    for (const [part, w] of parts) tidy(() => mulScalar(model.loss(part, { training: false }), w).backward());
+  });
+  let largest = 0;
+  whole.forEach((g, i) => g.forEach((v, j) => (largest = Math.max(largest, Math.abs(v - split[i][j])))));
+  assert.ok(largest < 1e-5, `gradients differ by ${largest}`);
+});
