@@ -38,8 +38,8 @@ export const DEFAULT_TEXT_FEATURES: Readonly<TextFeatureOptions> = Object.freeze
   seed: 0,
 });
 
-/** One document per item: title, brand, the distinct category names (leaf included), description. */
-export function itemDocument(item: ItemText): string {
+/** One document per item: title, brand, the distinct category names (leaf included), description (unless told not). */
+export function itemDocument(item: ItemText, withDescription = true): string {
   const parts: string[] = [];
   if (item.title) parts.push(item.title);
   if (item.brand) parts.push(item.brand);
@@ -51,7 +51,7 @@ export function itemDocument(item: ItemText): string {
     }
     parts.push(...names);
   }
-  if (item.description) parts.push(item.description);
+  if (withDescription && item.description) parts.push(item.description);
   return parts.join(' . ');
 }
 
@@ -71,7 +71,7 @@ export class TextFeaturizer {
    */
   static fit(items: readonly ItemText[], options: Partial<TextFeatureOptions> = {}): { featurizer: TextFeaturizer; features: ItemFeatures } {
     const opts = { ...DEFAULT_TEXT_FEATURES, ...options };
-    const docs = items.map(itemDocument);
+    const docs = items.map((item) => itemDocument(item));
     const tfidf = TfidfModel.fit(docs, opts.tfidf);
     const x = tfidf.transform(docs);
     const svd = randomizedSvd(csrOperator(x), {
@@ -86,7 +86,7 @@ export class TextFeaturizer {
 
   /** Features of any items (new ones too) in the fitted space. */
   transform(items: readonly ItemText[]): ItemFeatures {
-    return this.project(this.tfidf.transform(items.map(itemDocument)));
+    return this.project(this.tfidf.transform(items.map((item) => itemDocument(item))));
   }
 
   private project(x: ReturnType<TfidfModel['transform']>): ItemFeatures {

@@ -9,7 +9,7 @@
  */
 import { resolveToken, lookupKeys, wordTokens } from './word-tokens.js';
 import { removeComponents, sifAverages, sifWeight, topComponents, wordProbabilities } from './sif.js';
-import type { ItemText } from './text.js';
+import { itemDocument, type ItemText } from './text.js';
 import { l2NormalizeRows, type ItemFeatures } from './types.js';
 import { loadWordVectors, resolveWordVectorsFile, type WordVectors } from './word-vectors.js';
 
@@ -24,18 +24,7 @@ export const DEFAULT_WORD_FEATURES: Readonly<WordFeatureOptions> = Object.freeze
 
 /** Title, brand and the distinct category names (leaf included), joined; no description. */
 export function itemWordText(item: ItemText): string {
-  const parts: string[] = [];
-  if (item.title) parts.push(item.title);
-  if (item.brand) parts.push(item.brand);
-  if (item.categories) {
-    const names = new Set<string>();
-    for (const c of item.categories) {
-      if (typeof c === 'string') names.add(c);
-      else for (const name of c) names.add(name);
-    }
-    parts.push(...names);
-  }
-  return parts.join(' . ');
+  return itemDocument(item, false);
 }
 
 /** Every word a vector file must be scanned for to embed `items` (see `loadWordVectors`' `wanted`). */

@@ -10,32 +10,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateSynthetic, saveDataset, split, syntheticDataset } from '../../src/data/index.js';
-import { DEFAULT_GRAPH_SEARCH } from '../../src/decode/graph.js';
-import { sidsFromTable } from '../../src/model/rpg-sids.js';
+import { generateSynthetic, saveDataset, syntheticDataset } from '../../src/data/index.js';
 import { loadDatasetSids, saveDatasetSids, tokenizeDataset } from '../../src/tokenize/index.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
-import { trainRpg } from '../../src/train/rpg.js';
 import { buildServer } from '../../src/serve/app.js';
-import { SYNTH, tempDir } from './helpers.js';
+import { rpgFixtureData, SYNTH, tempDir, tinyRpgDir } from './helpers.js';
 
 const root = tempDir('bundle');
-const dataDir = join(root, 'data');
+const data = rpgFixtureData(root);
+const { ds, sp, dataDir } = data;
 const sidDir = join(root, 'sids');
-const modelDir = join(root, 'rpg');
-const ds = syntheticDataset(generateSynthetic(SYNTH));
-saveDataset(dataDir, ds);
-const sp = split(ds, { historyCap: 20 });
 const tokenize = (seed: number) => tokenizeDataset(ds, sp, [{ source: 'text', weight: 1 }], { kind: 'opq', subspaces: 4, codebookSize: 16, rotationIters: 2 }, seed);
 const trained = tokenize(0);
-const trainedSet = saveDatasetSids(sidDir, trained);
-await trainRpg(
-  sp, dataDir, sidsFromTable(trained.table, ds.numItems),
-  { dim: 32, heads: 2, layers: 1, ffn: 64, maxLen: 20 },
-  { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 64, warmupSteps: 2, lr: 0.01 },
-  { dir: modelDir, quiet: true },
-  { sids: { source: sidDir }, graph: { k: 10 }, decode: { ...DEFAULT_GRAPH_SEARCH, beam: 10, neighbors: 10 } },
-);
+const modelDir = await tinyRpgDir(root, data, trained, { dim: 32, ffn: 64 }, 1);
+const trainedSet = { id: loadDatasetSids(sidDir).id };
 
 /** Vectors whose codes differ between the trained tokenizer and `other`. */
 function telling(other: ReturnType<typeof tokenize>): Float32Array[] {

@@ -10,9 +10,13 @@ import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { generateSynthetic, saveDataset, split, syntheticDataset, type InteractionDataset } from '../../src/data/index.js';
+import { generateSynthetic, saveDataset, split, syntheticDataset, type InteractionDataset, type LeaveOneOutSplit } from '../../src/data/index.js';
+import { DEFAULT_GRAPH_SEARCH } from '../../src/decode/graph.js';
+import type { RpgConfig } from '../../src/model/rpg.js';
+import { sidsFromTable } from '../../src/model/rpg-sids.js';
+import { trainRpg } from '../../src/train/rpg.js';
 import { TextFeaturizer, type ItemFeatures } from '../../src/features/index.js';
-import { fitTokenizer, SemanticIdTable, tokenizeReport, type Tokenizer } from '../../src/tokenize/index.js';
+import { fitTokenizer, saveDatasetSids, SemanticIdTable, tokenizeReport, type DatasetSids, type Tokenizer } from '../../src/tokenize/index.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { trainSasRec } from '../../src/train/sasrec.js';
 import { featurizerText, SidKnnRecommender } from '../../src/serve/adapters/sid-knn.js';
@@ -24,6 +28,29 @@ export const SYNTH = { numUsers: 300, numItems: 120, numTopics: 6, subTopicsPerT
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `sidrec-serve-${prefix}-`));
+}
+
+/** The synthetic dataset the RPG serving tests share, saved under `root`, with its split. */
+export function rpgFixtureData(root: string): { ds: InteractionDataset; sp: LeaveOneOutSplit; dataDir: string } {
+  const dataDir = join(root, 'data');
+  const ds = syntheticDataset(generateSynthetic(SYNTH));
+  saveDataset(dataDir, ds);
+  return { ds, sp: split(ds, { historyCap: 20 }), dataDir };
+}
+
+/** Saves `sids` to root/sids and trains a tiny RPG on them into root/rpg (small graph and beam); returns its dir. */
+export async function tinyRpgDir(root: string, data: ReturnType<typeof rpgFixtureData>, sids: DatasetSids, arch: Partial<RpgConfig>, epochs: number): Promise<string> {
+  const sidDir = join(root, 'sids');
+  const modelDir = join(root, 'rpg');
+  saveDatasetSids(sidDir, sids);
+  await trainRpg(
+    data.sp, data.dataDir, sidsFromTable(sids.table, data.ds.numItems),
+    { heads: 2, layers: 1, maxLen: 20, ...arch },
+    { ...DEFAULT_TRAIN_CONFIG, epochs, batchSize: 64, warmupSteps: 2, lr: 0.01 },
+    { dir: modelDir, quiet: true },
+    { sids: { source: sidDir }, graph: { k: 10 }, decode: { ...DEFAULT_GRAPH_SEARCH, beam: 10, neighbors: 10 } },
+  );
+  return modelDir;
 }
 
 /** Trains a one-epoch SASRec on synthetic data; returns its model directory. */

@@ -8,36 +8,17 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../src/core/rng.js';
-import { generateSynthetic, saveDataset, split, syntheticDataset } from '../../src/data/index.js';
-import { DEFAULT_GRAPH_SEARCH } from '../../src/decode/graph.js';
-import { sidsFromTable } from '../../src/model/rpg-sids.js';
-import { importDatasetSids, saveDatasetSids } from '../../src/tokenize/index.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
-import { trainRpg } from '../../src/train/rpg.js';
+import { importDatasetSids } from '../../src/tokenize/index.js';
 import { buildServer } from '../../src/serve/app.js';
-import { SYNTH, tempDir } from './helpers.js';
+import { rpgFixtureData, tempDir, tinyRpgDir } from './helpers.js';
 
 const root = tempDir('imported');
-const dataDir = join(root, 'data');
-const sidDir = join(root, 'sids');
-const modelDir = join(root, 'rpg');
-const ds = syntheticDataset(generateSynthetic(SYNTH));
-saveDataset(dataDir, ds);
-const sp = split(ds, { historyCap: 20 });
+const data = rpgFixtureData(root);
+const { ds } = data;
 const rng = new Rng(4);
 const file = join(root, 'published.jsonl');
 writeFileSync(file, ds.itemIds.map((id) => JSON.stringify({ id, sid: [rng.int(16), rng.int(16), rng.int(16)] })).join('\n'));
-const sids = importDatasetSids(file, ds.itemIds, { order: 'flat', codebookSize: 16 });
-saveDatasetSids(sidDir, sids);
-await trainRpg(
-  sp,
-  dataDir,
-  sidsFromTable(sids.table, ds.numItems),
-  { dim: 16, heads: 2, layers: 1, ffn: 32, maxLen: 20 },
-  { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 64, warmupSteps: 2, lr: 0.01 },
-  { dir: modelDir, quiet: true },
-  { sids: { source: sidDir }, graph: { k: 10 }, decode: { ...DEFAULT_GRAPH_SEARCH, beam: 10, neighbors: 10 } },
-);
+const modelDir = await tinyRpgDir(root, data, importDatasetSids(file, ds.itemIds, { order: 'flat', codebookSize: 16 }), { dim: 16, ffn: 32 }, 1);
 
 test('imported SIDs: served without a tokenizer; new items need their SID and get exactly it', async () => {
   const app = await buildServer({ modelDir, allowLocalWrites: true });

@@ -6,34 +6,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { generateSynthetic, saveDataset, split, syntheticDataset } from '../../src/data/index.js';
-import { DEFAULT_GRAPH_SEARCH } from '../../src/decode/graph.js';
-import { sidsFromTable } from '../../src/model/rpg-sids.js';
-import { saveDatasetSids, tokenizeDataset } from '../../src/tokenize/index.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
-import { trainRpg } from '../../src/train/rpg.js';
+import { tokenizeDataset } from '../../src/tokenize/index.js';
 import { buildServer } from '../../src/serve/app.js';
-import { SYNTH, tempDir } from './helpers.js';
+import { rpgFixtureData, tempDir, tinyRpgDir } from './helpers.js';
 
 const root = tempDir('rpg');
-const dataDir = join(root, 'data');
-const sidDir = join(root, 'sids');
-const modelDir = join(root, 'rpg');
-const ds = syntheticDataset(generateSynthetic(SYNTH));
-saveDataset(dataDir, ds);
-const sp = split(ds, { historyCap: 20 });
-const sids = tokenizeDataset(ds, sp, [{ source: 'text', weight: 1 }], { kind: 'opq', subspaces: 4, codebookSize: 16, rotationIters: 2 }, 0);
-saveDatasetSids(sidDir, sids);
-await trainRpg(
-  sp,
-  dataDir,
-  sidsFromTable(sids.table, ds.numItems),
-  { dim: 32, heads: 2, layers: 1, ffn: 64, maxLen: 20 },
-  { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, warmupSteps: 2, lr: 0.01 },
-  { dir: modelDir, quiet: true },
-  { sids: { source: sidDir }, graph: { k: 10 }, decode: { ...DEFAULT_GRAPH_SEARCH, beam: 10, neighbors: 10 } },
-);
+const data = rpgFixtureData(root);
+const { ds } = data;
+const sids = tokenizeDataset(ds, data.sp, [{ source: 'text', weight: 1 }], { kind: 'opq', subspaces: 4, codebookSize: 16, rotationIters: 2 }, 0);
+const modelDir = await tinyRpgDir(root, data, sids, { dim: 32, ffn: 64 }, 2);
 
 test('RPG: SIDs in recommendations, text adds through the frozen tokenizer, recommendable at once', async () => {
   const app = await buildServer({ modelDir, allowLocalWrites: true });
