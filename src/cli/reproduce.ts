@@ -46,6 +46,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       const experiment = readExperiment(o.experiment);
       const work = join(o.work ?? join(experiment.root, 'runs'), experiment.name);
       const started = performance.now();
+      const commit = gitCommit(experiment.root); // the code that runs, read before the stages (HEAD may move meanwhile)
       const dirs = { data: join(work, 'data'), sids: join(work, 'sids'), model: join(work, 'model') };
       const say = (line: string): void => void process.stdout.write(`${line}\n`);
       say(`experiment ${experiment.name}: ${experiment.description}`);
@@ -105,7 +106,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         experiment: experiment.name,
         description: experiment.description,
         settings: experiment.raw,
-        commit: gitCommit(experiment.root),
+        commit,
         finishedAt: new Date().toISOString(),
         wallSeconds: Math.round((performance.now() - started) / 1000),
         peakRssMiB: Math.round(peakRssMiB()),
