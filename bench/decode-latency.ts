@@ -20,6 +20,7 @@ import { Gryphon } from '../src/model/gryphon.js';
 import { Rpg } from '../src/model/rpg.js';
 import { loadItemCodes } from '../src/model/rpg-io.js';
 import { openModel } from '../src/model/load.js';
+import { openItemGraph } from '../src/decode/item-graph.js';
 import { readManifest } from '../src/model/manifest.js';
 import { Tiger } from '../src/model/tiger.js';
 import { openSidModel } from '../src/model/tiger-load.js';
@@ -57,9 +58,10 @@ if (gryphonDir) {
 const rpgDir = flag('rpg');
 if (rpgDir) {
   const r = openModel(rpgDir);
-  if (r.kind !== 'rpg' || !r.graph) throw new Error(`${rpgDir} is not a finished RPG model directory`);
+  const graph = openItemGraph(rpgDir);
+  if (r.kind !== 'rpg' || !graph) throw new Error(`${rpgDir} is not a finished RPG model directory`);
   const search: GraphSearchConfig = { ...DEFAULT_GRAPH_SEARCH, ...((r.manifest.rpg?.decode ?? {}) as Partial<GraphSearchConfig>) };
-  const { scorer } = graphScorer(r.model, r.graph, search);
+  const { scorer } = graphScorer(r.model, graph, search);
   if (scorer.kind !== 'topk') throw new Error('graph scorer is not top-k');
   decoders.push({ name: `rpg graph b${search.beam}/k${search.neighbors}/q${search.steps}`, run: (q) => scorer.topK([q], k) });
 }

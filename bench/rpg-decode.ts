@@ -13,6 +13,7 @@ import { loadDataset, split } from '../src/data/index.js';
 import { GraphDecoder, DEFAULT_GRAPH_SEARCH, type GraphSearchConfig } from '../src/decode/graph.js';
 import { buildItemGraph } from '../src/decode/item-graph.js';
 import { openModel } from '../src/model/load.js';
+import { openItemGraph } from '../src/decode/item-graph.js';
 import { Rpg } from '../src/model/rpg.js';
 import { scoreAll } from '../src/model/rpg-score.js';
 import { TopK } from '../src/decode/topk.js';
@@ -94,12 +95,13 @@ function searchConfig(recorded: Partial<GraphSearchConfig>): GraphSearchConfig {
 
 async function modelMode(dir: string): Promise<Record<string, unknown>> {
   const loaded = openModel(dir);
-  if (loaded.kind !== 'rpg' || !loaded.graph) throw new Error(`${dir} is not a finished RPG model directory`);
+  const itemGraph = openItemGraph(dir);
+  if (loaded.kind !== 'rpg' || !itemGraph) throw new Error(`${dir} is not a finished RPG model directory`);
   const sp = split(loadDataset(loaded.manifest.dataDir), { historyCap: 50 });
   const users = num('users', 500);
   const histories = sp.test.slice(0, users).map((q) => q.history);
   const search = searchConfig((loaded.manifest.rpg?.decode ?? {}) as Partial<GraphSearchConfig>);
-  const decoder = new GraphDecoder(loaded.model.itemTokens, loaded.model.digits, loaded.graph, search);
+  const decoder = new GraphDecoder(loaded.model.itemTokens, loaded.model.digits, itemGraph, search);
   const batch = num('batch', 64);
   const graph = timeDecoding(loaded.model, histories, decoder, batch);
   const exact = timeDecoding(loaded.model, histories, null, batch);

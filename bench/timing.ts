@@ -4,7 +4,7 @@
  * the rpg-step and tiger-step benchmarks.
  */
 import { Rng } from '../src/core/rng.js';
-import type { ForwardContext } from '../src/model/layers/index.js';
+import type { ForwardContext } from '../src/tensor/layers/index.js';
 import { AdamW, tidy, type NamedParameter, type Tensor } from '../src/tensor/index.js';
 export interface Timing {
   readonly ms: number;

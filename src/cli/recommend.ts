@@ -9,6 +9,7 @@
 import { SidrecError } from '../core/errors.js';
 import { userSequence, type ItemText } from '../data/index.js';
 import { DEFAULT_GRAPH_SEARCH, GraphDecoder, type GraphSearchConfig } from '../decode/graph.js';
+import { openItemGraph } from '../decode/item-graph.js';
 import { TopK } from '../decode/topk.js';
 import { loadPinnedDataset, readServingItems } from '../model/bundle.js';
 import { openModel } from '../model/load.js';
@@ -83,14 +84,15 @@ Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores 
     } else {
       const model = opened.model;
       const logp = model.logProbs([history]);
-      if (o.decode === 'exact' || !opened.graph) {
+      const graph = o.decode === 'exact' ? null : openItemGraph(o.model);
+      if (!graph) {
         if (o.decode === 'graph') throw new SidrecError('E_STATE', 'this RPG directory has no graph.safetensors; use --decode exact', { file: o.model });
         ({ items, scores } = topOf(scoreAll(logp, 1, model.itemTokens, model.digits, model.codebookSize, model.numItems), o.k, exclude));
         visited = model.numItems;
       } else {
         const recorded = (opened.manifest.rpg?.decode ?? {}) as Partial<GraphSearchConfig>;
         const search: GraphSearchConfig = { ...DEFAULT_GRAPH_SEARCH, ...recorded, ...(o.beam ? { beam: o.beam } : {}), ...(o.neighbors !== undefined ? { neighbors: o.neighbors } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) };
-        const res = new GraphDecoder(model.itemTokens, model.digits, opened.graph, search).search(logp, 0, 0, o.k + exclude.size); // room for the excluded
+        const res = new GraphDecoder(model.itemTokens, model.digits, graph, search).search(logp, 0, 0, o.k + exclude.size); // room for the excluded
         const keep = Array.from(res.items.keys()).filter((r) => !exclude.has(res.items[r])).slice(0, o.k);
         items = Int32Array.from(keep, (r) => res.items[r]);
         scores = Float32Array.from(keep, (r) => res.scores[r]);

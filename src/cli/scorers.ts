@@ -12,6 +12,7 @@ import { openModel } from '../model/load.js';
 import { isModelDir, readManifest } from '../model/manifest.js';
 import { openSidModel, recordedTestBeam } from '../model/tiger-load.js';
 import { GryphonRecommender, TigerRecommender } from '../decode/beam-tiger.js';
+import { openItemGraph } from '../decode/item-graph.js';
 import { Tiger } from '../model/tiger.js';
 import { gryphonScorer, tigerScorer } from '../train/tiger.js';
 import { rpgExactScorer } from '../model/rpg-score.js';
@@ -61,10 +62,10 @@ function modelScorer(model: string, dataDir: string | undefined, options: Scorer
   }
   const decode = options.decode ?? 'graph';
   if (decode === 'exact') return { label: 'rpg exact', dataDir: dataDir ?? loaded.manifest.dataDir, scorer: (sp) => (check(sp), rpgExactScorer(loaded.model)) };
-  if (!loaded.graph) throw new SidrecError('E_STATE', 'this RPG directory has no graph.safetensors (training did not finish); use --decode exact', { file: model });
+  const graph = openItemGraph(model);
+  if (!graph) throw new SidrecError('E_STATE', 'this RPG directory has no graph.safetensors (training did not finish); use --decode exact', { file: model });
   const recorded = (loaded.manifest.rpg?.decode ?? {}) as Partial<GraphSearchConfig>;
   const search: GraphSearchConfig = { ...DEFAULT_GRAPH_SEARCH, ...recorded, ...stripUndefined(options.search ?? {}) };
-  const graph = loaded.graph;
   let decoder: ReturnType<typeof graphScorer> | undefined;
   return {
     label: `rpg graph b${search.beam}/k${search.neighbors}/q${search.steps}`,

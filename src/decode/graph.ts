@@ -7,7 +7,7 @@
  */
 import { SidrecError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import type { Scorer } from '../eval/index.js';
+import type { Scorer } from '../model/scorer.js';
 import type { Rpg } from '../model/rpg.js';
 import type { ItemGraph } from './item-graph.js';
 import { TopK } from './topk.js';

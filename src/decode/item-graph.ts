@@ -8,7 +8,9 @@
  *    embeddings (cosine of the concatenation / m = the mean per-digit cosine, which the projection preserves
  *    approximately); each item's 2k approximate neighbours are then re-ranked by the exact similarity.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/index.js';
@@ -195,4 +197,10 @@ export function loadItemGraph(path: string): ItemGraph {
   if (!t || t.dtype !== 'I32' || t.shape.length !== 2) throw new SidrecError('E_STATE', 'no I32 (numItems, k) tensor "neighbors"', { file: path });
   const method = file.metadata.method === 'usearch' ? 'usearch' : 'exact';
   return { numItems: t.shape[0], k: t.shape[1], neighbors: Int32Array.from(t.data as Int32Array), method, buildSeconds: Number(file.metadata.buildSeconds ?? 0) };
+}
+
+/** A trained RPG directory's item graph (graph.safetensors), or null when its training has not finished. */
+export function openItemGraph(modelDir: string): ItemGraph | null {
+  const path = join(modelDir, 'graph.safetensors');
+  return existsSync(path) ? loadItemGraph(path) : null;
 }

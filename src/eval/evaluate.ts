@@ -8,26 +8,11 @@
 import { SidrecError } from '../core/errors.js';
 import { Progress } from '../core/progress.js';
 import type { EvalQuery, LeaveOneOutSplit } from '../data/split.js';
+import type { Scorer } from '../model/scorer.js';
 import { DEFAULT_METRICS, metricSpec, type MetricSpec } from './metrics.js';
 import { rankFromList, rankFromScores } from './rank.js';
 
-export type MaybePromise<T> = T | Promise<T>;
-
-/** What evaluation calls; one of two kinds. */
-export type Scorer =
-  | {
-      readonly kind: 'scores';
-      /** Scores of every item for each query: (B, N) row-major. Higher = better. */
-      readonly score: (batch: readonly EvalQuery[]) => MaybePromise<Float32Array>;
-    }
-  | {
-      readonly kind: 'topk';
-      /**
-       * A ranked list of up to `k` distinct item indices per query (best first). A target not in the list counts
-       * as not retrieved, so a list shorter than `k` can only lose (a decoder that finds fewer valid items).
-       */
-      readonly topK: (batch: readonly EvalQuery[], k: number) => MaybePromise<readonly ArrayLike<number>[]>;
-    };
+export type { MaybePromise, Scorer } from '../model/scorer.js';
 
 export interface EvalOptions {
   /** Metric names, see `metricSpec`. @default DEFAULT_METRICS (recall/ndcg @5, @10, @20) */

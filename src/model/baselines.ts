@@ -6,7 +6,7 @@
  * Both are fitted on `split.train` only, so validation and test are scored by the same model.
  */
 import type { LeaveOneOutSplit } from '../data/split.js';
-import type { Scorer } from '../eval/evaluate.js';
+import type { Scorer } from './scorer.js';
 
 export function popularityScorer(split: LeaveOneOutSplit): Scorer {
   const n = split.numItems;

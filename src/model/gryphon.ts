@@ -6,8 +6,8 @@
  */
 import { Rng } from '../core/rng.js';
 import { add, mulScalar, noGrad, tidy, type Tensor } from '../tensor/index.js';
-import type { SidBatch } from '../train/tiger-batches.js';
-import { Module, type ForwardContext } from './layers/index.js';
+import type { SidBatch } from './sid-batch.js';
+import { Module, type ForwardContext } from '../tensor/layers/index.js';
 import { ItemScorer } from './item-scorer.js';
 import { DEFAULT_TIGER_CONFIG, Tiger, type EncodedRequests, type TigerConfig } from './tiger.js';
 

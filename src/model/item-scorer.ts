@@ -8,7 +8,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import { add, embeddingBag, initNormal, intTensor, linearCrossEntropy, matmul, reshape, tensor, type Tensor } from '../tensor/index.js';
-import { Linear, Module } from './layers/index.js';
+import { Linear, Module } from '../tensor/layers/index.js';
 
 export class ItemScorer extends Module {
   /** (N, D) */

@@ -1,12 +1,10 @@
 /**
  * Opens a trained model directory: reads its manifest, rebuilds the architecture its `kind` names and loads the
- * best weights. RPG directories also hold the items' codes (sids.safetensors) and the item graph
- * (graph.safetensors, absent only in a directory whose training has not finished).
+ * best weights. RPG directories also hold the items' codes (sids.safetensors) and the item graph, which decoding
+ * opens itself (decode/item-graph.ts: openItemGraph).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
-import { loadItemGraph, type ItemGraph } from '../decode/item-graph.js';
 import { loadCheckpoint } from '../tensor/index.js';
 import { readManifest, type ModelManifest } from './manifest.js';
 import { Rpg, type RpgConfig } from './rpg.js';
@@ -23,7 +21,6 @@ export interface LoadedRpg {
   readonly kind: 'rpg';
   readonly manifest: ModelManifest;
   readonly model: Rpg;
-  readonly graph: ItemGraph | null;
 }
 
 export type AnyLoadedModel = LoadedSasRec | LoadedRpg;
@@ -40,8 +37,7 @@ export function openModel(dir: string): AnyLoadedModel {
     case 'rpg': {
       const model = new Rpg(loadItemCodes(join(dir, 'sids.safetensors')), manifest.modelConfig as Partial<RpgConfig>, manifest.seed);
       loadCheckpoint(join(dir, 'best.safetensors'), model.namedParameters());
-      const graphPath = join(dir, 'graph.safetensors');
-      return { kind: 'rpg', manifest, model, graph: existsSync(graphPath) ? loadItemGraph(graphPath) : null };
+      return { kind: 'rpg', manifest, model };
     }
     case 'tiger':
     case 'gryphon':

@@ -4,7 +4,7 @@
  * catalogue (the exact mode, also used for validation); graph-constrained decoding (src/decode/graph.ts) applies
  * it to the items it visits only.
  */
-import type { Scorer } from '../eval/index.js';
+import type { Scorer } from './scorer.js';
 import { kernels } from '../tensor/index.js';
 import type { Rpg } from './rpg.js';
 

@@ -12,8 +12,8 @@ import { SidrecError } from '../core/errors.js';
 import {
   add, cosineHeadsCrossEntropy, cosineHeadsLogits, dropout, embedding, embeddingBag, initNormal, intTensor, noGrad, normalizeRowsInto, reshape, tidy, type Tensor,
 } from '../tensor/index.js';
-import type { NextItemBatch } from '../train/batches.js';
-import { LayerNorm, Linear, Module, TransformerBlock, type ForwardContext } from './layers/index.js';
+import type { NextItemBatch } from './next-item-batch.js';
+import { LayerNorm, Linear, Module, TransformerBlock, type ForwardContext } from '../tensor/layers/index.js';
 
 export interface RpgConfig {
   /** Hidden size. @default 448 */

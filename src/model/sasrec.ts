@@ -7,9 +7,8 @@
 import { Rng } from '../core/rng.js';
 
 import { add, dropout, embedding, intTensor, initNormal, linearCrossEntropy, noGrad, kernels, type Tensor } from '../tensor/index.js';
-import type { NextItemBatch } from '../train/batches.js';
-import { packHistories } from '../train/batches.js';
-import { LayerNorm, Module, TransformerBlock, type ForwardContext } from './layers/index.js';
+import { packHistories, type NextItemBatch } from './next-item-batch.js';
+import { LayerNorm, Module, TransformerBlock, type ForwardContext } from '../tensor/layers/index.js';
 
 export interface SasRecConfig {
   /** Embedding and hidden size (128 beat 64 on Beauty: test N@10 .0415 vs .0361, BENCHMARKS.md). @default 128 */

@@ -7,7 +7,7 @@
  */
 import type { Rng } from '../core/rng.js';
 import { add, dropout, embedding, initNormal, intTensor, permute, reshape, type Tensor } from '../tensor/index.js';
-import { LayerNorm, MLP, Module, MultiHeadAttention, type ForwardContext } from './layers/index.js';
+import { LayerNorm, MLP, Module, MultiHeadAttention, type ForwardContext } from '../tensor/layers/index.js';
 
 /** T5's bucket of relative position (key - query). */
 export function relativeBucket(relative: number, bidirectional: boolean, buckets: number, maxDistance: number): number {

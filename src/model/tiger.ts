@@ -9,8 +9,8 @@
 import { Rng } from '../core/rng.js';
 import { SidrecError } from '../core/errors.js';
 import { add, dropout, intTensor, linearCrossEntropy, mulScalar, noGrad, slice, tidy, reshape, type Tensor, linear } from '../tensor/index.js';
-import type { SidBatch } from '../train/tiger-batches.js';
-import { Embedding, LayerNorm, Linear, Module, TransformerBlock, type ForwardContext } from './layers/index.js';
+import type { SidBatch } from './sid-batch.js';
+import { Embedding, LayerNorm, Linear, Module, TransformerBlock, type ForwardContext } from '../tensor/layers/index.js';
 import { RelativePositionBias, T5DecoderBlock } from './tiger-layers.js';
 import { SidVocabulary, type EncoderInput } from './tiger-vocab.js';
 

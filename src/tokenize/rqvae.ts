@@ -16,8 +16,8 @@
  */
 import { Rng } from '../core/rng.js';
 import { SidrecError } from '../core/errors.js';
-import { Linear } from '../model/layers/basic.js';
-import { Module } from '../model/layers/module.js';
+import { Linear } from '../tensor/layers/basic.js';
+import { Module } from '../tensor/layers/module.js';
 import { intTensor, tensor } from '../tensor/create.js';
 import { add, mul, mulScalar, sub } from '../tensor/ops/binary.js';
 import { embedding } from '../tensor/ops/gather.js';

@@ -11,18 +11,11 @@
  */
 import type { Rng } from '../core/rng.js';
 import type { TrainSequence } from '../data/index.js';
+import type { NextItemBatch } from '../model/next-item-batch.js';
 
-export interface NextItemBatch {
-  readonly size: number;
-  /** Longest sequence in the batch (positions per row). */
-  readonly length: number;
-  /** int32 (size, length): item index + 1, 0 = padding. */
-  readonly inputs: Int32Array;
-  /** int32 (size, length): item index of the next item, -1 = padding or no target. */
-  readonly targets: Int32Array;
-  /** Per row, how many positions are real. */
-  readonly lengths: Int32Array;
-}
+export type { NextItemBatch } from '../model/next-item-batch.js';
+export { packHistories } from '../model/next-item-batch.js';
+
 
 /** Up to maxLen + 1 consecutive items of one sequence; positions before `firstTarget` carry no target. */
 export interface TrainingWindow {
@@ -97,18 +90,6 @@ function packBatch(rows: readonly TrainingWindow[]): NextItemBatch {
   return { size: rows.length, length, inputs, targets, lengths };
 }
 
-/** Right-padded inputs for scoring histories: (ids (B, L) with item + 1, 0 = pad; lengths). Empty histories keep one pad. */
-export function packHistories(histories: readonly ArrayLike<number>[], maxLen: number): { ids: Int32Array; lengths: Int32Array; length: number } {
-  const cut = histories.map((h) => (h.length > maxLen ? Array.prototype.slice.call(h, h.length - maxLen) : Array.from(h)) as number[]);
-  const length = Math.max(1, ...cut.map((h) => h.length));
-  const ids = new Int32Array(cut.length * length);
-  const lengths = new Int32Array(cut.length);
-  cut.forEach((h, r) => {
-    lengths[r] = Math.max(1, h.length);
-    for (let t = 0; t < h.length; t++) ids[r * length + t] = h[t] + 1;
-  });
-  return { ids, lengths, length };
-}
 
 /** Real target positions of a batch (the positions its loss averages over). */
 export function targetCount(batch: NextItemBatch): number {

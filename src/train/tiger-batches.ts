@@ -7,19 +7,11 @@
  */
 import type { Rng } from '../core/rng.js';
 import type { TrainSequence } from '../data/index.js';
-import { packEncoder, type EncoderInput, type SidVocabulary } from '../model/tiger-vocab.js';
+import type { SidBatch } from '../model/sid-batch.js';
+import { packEncoder, type SidVocabulary } from '../model/tiger-vocab.js';
 import type { SemanticIdTable } from '../tokenize/sid-table.js';
 
-export interface SidBatch {
-  readonly size: number;
-  readonly encoder: EncoderInput;
-  /** int32 (size, digits): BOS then the target's first digits - 1 tokens (teacher forcing). */
-  readonly decoderInput: Int32Array;
-  /** int32 (size, digits): the target item's codes. */
-  readonly targetCodes: Int32Array;
-  /** int32 (size): the target item index (Gryphon's item loss). */
-  readonly targetItems: Int32Array;
-}
+export type { SidBatch } from '../model/sid-batch.js';
 
 /** (sequence index, target position) pairs. */
 export interface SidExamples {

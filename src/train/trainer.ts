@@ -11,7 +11,7 @@ import { SidrecError } from '../core/errors.js';
 import { formatSeconds, Progress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
 import { AdamW, clipGradNorm, loadCheckpoint, mulScalar, saveCheckpoint, tidy, warmupCosine, type NamedParameter, type Tensor } from '../tensor/index.js';
-import type { ForwardContext } from '../model/layers/index.js';
+import type { ForwardContext } from '../tensor/layers/index.js';
 import { FINISHED_RUN_FILES, RUN_SETTINGS_FILE } from '../model/manifest.js';
 import type { TrainConfig } from './config.js';
 import { checkResumeSettings, writeRunSettings } from './run-settings.js';

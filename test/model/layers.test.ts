@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
 import * as T from '../../src/tensor/index.js';
-import { Embedding, LayerNorm, Module, TransformerBlock, EVAL, type ForwardContext } from '../../src/model/layers/index.js';
+import { Embedding, LayerNorm, Module, TransformerBlock, EVAL, type ForwardContext } from '../../src/tensor/layers/index.js';
 import { gradCheck, randn } from '../tensor/gradcheck.js';
 
 /** An RPG-shaped toy: item = mean of its G code embeddings, + positions, pre-LN blocks, grouped linear-CE head. */

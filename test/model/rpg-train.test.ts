@@ -7,6 +7,7 @@ import { generateSynthetic, split, syntheticDataset } from '../../src/data/index
 import { evaluate } from '../../src/eval/index.js';
 import { popularityScorer } from '../../src/model/baselines.js';
 import { openModel } from '../../src/model/load.js';
+import { openItemGraph } from '../../src/decode/item-graph.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { fitRpgSids } from '../../src/model/rpg-sids.js';
 import { readRpgSids, saveItemCodes } from '../../src/model/rpg-io.js';
@@ -39,7 +40,7 @@ test('RPG learns the planted structure above popularity; graph decoding and the 
   const loaded = openModel(dir);
   assert.equal(loaded.kind, 'rpg');
   if (loaded.kind !== 'rpg') return;
-  assert.deepEqual(loaded.graph?.neighbors, run.graph!.neighbors);
+  assert.deepEqual(openItemGraph(dir)?.neighbors, run.graph!.neighbors);
   const again = loaded.model.logProbs([sp.test[0].history]);
   const before = run.model.logProbs([sp.test[0].history]);
   assert.deepEqual(again, before);

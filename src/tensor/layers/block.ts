@@ -3,10 +3,10 @@
  * x + mlp(ln2(x)) with a GELU (tanh) feed-forward. Residual dropout applies to each branch when training.
  */
 import type { Rng } from '../../core/rng.js';
-import { add } from '../../tensor/ops/binary.js';
-import { dropout } from '../../tensor/ops/random.js';
-import { gelu, relu } from '../../tensor/ops/unary.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { add } from '../ops/binary.js';
+import { dropout } from '../ops/random.js';
+import { gelu, relu } from '../ops/unary.js';
+import type { Tensor } from '../tensor.js';
 import { MultiHeadAttention, type AttendOptions } from './attention.js';
 import { LayerNorm, Linear } from './basic.js';
 import { Module, type ForwardContext } from './module.js';

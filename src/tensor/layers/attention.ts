@@ -5,8 +5,8 @@
  */
 import { SidrecError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
-import { packedCrossAttention, packedSelfAttention } from '../../tensor/ops/attention.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { packedCrossAttention, packedSelfAttention } from '../ops/attention.js';
+import type { Tensor } from '../tensor.js';
 import { Linear } from './basic.js';
 import { Module, type ForwardContext } from './module.js';
 

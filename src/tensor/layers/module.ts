@@ -5,9 +5,9 @@
  * on the model.
  */
 import type { Rng } from '../../core/rng.js';
-import type { NamedParameter } from '../../tensor/optim/optimizer.js';
-import { parameter } from '../../tensor/create.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import type { NamedParameter } from '../optim/optimizer.js';
+import { parameter } from '../create.js';
+import type { Tensor } from '../tensor.js';
 
 export interface ForwardContext {
   /** Dropout is active only when training. */

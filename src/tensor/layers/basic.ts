@@ -3,11 +3,11 @@
  * look-up and the mean/sum bag of RPG's code embeddings). GPT-2 initialisation: N(0, 0.02) weights, zero biases.
  */
 import type { Rng } from '../../core/rng.js';
-import { embedding, embeddingBag, type BagMode } from '../../tensor/ops/gather.js';
-import { linear } from '../../tensor/ops/matmul.js';
-import { layerNorm } from '../../tensor/ops/norm.js';
-import { initConstant, initNormal } from '../../tensor/optim/init.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import { embedding, embeddingBag, type BagMode } from '../ops/gather.js';
+import { linear } from '../ops/matmul.js';
+import { layerNorm } from '../ops/norm.js';
+import { initConstant, initNormal } from '../optim/init.js';
+import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
 export interface LinearOptions {
