@@ -2,6 +2,8 @@
  * Load shedding: past `maxPending` queued + running queries the server answers 503 + Retry-After at once
  * instead of queueing, so the latency of accepted requests stays bounded however many clients pile on; with
  * the limit lifted the same burst queues and the slowest accepted request waits for all the others.
+ * A `.timing.test` file: it compares wall-clock latencies, so `npm test` runs it alone after the other files (beside
+ * another test file on 2 cores its bounded p99 reached 2.3 s against 200 ms alone).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
