@@ -6,8 +6,10 @@
  * reference slides one item at a time, a full window per later target; on Beauty that would double an epoch for the
  * 2.6% of targets past the 51st item; half-overlapping windows add 8% of positions). Sequences are
  * right-padded (input id 0, target -1 = ignored), so under a causal mask no real position ever sees padding.
- * Batches are bucketed by length (shuffle, sort windows of 64 batches by length, shuffle the batch order), so a
- * batch is only as long as its longest sequence: Amazon histories average 9 items, not 50.
+ * Batches are either bucketed by length (shuffle, sort windows of 64 batches by length, shuffle the batch order: a
+ * batch is only as long as its longest sequence, and Amazon histories average 9 items, not 50), or drawn uniformly
+ * and computed in length-sorted parts (`lengthSortedParts`: the same padding saving without grouping similar
+ * histories into one step, which slows RPG's learning; see BENCHMARKS.md, 2026-12-03).
  */
 import type { Rng } from '../core/rng.js';
 import type { TrainSequence } from '../data/index.js';
@@ -15,7 +17,6 @@ import type { NextItemBatch } from '../model/next-item-batch.js';
 
 export type { NextItemBatch } from '../model/next-item-batch.js';
 export { packHistories } from '../model/next-item-batch.js';
-
 
 /** Up to maxLen + 1 consecutive items of one sequence; positions before `firstTarget` carry no target. */
 export interface TrainingWindow {
@@ -89,7 +90,6 @@ function packBatch(rows: readonly TrainingWindow[]): NextItemBatch {
   });
   return { size: rows.length, length, inputs, targets, lengths };
 }
-
 
 /** Real target positions of a batch (the positions its loss averages over). */
 export function targetCount(batch: NextItemBatch): number {
