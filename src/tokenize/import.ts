@@ -27,6 +27,8 @@ export interface ImportedSids {
   readonly codebookSize: number;
   /** Ids in the file that the dataset does not have. */
   readonly unknownIds: number;
+  /** SHA-256 of the file as read. */
+  readonly sha256: string;
 }
 
 export interface SidImportOptions {
@@ -46,7 +48,7 @@ export function importSids(file: string, itemIds: readonly string[], opts: SidIm
     throw new SidrecError('E_NOT_FOUND', 'cannot read the SID file', { file, field: 'import' }, { cause: error });
   }
   const entries = format === 'index-json' ? parseIndexJson(text, file) : format === 'jsonl' ? parseJsonLines(text, file) : parseCsv(text, file);
-  return align(entries, itemIds, file, format, opts.codebookSize);
+  return { ...align(entries, itemIds, file, format, opts.codebookSize), sha256: sha256(text) };
 }
 
 interface Entry {
@@ -123,7 +125,7 @@ function parseCsv(text: string, file: string): Entry[] {
   return out;
 }
 
-function align(entries: readonly Entry[], itemIds: readonly string[], file: string, format: SidImportFormat, codebookSize?: number): ImportedSids {
+function align(entries: readonly Entry[], itemIds: readonly string[], file: string, format: SidImportFormat, codebookSize?: number): Omit<ImportedSids, 'sha256'> {
   if (entries.length === 0) throw new SidrecError('E_INPUT', 'the SID file holds no items', { file });
   const levels = entries[0].sid.length;
   if (levels === 0) throw new SidrecError('E_INPUT', 'an empty SID', { file, ...entries[0].at });
@@ -174,6 +176,6 @@ export function importDatasetSids(file: string, itemIds: readonly string[], opts
   const report = tableReport('imported', table);
   return {
     table,
-    report: { ...report, fittedItems: 0, features: [], imported: { file: resolve(file), format: imported.format, order, unknownIds: imported.unknownIds, sha256: sha256(readFileSync(file)) } },
+    report: { ...report, fittedItems: 0, features: [], imported: { file: resolve(file), format: imported.format, order, unknownIds: imported.unknownIds, sha256: imported.sha256 } },
   };
 }
