@@ -19,11 +19,11 @@ import { buildItemGraph } from '../src/decode/item-graph.js';
 import { Gryphon } from '../src/model/gryphon.js';
 import { Rpg } from '../src/model/rpg.js';
 import { loadItemCodes } from '../src/model/rpg-io.js';
-import { openModel } from '../src/model/load.js';
+import { openRpgModel } from '../src/families/rpg/recommender.js';
 import { openItemGraph } from '../src/decode/item-graph.js';
 import { readManifest } from '../src/model/manifest.js';
 import { Tiger } from '../src/model/tiger.js';
-import { openSidModel } from '../src/model/tiger-load.js';
+import { openSidModel } from '../src/families/tiger/open.js';
 import { describeKernels } from '../src/tensor/index.js';
 
 const args = process.argv.slice(2);
@@ -57,11 +57,11 @@ if (gryphonDir) {
 }
 const rpgDir = flag('rpg');
 if (rpgDir) {
-  const r = openModel(rpgDir);
+  const manifest = readManifest(rpgDir);
   const graph = openItemGraph(rpgDir);
-  if (r.kind !== 'rpg' || !graph) throw new Error(`${rpgDir} is not a finished RPG model directory`);
-  const search: GraphSearchConfig = { ...DEFAULT_GRAPH_SEARCH, ...((r.manifest.rpg?.decode ?? {}) as Partial<GraphSearchConfig>) };
-  const { scorer } = graphScorer(r.model, graph, search);
+  if (manifest.kind !== 'rpg' || !graph) throw new Error(`${rpgDir} is not a finished RPG model directory`);
+  const search: GraphSearchConfig = { ...DEFAULT_GRAPH_SEARCH, ...((manifest.rpg?.decode ?? {}) as Partial<GraphSearchConfig>) };
+  const { scorer } = graphScorer(openRpgModel(rpgDir, manifest), graph, search);
   if (scorer.kind !== 'topk') throw new Error('graph scorer is not top-k');
   decoders.push({ name: `rpg graph b${search.beam}/k${search.neighbors}/q${search.steps}`, run: (q) => scorer.topK([q], k) });
 }

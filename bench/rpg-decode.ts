@@ -12,7 +12,8 @@ import { Rng } from '../src/core/rng.js';
 import { loadDataset, split } from '../src/data/index.js';
 import { GraphDecoder, DEFAULT_GRAPH_SEARCH, type GraphSearchConfig } from '../src/decode/graph.js';
 import { buildItemGraph } from '../src/decode/item-graph.js';
-import { openModel } from '../src/model/load.js';
+import { openRpgModel } from '../src/families/rpg/recommender.js';
+import { readManifest } from '../src/model/manifest.js';
 import { openItemGraph } from '../src/decode/item-graph.js';
 import { Rpg } from '../src/model/rpg.js';
 import { scoreAll } from '../src/model/rpg-score.js';
@@ -94,9 +95,10 @@ function searchConfig(recorded: Partial<GraphSearchConfig>): GraphSearchConfig {
 }
 
 async function modelMode(dir: string): Promise<Record<string, unknown>> {
-  const loaded = openModel(dir);
+  const manifest = readManifest(dir);
   const itemGraph = openItemGraph(dir);
-  if (loaded.kind !== 'rpg' || !itemGraph) throw new Error(`${dir} is not a finished RPG model directory`);
+  if (manifest.kind !== 'rpg' || !itemGraph) throw new Error(`${dir} is not a finished RPG model directory`);
+  const loaded = { manifest, model: openRpgModel(dir, manifest) };
   const sp = split(loadDataset(loaded.manifest.dataDir), { historyCap: 50 });
   const users = num('users', 500);
   const histories = sp.test.slice(0, users).map((q) => q.history);

@@ -10,7 +10,7 @@ import { loadDataset, split } from '../src/data/index.js';
 import { loadSidTable, TABLE_FILE } from '../src/tokenize/index.js';
 import { sidBatches, sidExamples, type SidBatch } from '../src/train/tiger-batches.js';
 import { timeTrainingSteps } from './timing.js';
-import { createSidModel } from '../src/train/tiger.js';
+import { createSidModel } from '../src/families/tiger/train.js';
 import { Tiger } from '../src/model/tiger.js';
 
 const [dir, sidsDir, kindArg, batchesArg, layersArg] = process.argv.slice(2);

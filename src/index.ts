@@ -1,6 +1,6 @@
 /**
  * sidrec's public API: each pipeline stage is one import away, in the order data flows
- * (data -> features -> tokenize -> model/train -> eval). The tensor engine is exported as a namespace so its
+ * (data -> features -> tokenize -> model/train -> eval), and the model families that tie them together. The tensor engine is exported as a namespace so its
  * many small ops do not crowd the top level.
  *
  * @example
@@ -19,9 +19,11 @@ export type { ItemText } from './data/index.js';
 export * from './tokenize/index.js';
 export { popularityScorer, bigramScorer, fitBigram } from './model/baselines.js';
 export { SasRec, DEFAULT_SASREC_CONFIG, type SasRecConfig } from './model/sasrec.js';
-export { loadModel } from './model/load.js';
 export { readManifest, type ModelManifest } from './model/manifest.js';
+export { FAMILIES, familyOf, type ModelFamily, type Flags, type FamilyScorer, type OpenContext, type TrainInput } from './families/index.js';
+export { openSasRecModel, sasRecRecommender } from './families/sasrec/recommender.js';
 export { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './train/config.js';
 export { train, type TrainableModel, type TrainHooks, type TrainResult, type EpochRecord } from './train/trainer.js';
-export { trainSasRec, sasRecScorer } from './train/sasrec.js';
+export { trainSasRec, sasRecScorer } from './families/sasrec/train.js';
+export { runTraining, type TrainingPlan, type FinishedPlan } from './train/run.js';
 export * as tensor from './tensor/index.js';

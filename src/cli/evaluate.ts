@@ -6,7 +6,10 @@ import { SidrecError } from '../core/errors.js';
 import { loadDataset, split } from '../data/index.js';
 import { evaluate, formatTable, writeResultJson } from '../eval/index.js';
 import { defineCommand } from './command.js';
+import { flagsFor, mergedFamilyOptions } from './family-options.js';
 import { resolveScorer } from './scorers.js';
+import { familyOf } from '../families/index.js';
+import { isModelDir, readManifest } from '../model/manifest.js';
 
 export const evaluateCommand = defineCommand({
   spec: {
@@ -26,22 +29,14 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
       'history-cap': { type: 'number', integer: true, min: 1, description: 'Most recent items kept as history', default: 50 },
       json: { type: 'string', description: 'Also write the metrics (with cold-start buckets) to this JSON file' },
       'per-user': { type: 'boolean', description: 'Include per-user ranks in the JSON', default: false },
-      decode: { type: 'string', choices: ['graph', 'exact'], description: 'RPG: graph-constrained decoding or exact scoring of every item', default: 'graph' },
-      beam: { type: 'number', integer: true, min: 1, description: 'RPG graph decoding / TIGER / Gryphon beam search: beam width (default: as trained)' },
-      ranking: { type: 'string', choices: ['item', 'beam'], description: 'Gryphon: rank resolved candidates by the item-level scorer or by beam likelihood', default: 'item' },
-      neighbors: { type: 'number', integer: true, min: 0, description: 'RPG graph decoding: neighbours read per beam item k (default: as trained)' },
-      steps: { type: 'number', integer: true, min: 0, description: 'RPG graph decoding: expansion steps q (default: as trained)' },
+      ...mergedFamilyOptions((f) => f.useOptions),
       quiet: { type: 'boolean', description: 'No progress bar', default: false },
     },
   },
   async run(o) {
     if (!o.model) throw new SidrecError('E_CONFIG', 'missing --model (a trained model directory, or popularity | bigram)', { field: 'model' });
-    const resolved = await resolveScorer(o.model, o.data, {
-      decode: o.decode as 'graph' | 'exact',
-      search: { beam: o.beam, neighbors: o.neighbors, steps: o.steps },
-      sidBeam: o.beam,
-      ranking: o.ranking as 'item' | 'beam',
-    });
+    const flags = isModelDir(o.model) ? flagsFor(familyOf(readManifest(o.model).kind, o.model), (f) => f.useOptions, o) : {};
+    const resolved = await resolveScorer(o.model, o.data, flags);
     const sp = split(loadDataset(resolved.dataDir), { historyCap: o['history-cap'] });
     const result = await evaluate(resolved.scorer(sp), sp, o.split as 'test' | 'valid', { progress: !o.quiet });
     process.stdout.write(`${formatTable([result], [`${resolved.label} (${o.split})`])}\n`);

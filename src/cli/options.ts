@@ -7,46 +7,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SidrecError } from '../core/errors.js';
+import type { CommandSpec, OptionSpec, OptionSpecs, ParsedOptions } from '../core/option-spec.js';
 
-interface BaseSpec {
-  readonly description: string;
-  /** One-letter alias, e.g. 'k'. */
-  readonly short?: string;
-}
-export interface StringOption extends BaseSpec {
-  readonly type: 'string';
-  readonly default?: string;
-  readonly choices?: readonly string[];
-}
-export interface NumberOption extends BaseSpec {
-  readonly type: 'number';
-  readonly default?: number;
-  readonly integer?: boolean;
-  readonly min?: number;
-  readonly max?: number;
-}
-export interface BooleanOption extends BaseSpec {
-  readonly type: 'boolean';
-  readonly default?: boolean;
-}
-export type OptionSpec = StringOption | NumberOption | BooleanOption;
-export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
-
-type ValueOf<S extends OptionSpec> = S extends StringOption ? string : S extends NumberOption ? number : boolean;
-/** Options with a default are always present; the rest may be undefined. */
-export type ParsedOptions<S extends OptionSpecs> = {
-  readonly [K in keyof S]: S[K] extends { default: unknown } ? ValueOf<S[K]> : ValueOf<S[K]> | undefined;
-};
-
-export interface CommandSpec<S extends OptionSpecs> {
-  readonly name: string;
-  readonly summary: string;
-  /** Longer explanation and examples shown by `--help`. */
-  readonly details?: string;
-  readonly options: S;
-  /** A string option that one bare argument may give instead of its flag (`sidrec reproduce NAME`). */
-  readonly positional?: string;
-}
+export type { BooleanOption, CommandSpec, NumberOption, OptionSpec, OptionSpecs, ParsedOptions, StringOption } from '../core/option-spec.js';
 
 const COMMON: OptionSpecs = {
   config: { type: 'string', description: 'JSON file of option values (flags override it)' },

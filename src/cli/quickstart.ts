@@ -20,7 +20,7 @@ import { evaluate } from '../eval/index.js';
 import { bigramScorer, popularityScorer } from '../model/baselines.js';
 import type { SasRecConfig } from '../model/sasrec.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../train/config.js';
-import { trainSasRec } from '../train/sasrec.js';
+import { trainSasRec } from '../families/sasrec/train.js';
 import { defineCommand } from './command.js';
 import { formatModelTable, winnerLine, type ModelRow } from './quickstart-report.js';
 

@@ -14,6 +14,7 @@ import { peakRssMiB } from '../core/memory.js';
 import { defineCommand, type Command } from './command.js';
 import { readExperiment, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
 import { parseCommand } from './options.js';
+import { MODEL_FILES } from '../model/files.js';
 
 /** The stage commands, passed in so this file needs no import of the command table (which lists this command). */
 export type StageCommands = Readonly<Record<StageName, Command<any>>>;
@@ -87,9 +88,9 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       await run('prepare', { out: dirs.data });
       const sids = experiment.stages.tokenize ? dirs.sids : undefined;
       if (sids) await run('tokenize', { data: dirs.data, out: sids });
-      const manifestPath = join(dirs.model, 'manifest.json');
+      const manifestPath = join(dirs.model, MODEL_FILES.manifest);
       await run('train', { data: dirs.data, sids, out: dirs.model, resume: o.resume || undefined, 'stop-after': o['stop-after'] }, false, () => existsSync(manifestPath));
-      const epochs = readEpochs(join(dirs.model, 'epochs.jsonl'));
+      const epochs = readEpochs(join(dirs.model, MODEL_FILES.epochs));
       if (!existsSync(manifestPath)) {
         say(`paused after epoch ${epochs.length}; continue: sidrec reproduce ${o.experiment} --resume`);
         return;

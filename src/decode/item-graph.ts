@@ -15,6 +15,7 @@ import { SidrecError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/index.js';
 import { TopK } from './topk.js';
+import { MODEL_FILES } from '../model/files.js';
 
 /** What graph building needs from a model: codes and code embeddings. */
 export interface CodeEmbeddings {
@@ -201,6 +202,6 @@ export function loadItemGraph(path: string): ItemGraph {
 
 /** A trained RPG directory's item graph (graph.safetensors), or null when its training has not finished. */
 export function openItemGraph(modelDir: string): ItemGraph | null {
-  const path = join(modelDir, 'graph.safetensors');
+  const path = join(modelDir, MODEL_FILES.itemGraph);
   return existsSync(path) ? loadItemGraph(path) : null;
 }

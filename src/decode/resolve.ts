@@ -6,6 +6,7 @@
  */
 import type { SemanticIdTable } from '../tokenize/sid-table.js';
 import type { Beams } from './beam.js';
+import { TopK } from './topk.js';
 
 /** Distinct items in beam order, with the log-likelihood of the beam that produced them. */
 export interface Candidates {
@@ -48,11 +49,11 @@ export class Resolver {
  * items in `exclude`; ties keep candidate order.
  */
 export function rankPositions(items: Int32Array, scores: ArrayLike<number>, k: number, exclude?: ReadonlySet<number>): Int32Array {
-  const order = Int32Array.from({ length: items.length }, (_, i) => i).sort((x, y) => scores[y] - scores[x] || x - y);
-  const out = new Int32Array(Math.min(k, items.length));
-  let n = 0;
-  for (let i = 0; i < order.length && n < out.length; i++) if (!exclude?.has(items[order[i]])) out[n++] = order[i];
-  return out.subarray(0, n);
+  const top = new TopK(Math.min(k, items.length));
+  for (let p = 0; p < items.length; p++) if (!exclude?.has(items[p])) top.push(p, scores[p]);
+  const out = new Int32Array(top.size);
+  top.sortedInto(out);
+  return out;
 }
 
 /** The `k` best items by `scores` (parallel to `items`), descending; ties keep candidate order. */

@@ -1,15 +1,16 @@
 /**
- * Streaming top-k over (index, score) pairs: a size-k min-heap in typed arrays, reused across queries (no
- * allocation per push). Ties prefer the smaller index, so results are deterministic.
+ * The one top-k: streaming over (index, score) pairs, a size-k min-heap in typed arrays reused across queries (no
+ * allocation per push). Ties prefer the smaller index, so results are deterministic. Scores are kept as float64,
+ * so float64 inputs (beam log-likelihoods) are ranked exactly. Every ranking in sidrec goes through it.
  */
 export class TopK {
   private readonly idx: Int32Array;
-  private readonly val: Float32Array;
+  private readonly val: Float64Array;
   private n = 0;
 
   constructor(readonly k: number) {
     this.idx = new Int32Array(Math.max(1, k));
-    this.val = new Float32Array(Math.max(1, k));
+    this.val = new Float64Array(Math.max(1, k));
   }
 
   get size(): number {
@@ -45,7 +46,7 @@ export class TopK {
   }
 
   /** Writes the kept indices, best first, to out[offset...] (and scores to `scores` when given); returns count. */
-  sortedInto(out: Int32Array, offset = 0, scores?: Float32Array): number {
+  sortedInto(out: Int32Array, offset = 0, scores?: Float32Array | Float64Array): number {
     const count = this.n;
     const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => this.val[b] - this.val[a] || this.idx[a] - this.idx[b]);
     for (let r = 0; r < count; r++) {

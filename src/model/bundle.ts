@@ -20,9 +20,10 @@ import { loadDataset, type InteractionDataset, type ItemText } from '../data/ind
 import { isSidDir, loadSidTable, readSidFile, SID_MANIFEST_FILE, sha256, TABLE_FILE, verifySidDir } from '../tokenize/index.js';
 import type { ModelManifest } from './manifest.js';
 import { loadItemCodes } from './rpg-io.js';
+import { MODEL_FILES } from './files.js';
 
-export const BUNDLE_ITEMS_FILE = 'items.json';
-export const BUNDLE_SIDS_DIR = 'sids';
+export const BUNDLE_ITEMS_FILE = MODEL_FILES.items;
+export const BUNDLE_SIDS_DIR = MODEL_FILES.sidsDir;
 const DATASET_FILES = ['dataset.json', 'catalog.json', 'sequences.bin'] as const;
 
 /** What the manifest pins of the model directory's own copies. */
@@ -69,14 +70,14 @@ export function loadPinnedDataset(modelDir: string, manifest: ModelManifest, dat
   if (pinned) {
     const got = datasetFingerprint(dataDir);
     if (got !== pinned.fingerprint) {
-      throw new SidrecError('E_STATE', `dataset ${dataDir} is not the one this model was trained on (fingerprint ${got}; ${join(modelDir, 'manifest.json')} pins ${pinned.fingerprint} of "${pinned.name}")`, { file: dataDir, field: 'data' });
+      throw new SidrecError('E_STATE', `dataset ${dataDir} is not the one this model was trained on (fingerprint ${got}; ${join(modelDir, MODEL_FILES.manifest)} pins ${pinned.fingerprint} of "${pinned.name}")`, { file: dataDir, field: 'data' });
     }
   }
   return loadDataset(dataDir);
 }
 
 /** The SID directory at `path`: itself, the directory of a file in it, or a model directory's bundled copy. */
-function findSidDir(path: string): string | undefined {
+export function findSidDir(path: string): string | undefined {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (!stat) return undefined;
   const dir = stat.isDirectory() ? path : dirname(path);
@@ -108,12 +109,11 @@ export function bundleSids(modelDir: string, source: string | undefined): string
   return manifest.id;
 }
 
-/** Why MODEL/sids cannot serve this model (RPG: its table must hold exactly the codes the model trained on). */
+/** Why MODEL/sids cannot serve this model (a model with saved item codes, RPG's: the table must hold exactly them). */
 function sidsMismatch(modelDir: string, manifest: ModelManifest, sidsDir: string): string | undefined {
   const table = loadSidTable(join(sidsDir, TABLE_FILE));
   if (table.count !== manifest.numItems) return `its table has ${table.count} items, the model ${manifest.numItems}`;
-  if (manifest.kind !== 'rpg') return undefined;
-  const codesPath = join(modelDir, 'sids.safetensors');
+  const codesPath = join(modelDir, MODEL_FILES.itemCodes);
   if (!existsSync(codesPath)) return undefined;
   const codes = loadItemCodes(codesPath);
   const same = codes.codes.length === table.codes.length && codes.codes.every((c, i) => c === table.codes[i]);
@@ -160,7 +160,7 @@ export function readServingItems(modelDir: string, manifest: ModelManifest, data
     const path = join(modelDir, bundled.file);
     if (!existsSync(path)) throw new SidrecError('E_NOT_FOUND', `the model's catalogue is missing (pinned in manifest.json)`, { file: path });
     const text = readFileSync(path, 'utf8');
-    if (sha256(text) !== bundled.sha256) throw new SidrecError('E_STATE', `${bundled.file} does not match the SHA-256 pinned in ${join(modelDir, 'manifest.json')} (changed after training)`, { file: path, field: 'bundle.items.sha256' });
+    if (sha256(text) !== bundled.sha256) throw new SidrecError('E_STATE', `${bundled.file} does not match the SHA-256 pinned in ${join(modelDir, MODEL_FILES.manifest)} (changed after training)`, { file: path, field: 'bundle.items.sha256' });
     const parsed = JSON.parse(text) as { itemIds: string[]; texts: ItemText[]; popularity: number[] };
     return { itemIds: parsed.itemIds, texts: parsed.texts, popularity: Float64Array.from(parsed.popularity), source: path };
   }
@@ -184,16 +184,22 @@ export function modelSids(modelDir: string, manifest: ModelManifest): ModelSids 
   if (pinned) {
     const dir = join(modelDir, pinned.dir);
     const { manifest: set } = verifySidDir(dir);
-    if (set.id !== pinned.id) throw new SidrecError('E_STATE', `SID set ${set.id} is not the one pinned in ${join(modelDir, 'manifest.json')} (${pinned.id})`, { file: join(dir, SID_MANIFEST_FILE), field: 'bundle.sids.id' });
+    if (set.id !== pinned.id) throw new SidrecError('E_STATE', `SID set ${set.id} is not the one pinned in ${join(modelDir, MODEL_FILES.manifest)} (${pinned.id})`, { file: join(dir, SID_MANIFEST_FILE), field: 'bundle.sids.id' });
     return { dir, id: set.id, bundled: true };
   }
-  const m = manifest as unknown as { rpg?: { sids?: { source?: unknown } }; sid?: { sidsDir?: unknown } };
-  const source = manifest.kind === 'rpg' ? m.rpg?.sids?.source : m.sid?.sidsDir;
-  if (typeof source !== 'string') return undefined;
+  const source = recordedSids(manifest);
+  if (source === undefined) return undefined;
   const stat = statSync(source, { throwIfNoEntry: false });
   const own = join(modelDir, BUNDLE_SIDS_DIR); // a TIGER run that fitted its SIDs keeps them here
   const dir = stat ? (findSidDir(source) ?? (stat.isDirectory() ? source : dirname(source))) : existsSync(own) ? own : undefined;
   if (dir === undefined) return undefined;
   if (!isSidDir(dir)) return { dir, bundled: false };
   return { dir, id: verifySidDir(dir).manifest.id, bundled: false };
+}
+
+/** The SID directory a model was trained on: `sids`, or where manifests before it recorded the source. */
+export function recordedSids(manifest: ModelManifest): string | undefined {
+  const legacy = manifest as { readonly rpg?: { readonly sids?: { readonly source?: unknown } }; readonly sid?: { readonly sidsDir?: unknown } };
+  const source = manifest.sids ?? legacy.rpg?.sids?.source ?? legacy.sid?.sidsDir;
+  return typeof source === 'string' ? source : undefined;
 }

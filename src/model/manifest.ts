@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
-import { BUNDLE_ITEMS_FILE, writeBundle, type ModelBundle } from './bundle.js';
+import { writeBundle, type ModelBundle } from './bundle.js';
+import { MODEL_FILES } from './files.js';
 
 export const MODEL_FORMAT = 'sidrec-model';
 export const MODEL_VERSION = 1;
@@ -17,7 +18,8 @@ export const MODEL_VERSION = 1;
 export interface ModelManifest {
   readonly format: typeof MODEL_FORMAT;
   readonly version: number;
-  readonly kind: 'sasrec' | 'rpg' | 'tiger' | 'gryphon';
+  /** The model family (families/index.ts). */
+  readonly kind: string;
   readonly numItems: number;
   /** Absolute path of the dataset artifact it was trained on. */
   readonly dataDir: string;
@@ -29,9 +31,11 @@ export interface ModelManifest {
   readonly test?: Readonly<Record<string, number>>;
   readonly trainSeconds: number;
   readonly peakRssMiB: number;
-  /** RPG only: SIDs, item graph, decoding settings and graph-decoded test metrics. */
+  /** The SID directory the model was trained on (absolute), for every model that reads SIDs. */
+  readonly sids?: string;
+  /** RPG only: codes, item graph, decoding settings and graph-decoded test metrics. */
   readonly rpg?: Readonly<Record<string, unknown>>;
-  /** TIGER / Gryphon only: `sidsDir` (the SemanticIdTable directory), decoding settings, epoch times, Gryphon's beam-ranked test metrics. */
+  /** TIGER / Gryphon only: decoding settings, epoch times, Gryphon's beam-ranked test metrics. */
   readonly sid?: Readonly<Record<string, unknown>>;
   /** What the directory carries and pins for serving (absent in directories written before bundles). */
   readonly bundle?: ModelBundle;
@@ -40,24 +44,24 @@ export interface ModelManifest {
 }
 
 /** Written by the training loop when a run starts (src/train/run-settings.ts). */
-export const RUN_SETTINGS_FILE = 'run.json';
+export const RUN_SETTINGS_FILE = MODEL_FILES.runSettings;
 
 /** Files a run writes only when it finishes; a fresh run into the same directory removes them first. */
-export const FINISHED_RUN_FILES: readonly string[] = Object.freeze(['manifest.json', 'graph.safetensors', BUNDLE_ITEMS_FILE]);
+export const FINISHED_RUN_FILES: readonly string[] = Object.freeze([MODEL_FILES.manifest, MODEL_FILES.itemGraph, MODEL_FILES.items]);
 
 /** Writes the bundle of a finished run (bundle.ts), then the manifest pinning it. */
 export function writeManifest(dir: string, manifest: ModelManifest): void {
   const bundle = manifest.inProgress ? undefined : writeBundle(dir, manifest);
-  writeJsonAtomic(join(dir, 'manifest.json'), bundle ? { ...manifest, bundle } : manifest);
+  writeJsonAtomic(join(dir, MODEL_FILES.manifest), bundle ? { ...manifest, bundle } : manifest);
 }
 
 /** A finished model directory, or a run under way that has a best epoch already. */
 export function isModelDir(dir: string): boolean {
-  return existsSync(join(dir, 'manifest.json')) || isRunInProgress(dir);
+  return existsSync(join(dir, MODEL_FILES.manifest)) || isRunInProgress(dir);
 }
 
 function isRunInProgress(dir: string): boolean {
-  return existsSync(join(dir, RUN_SETTINGS_FILE)) && existsSync(join(dir, 'best.safetensors'));
+  return existsSync(join(dir, RUN_SETTINGS_FILE)) && existsSync(join(dir, MODEL_FILES.best));
 }
 
 /**
@@ -65,7 +69,7 @@ function isRunInProgress(dir: string): boolean {
  * then stands in (`inProgress: true`), so the best epoch so far can be evaluated, queried and served.
  */
 export function readManifest(dir: string): ModelManifest {
-  const path = join(dir, 'manifest.json');
+  const path = join(dir, MODEL_FILES.manifest);
   if (!existsSync(path) && isRunInProgress(dir)) return manifestOfRun(dir);
   if (!existsSync(path)) throw new SidrecError('E_NOT_FOUND', 'not a trained model directory (no manifest.json)', { file: dir });
   let value: ModelManifest;
@@ -81,7 +85,7 @@ export function readManifest(dir: string): ModelManifest {
 
 function manifestOfRun(dir: string): ModelManifest {
   const path = join(dir, RUN_SETTINGS_FILE);
-  let run: { train: Record<string, unknown> & { seed: number }; model: { kind: ModelManifest['kind']; numItems: number; config: Record<string, unknown>; data: string; sids?: string } };
+  let run: { train: Record<string, unknown> & { seed: number }; model: { kind: string; numItems: number; config: Record<string, unknown>; data: string; sids?: string } };
   try {
     run = JSON.parse(readFileSync(path, 'utf8')) as typeof run;
   } catch (error) {
@@ -92,6 +96,6 @@ function manifestOfRun(dir: string): ModelManifest {
   return {
     format: MODEL_FORMAT, version: MODEL_VERSION, kind, numItems, dataDir: data, modelConfig: config, trainConfig: run.train, seed: run.train.seed,
     bestEpoch: -1, valid: {}, trainSeconds: 0, peakRssMiB: 0, inProgress: true,
-    ...(sids ? { sid: { sidsDir: sids } } : {}),
+    ...(sids ? { sids } : {}),
   };
 }

@@ -6,9 +6,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
 import { loadSidTable, TABLE_FILE, verifySidDir } from '../tokenize/index.js';
+import type { SemanticIdTable } from '../tokenize/sid-table.js';
 import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/index.js';
 import type { ItemCodes } from './rpg.js';
-import { sidsFromTable } from './rpg-sids.js';
+import { MODEL_FILES } from './files.js';
 
 export function saveItemCodes(path: string, codes: ItemCodes): void {
   const tensors = new Map<string, StoredTensor>([['codes', { dtype: 'I32', shape: [codes.numItems, codes.digits], data: codes.codes }]]);
@@ -34,8 +35,15 @@ export function readRpgSids(path: string, numItems: number): ItemCodes {
   if (!stat) throw new SidrecError('E_NOT_FOUND', 'no such SID file or directory', { file: path, field: 'sids' });
   const tokenizeDir = stat.isDirectory() && existsSync(join(path, TABLE_FILE));
   if (tokenizeDir) verifySidDir(path); // the whole set, against its sids.json: never a half-replaced directory
-  const file = !stat.isDirectory() ? path : tokenizeDir ? join(path, TABLE_FILE) : join(path, 'sids.safetensors');
+  const file = !stat.isDirectory() ? path : tokenizeDir ? join(path, TABLE_FILE) : join(path, MODEL_FILES.itemCodes);
   const codes = file.endsWith('.safetensors') ? loadItemCodes(file) : sidsFromTable(loadSidTable(file), numItems);
   if (codes.numItems !== numItems) throw new SidrecError('E_SHAPE', `codes for ${codes.numItems} items, the dataset has ${numItems}`, { file, field: 'sids' });
   return codes;
+}
+
+/** Codes of a flat (unordered, no collision digit) SID table from `sidrec tokenize`. */
+export function sidsFromTable(table: SemanticIdTable, numItems: number): ItemCodes {
+  if (table.shape.collisionDigit) throw new SidrecError('E_CONFIG', 'rpg needs flat PQ/OPQ SIDs, this table is hierarchical (it has a collision digit)', { field: 'sids' });
+  if (table.count !== numItems) throw new SidrecError('E_SHAPE', `SID table has ${table.count} items, dataset has ${numItems}`, { field: 'sids' });
+  return { numItems, digits: table.digits, codebookSize: table.shape.codebookSize, codes: Int32Array.from(table.codes) };
 }

@@ -8,9 +8,9 @@ import { SidrecError } from '../core/errors.js';
 import type { ItemText } from '../data/index.js';
 import { readServingItems } from '../model/bundle.js';
 import { readManifest } from '../model/manifest.js';
-import { adapterFor } from './adapters/index.js';
+import { familyOf } from '../families/index.js';
 import { ServingCatalog } from './catalog.js';
-import type { Recommender } from './recommender.js';
+import type { Recommender } from '../decode/recommender.js';
 
 export interface ServingModel {
   readonly recommender: Recommender;
@@ -28,7 +28,7 @@ export interface OpenOptions {
 }
 
 /**
- * Opens a trained model directory with the adapter registered for its manifest kind. The catalogue comes from
+ * Opens a trained model directory as its family's Recommender (families/index.ts). The catalogue comes from
  * the directory itself (model/bundle.ts), or `dataDir`, or for older directories the recorded dataset path.
  */
 export function openModelDir(dir: string, options: OpenOptions = {}): ServingModel {
@@ -38,7 +38,7 @@ export function openModelDir(dir: string, options: OpenOptions = {}): ServingMod
   log(`loading ${manifest.kind} model ${dir} ...`);
   const items = readServingItems(dir, manifest, options.dataDir);
   log(`catalogue: ${items.itemIds.length} items from ${items.source}`);
-  const recommender = adapterFor(manifest, dir)(dir, manifest, { items, log });
+  const recommender = familyOf(manifest.kind, dir).recommender(dir, manifest, { items, log }, {});
   const model = servingModel(recommender, ServingCatalog.fromItems(items), dir);
   log(`loaded ${manifest.kind} model in ${((performance.now() - started) / 1000).toFixed(1)} s (${recommender.addItems ? 'can add items' : 'cannot add items'})`);
   return model;
@@ -75,7 +75,7 @@ export function addItems(model: ServingModel, items: readonly NewItem[]): number
   const indices = recommender.addItems(items.map((it) => ({ text: it.text, vector: it.vector, sid: it.sid })));
   catalog.append(items);
   if (indices.some((index, i) => index !== catalog.size - items.length + i) || recommender.numItems !== catalog.size) {
-    throw new SidrecError('E_INTERNAL', `adapter "${recommender.kind}" numbered new items out of order`);
+    throw new SidrecError('E_INTERNAL', `model "${recommender.kind}" numbered new items out of order`);
   }
   return indices;
 }

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServeContext } from './context.js';
 import { RETRY_AFTER_SECONDS } from './errors.js';
 import type { ServingModel } from './model.js';
-import type { Recommendation, RecommendQuery } from './recommender.js';
+import type { Recommendation, RecommendQuery } from '../decode/recommender.js';
 import { parseBody, type RecommendBody } from './schemas.js';
 
 export interface RecommendedItem {

@@ -18,7 +18,7 @@
  * body, so refusals stay cheap when clients retry at once and do not eat the capacity the answers need.
  */
 import type { ServingModel } from './model.js';
-import type { Recommendation, RecommendQuery } from './recommender.js';
+import type { Recommendation, RecommendQuery } from '../decode/recommender.js';
 
 export interface SchedulerOptions {
   /** Queued + running queries at most; more are shed. @default 128 */

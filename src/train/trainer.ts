@@ -15,6 +15,7 @@ import type { ForwardContext } from '../tensor/layers/index.js';
 import { FINISHED_RUN_FILES, RUN_SETTINGS_FILE } from '../model/manifest.js';
 import type { TrainConfig } from './config.js';
 import { checkResumeSettings, writeRunSettings } from './run-settings.js';
+import { MODEL_FILES } from '../model/files.js';
 
 export interface TrainableModel<Batch> {
   namedParameters(): NamedParameter[];
@@ -80,10 +81,10 @@ export function formatRunSummary(result: TrainResult, seconds: number): string {
   return `best epoch ${result.bestEpoch} (valid ndcg@10 ${result.bestMetric.toFixed(4)}), stopped by ${result.stopped}${next}, ${formatSeconds(seconds)}`;
 }
 
-export const CHECKPOINT_FILE = 'checkpoint.safetensors';
-export const BEST_FILE = 'best.safetensors';
+export const CHECKPOINT_FILE = MODEL_FILES.checkpoint;
+export const BEST_FILE = MODEL_FILES.best;
 /** One JSON line per finished epoch (epoch, loss, seconds, valid metrics), for watching a long run: tail -f. */
-export const EPOCH_LOG_FILE = 'epochs.jsonl';
+export const EPOCH_LOG_FILE = MODEL_FILES.epochs;
 
 /** Files that mark `dir` as holding a training run (finished, paused or interrupted); [] when none. */
 export function existingRunFiles(dir: string): string[] {

@@ -1,15 +1,15 @@
 /**
  * The stage rule of ARCHITECTURE.md, checked on source text: a file in one stage folder of src/ may import from
  * its own stage and from the stages below it, never from one above. The low stages form a strict order
- * (core -> tensor -> data -> features -> tokenize -> model); decode, eval, train, serve and cli sit above them in
- * the order listed, each importing only stages before it. Relative imports and `import()` are read; package
+ * (core -> tensor -> data -> features -> tokenize -> model); decode, eval, train, families, serve and cli sit above
+ * them in the order listed, each importing only stages before it. Relative imports and `import()` are read; package
  * imports are not stages.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 
 /** Bottom to top: a stage may import the ones before it. */
-export const STAGE_ORDER: readonly string[] = Object.freeze(['core', 'tensor', 'data', 'features', 'tokenize', 'model', 'decode', 'eval', 'train', 'serve', 'cli']);
+export const STAGE_ORDER: readonly string[] = Object.freeze(['core', 'tensor', 'data', 'features', 'tokenize', 'model', 'decode', 'eval', 'train', 'families', 'serve', 'cli']);
 
 export interface StageViolation {
   /** The importing file, relative to the source root. */

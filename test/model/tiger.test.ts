@@ -16,7 +16,7 @@ import { saveDatasetSids, tokenizeDataset } from '../../src/tokenize/index.js';
 import { resolveScorer } from '../../src/cli/scorers.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { sidBatches, sidExamples } from '../../src/train/tiger-batches.js';
-import { createSidModel, initFromRun, trainSidModel } from '../../src/train/tiger.js';
+import { createSidModel, initFromRun, trainSidModel } from '../../src/families/tiger/train.js';
 import { Gryphon } from '../../src/model/gryphon.js';
 import { Rng } from '../../src/core/rng.js';
 import { SidrecError } from '../../src/core/errors.js';

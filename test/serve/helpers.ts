@@ -13,13 +13,13 @@ import { Worker } from 'node:worker_threads';
 import { generateSynthetic, saveDataset, split, syntheticDataset, type InteractionDataset, type LeaveOneOutSplit } from '../../src/data/index.js';
 import { DEFAULT_GRAPH_SEARCH } from '../../src/decode/graph.js';
 import type { RpgConfig } from '../../src/model/rpg.js';
-import { sidsFromTable } from '../../src/model/rpg-sids.js';
-import { trainRpg } from '../../src/train/rpg.js';
+import { sidsFromTable } from '../../src/model/rpg-io.js';
+import { trainRpg } from '../../src/families/rpg/train.js';
 import { TextFeaturizer, type ItemFeatures } from '../../src/features/index.js';
 import { fitTokenizer, saveDatasetSids, SemanticIdTable, tokenizeReport, type DatasetSids, type Tokenizer } from '../../src/tokenize/index.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
-import { trainSasRec } from '../../src/train/sasrec.js';
-import { featurizerText, SidKnnRecommender } from '../../src/serve/adapters/sid-knn.js';
+import { trainSasRec } from '../../src/families/sasrec/train.js';
+import { featurizerText, SidKnnRecommender } from '../../src/serve/sid-knn.js';
 import { ServingCatalog } from '../../src/serve/catalog.js';
 import { servingModel, type ServingModel } from '../../src/serve/model.js';
 import type { ClosingStats, SlowServerOptions } from './slow-server.worker.js';
@@ -48,7 +48,7 @@ export async function tinyRpgDir(root: string, data: ReturnType<typeof rpgFixtur
     { heads: 2, layers: 1, maxLen: 20, ...arch },
     { ...DEFAULT_TRAIN_CONFIG, epochs, batchSize: 64, warmupSteps: 2, lr: 0.01 },
     { dir: modelDir, quiet: true },
-    { sids: { source: sidDir }, graph: { k: 10 }, decode: { ...DEFAULT_GRAPH_SEARCH, beam: 10, neighbors: 10 } },
+    { sidsDir: sidDir, graph: { k: 10 }, decode: { ...DEFAULT_GRAPH_SEARCH, beam: 10, neighbors: 10 } },
   );
   return modelDir;
 }

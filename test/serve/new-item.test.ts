@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildServer } from '../../src/serve/app.js';
-import { featurizerText } from '../../src/serve/adapters/sid-knn.js';
+import { featurizerText } from '../../src/serve/sid-knn.js';
 import { sidKnnFixture } from './helpers.js';
 
 const fx = sidKnnFixture();

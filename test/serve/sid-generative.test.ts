@@ -15,14 +15,14 @@ import { GryphonRecommender, TigerRecommender } from '../../src/decode/beam-tige
 import { rankBy, rankPositions } from '../../src/decode/resolve.js';
 import { parseFeatureSpec } from '../../src/features/dataset.js';
 import { readManifest } from '../../src/model/manifest.js';
-import { openSidModel } from '../../src/model/tiger-load.js';
+import { openSidModel } from '../../src/families/tiger/open.js';
 import { Gryphon } from '../../src/model/gryphon.js';
 import { Tiger } from '../../src/model/tiger.js';
 import { buildServer } from '../../src/serve/app.js';
-import { ANONYMOUS_USER } from '../../src/serve/adapters/sid-generative.js';
+import { ANONYMOUS_USER } from '../../src/families/tiger/recommender.js';
 import { saveDatasetSids, tokenizeDataset } from '../../src/tokenize/index.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
-import { trainSidModel } from '../../src/train/tiger.js';
+import { trainSidModel } from '../../src/families/tiger/train.js';
 import { SYNTH, tempDir } from './helpers.js';
 
 const root = tempDir('tiger');

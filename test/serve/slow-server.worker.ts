@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { AddressInfo } from 'node:net';
 import { buildServer } from '../../src/serve/app.js';
 import { openModelDir, servingModel } from '../../src/serve/model.js';
-import type { Recommender, RecommendQuery } from '../../src/serve/recommender.js';
+import type { Recommender, RecommendQuery } from '../../src/decode/recommender.js';
 
 export interface SlowServerOptions {
   readonly dir: string;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/core/rng.js';
 import { ServingCatalog } from '../../src/serve/catalog.js';
 import { servingModel } from '../../src/serve/model.js';
-import { topK, type Recommender, type RecommendQuery } from '../../src/serve/recommender.js';
+import { topK, type Recommender, type RecommendQuery } from '../../src/decode/recommender.js';
 import { OverloadedError, Scheduler } from '../../src/serve/scheduler.js';
 
 test('topK matches a stable descending sort, skipping NaN and excluded items', () => {

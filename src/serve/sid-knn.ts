@@ -9,12 +9,12 @@
  * It serves the same role as RPG's graph decoding (items near the history in SID space) without a trained
  * sequence model; it is exact (a full scan), which is fine up to ~1e5 items.
  */
-import { SidrecError } from '../../core/errors.js';
-import type { ItemText } from '../../data/index.js';
-import type { TextFeaturizer } from '../../features/index.js';
-import { l2NormalizeRows } from '../../features/index.js';
-import type { SemanticIdTable, Tokenizer, TokenizeReport } from '../../tokenize/index.js';
-import { topK, type NewItemFeatures, type Recommendation, type RecommendQuery, type Recommender } from '../recommender.js';
+import { SidrecError } from '../core/errors.js';
+import type { ItemText } from '../data/index.js';
+import type { TextFeaturizer } from '../features/index.js';
+import { l2NormalizeRows } from '../features/index.js';
+import type { SemanticIdTable, Tokenizer, TokenizeReport } from '../tokenize/index.js';
+import { topK, type NewItemFeatures, type Recommendation, type RecommendQuery, type Recommender } from '../decode/recommender.js';
 
 export interface SidKnnOptions {
   /** Weight of an item `age` steps before the newest: decay^age. @default 0.7 */

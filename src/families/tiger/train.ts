@@ -8,22 +8,23 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SidrecError } from '../core/errors.js';
-import { Progress } from '../core/progress.js';
-import { sampleValidation, type EvalQuery, type LeaveOneOutSplit } from '../data/index.js';
-import { GryphonRecommender, TigerRecommender } from '../decode/beam-tiger.js';
-import { evaluate, type EvalResult, type Scorer } from '../eval/index.js';
-import { Gryphon, type GryphonConfig } from '../model/gryphon.js';
-import { bundleSids } from '../model/bundle.js';
-import { readManifest, writeManifest } from '../model/manifest.js';
-import { runManifest } from './manifest.js';
-import { Tiger } from '../model/tiger.js';
-import { SidVocabulary } from '../model/tiger-vocab.js';
-import { loadCheckpoint, loadMatchingParameters, type MatchedParameters } from '../tensor/index.js';
-import type { SemanticIdTable } from '../tokenize/sid-table.js';
-import type { TrainConfig } from './config.js';
-import { sidBatches, sidExamples } from './tiger-batches.js';
-import { BEST_FILE, train, type TrainResult, type TrainRunOptions } from './trainer.js';
+import { SidrecError } from '../../core/errors.js';
+import { Progress } from '../../core/progress.js';
+import { sampleValidation, type EvalQuery, type LeaveOneOutSplit } from '../../data/index.js';
+import { GryphonRecommender, TigerRecommender } from '../../decode/beam-tiger.js';
+import { evaluate, type EvalResult, type Scorer } from '../../eval/index.js';
+import { Gryphon, type GryphonConfig } from '../../model/gryphon.js';
+import { readManifest } from '../../model/manifest.js';
+import { bundleSids, recordedSids } from '../../model/bundle.js';
+import { Tiger } from '../../model/tiger.js';
+import { SidVocabulary } from '../../model/tiger-vocab.js';
+import { loadMatchingParameters, type MatchedParameters } from '../../tensor/index.js';
+import type { SemanticIdTable } from '../../tokenize/sid-table.js';
+import type { TrainConfig } from '../../train/config.js';
+import { sidBatches, sidExamples } from '../../train/tiger-batches.js';
+import { BEST_FILE, type TrainResult, type TrainRunOptions } from '../../train/trainer.js';
+import { runTraining, type TrainingPlan } from '../../train/run.js';
+import type { SidBatch } from '../../model/sid-batch.js';
 
 export type SidModelKind = 'tiger' | 'gryphon';
 
@@ -103,8 +104,8 @@ export function initFromRun(model: Tiger | Gryphon, from: string, dataDir: strin
   const source = readManifest(from); // a finished run's manifest, or a paused run's settings
   const where = { file: from };
   if (source.kind !== 'tiger' && source.kind !== 'gryphon') throw new SidrecError('E_CONFIG', `--init-from: the run is a ${source.kind} model, not tiger/gryphon`, { ...where, field: 'model.kind' });
-  const recorded = source.sid?.sidsDir;
-  const sourceSids = typeof recorded === 'string' ? resolve(recorded) : undefined;
+  const recorded = recordedSids(source);
+  const sourceSids = recorded !== undefined ? resolve(recorded) : undefined;
   if (sourceSids !== resolve(sidsDir)) throw new SidrecError('E_CONFIG', `--init-from: the run used SIDs ${sourceSids}, this one ${resolve(sidsDir)} (code embeddings would not match)`, { ...where, field: 'model.sids' });
   if (resolve(source.dataDir) !== resolve(dataDir)) throw new SidrecError('E_CONFIG', `--init-from: the run used data ${source.dataDir}, this one ${resolve(dataDir)}`, { ...where, field: 'model.data' });
   const toSource = (name: string): string | undefined => {
@@ -121,7 +122,13 @@ export interface SidRun {
   readonly test?: SidEvaluation;
 }
 
-export async function trainSidModel(
+export interface SidPlan extends TrainingPlan<SidBatch> {
+  readonly model: Tiger | Gryphon;
+  /** After `finish`: both rankings' test metrics (Gryphon) or the beam ranking's (TIGER). */
+  evaluation(): SidEvaluation | undefined;
+}
+
+export function sidPlan(
   kind: SidModelKind,
   split: LeaveOneOutSplit,
   dataDir: string,
@@ -130,8 +137,7 @@ export async function trainSidModel(
   config: TrainConfig,
   run: TrainRunOptions,
   sidRun: Partial<SidRunOptions> = {},
-): Promise<SidRun> {
-  const started = performance.now();
+): SidPlan {
   const opts = { ...DEFAULT_SID_RUN, ...(kind === 'gryphon' ? { testBeam: 50 } : {}), ...sidRun };
   const model = createSidModel(kind, split.numItems, sids.table, modelConfig, config.seed);
   const tiger = model instanceof Tiger ? model : model.tiger;
@@ -144,23 +150,57 @@ export async function trainSidModel(
   const batchCtx = { vocab: tiger.vocab, table: sids.table, itemTokens: tiger.vocab.itemTokens(sids.table), maxItems: tiger.config.maxItems };
   const validSplit = sampleValidation(split, opts.validUsers, config.seed);
   if (!run.resume) bundleSids(run.dir, sids.dir); // the model directory keeps its own copy of the SIDs (model/bundle.ts)
-  const result = await train(model, config, {
-    batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng),
-    validate: async () => (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, ['ndcg@10', 'recall@10'])).primary.metrics,
-  }, { ...run, ...(warmStart ? { warmStart } : {}), model: { kind, numItems: split.numItems, config: model.config, data: resolve(dataDir), sids: resolve(sids.dir), examplesPerUser: opts.examplesPerUser, validUsers: opts.validUsers, validBeam: opts.validBeam, ...(initFrom !== undefined ? { initFrom: resolve(initFrom) } : {}) } });
-  if (result.stopped === 'max-epochs-this-run') return { model, result };
-  loadCheckpoint(join(run.dir, BEST_FILE), model.namedParameters());
-  const test = await evaluateSid(model, sids.table, split, 'test', opts.testBeam, SID_METRICS, run.quiet === true ? undefined : `test, beam ${opts.testBeam}`);
-  writeManifest(run.dir, {
-    ...runManifest({ kind, numItems: split.numItems, dataDir, modelConfig: model.config, config, result, test: test.primary.metrics, started }),
-    sid: {
-      sidsDir: resolve(sids.dir),
-      ...opts,
-      epochSeconds: result.history.map((h) => h.seconds),
-      ...(test.byBeam ? { testByBeam: test.byBeam.metrics, meanCandidates: test.meanCandidates } : {}),
+  let evaluation: SidEvaluation | undefined;
+  return {
+    kind,
+    numItems: split.numItems,
+    dataDir,
+    model,
+    ...(warmStart ? { warmStart } : {}),
+    hooks: {
+      batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng),
+      validate: async () => (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, ['ndcg@10', 'recall@10'])).primary.metrics,
     },
-  });
-  return { model, result, test };
+    settings: { kind, numItems: split.numItems, config: model.config, data: resolve(dataDir), sids: resolve(sids.dir), examplesPerUser: opts.examplesPerUser, validUsers: opts.validUsers, validBeam: opts.validBeam, ...(initFrom !== undefined ? { initFrom: resolve(initFrom) } : {}) },
+    evaluation: () => evaluation,
+    async finish(r, result) {
+      const test = await evaluateSid(model, sids.table, split, 'test', opts.testBeam, SID_METRICS, r.quiet === true ? undefined : `test, beam ${opts.testBeam}`);
+      evaluation = test;
+      const tables = test.byBeam
+        ? [{ label: 'gryphon item-level (test)', result: test.primary }, { label: 'gryphon beam-likelihood (test)', result: test.byBeam }]
+        : [{ label: 'tiger (test)', result: test.primary }];
+      return {
+        test: test.primary,
+        tables,
+        notes: test.meanCandidates !== undefined ? [`candidates per user: ${test.meanCandidates.toFixed(1)}`] : [],
+        manifest: {
+          sids: resolve(sids.dir),
+          sid: {
+            ...opts,
+            epochSeconds: result.history.map((h) => h.seconds),
+            ...(test.byBeam ? { testByBeam: test.byBeam.metrics, meanCandidates: test.meanCandidates } : {}),
+          },
+        },
+      };
+    },
+  };
+}
+
+/** Trains TIGER or Gryphon into `run.dir` (the library entry; `sidrec train` goes through the family table). */
+export async function trainSidModel(
+  kind: SidModelKind,
+  split: LeaveOneOutSplit,
+  dataDir: string,
+  sids: { readonly dir: string; readonly table: SemanticIdTable },
+  modelConfig: Partial<GryphonConfig>,
+  config: TrainConfig,
+  run: TrainRunOptions,
+  sidRun: Partial<SidRunOptions> = {},
+): Promise<SidRun> {
+  const plan = sidPlan(kind, split, dataDir, sids, modelConfig, config, run, sidRun);
+  const { result, finished } = await runTraining(plan, config, run);
+  const test = finished ? plan.evaluation() : undefined;
+  return { model: plan.model, result, ...(test ? { test } : {}) };
 }
 
 /** Gryphon as a 'topk' scorer over one of its two rankings (per batch: one encoder pass, beam, resolve, rescore). */

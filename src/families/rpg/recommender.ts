@@ -1,8 +1,8 @@
 /**
  * RPG (Hou et al., KDD 2025) behind the `Recommender` seam. A query's m per-digit log-distributions come from
  * one batched forward pass; an item's score is the sum of the log-probs of its m codes, computed for every item
- * (exact; the paper's graph-constrained search is the offline fast path, and exact scoring needs no graph
- * update when items are added). Items are nothing but their OPQ codes, so a new item is encoded by the frozen
+ * ('exact', the serving default: it needs no graph update when items are added) or, with `decode: 'graph'`, for
+ * the items the paper's graph-constrained search visits (exact again once items were added: the graph is stale). Items are nothing but their OPQ codes, so a new item is encoded by the frozen
  * tokenizer (the model directory's copy of the `sidrec tokenize` directory it was trained on) and is scored, and readable in
  * histories (the mean of its code embeddings), at once: the model is rebuilt around the extended code table
  * with the same trained weights. Text is embedded by refitting the text featurizer exactly as tokenize did
@@ -14,14 +14,18 @@ import { SidrecError } from '../../core/errors.js';
 import type { ItemText } from '../../data/index.js';
 import { toFeatureText } from '../../features/dataset.js';
 import { TextFeaturizer } from '../../features/index.js';
+import { DEFAULT_GRAPH_SEARCH, GraphDecoder, type GraphSearchConfig } from '../../decode/graph.js';
+import type { ItemGraph } from '../../decode/item-graph.js';
 import { modelSids } from '../../model/bundle.js';
-import { openModel } from '../../model/load.js';
+import { MODEL_FILES } from '../../model/files.js';
 import type { ModelManifest } from '../../model/manifest.js';
-import { Rpg, type ItemCodes } from '../../model/rpg.js';
+import { loadItemCodes } from '../../model/rpg-io.js';
+import { Rpg, type ItemCodes, type RpgConfig } from '../../model/rpg.js';
 import { scoreAll } from '../../model/rpg-score.js';
+import { loadCheckpoint } from '../../tensor/index.js';
 import { loadSidTable, loadTokenizer, readSidReport, TABLE_FILE, TOKENIZER_FILE, type Tokenizer, type TokenizeReport } from '../../tokenize/index.js';
-import { topK, type NewItemFeatures, type Recommendation, type RecommendQuery, type Recommender } from '../recommender.js';
-import type { AdapterContext } from './index.js';
+import { topK, type NewItemFeatures, type Recommendation, type RecommendQuery, type Recommender } from '../../decode/recommender.js';
+import type { OpenContext } from '../family.js';
 
 /** How new items become vectors: the frozen tokenizer plus, when reproducible, the text featurizer. */
 export interface RpgItemEncoder {
@@ -31,9 +35,23 @@ export interface RpgItemEncoder {
   readonly noText?: string;
 }
 
+/** Graph-constrained decoding for recommend(): the item graph and the search settings. */
+export interface RpgGraphDecoding {
+  readonly graph: ItemGraph;
+  readonly search: GraphSearchConfig;
+}
+
 export class RpgRecommender implements Recommender {
   readonly kind = 'rpg';
   readonly cannotAddItems?: string;
+  private scored: number[] = [];
+
+  scoredPerQuery(): readonly number[] {
+    return this.scored;
+  }
+
+  /** Set while the graph covers every item (until items are added). */
+  private graphDecoder?: GraphDecoder;
 
   constructor(
     private model: Rpg,
@@ -43,7 +61,9 @@ export class RpgRecommender implements Recommender {
     cannotAddItems = 'this RPG model was trained without a saved tokenizer (train with --sids DIR from sidrec tokenize to serve new items)',
     /** Imported SIDs: no tokenizer, but items come with their SID. */
     sidsGiven = false,
+    decoding?: RpgGraphDecoding,
   ) {
+    if (decoding) this.graphDecoder = new GraphDecoder(model.itemTokens, model.digits, decoding.graph, decoding.search);
     if (sidsGiven) this.newItemsNeedSid = model.digits;
     if (!encoder && !sidsGiven) this.cannotAddItems = cannotAddItems;
     else this.addItems = (items) => this.add(items);
@@ -70,8 +90,22 @@ export class RpgRecommender implements Recommender {
     if (queries.length === 0) return [];
     const { digits: m, codebookSize: C, numItems: N, itemTokens } = this.model;
     const logp = this.model.logProbs(queries.map((q) => q.history)); // (B, m*C)
+    if (this.graphDecoder) {
+      this.scored = [];
+      return queries.map((q, b) => this.graphTop(logp, b * m * C, q));
+    }
+    this.scored = queries.map(() => N);
     const scores = scoreAll(logp, queries.length, itemTokens, m, C, N); // (B, N)
     return queries.map((q, b) => topK(scores, b * N, N, q.k, q.exclude));
+  }
+
+  /** The graph search's best items for one query, room made for the excluded ones. */
+  private graphTop(logp: Float32Array, offset: number, q: RecommendQuery): Recommendation[] {
+    const found = this.graphDecoder!.search(logp, offset, q.user ?? 0, q.k + q.exclude.size);
+    this.scored.push(found.visited);
+    const out: Recommendation[] = [];
+    for (let r = 0; r < found.items.length && out.length < q.k; r++) if (!q.exclude.has(found.items[r])) out.push({ item: found.items[r], score: found.scores[r] });
+    return out;
   }
 
   private add(items: readonly NewItemFeatures[]): number[] {
@@ -124,6 +158,7 @@ export class RpgRecommender implements Recommender {
     const trained = new Map(this.model.namedParameters().map((p) => [p.name, p.tensor]));
     for (const p of grown.namedParameters()) p.tensor.f32.set(trained.get(p.name)!.f32);
     this.model = grown;
+    this.graphDecoder = undefined; // the graph knows nothing of the new items
     return Array.from({ length: n }, (_, i) => old.numItems + i);
   }
 }
@@ -157,26 +192,39 @@ function reproduceFeaturizer(dir: string, texts: readonly ItemText[], tokenizer:
   return { featurizer };
 }
 
+/** An RPG model directory's architecture (around its saved item codes) with its best weights. */
+export function openRpgModel(dir: string, manifest: ModelManifest): Rpg {
+  const model = new Rpg(loadItemCodes(join(dir, MODEL_FILES.itemCodes)), manifest.modelConfig as Partial<RpgConfig>, manifest.seed);
+  loadCheckpoint(join(dir, MODEL_FILES.best), model.namedParameters());
+  return model;
+}
+
+/** The graph search recorded at training, overridden field by field. */
+export function recordedGraphSearch(manifest: ModelManifest, overrides: Partial<GraphSearchConfig> = {}): GraphSearchConfig {
+  const recorded = ((manifest as { rpg?: { decode?: Partial<GraphSearchConfig> } }).rpg?.decode ?? {});
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return { ...DEFAULT_GRAPH_SEARCH, ...recorded, ...given };
+}
+
 /**
- * Adapter factory for manifest kind 'rpg'. New items are accepted only with a tokenizer shown to be the one
+ * An RPG model directory as a Recommender. New items are accepted only with a tokenizer shown to be the one
  * the model was trained with: the directory's bundled copy (pinned by id, its table = the model's codes), or for
  * older directories the recorded tokenize folder when its featurizer refit reproduces the model's codes.
  */
-export function openRpg(dir: string, manifest: ModelManifest, context: AdapterContext): RpgRecommender {
+export function openRpg(dir: string, manifest: ModelManifest, context: OpenContext, decoding?: RpgGraphDecoding): RpgRecommender {
   const log = context.log;
   let t = performance.now();
-  const loaded = openModel(dir);
-  if (loaded.kind !== 'rpg') throw new SidrecError('E_STATE', `expected an rpg model, found "${loaded.kind}"`, { file: dir, field: 'kind' });
-  log(`rpg: weights and ${loaded.model.numItems} item codes loaded in ${secondsSince(t)}`);
+  const model = openRpgModel(dir, manifest);
+  log(`rpg: weights and ${model.numItems} item codes loaded in ${secondsSince(t)}`);
   const sids = modelSids(dir, manifest);
-  if (!sids) return new RpgRecommender(loaded.model, manifest.seed, undefined, undefined);
-  const codes = loaded.model.codes;
+  if (!sids) return new RpgRecommender(model, manifest.seed, undefined, undefined, undefined, false, decoding);
+  const codes = model.codes;
   if (!tableMatches(sids.dir, codes)) {
-    return new RpgRecommender(loaded.model, manifest.seed, undefined, undefined, `the SID table in ${sids.dir} is not the one this model was trained on (re-tokenized since?), so new items cannot be encoded; retrain on it to add items`);
+    return new RpgRecommender(model, manifest.seed, undefined, undefined, `the SID table in ${sids.dir} is not the one this model was trained on (re-tokenized since?), so new items cannot be encoded; retrain on it to add items`, false, decoding);
   }
   const report = readSidReport(sids.dir);
   if (!existsSync(join(sids.dir, TOKENIZER_FILE))) {
-    return new RpgRecommender(loaded.model, manifest.seed, undefined, report, undefined, true);
+    return new RpgRecommender(model, manifest.seed, undefined, report, undefined, true, decoding);
   }
   const tokenizer = loadTokenizer(join(sids.dir, TOKENIZER_FILE));
   t = performance.now();
@@ -184,9 +232,9 @@ export function openRpg(dir: string, manifest: ModelManifest, context: AdapterCo
   const text = reproduceFeaturizer(sids.dir, context.items.texts, tokenizer, codes, report);
   log(`rpg: featurizer ${text.featurizer ? 'reproduced' : `not available (${text.noText})`} in ${secondsSince(t)}`);
   if (sids.id === undefined && !text.featurizer) {
-    return new RpgRecommender(loaded.model, manifest.seed, undefined, report, `the tokenizer in ${sids.dir} has no sids.json (written by an older sidrec), so nothing shows it is the one this model was trained with; re-tokenize and retrain to add items`);
+    return new RpgRecommender(model, manifest.seed, undefined, report, `the tokenizer in ${sids.dir} has no sids.json (written by an older sidrec), so nothing shows it is the one this model was trained with; re-tokenize and retrain to add items`, false, decoding);
   }
-  return new RpgRecommender(loaded.model, manifest.seed, { tokenizer, ...text }, report);
+  return new RpgRecommender(model, manifest.seed, { tokenizer, ...text }, report, undefined, false, decoding);
 }
 
 const secondsSince = (t: number): string => `${((performance.now() - t) / 1000).toFixed(1)} s`;

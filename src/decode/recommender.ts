@@ -1,12 +1,13 @@
 /**
- * The seam between the HTTP layer and any trained model: a `Recommender` ranks items for item-index histories
- * and, when the model has a frozen tokenizer (RPG, SID-kNN), can take new items without retraining. One adapter
- * per model kind lives in `adapters/` and is registered by manifest kind in `adapters/index.ts`; the app never
- * imports a model class. Item indices here are the dataset's dense internal indices (new items get the next
- * ones); external ids are the catalogue's business (`catalog.ts`).
+ * The seam between a trained model and whoever asks it for items (`sidrec recommend`, the HTTP service): a
+ * `Recommender` ranks items for item-index histories and, when the model has a frozen tokenizer (RPG, SID-kNN),
+ * can take new items without retraining. Each model family builds its own (families/<kind>/), so neither the CLI
+ * nor the server imports a model class. Item indices here are the dataset's dense internal indices (new items get
+ * the next ones); external ids are the catalogue's business (serve/catalog.ts).
  */
 import type { ItemText } from '../data/index.js';
 import type { TokenizeReport } from '../tokenize/index.js';
+import { TopK } from './topk.js';
 
 /** One query: a chronological history (oldest first), how many items to return, and items never to return. */
 export interface RecommendQuery {
@@ -51,29 +52,60 @@ export interface Recommender {
   addItems?(items: readonly NewItemFeatures[]): number[];
   /** Why `addItems` is absent, in words a client can act on. */
   readonly cannotAddItems?: string;
+  /** How many items were scored for each query of the last `recommend` call (beam candidates, graph visits). */
+  scoredPerQuery?(): readonly number[];
   /** Digits of the `sid` every new item must give (models with imported SIDs); absent when features suffice. */
   readonly newItemsNeedSid?: number;
 }
 
 /**
  * Top-k of `scores[offset .. offset + n)` skipping `exclude`, ties broken by item index (as the evaluator's
- * ranks); NaN scores are never returned. O(n log k) with a small sorted buffer.
+ * ranks); NaN scores are never returned. The one top-k (decode/topk.ts's heap), as `Recommendation`s.
  */
 export function topK(scores: Float32Array, offset: number, n: number, k: number, exclude: ReadonlySet<number>): Recommendation[] {
-  const items: number[] = [];
-  const values: number[] = [];
+  const top = new TopK(Math.min(k, n));
   for (let i = 0; i < n; i++) {
     const s = scores[offset + i];
-    if (!(s === s) || exclude.has(i)) continue; // NaN check without a call
-    if (items.length === k && s <= values[k - 1]) continue;
-    let p = items.length === k ? k - 1 : items.length;
-    while (p > 0 && values[p - 1] < s) p--;
-    items.splice(p, 0, i);
-    values.splice(p, 0, s);
-    if (items.length > k) {
-      items.pop();
-      values.pop();
-    }
+    if (s === s && !exclude.has(i)) top.push(i, s); // s === s: not NaN, without a call
   }
-  return items.map((item, j) => ({ item, score: values[j] }));
+  const items = new Int32Array(top.size);
+  const values = new Float32Array(top.size);
+  top.sortedInto(items, 0, values);
+  return Array.from(items, (item, j) => ({ item, score: values[j] }));
+}
+
+/**
+ * A model that scores every item for a batch of histories (SASRec, the Markov chain): one batched call, a top-k
+ * per query. Its items are learned id embeddings: no semantic IDs, and no new items without retraining (the
+ * endpoint says so rather than guessing an embedding).
+ */
+export class FullScoringRecommender implements Recommender {
+  readonly cannotAddItems: string;
+
+  constructor(
+    readonly kind: string,
+    readonly numItems: number,
+    /** Scores (B, numItems) row-major for B histories. */
+    private readonly score: (histories: readonly (readonly number[])[]) => Float32Array,
+  ) {
+    this.cannotAddItems = `model kind "${kind}" cannot add items without retraining: its items are learned id embeddings, it has no frozen tokenizer to give a new item a semantic ID`;
+  }
+
+  recommend(queries: readonly RecommendQuery[]): Recommendation[][] {
+    if (queries.length === 0) return [];
+    const n = this.numItems;
+    const scores = this.score(queries.map((q) => q.history)); // (B, N)
+    this.lastQueries = queries.length;
+    return queries.map((q, r) => topK(scores, r * n, n, q.k, q.exclude));
+  }
+
+  private lastQueries = 0;
+
+  scoredPerQuery(): readonly number[] {
+    return new Array<number>(this.lastQueries).fill(this.numItems);
+  }
+
+  semanticId(): undefined {
+    return undefined;
+  }
 }

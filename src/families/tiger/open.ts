@@ -4,14 +4,16 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SidrecError } from '../core/errors.js';
-import { loadCheckpoint } from '../tensor/index.js';
-import { loadSidTable, TABLE_FILE } from '../tokenize/index.js';
-import type { SemanticIdTable } from '../tokenize/sid-table.js';
-import { Gryphon, type GryphonConfig } from './gryphon.js';
-import type { ModelManifest } from './manifest.js';
-import { Tiger } from './tiger.js';
-import { SidVocabulary } from './tiger-vocab.js';
+import { SidrecError } from '../../core/errors.js';
+import { loadCheckpoint } from '../../tensor/index.js';
+import { loadSidTable, TABLE_FILE } from '../../tokenize/index.js';
+import type { SemanticIdTable } from '../../tokenize/sid-table.js';
+import { Gryphon, type GryphonConfig } from '../../model/gryphon.js';
+import type { ModelManifest } from '../../model/manifest.js';
+import { recordedSids } from '../../model/bundle.js';
+import { Tiger } from '../../model/tiger.js';
+import { SidVocabulary } from '../../model/tiger-vocab.js';
+import { MODEL_FILES } from '../../model/files.js';
 
 export interface LoadedSidModel {
   readonly kind: 'tiger' | 'gryphon';
@@ -22,15 +24,15 @@ export interface LoadedSidModel {
 
 export function openSidModel(dir: string, manifest: ModelManifest): LoadedSidModel {
   if (manifest.kind !== 'tiger' && manifest.kind !== 'gryphon') throw new SidrecError('E_STATE', `not a TIGER/Gryphon model: "${manifest.kind}"`, { file: dir, field: 'kind' });
-  const sidsDir = manifest.sid?.sidsDir;
-  if (typeof sidsDir !== 'string') throw new SidrecError('E_STATE', 'manifest has no sid.sidsDir', { file: dir, field: 'sid.sidsDir' });
+  const sidsDir = recordedSids(manifest);
+  if (sidsDir === undefined) throw new SidrecError('E_STATE', 'the manifest names no SID directory', { file: dir, field: 'sids' });
   const path = existsSync(sidsDir) && statSync(sidsDir).isDirectory() ? join(sidsDir, TABLE_FILE) : sidsDir;
   const table = loadSidTable(path);
   const config = manifest.modelConfig as unknown as GryphonConfig;
   const model = manifest.kind === 'tiger'
     ? new Tiger(config, manifest.seed)
     : new Gryphon(manifest.numItems, new SidVocabulary(config.codeSizes, config.userBuckets).itemTokens(table), config, manifest.seed);
-  loadCheckpoint(join(dir, 'best.safetensors'), model.namedParameters());
+  loadCheckpoint(join(dir, MODEL_FILES.best), model.namedParameters());
   return { kind: manifest.kind, manifest, model, table };
 }
 

@@ -17,10 +17,10 @@ import { GryphonRecommender as GryphonDecoder, TigerRecommender as TigerDecoder 
 import { rankPositions, type Candidates } from '../../decode/resolve.js';
 import { modelSids } from '../../model/bundle.js';
 import type { ModelManifest } from '../../model/manifest.js';
-import { openSidModel, recordedTestBeam, type LoadedSidModel } from '../../model/tiger-load.js';
+import { openSidModel, recordedTestBeam, type LoadedSidModel } from './open.js';
 import { Tiger } from '../../model/tiger.js';
 import { readSidReport, type TokenizeReport } from '../../tokenize/index.js';
-import type { Recommendation, RecommendQuery, Recommender } from '../recommender.js';
+import type { Recommendation, RecommendQuery, Recommender } from '../../decode/recommender.js';
 
 /** User index read for queries that name no dataset user. */
 export const ANONYMOUS_USER = 0;
@@ -80,7 +80,16 @@ export class SidGenerativeRecommender implements Recommender {
   }
 
   recommend(queries: readonly RecommendQuery[]): Recommendation[][] {
-    return this.candidates(queries).map((scored, r) => topCandidates(scored, queries[r].k, queries[r].exclude));
+    const all = this.candidates(queries);
+    this.scored = all.map((c) => c.candidates.items.length);
+    return all.map((scored, r) => topCandidates(scored, queries[r].k, queries[r].exclude));
+  }
+
+  private scored: readonly number[] = [];
+
+  /** Resolved candidates per query of the last call. */
+  scoredPerQuery(): readonly number[] {
+    return this.scored;
   }
 }
 
@@ -90,12 +99,12 @@ export function topCandidates({ candidates: { items }, scores }: ScoredCandidate
 }
 
 /**
- * Adapter factory for manifest kinds 'tiger' and 'gryphon' (beam width: the recorded test beam). The SID table
+ * A TIGER or Gryphon model directory as a Recommender (beam width: the recorded test beam). The SID table
  * is the model directory's own copy when it has one (model/bundle.ts), so it serves after the tokenize folder
  * it was trained from changed or the directory moved; older directories read the recorded folder.
  */
 export function openSidGenerative(dir: string, manifest: ModelManifest, options: SidGenerativeOptions = {}): SidGenerativeRecommender {
   const sids = modelSids(dir, manifest);
-  const resolved: ModelManifest = sids ? { ...manifest, sid: { ...manifest.sid, sidsDir: sids.dir } } : manifest;
+  const resolved: ModelManifest = sids ? { ...manifest, sids: sids.dir } : manifest;
   return new SidGenerativeRecommender(openSidModel(dir, resolved), options, sids ? readSidReport(sids.dir) : undefined);
 }

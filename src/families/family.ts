@@ -1,0 +1,73 @@
+/**
+ * The model-family contract (in the spirit of RecBole's abstract recommender and transformers.js's task table):
+ * everything sidrec does with one kind of model, behind one object. A family lives in one folder
+ * (families/<kind>/) and exports a `ModelFamily`; the frozen table in families/index.ts maps the manifest kind to
+ * it, and `sidrec train / evaluate / recommend / serve` and model loading dispatch through that table only.
+ *
+ * A family declares
+ * - its flags: `trainOptions` (read by `sidrec train --model <kind>`) and `useOptions` (read by evaluate,
+ *   recommend and serve), with the family's own defaults; the CLI builds its flags and help from them;
+ * - how it trains: `plan` returns a `TrainingPlan` (its model, batch format, validation, run settings and the
+ *   test evaluation + manifest block), which the one training entry (train/run.ts) drives;
+ * - how it is used once trained: `scorer` (full-ranking evaluation of a split) and `recommender` (the seam the
+ *   CLI's recommend and the HTTP service share).
+ */
+import type { OptionSpecs } from '../core/option-spec.js';
+import type { InteractionDataset, LeaveOneOutSplit } from '../data/index.js';
+import type { Recommender } from '../decode/recommender.js';
+import type { Scorer } from '../eval/index.js';
+import type { ServingItems } from '../model/bundle.js';
+import type { ModelManifest } from '../model/manifest.js';
+import type { TrainConfig } from '../train/config.js';
+import type { TrainingPlan } from '../train/run.js';
+import type { TrainRunOptions } from '../train/trainer.js';
+
+/** Option values as parsed from flags: a family reads its own (see `withDefaults`). */
+export type Flags = Readonly<Record<string, string | number | boolean | undefined>>;
+
+/** What `plan` is given: the dataset, its split, the training-loop options and the run's directory. */
+export interface TrainInput {
+  readonly dataset: InteractionDataset;
+  readonly split: LeaveOneOutSplit;
+  readonly dataDir: string;
+  readonly train: TrainConfig;
+  readonly run: TrainRunOptions;
+}
+
+/** A trained model as `sidrec evaluate` uses it: a label for tables and a scorer per split. */
+export interface FamilyScorer {
+  readonly label: string;
+  scorer(split: LeaveOneOutSplit): Scorer;
+  /** Decoding statistics after evaluation (graph decoding: visited items per user). */
+  stats?(): Readonly<Record<string, number>>;
+}
+
+/** What opening a model for use may read besides its directory: the serving catalogue, and a progress log. */
+export interface OpenContext {
+  readonly items: ServingItems;
+  readonly log: (line: string) => void;
+}
+
+export interface ModelFamily {
+  /** The manifest kind and `--model` value, e.g. 'rpg'. */
+  readonly kind: string;
+  /** One line for `sidrec train --help`, naming the paper it follows. */
+  readonly summary: string;
+  /** Flags of `sidrec train --model <kind>` beyond the shared ones (train/config.ts), with this family's defaults. */
+  readonly trainOptions: OptionSpecs;
+  /** Help lines for `sidrec train --help`. */
+  readonly trainHelp?: string;
+  /** Flags of evaluate / recommend that this family reads (decoding settings), defaults as trained when unset. */
+  readonly useOptions: OptionSpecs;
+  /** Builds the training run (after the CLI checked the dataset and the output directory). */
+  plan(input: TrainInput, flags: Flags): Promise<TrainingPlan> | TrainingPlan;
+  /** A trained (or in-progress) model directory as an evaluation scorer. */
+  scorer(dir: string, manifest: ModelManifest, flags: Flags): FamilyScorer;
+  /** A trained model directory as a `Recommender` (the CLI's recommend and the HTTP service). */
+  recommender(dir: string, manifest: ModelManifest, context: OpenContext, flags: Flags): Recommender;
+}
+
+/** Freezes a family (and types its methods' parameters from the contract). */
+export function defineFamily(family: ModelFamily): ModelFamily {
+  return Object.freeze(family);
+}

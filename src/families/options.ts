@@ -1,0 +1,36 @@
+/**
+ * Flag specs several families declare alike (a transformer's size, validation sampling), each with the declaring
+ * family's defaults: `sidrec train --help` shows every family's default of a shared flag.
+ */
+import { SidrecError } from '../core/errors.js';
+import type { OptionSpecs } from '../core/option-spec.js';
+
+export interface ArchitectureDefaults {
+  readonly dim: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly ffn: number;
+  readonly dropout: number;
+}
+
+const num = (description: string, dflt: number, range: { readonly min?: number; readonly max?: number; readonly integer?: boolean }) =>
+  ({ type: 'number', ...range, description, default: dflt }) as const;
+
+export function architectureOptions(d: ArchitectureDefaults, notes: { readonly layers?: string; readonly dropout?: string } = {}) {
+  return {
+    dim: num('Hidden size', d.dim, { integer: true, min: 1 }),
+    layers: num(`Transformer layers${notes.layers ? ` (${notes.layers})` : ''}`, d.layers, { integer: true, min: 1 }),
+    heads: num('Attention heads, must divide dim', d.heads, { integer: true, min: 1 }),
+    ffn: num('Feed-forward width', d.ffn, { integer: true, min: 1 }),
+    dropout: num(`Dropout${notes.dropout ? ` (${notes.dropout})` : ''}`, d.dropout, { min: 0, max: 0.95 }),
+  } satisfies OptionSpecs;
+}
+
+export function validUsersOption(defaultUsers: number) {
+  return { 'valid-users': num('Validation users, drawn once by --seed (the same users every epoch; 0 = all)', defaultUsers, { integer: true, min: 0 }) } satisfies OptionSpecs;
+}
+
+/** Refuses heads that do not divide dim, naming the flag. */
+export function checkHeads(dim: number, heads: number): void {
+  if (dim % heads !== 0) throw new SidrecError('E_CONFIG', `--heads ${heads} must divide --dim ${dim}`, { field: 'heads' });
+}

@@ -1,0 +1,32 @@
+/**
+ * The SASRec family (Kang & McAuley, ICDM 2018): item-id embeddings, a causal transformer, full-softmax
+ * cross-entropy at every position. The ID baseline every generative model here is measured against.
+ */
+import { withDefaults } from '../../core/option-spec.js';
+import { DEFAULT_SASREC_CONFIG as D } from '../../model/sasrec.js';
+import { defineFamily, type ModelFamily } from '../family.js';
+import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
+import { openSasRecModel, sasRecRecommender } from './recommender.js';
+import { sasRecPlan, sasRecScorer } from './train.js';
+
+const trainOptions = { ...architectureOptions(D), ...validUsersOption(0) };
+
+export const sasrecFamily: ModelFamily = defineFamily({
+  kind: 'sasrec',
+  summary: 'SASRec (ICDM 2018): item-id embeddings, causal transformer, full-softmax loss',
+  trainOptions,
+  useOptions: {},
+  plan({ split, dataDir, train }, flags) {
+    const o = withDefaults(trainOptions, flags);
+    checkHeads(o.dim, o.heads);
+    const arch = { dim: o.dim, layers: o.layers, heads: o.heads, ffn: o.ffn, dropout: o.dropout, maxLen: flags['max-len'] as number };
+    return sasRecPlan(split, dataDir, arch, train, o['valid-users']);
+  },
+  scorer(dir, manifest) {
+    const model = openSasRecModel(dir, manifest);
+    return { label: 'sasrec', scorer: () => sasRecScorer(model) };
+  },
+  recommender(dir, manifest) {
+    return sasRecRecommender(openSasRecModel(dir, manifest));
+  },
+});

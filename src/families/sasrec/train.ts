@@ -1,0 +1,63 @@
+/**
+ * SASRec's training run (Kang & McAuley, ICDM 2018, with full-softmax cross-entropy at every position): next-item
+ * batches from the training part, validation NDCG@10 with the shared full-ranking evaluator each epoch, and the
+ * best epoch's test metrics; driven by the one training entry (train/run.ts).
+ */
+import { resolve } from 'node:path';
+import { sampleValidation, type LeaveOneOutSplit } from '../../data/index.js';
+import { evaluate, type EvalResult, type Scorer } from '../../eval/index.js';
+import { SasRec, type SasRecConfig } from '../../model/sasrec.js';
+import { nextItemBatches, trainingWindows } from '../../train/batches.js';
+import type { TrainConfig } from '../../train/config.js';
+import { runTraining, type TrainingPlan } from '../../train/run.js';
+import type { TrainResult, TrainRunOptions } from '../../train/trainer.js';
+import type { NextItemBatch } from '../../model/next-item-batch.js';
+
+export function sasRecScorer(model: SasRec): Scorer {
+  return { kind: 'scores', score: (batch) => model.score(batch.map((q) => q.history)) };
+}
+
+/** SASRec's run: every position of every training window is a target. */
+export function sasRecPlan(split: LeaveOneOutSplit, dataDir: string, modelConfig: Partial<SasRecConfig>, config: TrainConfig, validUsers = 0): TrainingPlan<NextItemBatch> & { readonly model: SasRec } {
+  const model = new SasRec(split.numItems, modelConfig, config.seed);
+  const windows = trainingWindows(split.train, model.config.maxLen);
+  const scorer = sasRecScorer(model);
+  const validSplit = sampleValidation(split, validUsers, config.seed);
+  return {
+    kind: 'sasrec',
+    numItems: split.numItems,
+    dataDir,
+    model,
+    hooks: {
+      batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
+      validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 512 })).metrics,
+    },
+    settings: { kind: 'sasrec', numItems: split.numItems, config: model.config, data: resolve(dataDir), ...(validUsers > 0 ? { validUsers } : {}) },
+    async finish(run) {
+      const test = await evaluate(scorer, split, 'test', { batchSize: 512, progress: run.quiet !== true });
+      return { test, tables: [{ label: 'sasrec (test)', result: test }] };
+    },
+  };
+}
+
+export interface SasRecRun {
+  readonly model: SasRec;
+  readonly result: TrainResult;
+  /** Test metrics of the best epoch (absent when the run stopped early for its epoch budget). */
+  readonly test?: EvalResult;
+}
+
+/** Trains SASRec into `run.dir` (the library entry; `sidrec train` goes through the family table). */
+export async function trainSasRec(
+  split: LeaveOneOutSplit,
+  dataDir: string,
+  modelConfig: Partial<SasRecConfig>,
+  config: TrainConfig,
+  run: TrainRunOptions,
+  /** Validation users drawn once (0 = all); see sampleValidation. */
+  validUsers = 0,
+): Promise<SasRecRun> {
+  const plan = sasRecPlan(split, dataDir, modelConfig, config, validUsers);
+  const { result, finished } = await runTraining(plan, config, run);
+  return { model: plan.model, result, ...(finished ? { test: finished.test } : {}) };
+}
