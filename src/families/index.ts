@@ -5,6 +5,7 @@
 import { SidrecError } from '../core/errors.js';
 import type { ModelManifest } from '../model/manifest.js';
 import type { ModelFamily } from './family.js';
+import { markovFamily } from './markov/index.js';
 import { rpgFamily } from './rpg/index.js';
 import { sasrecFamily } from './sasrec/index.js';
 import { gryphonFamily, tigerFamily } from './tiger/index.js';
@@ -14,6 +15,7 @@ export const FAMILIES: Readonly<Record<string, ModelFamily>> = Object.freeze({
   rpg: rpgFamily,
   tiger: tigerFamily,
   gryphon: gryphonFamily,
+  markov: markovFamily,
 });
 
 export const FAMILY_KINDS: readonly string[] = Object.freeze(Object.keys(FAMILIES));
