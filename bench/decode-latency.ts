@@ -68,7 +68,12 @@ if (rpgDir) {
 const rpgCodes = flag('rpg-codes');
 if (rpgCodes) {
   const model = new Rpg(loadItemCodes(rpgCodes), {}, 0);
-  const search: GraphSearchConfig = { ...DEFAULT_GRAPH_SEARCH, beam: Number(flag('rpg-beam') ?? DEFAULT_GRAPH_SEARCH.beam), neighbors: Number(flag('rpg-neighbors') ?? DEFAULT_GRAPH_SEARCH.neighbors), steps: Number(flag('rpg-steps') ?? DEFAULT_GRAPH_SEARCH.steps) };
+  const search: GraphSearchConfig = {
+    ...DEFAULT_GRAPH_SEARCH,
+    beam: Number(flag('rpg-beam') ?? DEFAULT_GRAPH_SEARCH.beam),
+    neighbors: Number(flag('rpg-neighbors') ?? DEFAULT_GRAPH_SEARCH.neighbors),
+    steps: Number(flag('rpg-steps') ?? DEFAULT_GRAPH_SEARCH.steps),
+  };
   const graph = await buildItemGraph(model, { k: search.neighbors, method: 'usearch' });
   const { scorer } = graphScorer(model, graph, search);
   if (scorer.kind !== 'topk') throw new Error('graph scorer is not top-k');
@@ -92,10 +97,16 @@ const pct = (xs: Float64Array, p: number): number => {
   const s = Float64Array.from(xs).sort();
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 };
-const rows = decoders.map((d, j) => ({ model: d.name, p50: pct(times[j], 0.5), p99: pct(times[j], 0.99), mean: times[j].reduce((a, b) => a + b, 0) / queries.length }));
+const rows = decoders.map((d, j) => ({
+  model: d.name,
+  p50: pct(times[j], 0.5),
+  p99: pct(times[j], 0.99),
+  mean: times[j].reduce((a, b) => a + b, 0) / queries.length,
+}));
 process.stdout.write(`kernels: ${JSON.stringify(describeKernels().chosen.gemm)}; ${queries.length} test users, one request at a time, interleaved\n`);
 process.stdout.write(`${'decoder'.padEnd(34)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'mean ms'.padStart(10)}\n`);
-for (const r of rows) process.stdout.write(`${r.model.padEnd(34)}${r.p50.toFixed(2).padStart(10)}${r.p99.toFixed(2).padStart(10)}${r.mean.toFixed(2).padStart(10)}\n`);
+for (const r of rows)
+  process.stdout.write(`${r.model.padEnd(34)}${r.p50.toFixed(2).padStart(10)}${r.p99.toFixed(2).padStart(10)}${r.mean.toFixed(2).padStart(10)}\n`);
 process.stdout.write(`peak RSS ${peakRssMiB().toFixed(0)} MiB\n`);
 const out = flag('json');
 if (out) writeJsonAtomic(out, { users: queries.length, k, rows, peakRssMiB: peakRssMiB() });

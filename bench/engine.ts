@@ -15,7 +15,12 @@ import { loadedBlasAddon } from '../src/tensor/kernels/load.js';
 import { buildReferenceModel, randomCodes, T } from './reference-model.js';
 import { median, peakRssMib, timeIt } from './timing.js';
 
-interface Flags { readonly batch: number; readonly steps: number; readonly json: boolean; readonly torch: boolean }
+interface Flags {
+  readonly batch: number;
+  readonly steps: number;
+  readonly json: boolean;
+  readonly torch: boolean;
+}
 
 function parseFlags(argv: readonly string[]): Flags {
   const flags = { batch: 256, steps: 5, json: false, torch: true };
@@ -64,7 +69,10 @@ function runTorch(flags: Flags): { result?: Record<string, unknown>; skipped?: s
   if (!existsSync(script)) return { skipped: `${script} not found` };
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { skipped: 'python3 cannot import torch' };
-  const r = spawnSync('/usr/bin/python3', [script, '--json', '--batch', String(flags.batch), '--steps', String(flags.steps)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync('/usr/bin/python3', [script, '--json', '--batch', String(flags.batch), '--steps', String(flags.steps)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status !== 0 || !line) return { skipped: `torch_reference.py failed (${r.status}): ${r.stderr?.slice(-300)}` };
   return { result: JSON.parse(line) as Record<string, unknown> };
@@ -76,15 +84,19 @@ function main(): void {
   const sgemms = [sgemm(12800, 448, 1024), sgemm(1, 448, 8192), sgemm(1024, 1024, 1024)];
   const train = trainSteps(flags.batch, flags.steps);
   const ours = {
-    runtime: `sidrec node ${process.version}`, batch: flags.batch, kernels: kernelTable.chosen, kernel_failures: kernelTable.failures,
-    openblas: loadedBlasAddon()?.info() ?? null, openblas_coretype: process.env.OPENBLAS_CORETYPE ?? null,
-    sgemm: sgemms, ...train, peak_rss_mib: peakRssMib(),
+    runtime: `sidrec node ${process.version}`,
+    batch: flags.batch,
+    kernels: kernelTable.chosen,
+    kernel_failures: kernelTable.failures,
+    openblas: loadedBlasAddon()?.info() ?? null,
+    openblas_coretype: process.env.OPENBLAS_CORETYPE ?? null,
+    sgemm: sgemms,
+    ...train,
+    peak_rss_mib: peakRssMib(),
   };
   const torch = flags.torch ? runTorch(flags) : { skipped: '--no-torch' };
   const t = torch.result as { step_ms_median?: number; peak_rss_mib?: number } | undefined;
-  const ratios = t?.step_ms_median && t.peak_rss_mib
-    ? { step_ms: ours.step_ms_median / t.step_ms_median, peak_rss: ours.peak_rss_mib / t.peak_rss_mib }
-    : null;
+  const ratios = t?.step_ms_median && t.peak_rss_mib ? { step_ms: ours.step_ms_median / t.step_ms_median, peak_rss: ours.peak_rss_mib / t.peak_rss_mib } : null;
   if (flags.json) {
     console.log(JSON.stringify({ ...ours, torch: torch.result ?? null, torch_skipped: torch.skipped ?? null, ratio_vs_torch: ratios }));
     return;

@@ -37,7 +37,9 @@ function gemmCase(m: number, k: number, n: number, transB = false): Case {
     flops,
     plainMs: flops / 3.4e6,
     setup: () => {
-      const a = random(m * k), b = random(k * n, 2), c = new Float32Array(m * n);
+      const a = random(m * k),
+        b = random(k * n, 2),
+        c = new Float32Array(m * n);
       return (kr) => kr.gemm({ transA: false, transB, m, n, k, a, b, c });
     },
   };
@@ -52,7 +54,9 @@ function attentionCase(transA: boolean, transB: boolean, m: number, k: number, n
     flops,
     plainMs: flops / 2e6,
     setup: () => {
-      const a = random(batch * m * k), b = random(batch * k * n, 2), c = new Float32Array(batch * m * n);
+      const a = random(batch * m * k),
+        b = random(batch * k * n, 2),
+        c = new Float32Array(batch * m * n);
       return (kr) => kr.gemmBatched({ transA, transB, m, n, k, a, b, c, batch, strideA: m * k, strideB: k * n, strideC: m * n });
     },
   };
@@ -71,8 +75,10 @@ const CASES: readonly Case[] = [
     label: 'softmax-CE 409600x256 (105M logits), grad in place',
     plainMs: 3000,
     setup: () => {
-      const rows = 12800 * 32, cols = 256;
-      const logits = random(rows * cols), targets = new Int32Array(rows).map((_, i) => (i * 37) % cols);
+      const rows = 12800 * 32,
+        cols = 256;
+      const logits = random(rows * cols),
+        targets = new Int32Array(rows).map((_, i) => (i * 37) % cols);
       const work = new Float32Array(rows * cols);
       return (kr) => {
         work.set(logits);
@@ -85,7 +91,8 @@ const CASES: readonly Case[] = [
     label: 'gelu 12800x1024',
     plainMs: 400,
     setup: () => {
-      const x = random(12800 * 1024), y = new Float32Array(x.length);
+      const x = random(12800 * 1024),
+        y = new Float32Array(x.length);
       return (kr) => kr.gelu(x, y, x.length);
     },
   },
@@ -94,7 +101,9 @@ const CASES: readonly Case[] = [
     label: 'geluBackward 12800x1024 (accumulate)',
     plainMs: 500,
     setup: () => {
-      const x = random(12800 * 1024), dy = random(x.length, 3), dx = new Float32Array(x.length);
+      const x = random(12800 * 1024),
+        dy = random(x.length, 3),
+        dx = new Float32Array(x.length);
       return (kr) => kr.geluBackward(x, dy, dx, x.length, true);
     },
   },
@@ -112,9 +121,14 @@ const CASES: readonly Case[] = [
     label: 'layerNormForward 12800x448',
     plainMs: 60,
     setup: () => {
-      const rows = 12800, cols = 448;
-      const x = random(rows * cols), gamma = random(cols, 2), beta = random(cols, 3), out = new Float32Array(rows * cols);
-      const mean = new Float32Array(rows), rstd = new Float32Array(rows);
+      const rows = 12800,
+        cols = 448;
+      const x = random(rows * cols),
+        gamma = random(cols, 2),
+        beta = random(cols, 3),
+        out = new Float32Array(rows * cols);
+      const mean = new Float32Array(rows),
+        rstd = new Float32Array(rows);
       return (kr) => kr.layerNormForward({ x, gamma, beta, out, mean, rstd, rows, cols, eps: 1e-5 });
     },
   },
@@ -123,10 +137,16 @@ const CASES: readonly Case[] = [
     label: 'layerNormBackward 12800x448 (dx, dgamma, dbeta)',
     plainMs: 80,
     setup: () => {
-      const rows = 12800, cols = 448;
-      const x = random(rows * cols), gamma = random(cols, 2), dy = random(rows * cols, 3), dx = new Float32Array(rows * cols);
-      const mean = new Float32Array(rows), rstd = new Float32Array(rows).fill(1);
-      const dgamma = new Float32Array(cols), dbeta = new Float32Array(cols);
+      const rows = 12800,
+        cols = 448;
+      const x = random(rows * cols),
+        gamma = random(cols, 2),
+        dy = random(rows * cols, 3),
+        dx = new Float32Array(rows * cols);
+      const mean = new Float32Array(rows),
+        rstd = new Float32Array(rows).fill(1);
+      const dgamma = new Float32Array(cols),
+        dbeta = new Float32Array(cols);
       return (kr) => kr.layerNormBackward({ x, gamma, mean, rstd, dy, dx, dgamma, dbeta, rows, cols });
     },
   },
@@ -136,8 +156,12 @@ const CASES: readonly Case[] = [
     plainMs: 80,
     setup: () => {
       const n = 10_822_272;
-      const param = random(n), grad = random(n, 2), m = new Float32Array(n), v = new Float32Array(n);
-      return (kr) => kr.adamStep({ param, grad, m, v, n, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, biasCorrection1: 0.1, biasCorrection2: 0.001 });
+      const param = random(n),
+        grad = random(n, 2),
+        m = new Float32Array(n),
+        v = new Float32Array(n);
+      return (kr) =>
+        kr.adamStep({ param, grad, m, v, n, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, biasCorrection1: 0.1, biasCorrection2: 0.001 });
     },
   },
   {
@@ -145,8 +169,12 @@ const CASES: readonly Case[] = [
     label: 'embeddingBagForward 12800 positions x 32 codes x 448',
     plainMs: 200,
     setup: () => {
-      const rows = 8192, dim = 448, bag = 32, positions = 12800;
-      const table = random(rows * dim), ids = Int32Array.from(random(positions * bag, 5), (v) => Math.floor((v + 0.5) * rows));
+      const rows = 8192,
+        dim = 448,
+        bag = 32,
+        positions = 12800;
+      const table = random(rows * dim),
+        ids = Int32Array.from(random(positions * bag, 5), (v) => Math.floor((v + 0.5) * rows));
       const out = new Float32Array(positions * dim);
       return (kr) => kr.embeddingBagForward({ table, dim, ids, bag, positions, out });
     },
@@ -156,8 +184,12 @@ const CASES: readonly Case[] = [
     label: 'embeddingBagBackward 12800 positions x 32 codes x 448',
     plainMs: 200,
     setup: () => {
-      const rows = 8192, dim = 448, bag = 32, positions = 12800;
-      const table = new Float32Array(rows * dim), ids = Int32Array.from(random(positions * bag, 5), (v) => Math.floor((v + 0.5) * rows));
+      const rows = 8192,
+        dim = 448,
+        bag = 32,
+        positions = 12800;
+      const table = new Float32Array(rows * dim),
+        ids = Int32Array.from(random(positions * bag, 5), (v) => Math.floor((v + 0.5) * rows));
       const dOut = random(positions * dim, 6);
       return (kr) => kr.embeddingBagBackward({ table, dim, ids, bag, positions, dOut });
     },

@@ -8,15 +8,47 @@
  */
 import { Rng } from '../src/core/rng.js';
 import {
-  add, Adam, embeddingBag, gelu, initNormal, initUniform, intTensor, layerNorm, linear,
-  linearCrossEntropy, packedSelfAttention, parameter, tidy, type NamedParameter, type Tensor,
+  add,
+  Adam,
+  embeddingBag,
+  gelu,
+  initNormal,
+  initUniform,
+  intTensor,
+  layerNorm,
+  linear,
+  linearCrossEntropy,
+  packedSelfAttention,
+  parameter,
+  tidy,
+  type NamedParameter,
+  type Tensor,
 } from '../src/tensor/index.js';
 
-export const D = 448, H = 4, FF = 1024, T = 50, NCB = 32, V = 256, L = 2;
+export const D = 448,
+  H = 4,
+  FF = 1024,
+  T = 50,
+  NCB = 32,
+  V = 256,
+  L = 2;
 
-interface LinearParams { readonly w: Tensor; readonly b: Tensor }
-interface NormParams { readonly g: Tensor; readonly b: Tensor }
-interface BlockParams { readonly ln1: NormParams; readonly qkv: LinearParams; readonly o: LinearParams; readonly ln2: NormParams; readonly f1: LinearParams; readonly f2: LinearParams }
+interface LinearParams {
+  readonly w: Tensor;
+  readonly b: Tensor;
+}
+interface NormParams {
+  readonly g: Tensor;
+  readonly b: Tensor;
+}
+interface BlockParams {
+  readonly ln1: NormParams;
+  readonly qkv: LinearParams;
+  readonly o: LinearParams;
+  readonly ln2: NormParams;
+  readonly f1: LinearParams;
+  readonly f2: LinearParams;
+}
 
 export interface ReferenceModel {
   readonly params: readonly NamedParameter[];
@@ -56,14 +88,27 @@ export function buildReferenceModel(seed = 0): ReferenceModel {
   const pos = initNormal(parameter([T, D]), rng, 0.02);
   const blocks: BlockParams[] = [];
   for (let i = 0; i < L; i++) {
-    blocks.push({ ln1: normParams(), qkv: linearParams(D, 3 * D, rng), o: linearParams(D, D, rng), ln2: normParams(), f1: linearParams(D, FF, rng), f2: linearParams(FF, D, rng) });
+    blocks.push({
+      ln1: normParams(),
+      qkv: linearParams(D, 3 * D, rng),
+      o: linearParams(D, D, rng),
+      ln2: normParams(),
+      f1: linearParams(D, FF, rng),
+      f2: linearParams(FF, D, rng),
+    });
   }
   const lnf = normParams();
   const headW = linearParams(D, NCB * V, rng);
   const params: NamedParameter[] = [
-    { name: 'emb', tensor: emb }, { name: 'pos', tensor: pos },
-    ...blocks.flatMap((b, i) => Object.entries(b).flatMap(([k, v]) => Object.entries(v as Record<string, Tensor>).map(([n, t]) => ({ name: `h${i}.${k}.${n}`, tensor: t })))),
-    { name: 'lnf.g', tensor: lnf.g }, { name: 'lnf.b', tensor: lnf.b }, { name: 'head.w', tensor: headW.w }, { name: 'head.b', tensor: headW.b },
+    { name: 'emb', tensor: emb },
+    { name: 'pos', tensor: pos },
+    ...blocks.flatMap((b, i) =>
+      Object.entries(b).flatMap(([k, v]) => Object.entries(v as Record<string, Tensor>).map(([n, t]) => ({ name: `h${i}.${k}.${n}`, tensor: t }))),
+    ),
+    { name: 'lnf.g', tensor: lnf.g },
+    { name: 'lnf.b', tensor: lnf.b },
+    { name: 'head.w', tensor: headW.w },
+    { name: 'head.b', tensor: headW.b },
   ];
   const opt = new Adam(params, { lr: 1e-3 });
   return {
@@ -91,4 +136,3 @@ export function randomCodes(batch: number, rng: Rng): Tensor {
   for (let i = 0; i < out.length; i++) out[i] = rng.int(V);
   return intTensor(out, [batch, T, NCB]);
 }
-

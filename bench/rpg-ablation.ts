@@ -40,16 +40,41 @@ if (!out) throw new Error('usage: rpg-ablation DATA_DIR SIDS_DIR OUT_DIR [option
 const sp = split(loadDataset(dataDir), { historyCap: 50 });
 const codes = readRpgSids(sidsDir, sp.numItems);
 const seed = Number(values.seed);
-const model = new Rpg(codes, { dim: 128, ffn: 256, layers: 2, heads: 4, dropout: 0.1, attnDropout: 0.1, residDropout: 0.1, temperature: 0.03, codeInitStd: Number(values['init-std']) }, seed);
+const model = new Rpg(
+  codes,
+  { dim: 128, ffn: 256, layers: 2, heads: 4, dropout: 0.1, attnDropout: 0.1, residDropout: 0.1, temperature: 0.03, codeInitStd: Number(values['init-std']) },
+  seed,
+);
 const windows = trainingWindows(sp.train, 50, values.windows as WindowMode);
 const buckets = values.buckets !== 'false';
-const config = { ...DEFAULT_TRAIN_CONFIG, epochs: Number(values['schedule-epochs']), batchSize: Number(values.batch), lr: Number(values.lr), warmupSteps: Number(values.warmup), patience: 1000, seed };
+const config = {
+  ...DEFAULT_TRAIN_CONFIG,
+  epochs: Number(values['schedule-epochs']),
+  batchSize: Number(values.batch),
+  lr: Number(values.lr),
+  warmupSteps: Number(values.warmup),
+  patience: 1000,
+  seed,
+};
 const validSplit = sampleValidation(sp, Number(values['valid-users']), seed);
 const scorer = rpgExactScorer(model);
 const parts = values.parts === 'true';
-console.log(`parts ${parts}, windows ${values.windows} (${windows.length}), buckets ${buckets}, init-std ${values['init-std']}, ${Math.ceil(windows.length / config.batchSize)} steps/epoch`);
-await train(model, config, {
-  batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng, buckets),
-  ...(parts ? { parts: (b: NextItemBatch) => lengthSortedParts(b) } : {}),
-  validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 256 })).metrics,
-}, { dir: out, quiet: true, maxEpochsThisRun: Number(values.epochs), onEpoch: (r) => console.log(JSON.stringify({ epoch: r.epoch, loss: +r.loss.toFixed(4), valid_ndcg10: +r.valid['ndcg@10'].toFixed(4), seconds: Math.round(r.seconds) })) });
+console.log(
+  `parts ${parts}, windows ${values.windows} (${windows.length}), buckets ${buckets}, init-std ${values['init-std']}, ${Math.ceil(windows.length / config.batchSize)} steps/epoch`,
+);
+await train(
+  model,
+  config,
+  {
+    batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng, buckets),
+    ...(parts ? { parts: (b: NextItemBatch) => lengthSortedParts(b) } : {}),
+    validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 256 })).metrics,
+  },
+  {
+    dir: out,
+    quiet: true,
+    maxEpochsThisRun: Number(values.epochs),
+    onEpoch: (r) =>
+      console.log(JSON.stringify({ epoch: r.epoch, loss: +r.loss.toFixed(4), valid_ndcg10: +r.valid['ndcg@10'].toFixed(4), seconds: Math.round(r.seconds) })),
+  },
+);

@@ -32,4 +32,6 @@ for (let i = 0; i < n; i++) {
   });
   time('whole', () => tidy(() => model.loss(uniform[i], ctx).backward()));
 }
-console.log(`ms per batch over ${n} batches: length-bucketed ${(ms.bucketed / n).toFixed(0)}, uniform in parts ${(ms.parts / n).toFixed(0)}, uniform whole ${(ms.whole / n).toFixed(0)}`);
+console.log(
+  `ms per batch over ${n} batches: length-bucketed ${(ms.bucketed / n).toFixed(0)}, uniform in parts ${(ms.parts / n).toFixed(0)}, uniform whole ${(ms.whole / n).toFixed(0)}`,
+);

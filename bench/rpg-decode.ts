@@ -133,7 +133,19 @@ async function scaleMode(): Promise<Record<string, unknown>[]> {
     const histories = Array.from({ length: num('users', 200) }, () => Int32Array.from({ length: 1 + rng.int(20) }, () => rng.int(N)));
     const decoder = new GraphDecoder(model.itemTokens, digits, graph, search);
     const timing = timeDecoding(model, histories, decoder, num('batch', 64));
-    const row = { items: N, digits, graphK, graphMethod: graph.method, graphBuildSeconds: graph.buildSeconds, graphBytes: graph.neighbors.byteLength, rssDeltaMiB: graphMiB, search, ...timing, rssMiB: process.memoryUsage().rss / 2 ** 20, peakRssMiB: peakRssMiB() };
+    const row = {
+      items: N,
+      digits,
+      graphK,
+      graphMethod: graph.method,
+      graphBuildSeconds: graph.buildSeconds,
+      graphBytes: graph.neighbors.byteLength,
+      rssDeltaMiB: graphMiB,
+      search,
+      ...timing,
+      rssMiB: process.memoryUsage().rss / 2 ** 20,
+      peakRssMiB: peakRssMiB(),
+    };
     console.log(JSON.stringify(row));
     rows.push(row);
   }

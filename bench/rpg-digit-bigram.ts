@@ -43,7 +43,8 @@ const scorer: Scorer = {
       const last = q.history[q.history.length - 1];
       for (let d = 0; d < m; d++) {
         const a = codes[last * m + d];
-        for (let c = 0; c < C; c++) logp[(b * m + d) * C + c] = Math.log((pairs[(d * C + a) * C + c] + (alpha * marginal[d * C + c]) / n) / (from[d * C + a] + alpha));
+        for (let c = 0; c < C; c++)
+          logp[(b * m + d) * C + c] = Math.log((pairs[(d * C + a) * C + c] + (alpha * marginal[d * C + c]) / n) / (from[d * C + a] + alpha));
       }
     });
     return scoreAll(logp, batch.length, tokens, m, C, N);
@@ -51,4 +52,6 @@ const scorer: Scorer = {
 };
 const result = await evaluate(scorer, sp, part);
 process.stdout.write(`${formatTable([result], [`per-digit code bigram, alpha ${alpha} (${part})`])}\n`);
-process.stdout.write(`NDCG@10 by the target's training count: ${result.buckets.map((b) => `${b.label} (${b.count} users) ${b.metrics['ndcg@10'].toFixed(4)}`).join(', ')}\n`);
+process.stdout.write(
+  `NDCG@10 by the target's training count: ${result.buckets.map((b) => `${b.label} (${b.count} users) ${b.metrics['ndcg@10'].toFixed(4)}`).join(', ')}\n`,
+);

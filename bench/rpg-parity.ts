@@ -36,7 +36,21 @@ mkdirSync(out, { recursive: true });
 const dataset = loadDataset(dataDir);
 const sp = split(dataset, { historyCap: 50 });
 const codes = readRpgSids(sidsDir, sp.numItems);
-const model = new Rpg(codes, { dim: Number(values.dim), ffn: Number(values.ffn), heads: 4, layers: 2, temperature: Number(values.temperature), dropout: 0, attnDropout: 0, residDropout: 0, codeInitStd: Number(values['init-std']) }, 0);
+const model = new Rpg(
+  codes,
+  {
+    dim: Number(values.dim),
+    ffn: Number(values.ffn),
+    heads: 4,
+    layers: 2,
+    temperature: Number(values.temperature),
+    dropout: 0,
+    attnDropout: 0,
+    residDropout: 0,
+    codeInitStd: Number(values['init-std']),
+  },
+  0,
+);
 
 // SIDs keyed by the dataset's external item ids, as rpg_torch.py reads them.
 const sids: Record<string, number[]> = {};
@@ -44,7 +58,8 @@ for (let i = 0; i < sp.numItems; i++) sids[dataset.itemIds[i]] = Array.from(code
 writeFileSync(join(out, 'sids.json'), JSON.stringify(sids));
 
 const params = model.namedParameters();
-const weights = (): Map<string, StoredTensor> => new Map(params.map(({ name, tensor }) => [name, { dtype: 'F32', shape: tensor.shape, data: Float32Array.from(tensor.f32) }]));
+const weights = (): Map<string, StoredTensor> =>
+  new Map(params.map(({ name, tensor }) => [name, { dtype: 'F32', shape: tensor.shape, data: Float32Array.from(tensor.f32) }]));
 saveSafetensors(join(out, 'init.safetensors'), weights());
 
 const steps = Number(values.steps);
@@ -64,17 +79,28 @@ const losses: number[] = [];
 const gradNorms: number[] = [];
 for (let s = 0; s < batches.length; s++) {
   optimizer.zeroGrad();
-  losses.push(tidy(() => {
-    const l = model.loss(batches[s], { training: true, rng: new Rng(0) });
-    l.backward();
-    return l.item();
-  }));
-  if (s === 0) saveSafetensors(join(out, 'grads0.safetensors'), new Map(params.map(({ name, tensor }) => [name, { dtype: 'F32', shape: tensor.shape, data: Float32Array.from(tensor.grad ?? new Float32Array(tensor.size)) }])));
+  losses.push(
+    tidy(() => {
+      const l = model.loss(batches[s], { training: true, rng: new Rng(0) });
+      l.backward();
+      return l.item();
+    }),
+  );
+  if (s === 0)
+    saveSafetensors(
+      join(out, 'grads0.safetensors'),
+      new Map(
+        params.map(({ name, tensor }) => [name, { dtype: 'F32', shape: tensor.shape, data: Float32Array.from(tensor.grad ?? new Float32Array(tensor.size)) }]),
+      ),
+    );
   gradNorms.push(clipGradNorm(params, 1));
   // the PyTorch LambdaLR gives step s the factor of s (the first step has lr 0 during warm-up), as the sidrec loop does
   optimizer.lr = schedule(s);
   optimizer.step();
 }
 saveSafetensors(join(out, 'final.safetensors'), weights());
-writeFileSync(join(out, 'sidrec.json'), JSON.stringify({ losses, gradNorms, settings: values, digits: codes.digits, codebookSize: codes.codebookSize }, null, 1));
+writeFileSync(
+  join(out, 'sidrec.json'),
+  JSON.stringify({ losses, gradNorms, settings: values, digits: codes.digits, codebookSize: codes.codebookSize }, null, 1),
+);
 console.log(JSON.stringify({ losses, gradNorms }));

@@ -19,7 +19,13 @@ const batches = nextItemBatches(trainingWindows(sp.train, 50), 256, new Rng(1));
 let positions = 0;
 for (const b of batches) for (const l of b.lengths) positions += l;
 console.log(`${batches.length} batches, ${positions} real positions per epoch, ${(model.parameterCount() / 1e6).toFixed(1)}M parameters`);
-const rate = timeTrainingSteps(model, batches, Number(batchesArg ?? 4), (b) => realPositions(b), (b) => `${b.size}x${b.length}, ${realPositions(b)} real`);
+const rate = timeTrainingSteps(
+  model,
+  batches,
+  Number(batchesArg ?? 4),
+  (b) => realPositions(b),
+  (b) => `${b.size}x${b.length}, ${realPositions(b)} real`,
+);
 console.log(`${rate.toFixed(0)} positions/s -> ${(positions / rate / 60).toFixed(1)} min/epoch`);
 
 function realPositions(b: NextItemBatch): number {

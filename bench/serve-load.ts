@@ -116,7 +116,14 @@ async function run(url: string, bodies: readonly string[], connections: number, 
     url,
     connections,
     duration: seconds,
-    requests: [{ method: 'POST', path: '/v1/recommend', headers: { 'content-type': 'application/json' }, setupRequest: (req: object) => ({ ...req, body: bodies[next++ % bodies.length] }) }],
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/recommend',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req: object) => ({ ...req, body: bodies[next++ % bodies.length] }),
+      },
+    ],
   });
   instance.on('response', (_client, status, _bytes, ms) => {
     if (status === 200) accepted.push(ms);
@@ -158,7 +165,9 @@ try {
   process.stdout.write('connections  answered  accepted/s    p50 ms    p99 ms    max ms  server p50/p99 <= ms  503 share  errors\n');
   for (const r of figures) {
     const other = Object.keys(r.otherStatuses).length ? ` ${JSON.stringify(r.otherStatuses)}` : '';
-    process.stdout.write(`${String(r.connections).padStart(11)}  ${String(r.requests).padStart(8)}  ${f(r.acceptedPerSecond, 1, 10)}  ${f(r.p50, 2)}  ${f(r.p99, 2)}  ${f(r.max, 1)}  ${`${r.serverP50} / ${r.serverP99}`.padStart(20)}  ${(100 * r.shedShare).toFixed(1).padStart(8)}%  ${String(r.errors).padStart(6)}${other}\n`);
+    process.stdout.write(
+      `${String(r.connections).padStart(11)}  ${String(r.requests).padStart(8)}  ${f(r.acceptedPerSecond, 1, 10)}  ${f(r.p50, 2)}  ${f(r.p99, 2)}  ${f(r.max, 1)}  ${`${r.serverP50} / ${r.serverP99}`.padStart(20)}  ${(100 * r.shedShare).toFixed(1).padStart(8)}%  ${String(r.errors).padStart(6)}${other}\n`,
+    );
   }
   if (args.json) writeFileSync(args.json, `${JSON.stringify({ model: args.model, figures }, null, 2)}\n`);
 } finally {

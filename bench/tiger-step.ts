@@ -22,7 +22,18 @@ const table = loadSidTable(join(sidsDir, TABLE_FILE));
 const model = createSidModel(kind, sp.numItems, table, { encoderLayers: layers, decoderLayers: layers }, 0);
 const tiger = model instanceof Tiger ? model : model.tiger;
 const examples = sidExamples(sp.train);
-const batches = sidBatches(examples, { vocab: tiger.vocab, table, itemTokens: tiger.vocab.itemTokens(table), maxItems: tiger.config.maxItems }, 256, new Rng(1));
+const batches = sidBatches(
+  examples,
+  { vocab: tiger.vocab, table, itemTokens: tiger.vocab.itemTokens(table), maxItems: tiger.config.maxItems },
+  256,
+  new Rng(1),
+);
 console.log(`${kind}: ${batches.length} batches, ${examples.seq.length} examples per epoch, ${(model.parameterCount() / 1e6).toFixed(2)}M parameters`);
-const rate = timeTrainingSteps<SidBatch>(model, batches, Number(batchesArg ?? 4), (b) => b.size, (b) => `${b.size} examples, encoder ${b.encoder.length} tokens`);
+const rate = timeTrainingSteps<SidBatch>(
+  model,
+  batches,
+  Number(batchesArg ?? 4),
+  (b) => b.size,
+  (b) => `${b.size} examples, encoder ${b.encoder.length} tokens`,
+);
 console.log(`${rate.toFixed(0)} examples/s -> ${(examples.seq.length / rate / 60).toFixed(1)} min/epoch`);

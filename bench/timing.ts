@@ -48,7 +48,13 @@ export interface SteppableModel<Batch> {
  * Runs `count` AdamW training steps (forward, backward, update) on `batches` in order, printing each batch's time
  * and loss; `units(batch)` counts what the rate is reported in (real positions, examples). Returns units/second.
  */
-export function timeTrainingSteps<Batch>(model: SteppableModel<Batch>, batches: readonly Batch[], count: number, units: (b: Batch) => number, describe: (b: Batch) => string): number {
+export function timeTrainingSteps<Batch>(
+  model: SteppableModel<Batch>,
+  batches: readonly Batch[],
+  count: number,
+  units: (b: Batch) => number,
+  describe: (b: Batch) => string,
+): number {
   const opt = new AdamW(model.namedParameters(), { lr: 1e-3 });
   const rng = new Rng(2);
   let done = 0;

@@ -24,7 +24,10 @@ const jsonAt = args.indexOf('--json');
 const jsonOut = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
 const path = args.find((a, i) => !a.startsWith('--') && (jsonAt < 0 || i !== jsonAt + 1)) ?? '/work/shared/data/amazon-beauty/items.jsonl';
 
-const raw = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RawItem);
+const raw = readFileSync(path, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as RawItem);
 const items: RawItem[] = [];
 for (const it of raw) items[it.id - 1] = it; // dense index = id - 1
 const n = items.length;
@@ -32,7 +35,10 @@ const leaves = items.map((it) => new Set((it?.categories ?? []).map((p) => p[p.l
 
 console.log(`kernels: ${JSON.stringify(describeKernels().chosen)}`);
 let t = performance.now();
-const { features } = TextFeaturizer.fit(items.map((it) => it ?? {}), { dim: 256, seed: 0 });
+const { features } = TextFeaturizer.fit(
+  items.map((it) => it ?? {}),
+  { dim: 256, seed: 0 },
+);
 const featureSeconds = (performance.now() - t) / 1000;
 console.log(`text features: ${n} items x ${features.dim} dims in ${featureSeconds.toFixed(1)} s`);
 
@@ -47,7 +53,10 @@ function leafAgreement(codes: Int32Array, digits: number): { sameCode: number; r
 }
 
 const reports: Record<string, TokenizeReport & { leafAgreement?: { sameCode: number; random: number } }> = {};
-for (const config of [{ kind: 'rqkmeans', levels: 3, codebookSize: 256 }, { kind: 'opq', subspaces: 32, codebookSize: 256 }] as const) {
+for (const config of [
+  { kind: 'rqkmeans', levels: 3, codebookSize: 256 },
+  { kind: 'opq', subspaces: 32, codebookSize: 256 },
+] as const) {
   t = performance.now();
   const fitted = fitTokenizer(config, features);
   const table = SemanticIdTable.forTokenizer(fitted.tokenizer, fitted.codes, n);
@@ -55,11 +64,15 @@ for (const config of [{ kind: 'rqkmeans', levels: 3, codebookSize: 256 }, { kind
   console.log(formatTokenizeReport(report));
   const agreement = config.kind === 'rqkmeans' ? leafAgreement(fitted.codes, fitted.tokenizer.digits) : undefined;
   if (agreement) {
-    console.log(`  leaf-category agreement: same first-level code ${(100 * agreement.sameCode).toFixed(1)}% vs random pairs ${(100 * agreement.random).toFixed(1)}%`);
+    console.log(
+      `  leaf-category agreement: same first-level code ${(100 * agreement.sameCode).toFixed(1)}% vs random pairs ${(100 * agreement.random).toFixed(1)}%`,
+    );
   }
   if (table.shape.collisionDigit) {
     const unique = table.collisionStats();
-    console.log(`  after collision digit: ${table.digits} digits, ${new Set(Array.from({ length: n }, (_, i) => table.codesOf(i).join(','))).size} distinct SIDs for ${n} items (largest group ${unique.largestGroup} -> digit max ${unique.largestGroup - 1})`);
+    console.log(
+      `  after collision digit: ${table.digits} digits, ${new Set(Array.from({ length: n }, (_, i) => table.codesOf(i).join(','))).size} distinct SIDs for ${n} items (largest group ${unique.largestGroup} -> digit max ${unique.largestGroup - 1})`,
+    );
   }
   reports[config.kind] = { ...report, ...(agreement ? { leafAgreement: agreement } : {}) };
 }

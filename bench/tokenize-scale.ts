@@ -49,6 +49,8 @@ const tableSeconds = (performance.now() - t) / 1000;
 const report = tokenizeReport({ tokenizer: fitted.tokenizer, table, features, fitSeconds: fitted.fitSeconds, encodeSeconds: fitted.encodeSeconds });
 console.log(formatTokenizeReport(report));
 const total = fitted.fitSeconds + fitted.encodeSeconds + tableSeconds;
-console.log(`fit ${fitted.fitSeconds.toFixed(1)} s (on ${Math.min(n, fitSample)} sampled items), encode all ${n} ${fitted.encodeSeconds.toFixed(1)} s, SID table ${tableSeconds.toFixed(1)} s (${table.nodeCount} trie nodes); total ${total.toFixed(1)} s`);
+console.log(
+  `fit ${fitted.fitSeconds.toFixed(1)} s (on ${Math.min(n, fitSample)} sampled items), encode all ${n} ${fitted.encodeSeconds.toFixed(1)} s, SID table ${tableSeconds.toFixed(1)} s (${table.nodeCount} trie nodes); total ${total.toFixed(1)} s`,
+);
 console.log(`peak RSS ${peakRssMiB().toFixed(0)} MiB`);
 if (jsonAt >= 0) writeJsonAtomic(process.argv[jsonAt + 1], { n, dim, fitSample, genSeconds, tableSeconds, total, report, peakRssMiB: peakRssMiB() });

@@ -38,8 +38,13 @@ const attrSeconds = (performance.now() - t) / 1000;
 t = performance.now();
 const cooc = cooccurrenceFeatures(train, n, { dim: 64, window: 5 });
 const coocSeconds = (performance.now() - t) / 1000;
-const features = combineFeatures([{ features: attr, weight: 1 }, { features: cooc, weight: 1 }]);
-console.log(`${n} items, ${train.length} training sequences; attribute features ${attrSeconds.toFixed(1)} s, co-occurrence ${coocSeconds.toFixed(1)} s -> ${features.dim} dims`);
+const features = combineFeatures([
+  { features: attr, weight: 1 },
+  { features: cooc, weight: 1 },
+]);
+console.log(
+  `${n} items, ${train.length} training sequences; attribute features ${attrSeconds.toFixed(1)} s, co-occurrence ${coocSeconds.toFixed(1)} s -> ${features.dim} dims`,
+);
 
 /**
  * P(two items share a specific attribute) for same-first-code pairs vs random pairs; attributes on more than 5% of
@@ -55,7 +60,10 @@ function attributeAgreement(codes: Int32Array, digits: number, pairs = 100_000):
 }
 
 const reports: Record<string, unknown> = {};
-for (const config of [{ kind: 'rqkmeans', levels: 3, codebookSize: 256 }, { kind: 'opq', subspaces: 16, codebookSize: 256 }] as const) {
+for (const config of [
+  { kind: 'rqkmeans', levels: 3, codebookSize: 256 },
+  { kind: 'opq', subspaces: 16, codebookSize: 256 },
+] as const) {
   const fitted = fitTokenizer(config, features);
   const table = SemanticIdTable.forTokenizer(fitted.tokenizer, fitted.codes, n);
   const report = tokenizeReport({ tokenizer: fitted.tokenizer, table, features, fitSeconds: fitted.fitSeconds, encodeSeconds: fitted.encodeSeconds });

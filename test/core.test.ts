@@ -57,10 +57,15 @@ test('Progress off a terminal: the start, one line per tenth, the end once with 
   assert.equal(lines.length, 11, lines.join('')); // the start, each tenth, the end
   assert.match(lines[0], /^eval test \[\.{24}\] 1\/100 /);
   assert.match(lines[1], /^eval test \[#{2}\.{22}\] 10\/100 /);
-  assert.match(lines[10], /100\/100 .*  done\n$/);
+  assert.match(lines[10], /100\/100 .* {2}done\n$/);
   assert.equal(lines.filter((l) => l.includes('100/100')).length, 1);
   const quiet: string[] = [];
-  const silent = new Progress({ label: 'x', total: 3, stream: { isTTY: false, write: (s: string) => quiet.push(s) } as unknown as NodeJS.WriteStream, quiet: true });
+  const silent = new Progress({
+    label: 'x',
+    total: 3,
+    stream: { isTTY: false, write: (s: string) => quiet.push(s) } as unknown as NodeJS.WriteStream,
+    quiet: true,
+  });
   silent.tick(3);
   silent.finish();
   assert.deepEqual(quiet, []);

@@ -12,4 +12,15 @@ import { trainCommand } from './train.js';
 
 const reproduce = reproduceCommand({ prepare: prepareCommand, tokenize: tokenizeCommand, train: trainCommand, evaluate: evaluateCommand });
 
-export const commands: readonly Command<any>[] = [quickstartCommand, synthCommand, prepareCommand, tokenizeCommand, trainCommand, evaluateCommand, reproduce, recommendCommand, serveCommand];
+// biome-ignore lint/suspicious/noExplicitAny: commands of different option specs in one list (run() is contravariant in them)
+export const commands: readonly Command<any>[] = [
+  quickstartCommand,
+  synthCommand,
+  prepareCommand,
+  tokenizeCommand,
+  trainCommand,
+  evaluateCommand,
+  reproduce,
+  recommendCommand,
+  serveCommand,
+];

@@ -41,7 +41,12 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
     const result = await evaluate(resolved.scorer(sp), sp, o.split as 'test' | 'valid', { progress: !o.quiet });
     process.stdout.write(`${formatTable([result], [`${resolved.label} (${o.split})`])}\n`);
     const stats = resolved.stats?.();
-    if (stats) process.stdout.write(`${Object.entries(stats).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}; ${(result.seconds * 1000 / Math.max(1, result.numQueries)).toFixed(2)} ms/user\n`);
+    if (stats)
+      process.stdout.write(
+        `${Object.entries(stats)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')}; ${((result.seconds * 1000) / Math.max(1, result.numQueries)).toFixed(2)} ms/user\n`,
+      );
     if (o.json) {
       writeResultJson(o.json, result, { perQuery: o['per-user'] });
       process.stdout.write(`metrics -> ${o.json}\n`);

@@ -80,7 +80,8 @@ export function readExperiment(nameOrFile: string, cwd = process.cwd()): Experim
     const options = parsed.data[name];
     if (!options) continue;
     for (const key of Object.keys(options)) {
-      if (WIRED[name].includes(key)) throw new SidrecError('E_INPUT', `"${key}" is set by sidrec reproduce (it wires the stages together); remove it`, { file, field: `${name}.${key}` });
+      if (WIRED[name].includes(key))
+        throw new SidrecError('E_INPUT', `"${key}" is set by sidrec reproduce (it wires the stages together); remove it`, { file, field: `${name}.${key}` });
     }
     stages[name] = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, typeof v === 'string' && /^\.\.?\//.test(v) ? join(root, v) : v]));
   }

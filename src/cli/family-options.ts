@@ -28,7 +28,12 @@ export function mergedFamilyOptions(pick: Pick): OptionSpecs {
     const defaults = uses.filter(([, s]) => s.default !== undefined).map(([kind, s]) => `${String(s.default)} ${kind}`);
     const distinct = new Set(uses.map(([, s]) => String(s.default)));
     const where = uses.length === all ? '' : `${kinds.join(', ')}: `;
-    const dflt = defaults.length === 0 ? '' : distinct.size === 1 && uses.length === all ? `; default: ${String(uses[0][1].default)}` : `; default: ${defaults.join(', ')}`;
+    const dflt =
+      defaults.length === 0
+        ? ''
+        : distinct.size === 1 && uses.length === all
+          ? `; default: ${String(uses[0][1].default)}`
+          : `; default: ${defaults.join(', ')}`;
     const { default: _dropped, ...rest } = spec;
     merged[name] = { ...rest, description: `${where}${spec.description}${dflt ? ` (${dflt.slice(2)})` : ''}` } as OptionSpec;
   }
@@ -44,7 +49,9 @@ export function flagsFor(family: ModelFamily, pick: Pick, given: Readonly<Record
     const value = given[name] as string | number | boolean | undefined;
     if (value === undefined) continue;
     if (!(name in own)) {
-      const readers = Object.entries(FAMILIES).filter(([, f]) => name in pick(f)).map(([kind]) => kind);
+      const readers = Object.entries(FAMILIES)
+        .filter(([, f]) => name in pick(f))
+        .map(([kind]) => kind);
       throw new SidrecError('E_CONFIG', `--${name} is not an option of --${flag} ${family.kind} (it is for ${readers.join(', ')})`, { field: name });
     }
     out[name] = value;

@@ -32,7 +32,9 @@ export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: 
   const flags = parsed.values as Record<string, string | boolean | undefined>;
   if (spec.positional !== undefined && parsed.positionals.length > 0) {
     if (parsed.positionals.length > 1 || flags[spec.positional] !== undefined) {
-      throw new SidrecError('E_CONFIG', `one ${spec.positional} only (got ${[...parsed.positionals, flags[spec.positional] ?? []].flat().join(', ')})`, { field: spec.positional });
+      throw new SidrecError('E_CONFIG', `one ${spec.positional} only (got ${[...parsed.positionals, flags[spec.positional] ?? []].flat().join(', ')})`, {
+        field: spec.positional,
+      });
     }
     flags[spec.positional] = parsed.positionals[0];
   }
@@ -44,7 +46,7 @@ export function parseCommand<S extends OptionSpecs>(spec: CommandSpec<S>, argv: 
   const result: Record<string, unknown> = {};
   for (const [name, option] of Object.entries(spec.options)) {
     const flag = flags[name];
-    if (flag !== undefined) result[name] = coerce(name, option, flag, '--' + name);
+    if (flag !== undefined) result[name] = coerce(name, option, flag, `--${name}`);
     else if (fromFile[name] !== undefined) result[name] = coerce(name, option, fromFile[name], `${flags.config as string}: "${name}"`);
     else result[name] = option.default;
   }
@@ -68,7 +70,7 @@ export function checkOutputDir(path: string, flag = 'out'): void {
     }
     if (st !== undefined) {
       if (st.isDirectory()) return;
-      const why = p === target ? 'exists and is a file; --' + flag + ' names a directory to write' : `${p} is a file, so no directory can be made under it`;
+      const why = p === target ? `exists and is a file; --${flag} names a directory to write` : `${p} is a file, so no directory can be made under it`;
       throw new SidrecError('E_CONFIG', why, { file: path, field: flag });
     }
     const parent = dirname(p);
@@ -95,7 +97,10 @@ function readConfigFile(path: string, spec: CommandSpec<OptionSpecs>): Record<st
   }
   for (const key of Object.keys(value)) {
     if (!(key in spec.options)) {
-      throw new SidrecError('E_CONFIG', `unknown option for "sidrec ${spec.name}" (known: ${Object.keys(spec.options).join(', ')})`, { file: path, field: key });
+      throw new SidrecError('E_CONFIG', `unknown option for "sidrec ${spec.name}" (known: ${Object.keys(spec.options).join(', ')})`, {
+        file: path,
+        field: key,
+      });
     }
   }
   return value as Record<string, unknown>;

@@ -31,7 +31,12 @@ can put the test target into its own history. --keep-duplicates keeps them (repe
       catalog: { type: 'string', description: 'Item catalogue for a log (JSON lines or CSV); every non-id field is text' },
       'catalog-id': { type: 'string', description: 'Catalogue field holding the item id', default: 'id' },
       'k-core': { type: 'number', integer: true, min: 0, description: 'Iterative k-core filter on users and items (0 = none)', default: 0 },
-      'unknown-items': { type: 'string', choices: ['error', 'drop'], description: 'Benchmark sequences naming items missing from items.jsonl', default: 'error' },
+      'unknown-items': {
+        type: 'string',
+        choices: ['error', 'drop'],
+        description: 'Benchmark sequences naming items missing from items.jsonl',
+        default: 'error',
+      },
       'keep-duplicates': { type: 'boolean', description: 'Keep exact duplicate events (repeat-consumption data) instead of dropping them', default: false },
     },
   },
@@ -41,7 +46,8 @@ can put the test target into its own history. --keep-duplicates keeps them (repe
     const ds = await readInput(o.input, o);
     // The loaders refuse an input without interactions; a k-core (or dropping unknown items) can still empty it.
     if (numInteractions(ds) === 0) {
-      if (o['k-core'] > 1) throw new SidrecError('E_CONFIG', `--k-core ${o['k-core']} leaves no interactions (every user or item has fewer); lower it`, { field: 'k-core' });
+      if (o['k-core'] > 1)
+        throw new SidrecError('E_CONFIG', `--k-core ${o['k-core']} leaves no interactions (every user or item has fewer); lower it`, { field: 'k-core' });
       throw new SidrecError('E_INPUT', 'no interactions left to write', { file: o.input });
     }
     saveDataset(o.out, ds);
@@ -53,7 +59,16 @@ can put the test target into its own history. --keep-duplicates keeps them (repe
 
 async function readInput(
   input: string,
-  o: { 'user-column': string; 'item-column': string; 'time-column': string; catalog?: string; 'catalog-id': string; 'k-core': number; 'unknown-items': string; 'keep-duplicates': boolean },
+  o: {
+    'user-column': string;
+    'item-column': string;
+    'time-column': string;
+    catalog?: string;
+    'catalog-id': string;
+    'k-core': number;
+    'unknown-items': string;
+    'keep-duplicates': boolean;
+  },
 ): Promise<InteractionDataset> {
   let isDir: boolean;
   try {

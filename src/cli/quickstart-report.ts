@@ -21,7 +21,11 @@ export function formatModelTable(rows: readonly ModelRow[], metrics: readonly st
   const header = ['model', 'what it is', ...metrics.map((m) => m.replace('recall', 'Recall').replace('ndcg', 'NDCG'))];
   const body = rows.map((r) => [r.name, r.what, ...metrics.map((m) => (r.result.metrics[m] ?? Number.NaN).toFixed(4))]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((row) => row[c].length)));
-  const fmt = (row: readonly string[]): string => row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  const fmt = (row: readonly string[]): string =>
+    row
+      .map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)].join('\n');
 }
 

@@ -74,13 +74,26 @@ export const quickstartCommand = defineCommand({
     const dataDir = join(o.out, 'data');
     saveDataset(dataDir, dataset);
     const { numTopics, topicsPerUser } = synthetic.config;
-    say(`1/3 data: ${dataset.numUsers} users, ${dataset.numItems} items in ${numTopics} topics (each user moves between ${topicsPerUser}), ${dataset.items.length} interactions -> ${dataDir}`);
+    say(
+      `1/3 data: ${dataset.numUsers} users, ${dataset.numItems} items in ${numTopics} topics (each user moves between ${topicsPerUser}), ${dataset.items.length} interactions -> ${dataDir}`,
+    );
     const sp = split(dataset, { historyCap: 50 });
     say('2/3 training SASRec (early stopping on validation NDCG@10)');
-    const run = await trainSasRec(sp, dataDir, QUICKSTART_MODEL, { ...QUICKSTART_TRAIN, epochs: o.epochs, seed: o.seed }, { dir: join(o.out, 'sasrec'), quiet: o.quiet });
+    const run = await trainSasRec(
+      sp,
+      dataDir,
+      QUICKSTART_MODEL,
+      { ...QUICKSTART_TRAIN, epochs: o.epochs, seed: o.seed },
+      { dir: join(o.out, 'sasrec'), quiet: o.quiet },
+    );
     say(`3/3 test: each user's last item, ranked against all ${dataset.numItems} items (Recall@k: found in the top k; NDCG@k: also rewards a higher place)`);
     const rows: ModelRow[] = [];
-    if (run.test) rows.push({ name: 'SASRec', what: `transformer over the history, trained here (epoch ${run.result.bestEpoch} of ${run.result.history.length})`, result: run.test });
+    if (run.test)
+      rows.push({
+        name: 'SASRec',
+        what: `transformer over the history, trained here (epoch ${run.result.bestEpoch} of ${run.result.history.length})`,
+        result: run.test,
+      });
     rows.push({ name: 'item bigram', what: 'items that followed the last item most often', result: await evaluate(bigramScorer(sp), sp, 'test') });
     rows.push({ name: 'popularity', what: 'the most-clicked items, for everyone', result: await evaluate(popularityScorer(sp), sp, 'test') });
     say('');

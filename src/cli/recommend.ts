@@ -26,7 +26,10 @@ export const recommendCommand = defineCommand({
 Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores (--ranking beam: likelihoods).`,
     options: {
       model: { type: 'string', description: 'Trained model directory' },
-      data: { type: 'string', description: "Dataset directory (default: the model directory's catalogue; --user: the dataset trained on); must be the one trained on" },
+      data: {
+        type: 'string',
+        description: "Dataset directory (default: the model directory's catalogue; --user: the dataset trained on); must be the one trained on",
+      },
       user: { type: 'string', description: 'External user id: recommend after their whole history' },
       items: { type: 'string', description: 'Comma-separated external item ids, oldest first (instead of --user)' },
       k: { type: 'number', integer: true, min: 1, description: 'How many items', default: 10 },
@@ -40,7 +43,10 @@ Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores 
     if ((o.user === undefined) === (o.items === undefined)) throw new SidrecError('E_CONFIG', 'give exactly one of --user or --items', { field: 'user' });
     const manifest = readManifest(o.model);
     const family = familyOf(manifest.kind, o.model);
-    const flags = withDefaults(family.useOptions, flagsFor(family, (f) => f.useOptions, o)); // RPG: graph decoding unless --decode exact
+    const flags = withDefaults(
+      family.useOptions,
+      flagsFor(family, (f) => f.useOptions, o),
+    ); // RPG: graph decoding unless --decode exact
     let history: Int32Array;
     let user: number | undefined;
     let catalogue: { readonly itemIds: readonly string[]; readonly texts: readonly ItemText[] };
@@ -53,11 +59,16 @@ Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores 
     } else {
       catalogue = readServingItems(o.model, manifest, o.data);
       const itemIndex = new Map(catalogue.itemIds.map((id, i) => [id, i]));
-      history = Int32Array.from((o.items ?? '').split(',').filter((s) => s !== '').map((id) => {
-        const i = itemIndex.get(id);
-        if (i === undefined) throw new SidrecError('E_INPUT', `unknown item "${id}"`, { field: 'items' });
-        return i;
-      }));
+      history = Int32Array.from(
+        (o.items ?? '')
+          .split(',')
+          .filter((s) => s !== '')
+          .map((id) => {
+            const i = itemIndex.get(id);
+            if (i === undefined) throw new SidrecError('E_INPUT', `unknown item "${id}"`, { field: 'items' });
+            return i;
+          }),
+      );
     }
     const exclude: ReadonlySet<number> = o['include-history'] ? new Set() : new Set(history);
     const items = readServingItems(o.model, manifest, o.data);
@@ -66,11 +77,20 @@ Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores 
     const [top] = recommender.recommend([{ history: Array.from(history), k: o.k, exclude, ...(user !== undefined ? { user } : {}) }]);
     const ms = performance.now() - started;
     const visited = recommender.scoredPerQuery?.()[0];
-    const rows = top.map((r) => ({ item: catalogue.itemIds[r.item], score: r.score, ...(catalogue.texts[r.item]?.title ? { title: catalogue.texts[r.item].title } : {}) }));
-    if (o.json) process.stdout.write(`${JSON.stringify({ history: history.length, excludedHistory: !o['include-history'], ...(visited !== undefined ? { visited } : {}), ms, items: rows })}\n`);
+    const rows = top.map((r) => ({
+      item: catalogue.itemIds[r.item],
+      score: r.score,
+      ...(catalogue.texts[r.item]?.title ? { title: catalogue.texts[r.item].title } : {}),
+    }));
+    if (o.json)
+      process.stdout.write(
+        `${JSON.stringify({ history: history.length, excludedHistory: !o['include-history'], ...(visited !== undefined ? { visited } : {}), ms, items: rows })}\n`,
+      );
     else {
       rows.forEach((r, i) => process.stdout.write(`${String(i + 1).padStart(3)}  ${r.item}  ${r.score.toFixed(4)}${r.title ? `  ${r.title}` : ''}\n`));
-      process.stdout.write(`(${history.length} history items${o['include-history'] ? '' : ', excluded'}${visited !== undefined ? `, ${visited} items scored` : ''}, ${ms.toFixed(1)} ms)\n`);
+      process.stdout.write(
+        `(${history.length} history items${o['include-history'] ? '' : ', excluded'}${visited !== undefined ? `, ${visited} items scored` : ''}, ${ms.toFixed(1)} ms)\n`,
+      );
     }
   },
 });

@@ -17,6 +17,7 @@ import { parseCommand } from './options.js';
 import { MODEL_FILES } from '../model/files.js';
 
 /** The stage commands, passed in so this file needs no import of the command table (which lists this command). */
+// biome-ignore lint/suspicious/noExplicitAny: stage commands of different option specs
 export type StageCommands = Readonly<Record<StageName, Command<any>>>;
 
 export function reproduceCommand(stages: StageCommands) {
@@ -37,13 +38,14 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         experiment: { type: 'string', description: 'An experiment name (experiments/NAME.json here or above) or a .json file' },
         resume: { type: 'boolean', description: 'Continue a paused or interrupted training stage', default: false },
         'stop-after': { type: 'number', integer: true, min: 1, description: 'Pause training after this many epochs in this run' },
-        work: { type: 'string', description: 'Folder for the stages\' outputs (default: runs/ beside experiments/)' },
+        work: { type: 'string', description: "Folder for the stages' outputs (default: runs/ beside experiments/)" },
         results: { type: 'string', description: 'Folder for NAME.json (default: results/ beside experiments/)' },
         quiet: { type: 'boolean', description: 'No progress bars', default: false },
       },
     },
     async run(o) {
-      if (o.experiment === undefined) throw new SidrecError('E_CONFIG', 'name an experiment: sidrec reproduce NAME (experiments/NAME.json) or FILE.json', { field: 'experiment' });
+      if (o.experiment === undefined)
+        throw new SidrecError('E_CONFIG', 'name an experiment: sidrec reproduce NAME (experiments/NAME.json) or FILE.json', { field: 'experiment' });
       const experiment = readExperiment(o.experiment);
       const work = join(o.work ?? join(experiment.root, 'runs'), experiment.name);
       const started = performance.now();
@@ -66,9 +68,17 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         return { stamp, key, done: existsSync(stamp) && (JSON.parse(readFileSync(stamp, 'utf8')) as { key: string }).key === key };
       };
       /** Run a stage unless done; `finished` says whether it ran to the end (training may pause). */
-      const run = async (stage: StageName, wired: Record<string, string | number | boolean | undefined>, always = false, finished = (): boolean => true): Promise<void> => {
+      const run = async (
+        stage: StageName,
+        wired: Record<string, string | number | boolean | undefined>,
+        always = false,
+        finished = (): boolean => true,
+      ): Promise<void> => {
         const command = stages[stage];
-        const options = { ...withSeed(experiment, stage, command), ...Object.fromEntries(Object.entries(wired).filter(([, v]) => v !== undefined)) } as Record<string, string | number | boolean>;
+        const options = { ...withSeed(experiment, stage, command), ...Object.fromEntries(Object.entries(wired).filter(([, v]) => v !== undefined)) } as Record<
+          string,
+          string | number | boolean
+        >;
         if (o.quiet && 'quiet' in command.spec.options) options.quiet = true;
         const args = stageArgs(options);
         const { stamp, key, done } = stageStamp(stage);
@@ -77,7 +87,11 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
           return;
         }
         if (stage === 'train' && !o.resume && existsSync(join(dirs.model, 'run.json'))) {
-          throw new SidrecError('E_CONFIG', `${dirs.model} holds an unfinished training run: add --resume to continue it (or delete the folder to start over)`, { field: 'resume' });
+          throw new SidrecError(
+            'E_CONFIG',
+            `${dirs.model} holds an unfinished training run: add --resume to continue it (or delete the folder to start over)`,
+            { field: 'resume' },
+          );
         }
         say(`[${stage}] sidrec ${stage} ${shellLine(args)}`);
         const parsed = parseCommand(command.spec, args);
@@ -89,7 +103,9 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       const sids = experiment.stages.tokenize ? dirs.sids : undefined;
       if (sids) await run('tokenize', { data: dirs.data, out: sids });
       const manifestPath = join(dirs.model, MODEL_FILES.manifest);
-      await run('train', { data: dirs.data, sids, out: dirs.model, resume: o.resume || undefined, 'stop-after': o['stop-after'] }, false, () => existsSync(manifestPath));
+      await run('train', { data: dirs.data, sids, out: dirs.model, resume: o.resume || undefined, 'stop-after': o['stop-after'] }, false, () =>
+        existsSync(manifestPath),
+      );
       const epochs = readEpochs(join(dirs.model, MODEL_FILES.epochs));
       if (!existsSync(manifestPath)) {
         say(`paused after epoch ${epochs.length}; continue: sidrec reproduce ${o.experiment} --resume`);
@@ -124,6 +140,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
 }
 
 /** The experiment's options for a stage, with the top-level seed where the command takes one and none is set. */
+// biome-ignore lint/suspicious/noExplicitAny: any stage command
 function withSeed(experiment: Experiment, stage: StageName, command: Command<any>): Record<string, string | number | boolean> {
   const options: Record<string, string | number | boolean> = { ...(experiment.stages[stage] ?? {}) };
   if (experiment.seed !== undefined && 'seed' in command.spec.options && options.seed === undefined) options.seed = experiment.seed;
@@ -132,14 +149,18 @@ function withSeed(experiment: Experiment, stage: StageName, command: Command<any
 
 function readEpochs(path: string): unknown[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as unknown);
 }
 
 /** HEAD's commit, with "+dirty" when tracked files differ from it; "unknown" outside a git checkout. */
 function gitCommit(dir: string): string {
   try {
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
     return dirty ? `${head}+dirty` : head;
   } catch {
     return 'unknown';

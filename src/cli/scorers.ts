@@ -33,7 +33,8 @@ export async function resolveScorer(model: string, dataDir: string | undefined, 
     label,
     dataDir: dataDir ?? manifest.dataDir,
     scorer: (sp) => {
-      if (sp.numItems !== manifest.numItems) throw new SidrecError('E_STATE', `model has ${manifest.numItems} items, dataset has ${sp.numItems}`, { file: model });
+      if (sp.numItems !== manifest.numItems)
+        throw new SidrecError('E_STATE', `model has ${manifest.numItems} items, dataset has ${sp.numItems}`, { file: model });
       return resolved.scorer(sp);
     },
     ...(resolved.stats ? { stats: resolved.stats } : {}),

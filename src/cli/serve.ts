@@ -34,15 +34,25 @@ on (its fingerprint is pinned in manifest.json). Directories trained by older si
 at the recorded path, or --data.`,
     options: {
       model: { type: 'string', description: 'Trained model directory (from sidrec train)' },
-      data: { type: 'string', description: 'Dataset directory for the catalogue (default: the model directory\'s own copy); must be the one trained on' },
+      data: { type: 'string', description: "Dataset directory for the catalogue (default: the model directory's own copy); must be the one trained on" },
       host: { type: 'string', description: 'Address to listen on', default: '127.0.0.1' },
       port: { type: 'number', integer: true, min: 0, max: 65535, description: 'Port (0 = any free port)', default: 8080 },
       token: { type: 'string', description: 'Bearer token for write endpoints (default: $SIDREC_TOKEN; none = writes refused)' },
-      'allow-local-writes': { type: 'boolean', description: 'Without a token, accept writes from loopback clients (only with a loopback --host)', default: false },
+      'allow-local-writes': {
+        type: 'boolean',
+        description: 'Without a token, accept writes from loopback clients (only with a loopback --host)',
+        default: false,
+      },
       'max-pending': { type: 'number', integer: true, min: 1, description: 'Queued + running queries before shedding with 503', default: L.maxPending },
       'max-wait-ms': { type: 'number', integer: true, min: 1, description: 'Queue wait after which a query is shed with 503', default: L.maxWaitMs },
       'score-batch': { type: 'number', integer: true, min: 1, description: 'Queries scored per model call', default: L.scoreBatch },
-      'score-batch-ms': { type: 'number', integer: true, min: 1, description: 'Estimated ms of work per model call (slow models score fewer queries per call)', default: L.scoreBatchMs },
+      'score-batch-ms': {
+        type: 'number',
+        integer: true,
+        min: 1,
+        description: 'Estimated ms of work per model call (slow models score fewer queries per call)',
+        default: L.scoreBatchMs,
+      },
       'max-k': { type: 'number', integer: true, min: 1, description: 'Largest k', default: L.maxK },
       'max-history': { type: 'number', integer: true, min: 1, description: 'Most history items per query', default: L.maxHistory },
       'body-limit': { type: 'number', integer: true, min: 1, description: 'Largest request body in bytes', default: L.bodyLimitBytes },
@@ -55,7 +65,11 @@ at the recorded path, or --data.`,
     const token = o.token ?? process.env.SIDREC_TOKEN;
     const allowLocalWrites = o['allow-local-writes'] && !token;
     if (allowLocalWrites && !LOOPBACK_HOSTS.has(o.host)) {
-      throw new SidrecError('E_CONFIG', `--allow-local-writes needs a loopback --host (127.0.0.1, ::1, localhost), not "${o.host}"; set --token to accept writes on other interfaces`, { field: 'allow-local-writes' });
+      throw new SidrecError(
+        'E_CONFIG',
+        `--allow-local-writes needs a loopback --host (127.0.0.1, ::1, localhost), not "${o.host}"; set --token to accept writes on other interfaces`,
+        { field: 'allow-local-writes' },
+      );
     }
     const log = (line: string): void => void process.stderr.write(`sidrec serve: ${line}\n`);
     const app = await buildServer({
@@ -65,12 +79,25 @@ at the recorded path, or --data.`,
       allowLocalWrites,
       log,
       logger: o.log,
-      limits: { maxPending: o['max-pending'], maxWaitMs: o['max-wait-ms'], scoreBatch: o['score-batch'], scoreBatchMs: o['score-batch-ms'], maxK: o['max-k'], maxHistory: o['max-history'], bodyLimitBytes: o['body-limit'] },
+      limits: {
+        maxPending: o['max-pending'],
+        maxWaitMs: o['max-wait-ms'],
+        scoreBatch: o['score-batch'],
+        scoreBatchMs: o['score-batch-ms'],
+        maxK: o['max-k'],
+        maxHistory: o['max-history'],
+        bodyLimitBytes: o['body-limit'],
+      },
     });
     const closed = runUntilClosed(app, { drainMs: o['drain-ms'], log });
     const address = await app.listen({ host: o.host, port: o.port });
     const { model } = app.sidrec.state;
-    if (!token) log(allowLocalWrites ? 'no --token: write endpoints accept loopback clients only (--allow-local-writes)' : 'no --token: write endpoints (POST /v1/items, /admin/reload) answer 403; set --token to enable them');
+    if (!token)
+      log(
+        allowLocalWrites
+          ? 'no --token: write endpoints accept loopback clients only (--allow-local-writes)'
+          : 'no --token: write endpoints (POST /v1/items, /admin/reload) answer 403; set --token to enable them',
+      );
     process.stdout.write(`listening on ${address} (${model.recommender.kind}, ${model.catalog.size} items)\n`);
     await closed;
     log('stopped');

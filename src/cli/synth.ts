@@ -15,13 +15,20 @@ export const synthCommand = defineCommand({
       out: { type: 'string', description: 'Folder to write' },
       users: { type: 'number', integer: true, min: 10, description: 'Number of users', default: DEFAULT_SYNTHETIC_CONFIG.numUsers },
       items: { type: 'number', integer: true, min: 10, description: 'Number of items', default: DEFAULT_SYNTHETIC_CONFIG.numItems },
-      topics: { type: 'number', integer: true, min: 1, description: 'Latent topics (at most --items; fewer sub-topics when items are scarce)', default: DEFAULT_SYNTHETIC_CONFIG.numTopics },
+      topics: {
+        type: 'number',
+        integer: true,
+        min: 1,
+        description: 'Latent topics (at most --items; fewer sub-topics when items are scarce)',
+        default: DEFAULT_SYNTHETIC_CONFIG.numTopics,
+      },
       seed: { type: 'number', integer: true, description: 'Random seed (same seed, same bytes)', default: DEFAULT_SYNTHETIC_CONFIG.seed },
     },
   },
   async run(o) {
     if (!o.out) throw new SidrecError('E_CONFIG', 'missing --out (the folder to write)', { field: 'out' });
-    if (o.topics > o.items) throw new SidrecError('E_CONFIG', `--topics ${o.topics} exceeds --items ${o.items}: every topic needs at least one item`, { field: 'topics' });
+    if (o.topics > o.items)
+      throw new SidrecError('E_CONFIG', `--topics ${o.topics} exceeds --items ${o.items}: every topic needs at least one item`, { field: 'topics' });
     const data = generateSynthetic({ numUsers: o.users, numItems: o.items, numTopics: o.topics, seed: o.seed });
     writeSyntheticBenchmark(o.out, data);
     process.stdout.write(`synthetic: ${o.users} users, ${o.items} items, ${o.topics} topics, seed ${o.seed} -> ${o.out}\n`);

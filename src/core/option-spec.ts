@@ -44,7 +44,6 @@ export interface CommandSpec<S extends OptionSpecs> {
   readonly positional?: string;
 }
 
-
 /** Values for every option of `spec`: the given one, else the spec's default (undefined when it has none). */
 export function withDefaults<S extends OptionSpecs>(spec: S, given: Readonly<Record<string, unknown>>): ParsedOptions<S> {
   const out: Record<string, unknown> = {};

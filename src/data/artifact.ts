@@ -57,7 +57,10 @@ export function loadDataset(dir: string): InteractionDataset {
   if (!existsSync(manifestPath)) throw new SidrecError('E_NOT_FOUND', 'not a dataset artifact (no dataset.json)', { file: manifestPath });
   const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as DatasetManifest;
   if (m.format !== DATASET_FORMAT || m.version !== DATASET_VERSION) {
-    throw new SidrecError('E_STATE', `expected ${DATASET_FORMAT} v${DATASET_VERSION}, found ${m.format} v${m.version}`, { file: manifestPath, field: 'format' });
+    throw new SidrecError('E_STATE', `expected ${DATASET_FORMAT} v${DATASET_VERSION}, found ${m.format} v${m.version}`, {
+      file: manifestPath,
+      field: 'format',
+    });
   }
   const binPath = join(dir, 'sequences.bin');
   const bytes = readFileSync(binPath);

@@ -30,7 +30,8 @@ export async function loadCatalogEntries(path: string, options: CatalogOptions =
   const out = new Map<string, ItemText>();
   const seenAt = new Map<string, number>();
   const add = (id: string, text: ItemText, line: number): void => {
-    if (options.integerIds && !/^[1-9]\d*$/.test(id)) throw inputError(`item id must be a positive integer, got ${JSON.stringify(id)}`, { file: path, line, field: idField });
+    if (options.integerIds && !/^[1-9]\d*$/.test(id))
+      throw inputError(`item id must be a positive integer, got ${JSON.stringify(id)}`, { file: path, line, field: idField });
     const prev = seenAt.get(id);
     if (prev !== undefined) throw inputError(`duplicate item id ${JSON.stringify(id)} (first on line ${prev})`, { file: path, line, field: idField });
     seenAt.set(id, line);
@@ -57,7 +58,11 @@ export async function loadCatalogEntries(path: string, options: CatalogOptions =
         continue;
       }
       if (fields.length !== header.length) {
-        throw inputError(`expected ${header.length} fields, found ${fields.length} (truncated or malformed record)`, { file: path, line, field: header[Math.min(fields.length, header.length) - 1] });
+        throw inputError(`expected ${header.length} fields, found ${fields.length} (truncated or malformed record)`, {
+          file: path,
+          line,
+          field: header[Math.min(fields.length, header.length) - 1],
+        });
       }
       const id = fields[idCol].trim();
       if (id === '') throw inputError('empty item id', { file: path, line, field: idField });
@@ -152,11 +157,7 @@ export function loadAttributes(path: string): ReadonlyMap<string, readonly numbe
 }
 
 /** Aligns catalogue entries to dense item indices; items missing from the catalogue get empty text. */
-export function alignCatalog(
-  itemIds: readonly string[],
-  entries?: CatalogEntries,
-  attributes?: ReadonlyMap<string, readonly number[]>,
-): ItemCatalog {
+export function alignCatalog(itemIds: readonly string[], entries?: CatalogEntries, attributes?: ReadonlyMap<string, readonly number[]>): ItemCatalog {
   return {
     itemIds,
     texts: itemIds.map((id) => entries?.get(id) ?? {}),

@@ -77,10 +77,18 @@ export async function findCsvProblem(path: string, delimiter: string, header: re
       const found = field + 1;
       if (firstRecord) firstRecord = false;
       else if (found > columns) {
-        return inputError(`${found} fields where the header has ${columns} (an unquoted delimiter in a value?)`, { file: path, line: recordLine, field: fieldName(columns) });
+        return inputError(`${found} fields where the header has ${columns} (an unquoted delimiter in a value?)`, {
+          file: path,
+          line: recordLine,
+          field: fieldName(columns),
+        });
       } else if (found < columns) {
         const hint = crlf === undefined ? ' (truncated last line?)' : '';
-        return inputError(`${found} field(s) where the header has ${columns}: ${header.join(', ')}${hint}`, { file: path, line: recordLine, field: fieldName(found) });
+        return inputError(`${found} field(s) where the header has ${columns}: ${header.join(', ')}${hint}`, {
+          file: path,
+          line: recordLine,
+          field: fieldName(found),
+        });
       }
     }
     field = 0;
@@ -138,7 +146,11 @@ export async function findCsvProblem(path: string, delimiter: string, header: re
           fieldEmpty = false;
           recordBytes++;
         } else if (afterQuote) {
-          return inputError('characters after the closing quote of a quoted field (double a quote inside a quoted value: "")', { file: path, line, field: fieldName(field) });
+          return inputError('characters after the closing quote of a quoted field (double a quote inside a quoted value: "")', {
+            file: path,
+            line,
+            field: fieldName(field),
+          });
         } else {
           fieldEmpty = false;
           recordBytes++;

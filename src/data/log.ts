@@ -49,7 +49,13 @@ export interface LogOptions {
   readonly name?: string;
 }
 
-export const DEFAULT_LOG_OPTIONS = Object.freeze({ userColumn: 'user_id', itemColumn: 'item_id', timestampColumn: 'timestamp', kCore: 0, duplicates: 'drop' as DuplicatePolicy });
+export const DEFAULT_LOG_OPTIONS = Object.freeze({
+  userColumn: 'user_id',
+  itemColumn: 'item_id',
+  timestampColumn: 'timestamp',
+  kCore: 0,
+  duplicates: 'drop' as DuplicatePolicy,
+});
 
 /** Loads an interaction log into a dataset. Errors name the file, the line (row for Parquet) and the column. */
 export async function loadInteractionLog(path: string, options: LogOptions = {}): Promise<InteractionDataset> {
@@ -73,10 +79,17 @@ export async function loadInteractionLog(path: string, options: LogOptions = {})
     const columns = [...columnTypes.keys()];
     const lineOf = (row: number): number => row + (format === 'csv' || format === 'tsv' ? 2 : 1);
     const where = (field: string, row?: number) =>
-      row === undefined ? { file: path, field } : format === 'parquet' ? { file: path, field: `${field} (row ${row + 1})` } : { file: path, line: lineOf(row), field };
+      row === undefined
+        ? { file: path, field }
+        : format === 'parquet'
+          ? { file: path, field: `${field} (row ${row + 1})` }
+          : { file: path, line: lineOf(row), field };
     for (const col of [opts.userColumn, opts.itemColumn, ...(opts.timestampColumn === null ? [] : [opts.timestampColumn])]) {
       if (!columnTypes.has(col)) {
-        throw inputError(`no column named "${col}"; columns are ${columns.join(', ')}`, format === 'csv' || format === 'tsv' ? { file: path, line: 1, field: col } : { file: path, field: col });
+        throw inputError(
+          `no column named "${col}"; columns are ${columns.join(', ')}`,
+          format === 'csv' || format === 'tsv' ? { file: path, line: 1, field: col } : { file: path, field: col },
+        );
       }
     }
     const u = asText(opts.userColumn, columnTypes);
@@ -93,12 +106,18 @@ export async function loadInteractionLog(path: string, options: LogOptions = {})
     }
     const total = Number((await firstRow(conn, `SELECT count(*) FROM ev`)) ?? 0);
     if (total === 0) {
-      throw inputError(format === 'csv' || format === 'tsv' ? 'no interactions: the file has a header line but no data rows' : 'no interactions: the file has no rows', {
-        file: path,
-        ...(format === 'csv' || format === 'tsv' ? { line: 2 } : format === 'jsonl' ? { line: 1 } : {}),
-      });
+      throw inputError(
+        format === 'csv' || format === 'tsv' ? 'no interactions: the file has a header line but no data rows' : 'no interactions: the file has no rows',
+        {
+          file: path,
+          ...(format === 'csv' || format === 'tsv' ? { line: 2 } : format === 'jsonl' ? { line: 1 } : {}),
+        },
+      );
     }
-    for (const [col, field] of [['u', opts.userColumn], ['i', opts.itemColumn]] as const) {
+    for (const [col, field] of [
+      ['u', opts.userColumn],
+      ['i', opts.itemColumn],
+    ] as const) {
       const bad = await firstRow(conn, `SELECT rowid FROM ev WHERE ${col} IS NULL OR trim(${col}) = '' ORDER BY rowid LIMIT 1`);
       if (bad !== undefined) throw inputError('empty id', where(field, bad));
     }
@@ -162,7 +181,9 @@ export async function loadInteractionLog(path: string, options: LogOptions = {})
       const entries = await loadCatalogEntries(opts.catalog.path, opts.catalog);
       const missing = itemIds.filter((id) => !entries.has(id));
       if (missing.length > 0) {
-        warnings.push(`${opts.catalog.path}: ${missing.length} item id(s) of ${path} have no catalogue entry (empty text), e.g. ${missing.slice(0, 5).join(', ')}`);
+        warnings.push(
+          `${opts.catalog.path}: ${missing.length} item id(s) of ${path} have no catalogue entry (empty text), e.g. ${missing.slice(0, 5).join(', ')}`,
+        );
       }
       catalog = alignCatalog(itemIds, entries);
     }
@@ -268,7 +289,12 @@ function wrap(error: unknown, path: string): SidrecError {
     if (l.trim() === '' || l.startsWith('Original Line') || l.startsWith('* ')) continue;
     kept.push(l.trim());
   }
-  return new SidrecError('E_INPUT', `could not read: ${kept.join('; ')}`, { file: path, ...(m ? { line: Number(m[1]) } : {}), field: '(record)' }, { cause: error });
+  return new SidrecError(
+    'E_INPUT',
+    `could not read: ${kept.join('; ')}`,
+    { file: path, ...(m ? { line: Number(m[1]) } : {}), field: '(record)' },
+    { cause: error },
+  );
 }
 
 async function firstRow(conn: DuckDBConnection, sql: string): Promise<number | undefined> {

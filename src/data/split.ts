@@ -76,6 +76,9 @@ export function split(ds: InteractionDataset, options: SplitOptions = {}): Leave
  */
 export function sampleValidation(split: LeaveOneOutSplit, users: number, seed: number): LeaveOneOutSplit {
   if (users <= 0 || users >= split.valid.length) return split;
-  const order = new Rng(seed ^ 0x2545f491).shuffle(Array.from(split.valid.keys())).slice(0, users).sort((a, b) => a - b);
+  const order = new Rng(seed ^ 0x2545f491)
+    .shuffle(Array.from(split.valid.keys()))
+    .slice(0, users)
+    .sort((a, b) => a - b);
   return { ...split, valid: order.map((i) => split.valid[i]) };
 }

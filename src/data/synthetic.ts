@@ -77,7 +77,11 @@ export function generateSynthetic(overrides: Partial<SyntheticConfig> = {}): Syn
   const asked: SyntheticConfig = { ...DEFAULT_SYNTHETIC_CONFIG, ...overrides };
   const { numItems, numTopics } = asked;
   if (!(numTopics >= 1 && numItems >= numTopics && asked.numUsers >= 1)) {
-    throw new SidrecError('E_CONFIG', `synthetic data needs at least one user and at least as many items as topics (items ${numItems}, topics ${numTopics}, users ${asked.numUsers})`, { field: numItems < numTopics ? 'numItems' : 'numUsers' });
+    throw new SidrecError(
+      'E_CONFIG',
+      `synthetic data needs at least one user and at least as many items as topics (items ${numItems}, topics ${numTopics}, users ${asked.numUsers})`,
+      { field: numItems < numTopics ? 'numItems' : 'numUsers' },
+    );
   }
   // Fewer sub-topics when the items cannot fill them all (e.g. 40 items over 20 topics: 2 sub-topics each); the
   // config handed back says how many were used. Configs that fit are generated exactly as before.
@@ -86,7 +90,11 @@ export function generateSynthetic(overrides: Partial<SyntheticConfig> = {}): Syn
   const rng = new Rng(config.seed);
   const words = makeWords(rng.fork(), numTopics * (13 + S * 6) + 30); // per topic: 10 words, 3 brands, 6 per sub-topic
   let w = 0;
-  const take = (n: number): string[] => words.slice(w, (w += n));
+  const take = (n: number): string[] => {
+    const out = words.slice(w, w + n);
+    w += n;
+    return out;
+  };
   const generic = take(30);
   const topics = Array.from({ length: numTopics }, () => ({
     words: take(10),
@@ -136,7 +144,7 @@ export function generateSynthetic(overrides: Partial<SyntheticConfig> = {}): Syn
   const cumulative = byTopic.map((members) => {
     const c = new Float64Array(members.length);
     let acc = 0;
-    members.forEach((_, r) => (c[r] = acc += 1 / Math.pow(r + 1, config.zipf)));
+    members.forEach((_, r) => (c[r] = acc += 1 / (r + 1) ** config.zipf));
     return c;
   });
   const drawFromTopic = (r: Rng, topic: number): number => {
@@ -225,8 +233,8 @@ export function syntheticDataset(data: SyntheticData, name = 'synthetic'): Inter
 
 /** Writes `sequences.txt`, `items.jsonl`, `item_attributes.json` (the benchmark format) under `dir`. */
 export function writeSyntheticBenchmark(dir: string, data: SyntheticData): void {
-  const seqText = data.sequences.map((s, u) => `${u + 1} ${s.join(' ')}`).join('\n') + '\n';
-  const itemsText = data.items.map((it) => JSON.stringify({ id: it.id, asin: it.asin, title: it.title, brand: it.brand, categories: it.categories })).join('\n') + '\n';
+  const seqText = `${data.sequences.map((s, u) => `${u + 1} ${s.join(' ')}`).join('\n')}\n`;
+  const itemsText = `${data.items.map((it) => JSON.stringify({ id: it.id, asin: it.asin, title: it.title, brand: it.brand, categories: it.categories })).join('\n')}\n`;
   writeFileAtomic(join(dir, 'sequences.txt'), seqText);
   writeFileAtomic(join(dir, 'items.jsonl'), itemsText);
   writeFileAtomic(join(dir, 'item_attributes.json'), JSON.stringify(data.attributes));

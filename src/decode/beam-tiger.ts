@@ -40,7 +40,15 @@ function processorsFor(table: SemanticIdTable, temperature = 1): LogitsProcessor
 /** Encode queries once, run `fn`, release the encoder output. */
 function withEncoded<T>(tiger: Tiger, itemTokens: Int32Array, queries: readonly EvalQuery[], fn: (enc: EncodedRequests) => T): T {
   const users = Int32Array.from(queries, (q) => q.user);
-  const enc = tiger.encodeRequests(packEncoder(tiger.vocab, itemTokens, queries.map((q) => q.history), users, tiger.config.maxItems));
+  const enc = tiger.encodeRequests(
+    packEncoder(
+      tiger.vocab,
+      itemTokens,
+      queries.map((q) => q.history),
+      users,
+      tiger.config.maxItems,
+    ),
+  );
   try {
     return fn(enc);
   } finally {
@@ -52,7 +60,11 @@ export class TigerRecommender {
   private readonly itemTokens: Int32Array;
   private readonly resolver: Resolver;
 
-  constructor(readonly tiger: Tiger, readonly table: SemanticIdTable, readonly opts: SidDecodeOptions = { beamWidth: 20 }) {
+  constructor(
+    readonly tiger: Tiger,
+    readonly table: SemanticIdTable,
+    readonly opts: SidDecodeOptions = { beamWidth: 20 },
+  ) {
     this.itemTokens = tiger.vocab.itemTokens(table);
     this.resolver = new Resolver(table);
   }
@@ -60,7 +72,12 @@ export class TigerRecommender {
   /** Final beams of each query (trie-constrained), `beamWidth` wide (default: the options'). */
   beams(queries: readonly EvalQuery[], beamWidth = this.opts.beamWidth): Beams[] {
     return withEncoded(this.tiger, this.itemTokens, queries, (enc) =>
-      beamSearch(tigerBeamModel(this.tiger, enc), { beamWidth, steps: this.opts.steps ?? this.table.digits, processors: processorsFor(this.table, this.opts.temperature) }));
+      beamSearch(tigerBeamModel(this.tiger, enc), {
+        beamWidth,
+        steps: this.opts.steps ?? this.table.digits,
+        processors: processorsFor(this.table, this.opts.temperature),
+      }),
+    );
   }
 
   /** The real items the beams of each query reach, with their beam log-likelihoods. */
@@ -88,7 +105,11 @@ export class GryphonRecommender {
   private readonly resolver: Resolver;
   private matrix: Float32Array | null = null;
 
-  constructor(readonly gryphon: Gryphon, readonly table: SemanticIdTable, readonly opts: SidDecodeOptions = { beamWidth: 50 }) {
+  constructor(
+    readonly gryphon: Gryphon,
+    readonly table: SemanticIdTable,
+    readonly opts: SidDecodeOptions = { beamWidth: 50 },
+  ) {
     this.itemTokens = gryphon.tiger.vocab.itemTokens(table);
     this.resolver = new Resolver(table);
   }

@@ -46,7 +46,8 @@ export interface Beams {
 /** Runs beam search for every request of `model`. */
 export function beamSearch(model: BeamModel, opts: BeamOptions): Beams[] {
   const { beamWidth, steps } = opts;
-  if (!Number.isInteger(beamWidth) || beamWidth < 1) throw new SidrecError('E_CONFIG', `beamWidth must be a positive integer, got ${beamWidth}`, { field: 'beamWidth' });
+  if (!Number.isInteger(beamWidth) || beamWidth < 1)
+    throw new SidrecError('E_CONFIG', `beamWidth must be a positive integer, got ${beamWidth}`, { field: 'beamWidth' });
   const processors = opts.processors ?? [];
   const R = model.requests;
   let beams: Beams[] = Array.from({ length: R }, () => ({ count: 1, steps: 0, codes: new Int32Array(0), scores: Float64Array.of(0) }));

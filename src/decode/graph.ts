@@ -54,8 +54,10 @@ export class GraphDecoder {
   ) {
     this.config = { ...DEFAULT_GRAPH_SEARCH, ...config };
     const { beam, neighbors, steps } = this.config;
-    if (!(beam >= 1 && neighbors >= 0 && steps >= 0)) throw new SidrecError('E_CONFIG', `graph search needs beam >= 1, neighbors >= 0, steps >= 0`, { field: 'beam' });
-    if (neighbors > graph.k) throw new SidrecError('E_CONFIG', `--neighbors ${neighbors} exceeds the graph's ${graph.k} neighbours per item`, { field: 'neighbors' });
+    if (!(beam >= 1 && neighbors >= 0 && steps >= 0))
+      throw new SidrecError('E_CONFIG', `graph search needs beam >= 1, neighbors >= 0, steps >= 0`, { field: 'beam' });
+    if (neighbors > graph.k)
+      throw new SidrecError('E_CONFIG', `--neighbors ${neighbors} exceeds the graph's ${graph.k} neighbours per item`, { field: 'neighbors' });
     this.stamp = new Int32Array(graph.numItems).fill(-1);
     this.cache = new Float32Array(graph.numItems);
     this.inStep = new Int32Array(graph.numItems).fill(-1);
@@ -131,7 +133,11 @@ export class GraphDecoder {
 }
 
 /** Graph-constrained decoding as an evaluation scorer ('topk'), plus its visited-items statistics. */
-export function graphScorer(model: Rpg, graph: ItemGraph, config: Partial<GraphSearchConfig> = {}): { scorer: Scorer; decoder: GraphDecoder; stats: () => { queries: number; visitedPerQuery: number } } {
+export function graphScorer(
+  model: Rpg,
+  graph: ItemGraph,
+  config: Partial<GraphSearchConfig> = {},
+): { scorer: Scorer; decoder: GraphDecoder; stats: () => { queries: number; visitedPerQuery: number } } {
   if (graph.numItems !== model.numItems) throw new SidrecError('E_SHAPE', `graph has ${graph.numItems} items, model ${model.numItems}`);
   const decoder = new GraphDecoder(model.itemTokens, model.digits, graph, config);
   const mc = model.digits * model.codebookSize;

@@ -83,7 +83,11 @@ export function itemSimilarity(cos: Float32Array, tokens: Int32Array, m: number,
 }
 
 /** `onProgress(done, total)`: items whose neighbours are found so far (for a progress bar). */
-export async function buildItemGraph(model: CodeEmbeddings, options: Partial<ItemGraphOptions> = {}, onProgress?: (done: number, total: number) => void): Promise<ItemGraph> {
+export async function buildItemGraph(
+  model: CodeEmbeddings,
+  options: Partial<ItemGraphOptions> = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<ItemGraph> {
   const o = { ...DEFAULT_ITEM_GRAPH, ...options };
   const started = performance.now();
   const k = Math.min(o.k, Math.max(0, model.numItems - 1));
@@ -149,7 +153,15 @@ function usearchGraph(model: CodeEmbeddings, k: number, o: ItemGraphOptions, onP
     }
   }
   const usearch = createRequire(import.meta.url)('usearch') as { Index: new (config: Record<string, unknown>) => UsearchIndex };
-  const index = new usearch.Index({ dimensions: p, metric: 'cos', quantization: 'f32', connectivity: 16, expansion_add: 64, expansion_search: Math.max(64, 2 * k + 1), multi: false });
+  const index = new usearch.Index({
+    dimensions: p,
+    metric: 'cos',
+    quantization: 'f32',
+    connectivity: 16,
+    expansion_add: 64,
+    expansion_search: Math.max(64, 2 * k + 1),
+    multi: false,
+  });
   const keys = new BigUint64Array(N);
   for (let i = 0; i < N; i++) keys[i] = BigInt(i);
   index.add(keys, vectors, o.threads);
@@ -195,9 +207,15 @@ export function saveItemGraph(path: string, graph: ItemGraph): void {
 export function loadItemGraph(path: string): ItemGraph {
   const file = loadSafetensors(path);
   const t = file.tensors.get('neighbors');
-  if (!t || t.dtype !== 'I32' || t.shape.length !== 2) throw new SidrecError('E_STATE', 'no I32 (numItems, k) tensor "neighbors"', { file: path });
+  if (t?.dtype !== 'I32' || t.shape.length !== 2) throw new SidrecError('E_STATE', 'no I32 (numItems, k) tensor "neighbors"', { file: path });
   const method = file.metadata.method === 'usearch' ? 'usearch' : 'exact';
-  return { numItems: t.shape[0], k: t.shape[1], neighbors: Int32Array.from(t.data as Int32Array), method, buildSeconds: Number(file.metadata.buildSeconds ?? 0) };
+  return {
+    numItems: t.shape[0],
+    k: t.shape[1],
+    neighbors: Int32Array.from(t.data as Int32Array),
+    method,
+    buildSeconds: Number(file.metadata.buildSeconds ?? 0),
+  };
 }
 
 /** A trained RPG directory's item graph (graph.safetensors), or null when its training has not finished. */

@@ -54,7 +54,14 @@ export class TemperatureProcessor implements LogitsProcessor {
 }
 
 /** Applies processors in order. */
-export function applyProcessors(processors: readonly LogitsProcessor[], step: number, prefixes: Int32Array, rows: number, logits: Float32Array, width: number): void {
+export function applyProcessors(
+  processors: readonly LogitsProcessor[],
+  step: number,
+  prefixes: Int32Array,
+  rows: number,
+  logits: Float32Array,
+  width: number,
+): void {
   for (const p of processors) p.process(step, prefixes, rows, logits, width);
 }
 

@@ -66,7 +66,8 @@ export function topK(scores: Float32Array, offset: number, n: number, k: number,
   const top = new TopK(Math.min(k, n));
   for (let i = 0; i < n; i++) {
     const s = scores[offset + i];
-    if (s === s && !exclude.has(i)) top.push(i, s); // s === s: not NaN, without a call
+    // biome-ignore lint/suspicious/noSelfCompare: s === s is false only for NaN, checked without a call in this hot loop
+    if (s === s && !exclude.has(i)) top.push(i, s);
   }
   const items = new Int32Array(top.size);
   const values = new Float32Array(top.size);

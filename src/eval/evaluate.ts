@@ -63,7 +63,8 @@ export async function evaluate(scorer: Scorer, split: LeaveOneOutSplit, part: 'v
   const opts = { ...DEFAULT_EVAL_OPTIONS, ...options };
   const specs = opts.metrics.map(metricSpec);
   if (specs.length === 0) throw new SidrecError('E_CONFIG', 'no metrics requested', { field: 'metrics' });
-  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new SidrecError('E_CONFIG', `batchSize must be a positive integer, got ${opts.batchSize}`, { field: 'batchSize' });
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)
+    throw new SidrecError('E_CONFIG', `batchSize must be a positive integer, got ${opts.batchSize}`, { field: 'batchSize' });
   const maxK = Math.max(...specs.map((s) => s.k));
   const examples = split[part];
   const n = split.numItems;
@@ -84,7 +85,8 @@ export async function evaluate(scorer: Scorer, split: LeaveOneOutSplit, part: 'v
       for (let b = 0; b < batch.length; b++) ranks[start + b] = rankFromScores(scores, b * n, n, batch[b].target);
     } else {
       const lists = await scorer.topK(queries, maxK);
-      if (lists.length !== batch.length) throw new SidrecError('E_SHAPE', `scorer returned ${lists.length} lists for ${batch.length} queries`, { field: 'topK' });
+      if (lists.length !== batch.length)
+        throw new SidrecError('E_SHAPE', `scorer returned ${lists.length} lists for ${batch.length} queries`, { field: 'topK' });
       for (let b = 0; b < batch.length; b++) {
         ranks[start + b] = rankFromList(lists[b], batch[b].target);
       }

@@ -38,9 +38,7 @@ export function resultToJson(result: EvalResult, options: { perQuery?: boolean }
     metrics: result.metrics,
     buckets: result.buckets.map((b) => ({ label: b.label, min: b.min, max: Number.isFinite(b.max) ? b.max : null, count: b.count, metrics: b.metrics })),
     seconds: result.seconds,
-    ...(options.perQuery
-      ? { perQuery: Array.from(result.ranks, (r, q) => [result.users[q], result.targets[q], Number.isFinite(r) ? r : null] as const) }
-      : {}),
+    ...(options.perQuery ? { perQuery: Array.from(result.ranks, (r, q) => [result.users[q], result.targets[q], Number.isFinite(r) ? r : null] as const) } : {}),
   };
 }
 

@@ -23,7 +23,11 @@ export const FAMILY_KINDS: readonly string[] = Object.freeze(Object.keys(FAMILIE
 /** The family of `kind`; an unknown kind is an error naming the known ones (and `file`, a model directory). */
 export function familyOf(kind: string, file?: string): ModelFamily {
   const family = Object.hasOwn(FAMILIES, kind) ? FAMILIES[kind] : undefined;
-  if (!family) throw new SidrecError(file ? 'E_STATE' : 'E_CONFIG', `unknown model kind "${kind}" (known: ${FAMILY_KINDS.join(', ')})`, { ...(file ? { file } : {}), field: file ? 'kind' : 'model' });
+  if (!family)
+    throw new SidrecError(file ? 'E_STATE' : 'E_CONFIG', `unknown model kind "${kind}" (known: ${FAMILY_KINDS.join(', ')})`, {
+      ...(file ? { file } : {}),
+      field: file ? 'kind' : 'model',
+    });
   return family;
 }
 

@@ -27,7 +27,9 @@ export function architectureOptions(d: ArchitectureDefaults, notes: { readonly l
 }
 
 export function validUsersOption(defaultUsers: number) {
-  return { 'valid-users': num('Validation users, drawn once by --seed (the same users every epoch; 0 = all)', defaultUsers, { integer: true, min: 0 }) } satisfies OptionSpecs;
+  return {
+    'valid-users': num('Validation users, drawn once by --seed (the same users every epoch; 0 = all)', defaultUsers, { integer: true, min: 0 }),
+  } satisfies OptionSpecs;
 }
 
 /** Refuses heads that do not divide dim, naming the flag. */

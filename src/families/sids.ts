@@ -10,7 +10,16 @@ import { SidrecError } from '../core/errors.js';
 import { parseFeatureSpec } from '../features/dataset.js';
 import { findSidDir } from '../model/bundle.js';
 import { MODEL_FILES } from '../model/files.js';
-import { loadSidTable, saveDatasetSids, SID_MANIFEST_FILE, TABLE_FILE, tokenizeDataset, verifySidDir, type TokenizerConfig, type TokenizerKind } from '../tokenize/index.js';
+import {
+  loadSidTable,
+  saveDatasetSids,
+  SID_MANIFEST_FILE,
+  TABLE_FILE,
+  tokenizeDataset,
+  verifySidDir,
+  type TokenizerConfig,
+  type TokenizerKind,
+} from '../tokenize/index.js';
 import type { SemanticIdTable } from '../tokenize/sid-table.js';
 import type { TrainInput } from './family.js';
 
@@ -45,7 +54,11 @@ function readGivenSids(given: string): RunSids {
   if (!stat) throw new SidrecError('E_NOT_FOUND', 'no such SID directory or file', { file: given, field: 'sids' });
   const dir = findSidDir(given) ?? (stat.isDirectory() ? given : dirname(given));
   const table = join(dir, TABLE_FILE);
-  if (!existsSync(table)) throw new SidrecError('E_NOT_FOUND', `no ${TABLE_FILE} here: --sids takes a sidrec tokenize directory (or a model directory that bundles one)`, { file: given, field: 'sids' });
+  if (!existsSync(table))
+    throw new SidrecError('E_NOT_FOUND', `no ${TABLE_FILE} here: --sids takes a sidrec tokenize directory (or a model directory that bundles one)`, {
+      file: given,
+      field: 'sids',
+    });
   if (existsSync(join(dir, SID_MANIFEST_FILE))) verifySidDir(dir); // the whole set, against its sids.json: never a half-replaced directory
   return { dir, table: loadSidTable(table), fitted: false };
 }

@@ -27,15 +27,15 @@ export const DEFAULT_ATTRIBUTE_FEATURES: Readonly<AttributeFeatureOptions> = Obj
 });
 
 /** `attributes[i]` lists item i's attribute ids (any integers; repeats ignored). */
-export function attributeFeatures(
-  attributes: readonly (readonly number[])[],
-  options: Partial<AttributeFeatureOptions> = {},
-): ItemFeatures {
+export function attributeFeatures(attributes: readonly (readonly number[])[], options: Partial<AttributeFeatureOptions> = {}): ItemFeatures {
   const opts = { ...DEFAULT_ATTRIBUTE_FEATURES, ...options };
   const n = attributes.length;
   const df = new Map<number, number>();
   for (const attrs of attributes) for (const a of new Set(attrs)) df.set(a, (df.get(a) ?? 0) + 1);
-  const kept = [...df.entries()].filter(([, c]) => c >= opts.minDf).map(([a]) => a).sort((a, b) => a - b);
+  const kept = [...df.entries()]
+    .filter(([, c]) => c >= opts.minDf)
+    .map(([a]) => a)
+    .sort((a, b) => a - b);
   const column = new Map<number, number>(kept.map((a, i) => [a, i]));
   const builder = new CsrBuilder(kept.length);
   for (const attrs of attributes) {

@@ -17,7 +17,10 @@ export class ChunkReader {
   /** File offset of buf[0], for error messages. */
   private base = 0;
 
-  constructor(readonly file: string, chunkBytes = 1 << 22) {
+  constructor(
+    readonly file: string,
+    chunkBytes = 1 << 22,
+  ) {
     this.buf = Buffer.allocUnsafe(chunkBytes);
     this.fd = openSync(file, 'r');
   }

@@ -73,7 +73,7 @@ export function ppmiMatrix(sequences: readonly Int32Array[], itemCount: number, 
   let ctxTotal = 0;
   for (let i = 0; i < itemCount; i++) {
     total += rowSum[i];
-    ctxSum[i] = Math.pow(ctxSum[i], alpha);
+    ctxSum[i] = ctxSum[i] ** alpha;
     ctxTotal += ctxSum[i];
   }
   const builder = new CsrBuilder(itemCount);
@@ -82,7 +82,7 @@ export function ppmiMatrix(sequences: readonly Int32Array[], itemCount: number, 
     const cols: number[] = [];
     const vals: number[] = [];
     for (; t < counts.length && rowsOf[t] === r; t++) {
-      const pmi = Math.log((counts[t] / total) / ((rowSum[r] / total) * (ctxSum[colsOf[t]] / ctxTotal)));
+      const pmi = Math.log(counts[t] / total / ((rowSum[r] / total) * (ctxSum[colsOf[t]] / ctxTotal)));
       if (pmi > 0) {
         cols.push(colsOf[t]);
         vals.push(pmi);
@@ -93,11 +93,7 @@ export function ppmiMatrix(sequences: readonly Int32Array[], itemCount: number, 
   return builder.build();
 }
 
-export function cooccurrenceFeatures(
-  trainSequences: readonly Int32Array[],
-  itemCount: number,
-  options: Partial<CooccurrenceOptions> = {},
-): ItemFeatures {
+export function cooccurrenceFeatures(trainSequences: readonly Int32Array[], itemCount: number, options: Partial<CooccurrenceOptions> = {}): ItemFeatures {
   const opts = { ...DEFAULT_COOCCURRENCE, ...options };
   const ppmi = ppmiMatrix(trainSequences, itemCount, opts);
   const svd = randomizedSvd(csrOperator(ppmi), { rank: opts.dim, powerIters: opts.powerIters, seed: opts.seed });

@@ -34,7 +34,10 @@ export interface FeatureSpecEntry {
 
 /** Parses `text:1,cooccurrence:0.5` (weight defaults to 1). */
 export function parseFeatureSpec(spec: string, field = 'features'): FeatureSpecEntry[] {
-  const entries = spec.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const entries = spec
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   if (entries.length === 0) throw new SidrecError('E_CONFIG', 'empty feature spec (e.g. "text" or "attributes,cooccurrence:0.5")', { field });
   return entries.map((part) => {
     const [name, weightText] = part.split(':');
@@ -56,13 +59,28 @@ export interface DatasetFeatureOptions {
   readonly vectors?: ItemFeatures;
 }
 
-export function datasetFeatures(ds: InteractionDataset, split: LeaveOneOutSplit, spec: readonly FeatureSpecEntry[], options: DatasetFeatureOptions = {}): ItemFeatures {
+export function datasetFeatures(
+  ds: InteractionDataset,
+  split: LeaveOneOutSplit,
+  spec: readonly FeatureSpecEntry[],
+  options: DatasetFeatureOptions = {},
+): ItemFeatures {
   const seed = options.seed ?? 0;
-  const blocks: FeatureBlock[] = spec.map((entry) => ({ weight: entry.weight, features: sourceFeatures(ds, split, entry, options.dims?.[entry.source], seed, options.vectors) }));
+  const blocks: FeatureBlock[] = spec.map((entry) => ({
+    weight: entry.weight,
+    features: sourceFeatures(ds, split, entry, options.dims?.[entry.source], seed, options.vectors),
+  }));
   return blocks.length === 1 ? blocks[0].features : combineFeatures(blocks);
 }
 
-function sourceFeatures(ds: InteractionDataset, split: LeaveOneOutSplit, entry: FeatureSpecEntry, dim: number | undefined, seed: number, vectors: ItemFeatures | undefined): ItemFeatures {
+function sourceFeatures(
+  ds: InteractionDataset,
+  split: LeaveOneOutSplit,
+  entry: FeatureSpecEntry,
+  dim: number | undefined,
+  seed: number,
+  vectors: ItemFeatures | undefined,
+): ItemFeatures {
   switch (entry.source) {
     case 'text':
       return TextFeaturizer.fit(catalogueText(ds), { dim: dim ?? 256, seed }).features;
@@ -71,7 +89,9 @@ function sourceFeatures(ds: InteractionDataset, split: LeaveOneOutSplit, entry: 
       const wordVectors = entry.wordVectors ?? loadCatalogueWordVectors(texts).vectors;
       const { features, coverage } = WordFeaturizer.fit(texts, wordVectors);
       if (coverage.itemsWithoutKnownWords === coverage.items) {
-        throw new SidrecError('E_INPUT', `no item of dataset "${ds.name}" has a title, brand or category word with a vector in ${wordVectors.source.file}`, { field: 'features' });
+        throw new SidrecError('E_INPUT', `no item of dataset "${ds.name}" has a title, brand or category word with a vector in ${wordVectors.source.file}`, {
+          field: 'features',
+        });
       }
       return features;
     }
@@ -81,7 +101,11 @@ function sourceFeatures(ds: InteractionDataset, split: LeaveOneOutSplit, entry: 
       }
       return attributeFeatures(ds.catalog.attributes, { dim: dim ?? 64, seed });
     case 'cooccurrence':
-      return cooccurrenceFeatures(split.train.map((s) => s.items), ds.numItems, { dim: dim ?? 64, seed });
+      return cooccurrenceFeatures(
+        split.train.map((s) => s.items),
+        ds.numItems,
+        { dim: dim ?? 64, seed },
+      );
     case 'vectors':
       if (!vectors) throw new SidrecError('E_CONFIG', 'feature source "vectors" needs the item vectors file (--vectors FILE)', { field: 'vectors' });
       if (vectors.count !== ds.numItems) throw new SidrecError('E_STATE', `${vectors.count} item vectors for ${ds.numItems} items`, { field: 'vectors' });
@@ -103,15 +127,25 @@ function catalogueText(ds: InteractionDataset): ItemText[] {
  * catalogue's coverage go to `log`. A `file` without a `words` entry is refused (it would be ignored).
  * @example const features = withWordVectors(parseFeatureSpec('words,attributes'), ds, 'glove.6B.100d.txt', console.error);
  */
-export function withWordVectors(spec: readonly FeatureSpecEntry[], ds: InteractionDataset, file?: string, log: (line: string) => void = () => {}): FeatureSpecEntry[] {
+export function withWordVectors(
+  spec: readonly FeatureSpecEntry[],
+  ds: InteractionDataset,
+  file?: string,
+  log: (line: string) => void = () => {},
+): FeatureSpecEntry[] {
   if (!spec.some((e) => e.source === 'words')) {
-    if (file !== undefined) throw new SidrecError('E_CONFIG', '--word-vectors is read only when --features includes words (e.g. --features words,attributes)', { field: 'word-vectors' });
+    if (file !== undefined)
+      throw new SidrecError('E_CONFIG', '--word-vectors is read only when --features includes words (e.g. --features words,attributes)', {
+        field: 'word-vectors',
+      });
     return [...spec];
   }
   const texts = catalogueText(ds);
   const { vectors, seconds, peakRssBytes } = loadCatalogueWordVectors(texts, file);
   const { source } = vectors;
-  log(`words: kept ${vectors.size.toLocaleString('en-US')} of ${source.vocabulary.toLocaleString('en-US')} ${vectors.dim}-d vectors from ${source.file}${source.package ? ` (${source.package})` : ''} in ${seconds.toFixed(1)} s, peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+  log(
+    `words: kept ${vectors.size.toLocaleString('en-US')} of ${source.vocabulary.toLocaleString('en-US')} ${vectors.dim}-d vectors from ${source.file}${source.package ? ` (${source.package})` : ''} in ${seconds.toFixed(1)} s, peak RSS ${(peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
   log(`words: ${formatCoverage(wordCoverage(texts, vectors))}`);
   return spec.map((e) => (e.source === 'words' ? { ...e, wordVectors: vectors } : e));
 }

@@ -9,7 +9,34 @@ export { loadNpyVectors, loadJsonlVectors, alignVectors, loadItemVectors, parseN
 export { combineFeatures, type FeatureBlock } from './combine.js';
 export { randomizedSvd, csrOperator, denseOperator, type LinearOperator, type SvdResult } from './svd.js';
 export type { CsrMatrix } from './sparse.js';
-export { WordFeaturizer, DEFAULT_WORD_FEATURES, catalogueWords, itemWordText, wordCoverage, formatCoverage, loadCatalogueWordVectors, type WordFeatureOptions, type WordCoverage, type CatalogueWordVectors } from './words.js';
-export { WordVectors, loadWordVectors, resolveWordVectorsFile, WINK_PACKAGE, type WordVectorsSource, type WordVectorFormat, type LoadWordVectorsOptions } from './word-vectors.js';
+export {
+  WordFeaturizer,
+  DEFAULT_WORD_FEATURES,
+  catalogueWords,
+  itemWordText,
+  wordCoverage,
+  formatCoverage,
+  loadCatalogueWordVectors,
+  type WordFeatureOptions,
+  type WordCoverage,
+  type CatalogueWordVectors,
+} from './words.js';
+export {
+  WordVectors,
+  loadWordVectors,
+  resolveWordVectorsFile,
+  WINK_PACKAGE,
+  type WordVectorsSource,
+  type WordVectorFormat,
+  type LoadWordVectorsOptions,
+} from './word-vectors.js';
 export { wordTokens, decodeHtmlEntities } from './word-tokens.js';
-export { datasetFeatures, parseFeatureSpec, toFeatureText, withWordVectors, type FeatureSource, type FeatureSpecEntry, type DatasetFeatureOptions } from './dataset.js';
+export {
+  datasetFeatures,
+  parseFeatureSpec,
+  toFeatureText,
+  withWordVectors,
+  type FeatureSource,
+  type FeatureSpecEntry,
+  type DatasetFeatureOptions,
+} from './dataset.js';

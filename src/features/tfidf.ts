@@ -35,7 +35,10 @@ type Family = 'word' | 'char';
 
 /** Lower-cased words: maximal runs of letters/digits. */
 export function words(text: string): string[] {
-  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0);
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0);
 }
 
 /** Calls `emit` for every term of `family` in `text` (with repeats). */
@@ -97,7 +100,10 @@ export class TfidfModel {
         forEachTerm(doc, family, range, (t) => seen.add(t));
         for (const t of seen) df.set(t, (df.get(t) ?? 0) + 1);
       }
-      const kept = [...df.entries()].filter(([, c]) => c >= opts.minDf).map(([t]) => t).sort();
+      const kept = [...df.entries()]
+        .filter(([, c]) => c >= opts.minDf)
+        .map(([t]) => t)
+        .sort();
       const vocab = new Map<string, number>();
       const idf = new Float32Array(kept.length);
       kept.forEach((t, i) => {

@@ -28,7 +28,11 @@ export function parseNpy(buf: Uint8Array, file: string): { rows: number; cols: n
   if (descr !== '<f4') throw inputError(`dtype "${descr}" is not float32 ('<f4'); save with .astype(np.float32)`, { file, field: 'descr' });
   if (/'fortran_order'\s*:\s*True/.test(header)) throw inputError('Fortran-order arrays are not supported; save C-order', { file, field: 'fortran_order' });
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  const shape = (shapeText ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const shape = (shapeText ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   if (shape.length !== 2 || shape.some((s) => !Number.isInteger(s) || s < 0)) {
     throw inputError(`shape (${shapeText}) is not a 2-D matrix`, { file, field: 'shape' });
   }
@@ -64,7 +68,9 @@ function checkUniqueIds(ids: readonly string[], file: string, lineOf: (row: numb
 /** Load `npyPath` (float32 (n, d)) with ids from `idsPath` (n non-empty lines). */
 export function loadNpyVectors(npyPath: string, idsPath: string): LoadedVectors {
   const { rows, cols, data } = parseNpy(readFileSync(npyPath), npyPath);
-  const ids = readFileSync(idsPath, 'utf8').split('\n').map((s) => s.trim());
+  const ids = readFileSync(idsPath, 'utf8')
+    .split('\n')
+    .map((s) => s.trim());
   while (ids.length > 0 && ids[ids.length - 1] === '') ids.pop();
   ids.forEach((id, i) => {
     if (id === '') throw inputError('empty id', { file: idsPath, line: i + 1, field: 'id' });
@@ -98,7 +104,8 @@ export function loadJsonlVectors(path: string): LoadedVectors {
     if (dim === -1) dim = vector.length;
     if (vector.length !== dim) throw inputError(`vector has ${vector.length} values, earlier lines have ${dim}`, { file: path, line, field: 'vector' });
     for (const [j, v] of vector.entries()) {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw inputError(`vector[${j}] = ${JSON.stringify(v)} is not a finite number`, { file: path, line, field: 'vector' });
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw inputError(`vector[${j}] = ${JSON.stringify(v)} is not a finite number`, { file: path, line, field: 'vector' });
     }
     ids.push(String(id));
     lineNo.push(line);

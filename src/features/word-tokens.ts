@@ -9,10 +9,43 @@
  */
 
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', reg: '®', trade: '™', copy: '©', deg: '°',
-  hellip: '…', ndash: '–', mdash: '—', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', times: '×', frac12: '½',
-  eacute: 'é', egrave: 'è', ecirc: 'ê', aacute: 'á', agrave: 'à', acirc: 'â', iacute: 'í', oacute: 'ó', ocirc: 'ô',
-  uacute: 'ú', uuml: 'ü', ouml: 'ö', auml: 'ä', euml: 'ë', iuml: 'ï', ntilde: 'ñ', ccedil: 'ç', szlig: 'ß',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  reg: '®',
+  trade: '™',
+  copy: '©',
+  deg: '°',
+  hellip: '…',
+  ndash: '–',
+  mdash: '—',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  times: '×',
+  frac12: '½',
+  eacute: 'é',
+  egrave: 'è',
+  ecirc: 'ê',
+  aacute: 'á',
+  agrave: 'à',
+  acirc: 'â',
+  iacute: 'í',
+  oacute: 'ó',
+  ocirc: 'ô',
+  uacute: 'ú',
+  uuml: 'ü',
+  ouml: 'ö',
+  auml: 'ä',
+  euml: 'ë',
+  iuml: 'ï',
+  ntilde: 'ñ',
+  ccedil: 'ç',
+  szlig: 'ß',
 };
 
 /**
@@ -33,11 +66,15 @@ export function decodeHtmlEntities(text: string): string {
   return out;
 }
 
-const TOKEN = /[\p{L}\p{N}]+(?:['\-][\p{L}\p{N}]+)*/gu;
+const TOKEN = /[\p{L}\p{N}]+(?:['-][\p{L}\p{N}]+)*/gu;
 
 /** Tokens of `text` as looked up in a vector file: `Dr. Scholl&#39;s Anti-Aging` -> dr, scholl, anti-aging. */
 export function wordTokens(text: string): string[] {
-  const clean = decodeHtmlEntities(text).normalize('NFKC').toLowerCase().replace(/[’‘`´]/g, "'").replace(/[‐‑–]/g, '-');
+  const clean = decodeHtmlEntities(text)
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[’‘`´]/g, "'")
+    .replace(/[‐‑–]/g, '-');
   const out: string[] = [];
   for (const match of clean.matchAll(TOKEN)) {
     const token = match[0].length > 2 && match[0].endsWith("'s") ? match[0].slice(0, -2) : match[0];
@@ -51,7 +88,7 @@ export function foldDiacritics(token: string): string {
   return token.normalize('NFD').replace(/\p{M}/gu, '').normalize('NFC');
 }
 
-const PART_BOUNDARY = /['\-]|(?<=\p{N})(?=\p{L})|(?<=\p{L})(?=\p{N})/u;
+const PART_BOUNDARY = /['-]|(?<=\p{N})(?=\p{L})|(?<=\p{L})(?=\p{N})/u;
 
 function partsOf(token: string): string[] {
   const parts = token.split(PART_BOUNDARY).filter((p) => p !== '');

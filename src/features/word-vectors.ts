@@ -211,8 +211,10 @@ function readWinkJson(r: ChunkReader, c: Collector): { dim: number; vocabulary: 
     else skipValue(r);
     memberEnd(r, 0x7d, `"${key}"`);
   }
-  if (vocabulary === undefined) throw inputError('no "vectors" object: not a wink-embeddings JSON ({dimensions, vectors: {word: [...]}})', { file: r.file, field: 'vectors' });
-  if (dim === undefined || !Number.isInteger(dim) || dim <= 0) throw inputError(`"dimensions" is ${dim}, expected a positive integer`, { file: r.file, field: 'dimensions' });
+  if (vocabulary === undefined)
+    throw inputError('no "vectors" object: not a wink-embeddings JSON ({dimensions, vectors: {word: [...]}})', { file: r.file, field: 'vectors' });
+  if (dim === undefined || !Number.isInteger(dim) || dim <= 0)
+    throw inputError(`"dimensions" is ${dim}, expected a positive integer`, { file: r.file, field: 'dimensions' });
   for (const [word, v] of c.vectors) {
     if (v.length < dim) throw inputError(`the vector of "${word}" has ${v.length} values, "dimensions" is ${dim}`, { file: r.file, field: `vectors.${word}` });
     if (v.length > dim) c.vectors.set(word, v.slice(0, dim)); // wink appends the l2 norm and the word's index
@@ -242,7 +244,8 @@ function readTextVectors(r: ChunkReader, c: Collector): { dim: number; vocabular
       if (key !== undefined || dim === -1) {
         const values = parseNumbers(text.toString('latin1', sp + 1), /\s+/, () => ({ file: r.file, line, field: word }));
         if (dim === -1) dim = values.length;
-        if (values.length !== dim) throw inputError(`the vector of "${word}" has ${values.length} values, earlier lines have ${dim}`, { file: r.file, line, field: word });
+        if (values.length !== dim)
+          throw inputError(`the vector of "${word}" has ${values.length} values, earlier lines have ${dim}`, { file: r.file, line, field: word });
         if (key !== undefined) c.add(key, word, values);
       }
     }

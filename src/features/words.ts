@@ -54,9 +54,11 @@ export interface WordCoverage {
 export function formatCoverage(c: WordCoverage): string {
   const pct = (a: number, b: number): string => `${b === 0 ? '0.0' : ((100 * a) / b).toFixed(1)}%`;
   const n = (x: number): string => x.toLocaleString('en-US');
-  return `${pct(c.knownTokens, c.tokens)} of ${n(c.tokens)} catalogue word tokens have a vector (another ${pct(c.unknownNumberTokens, c.tokens)} ` +
+  return (
+    `${pct(c.knownTokens, c.tokens)} of ${n(c.tokens)} catalogue word tokens have a vector (another ${pct(c.unknownNumberTokens, c.tokens)} ` +
     `are numbers without one), ${n(c.knownDistinctWords)} of ${n(c.distinctWords)} distinct words (${pct(c.knownDistinctWords, c.distinctWords)}); ` +
-    `${c.itemsWithoutKnownWords} of ${c.items} items have no known word (${c.itemsWithoutText} without text; zero rows)`;
+    `${c.itemsWithoutKnownWords} of ${c.items} items have no known word (${c.itemsWithoutText} without text; zero rows)`
+  );
 }
 
 export class WordFeaturizer {
@@ -83,7 +85,11 @@ export class WordFeaturizer {
    * Fit p(w) and the common component on the catalogue and return its features.
    * @example const { features, coverage } = WordFeaturizer.fit(items, loadWordVectors(file, { wanted: catalogueWords(items) }));
    */
-  static fit(items: readonly ItemText[], vectors: WordVectors, options: Partial<WordFeatureOptions> = {}): { featurizer: WordFeaturizer; features: ItemFeatures; coverage: WordCoverage } {
+  static fit(
+    items: readonly ItemText[],
+    vectors: WordVectors,
+    options: Partial<WordFeatureOptions> = {},
+  ): { featurizer: WordFeaturizer; features: ItemFeatures; coverage: WordCoverage } {
     const opts = { ...DEFAULT_WORD_FEATURES, ...options };
     const probe = new WordFeaturizer(vectors, new Map(), new Float64Array(0), opts);
     const docs = probe.docs(items);
@@ -129,13 +135,25 @@ function coverageOf(docs: readonly (readonly string[])[], vectors: WordVectors):
   }
   let knownDistinctWords = 0;
   for (const w of distinct) if (vectors.has(w)) knownDistinctWords++;
-  return { items: docs.length, tokens, knownTokens, unknownNumberTokens, distinctWords: distinct.size, knownDistinctWords, itemsWithoutKnownWords, itemsWithoutText };
+  return {
+    items: docs.length,
+    tokens,
+    knownTokens,
+    unknownNumberTokens,
+    distinctWords: distinct.size,
+    knownDistinctWords,
+    itemsWithoutKnownWords,
+    itemsWithoutText,
+  };
 }
 
 /** Coverage of `items`' words by `vectors` (what `fit` reports, without fitting). */
 export function wordCoverage(items: readonly ItemText[], vectors: WordVectors): WordCoverage {
   const known = (w: string): boolean => vectors.has(w);
-  return coverageOf(items.map((item) => wordTokens(itemWordText(item)).flatMap((t) => resolveToken(t, known))), vectors);
+  return coverageOf(
+    items.map((item) => wordTokens(itemWordText(item)).flatMap((t) => resolveToken(t, known))),
+    vectors,
+  );
 }
 
 /** A catalogue's word vectors, read once from `file` or the installed package, with what the read cost. */

@@ -70,7 +70,11 @@ export function loadPinnedDataset(modelDir: string, manifest: ModelManifest, dat
   if (pinned) {
     const got = datasetFingerprint(dataDir);
     if (got !== pinned.fingerprint) {
-      throw new SidrecError('E_STATE', `dataset ${dataDir} is not the one this model was trained on (fingerprint ${got}; ${join(modelDir, MODEL_FILES.manifest)} pins ${pinned.fingerprint} of "${pinned.name}")`, { file: dataDir, field: 'data' });
+      throw new SidrecError(
+        'E_STATE',
+        `dataset ${dataDir} is not the one this model was trained on (fingerprint ${got}; ${join(modelDir, MODEL_FILES.manifest)} pins ${pinned.fingerprint} of "${pinned.name}")`,
+        { file: dataDir, field: 'data' },
+      );
     }
   }
   return loadDataset(dataDir);
@@ -160,12 +164,21 @@ export function readServingItems(modelDir: string, manifest: ModelManifest, data
     const path = join(modelDir, bundled.file);
     if (!existsSync(path)) throw new SidrecError('E_NOT_FOUND', `the model's catalogue is missing (pinned in manifest.json)`, { file: path });
     const text = readFileSync(path, 'utf8');
-    if (sha256(text) !== bundled.sha256) throw new SidrecError('E_STATE', `${bundled.file} does not match the SHA-256 pinned in ${join(modelDir, MODEL_FILES.manifest)} (changed after training)`, { file: path, field: 'bundle.items.sha256' });
+    if (sha256(text) !== bundled.sha256)
+      throw new SidrecError(
+        'E_STATE',
+        `${bundled.file} does not match the SHA-256 pinned in ${join(modelDir, MODEL_FILES.manifest)} (changed after training)`,
+        { file: path, field: 'bundle.items.sha256' },
+      );
     const parsed = JSON.parse(text) as { itemIds: string[]; texts: ItemText[]; popularity: number[] };
     return { itemIds: parsed.itemIds, texts: parsed.texts, popularity: Float64Array.from(parsed.popularity), source: path };
   }
   if (!existsSync(join(manifest.dataDir, 'dataset.json'))) {
-    throw new SidrecError('E_NOT_FOUND', `this model directory carries no catalogue (trained by an older sidrec) and its dataset is no longer at ${manifest.dataDir}: pass --data DIR`, { file: modelDir, field: 'data' });
+    throw new SidrecError(
+      'E_NOT_FOUND',
+      `this model directory carries no catalogue (trained by an older sidrec) and its dataset is no longer at ${manifest.dataDir}: pass --data DIR`,
+      { file: modelDir, field: 'data' },
+    );
   }
   return itemsOf(loadDataset(manifest.dataDir), manifest.dataDir);
 }
@@ -184,7 +197,11 @@ export function modelSids(modelDir: string, manifest: ModelManifest): ModelSids 
   if (pinned) {
     const dir = join(modelDir, pinned.dir);
     const { manifest: set } = verifySidDir(dir);
-    if (set.id !== pinned.id) throw new SidrecError('E_STATE', `SID set ${set.id} is not the one pinned in ${join(modelDir, MODEL_FILES.manifest)} (${pinned.id})`, { file: join(dir, SID_MANIFEST_FILE), field: 'bundle.sids.id' });
+    if (set.id !== pinned.id)
+      throw new SidrecError('E_STATE', `SID set ${set.id} is not the one pinned in ${join(modelDir, MODEL_FILES.manifest)} (${pinned.id})`, {
+        file: join(dir, SID_MANIFEST_FILE),
+        field: 'bundle.sids.id',
+      });
     return { dir, id: set.id, bundled: true };
   }
   const source = recordedSids(manifest);

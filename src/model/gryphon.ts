@@ -24,7 +24,12 @@ export class Gryphon extends Module {
   readonly scorer: ItemScorer;
 
   /** @param itemTokens (numItems, digits) token ids of every item's SID: `vocab.itemTokens(table)`. */
-  constructor(readonly numItems: number, itemTokens: Int32Array, config: Partial<GryphonConfig> & Pick<GryphonConfig, 'codeSizes'>, seed: number) {
+  constructor(
+    readonly numItems: number,
+    itemTokens: Int32Array,
+    config: Partial<GryphonConfig> & Pick<GryphonConfig, 'codeSizes'>,
+    seed: number,
+  ) {
     super();
     this.config = { ...DEFAULT_GRYPHON_CONFIG, ...config };
     this.tiger = this.module('tiger', new Tiger(this.config, seed));

@@ -17,7 +17,13 @@ export class ItemScorer extends Module {
   /** int32 (N, digits) token ids of each item's SID. */
   private readonly itemTokens: Tensor;
 
-  constructor(readonly numItems: number, readonly dim: number, itemTokens: Int32Array, readonly digits: number, rng: Rng) {
+  constructor(
+    readonly numItems: number,
+    readonly dim: number,
+    itemTokens: Int32Array,
+    readonly digits: number,
+    rng: Rng,
+  ) {
     super();
     this.items = initNormal(this.param('items', [numItems, dim]), rng, 1 / Math.sqrt(dim));
     this.userProj = this.module('userProj', new Linear(dim, dim, rng));

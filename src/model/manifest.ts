@@ -79,23 +79,39 @@ export function readManifest(dir: string): ModelManifest {
     throw new SidrecError('E_STATE', `unreadable manifest: ${(error as Error).message}`, { file: path });
   }
   if (value.format !== MODEL_FORMAT) throw new SidrecError('E_STATE', `not a sidrec model manifest`, { file: path, field: 'format' });
-  if (value.version !== MODEL_VERSION) throw new SidrecError('E_STATE', `manifest version ${value.version}, this sidrec reads ${MODEL_VERSION}`, { file: path, field: 'version' });
+  if (value.version !== MODEL_VERSION)
+    throw new SidrecError('E_STATE', `manifest version ${value.version}, this sidrec reads ${MODEL_VERSION}`, { file: path, field: 'version' });
   return value;
 }
 
 function manifestOfRun(dir: string): ModelManifest {
   const path = join(dir, RUN_SETTINGS_FILE);
-  let run: { train: Record<string, unknown> & { seed: number }; model: { kind: string; numItems: number; config: Record<string, unknown>; data: string; sids?: string } };
+  let run: {
+    train: Record<string, unknown> & { seed: number };
+    model: { kind: string; numItems: number; config: Record<string, unknown>; data: string; sids?: string };
+  };
   try {
     run = JSON.parse(readFileSync(path, 'utf8')) as typeof run;
   } catch (error) {
     throw new SidrecError('E_STATE', `unreadable run settings: ${(error as Error).message}`, { file: path });
   }
   const { kind, numItems, config, data, sids } = run.model ?? {};
-  if (!kind || !Number.isInteger(numItems) || !config || !data) throw new SidrecError('E_STATE', 'run settings lack the model kind, item count, architecture or dataset', { file: path, field: 'model' });
+  if (!kind || !Number.isInteger(numItems) || !config || !data)
+    throw new SidrecError('E_STATE', 'run settings lack the model kind, item count, architecture or dataset', { file: path, field: 'model' });
   return {
-    format: MODEL_FORMAT, version: MODEL_VERSION, kind, numItems, dataDir: data, modelConfig: config, trainConfig: run.train, seed: run.train.seed,
-    bestEpoch: -1, valid: {}, trainSeconds: 0, peakRssMiB: 0, inProgress: true,
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    kind,
+    numItems,
+    dataDir: data,
+    modelConfig: config,
+    trainConfig: run.train,
+    seed: run.train.seed,
+    bestEpoch: -1,
+    valid: {},
+    trainSeconds: 0,
+    peakRssMiB: 0,
+    inProgress: true,
     ...(sids ? { sids } : {}),
   };
 }

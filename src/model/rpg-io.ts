@@ -19,7 +19,7 @@ export function saveItemCodes(path: string, codes: ItemCodes): void {
 export function loadItemCodes(path: string): ItemCodes {
   const file = loadSafetensors(path);
   const t = file.tensors.get('codes');
-  if (!t || t.dtype !== 'I32' || t.shape.length !== 2) throw new SidrecError('E_STATE', 'no I32 (numItems, digits) tensor "codes"', { file: path });
+  if (t?.dtype !== 'I32' || t.shape.length !== 2) throw new SidrecError('E_STATE', 'no I32 (numItems, digits) tensor "codes"', { file: path });
   const codebookSize = Number(file.metadata.codebookSize);
   if (!Number.isInteger(codebookSize) || codebookSize < 1) throw new SidrecError('E_STATE', 'missing codebookSize metadata', { file: path });
   return { numItems: t.shape[0], digits: t.shape[1], codebookSize, codes: Int32Array.from(t.data as Int32Array) };
@@ -43,7 +43,8 @@ export function readRpgSids(path: string, numItems: number): ItemCodes {
 
 /** Codes of a flat (unordered, no collision digit) SID table from `sidrec tokenize`. */
 export function sidsFromTable(table: SemanticIdTable, numItems: number): ItemCodes {
-  if (table.shape.collisionDigit) throw new SidrecError('E_CONFIG', 'rpg needs flat PQ/OPQ SIDs, this table is hierarchical (it has a collision digit)', { field: 'sids' });
+  if (table.shape.collisionDigit)
+    throw new SidrecError('E_CONFIG', 'rpg needs flat PQ/OPQ SIDs, this table is hierarchical (it has a collision digit)', { field: 'sids' });
   if (table.count !== numItems) throw new SidrecError('E_SHAPE', `SID table has ${table.count} items, dataset has ${numItems}`, { field: 'sids' });
   return { numItems, digits: table.digits, codebookSize: table.shape.codebookSize, codes: Int32Array.from(table.codes) };
 }

@@ -10,7 +10,19 @@
 import { Rng } from '../core/rng.js';
 import { SidrecError } from '../core/errors.js';
 import {
-  add, cosineHeadsCrossEntropy, cosineHeadsLogits, dropout, embedding, embeddingBag, initNormal, intTensor, noGrad, normalizeRowsInto, reshape, tidy, type Tensor,
+  add,
+  cosineHeadsCrossEntropy,
+  cosineHeadsLogits,
+  dropout,
+  embedding,
+  embeddingBag,
+  initNormal,
+  intTensor,
+  noGrad,
+  normalizeRowsInto,
+  reshape,
+  tidy,
+  type Tensor,
 } from '../tensor/index.js';
 import type { NextItemBatch } from './next-item-batch.js';
 import { LayerNorm, Linear, Module, TransformerBlock, type ForwardContext } from '../tensor/layers/index.js';
@@ -44,7 +56,18 @@ export interface RpgConfig {
   readonly codeInitStd: number;
 }
 
-export const DEFAULT_RPG_CONFIG: RpgConfig = Object.freeze({ dim: 448, layers: 2, heads: 4, ffn: 1024, dropout: 0.5, attnDropout: 0.5, residDropout: 0, temperature: 0.07, maxLen: 50, codeInitStd: 0 });
+export const DEFAULT_RPG_CONFIG: RpgConfig = Object.freeze({
+  dim: 448,
+  layers: 2,
+  heads: 4,
+  ffn: 1024,
+  dropout: 0.5,
+  attnDropout: 0.5,
+  residDropout: 0,
+  temperature: 0.07,
+  maxLen: 50,
+  codeInitStd: 0,
+});
 
 /** Items' Semantic IDs as the model needs them: (numItems, digits) codes in [0, codebookSize). */
 export interface ItemCodes {
@@ -77,7 +100,8 @@ export class Rpg extends Module {
     this.config = { ...DEFAULT_RPG_CONFIG, ...config };
     const { dim, layers, heads, ffn, attnDropout, residDropout } = this.config;
     if (dim % heads !== 0) throw new SidrecError('E_CONFIG', `rpg: heads ${heads} must divide dim ${dim}`, { field: 'heads' });
-    if (codes.codes.length !== codes.numItems * codes.digits) throw new SidrecError('E_SHAPE', `rpg: codes hold ${codes.codes.length} values, expected ${codes.numItems} x ${codes.digits}`);
+    if (codes.codes.length !== codes.numItems * codes.digits)
+      throw new SidrecError('E_SHAPE', `rpg: codes hold ${codes.codes.length} values, expected ${codes.numItems} x ${codes.digits}`);
     this.codes = codes;
     this.numItems = codes.numItems;
     this.digits = codes.digits;
@@ -92,7 +116,9 @@ export class Rpg extends Module {
     const codeStd = this.config.codeInitStd > 0 ? this.config.codeInitStd : 0.02 * Math.sqrt(this.digits);
     this.codeTable = initNormal(this.param('codes', [this.digits * this.codebookSize, dim]), rng, codeStd);
     this.positions = initNormal(this.param('positions', [this.config.maxLen, dim]), rng, 0.02);
-    this.blocks = Array.from({ length: layers }, (_, i) => this.module(`blocks.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: residDropout, attnDropout }, rng)));
+    this.blocks = Array.from({ length: layers }, (_, i) =>
+      this.module(`blocks.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: residDropout, attnDropout }, rng)),
+    );
     this.finalNorm = this.module('norm', new LayerNorm(dim));
     this.headProj = this.module('heads', new Linear(dim, this.digits * dim, rng, { initStd: 0 }));
   }
@@ -120,7 +146,10 @@ export class Rpg extends Module {
 
   /** Code logits (N, m, C) for hidden states h (N, D), no gradient; `normalized`: the code table with unit rows. */
   codeLogits(h: Tensor, normalized?: Float32Array): Float32Array {
-    return cosineHeadsLogits(h, this.headProj.weight, this.headProj.bias, this.codeTable, { temperature: this.config.temperature, normalizedTable: normalized });
+    return cosineHeadsLogits(h, this.headProj.weight, this.headProj.bias, this.codeTable, {
+      temperature: this.config.temperature,
+      normalizedTable: normalized,
+    });
   }
 
   /** The code table with unit rows, (m * C, D) flat: normalise once, score many groups. */
@@ -150,7 +179,9 @@ export class Rpg extends Module {
     }
     const h = reshape(this.hidden(batch.inputs, batch.lengths, L, ctx), [B * L, D]); // (B*L, D)
     const hv = embedding(h, intTensor(rows, [real])); // (Nv, D): real positions only
-    return cosineHeadsCrossEntropy(hv, this.headProj.weight, this.headProj.bias, this.codeTable, intTensor(targets, [real, m]), { temperature: this.config.temperature });
+    return cosineHeadsCrossEntropy(hv, this.headProj.weight, this.headProj.bias, this.codeTable, intTensor(targets, [real, m]), {
+      temperature: this.config.temperature,
+    });
   }
 
   /**
@@ -163,13 +194,22 @@ export class Rpg extends Module {
     const C = this.codebookSize;
     const out = new Float32Array(histories.length * m * C); // (B, m*C)
     const order = Array.from(histories.keys()).sort((a, b) => histories[a].length - histories[b].length || a - b);
-    noGrad(() => tidy(() => {
-      const codes = this.normalizedCodes(); // once per call
-      for (let start = 0; start < order.length; start += group) {
-        const rows = order.slice(start, start + group);
-        tidy(() => this.logProbsInto(rows.map((r) => histories[r]), rows, out, codes));
-      }
-    }));
+    noGrad(() =>
+      tidy(() => {
+        const codes = this.normalizedCodes(); // once per call
+        for (let start = 0; start < order.length; start += group) {
+          const rows = order.slice(start, start + group);
+          tidy(() =>
+            this.logProbsInto(
+              rows.map((r) => histories[r]),
+              rows,
+              out,
+              codes,
+            ),
+          );
+        }
+      }),
+    );
     return out;
   }
 

@@ -36,7 +36,11 @@ export class SasRec extends Module {
   private readonly blocks: TransformerBlock[];
   private readonly finalNorm: LayerNorm;
 
-  constructor(readonly numItems: number, config: Partial<SasRecConfig>, seed: number) {
+  constructor(
+    readonly numItems: number,
+    config: Partial<SasRecConfig>,
+    seed: number,
+  ) {
     super();
     this.config = { ...DEFAULT_SASREC_CONFIG, ...config };
     const { dim, layers, heads, ffn, dropout: p } = this.config;

@@ -32,7 +32,13 @@ export class RelativePositionBias extends Module {
   readonly table: Tensor;
   private readonly cache = new Map<string, Int32Array>();
 
-  constructor(readonly heads: number, readonly bidirectional: boolean, readonly buckets: number, readonly maxDistance: number, rng: Rng) {
+  constructor(
+    readonly heads: number,
+    readonly bidirectional: boolean,
+    readonly buckets: number,
+    readonly maxDistance: number,
+    rng: Rng,
+  ) {
     super();
     this.table = initNormal(this.param('weight', [buckets, heads]), rng, 0.02);
   }
@@ -43,7 +49,8 @@ export class RelativePositionBias extends Module {
     let ids = this.cache.get(key);
     if (!ids) {
       ids = new Int32Array(Tq * Tk);
-      for (let i = 0; i < Tq; i++) for (let j = 0; j < Tk; j++) ids[i * Tk + j] = relativeBucket(j - (i + Tk - Tq), this.bidirectional, this.buckets, this.maxDistance);
+      for (let i = 0; i < Tq; i++)
+        for (let j = 0; j < Tk; j++) ids[i * Tk + j] = relativeBucket(j - (i + Tk - Tq), this.bidirectional, this.buckets, this.maxDistance);
       this.cache.set(key, ids);
     }
     return permute(embedding(this.table, intTensor(ids, [Tq, Tk])), [2, 0, 1]); // (Tq, Tk, H) -> (H, Tq, Tk)
@@ -66,7 +73,10 @@ export class T5DecoderBlock extends Module {
   private readonly ln2: LayerNorm;
   private readonly mlp: MLP;
 
-  constructor(private readonly opts: DecoderBlockOptions, rng: Rng) {
+  constructor(
+    private readonly opts: DecoderBlockOptions,
+    rng: Rng,
+  ) {
     super();
     const { dim, heads, ffn, dropout: p } = opts;
     this.ln1 = this.module('ln1', new LayerNorm(dim));

@@ -19,7 +19,10 @@ export class SidVocabulary {
   readonly size: number;
 
   /** @param codeSizes codes per digit (collision digit included). */
-  constructor(readonly codeSizes: readonly number[], readonly userBuckets: number) {
+  constructor(
+    readonly codeSizes: readonly number[],
+    readonly userBuckets: number,
+  ) {
     if (codeSizes.length === 0 || codeSizes.some((s) => !Number.isInteger(s) || s < 1)) throw new SidrecError('E_CONFIG', `bad code sizes [${codeSizes}]`);
     this.digits = codeSizes.length;
     this.offsets = new Int32Array(this.digits + 1);
@@ -45,7 +48,7 @@ export class SidVocabulary {
 
   /** Hashed user token (TIGER: 2000 buckets). */
   userToken(user: number): TokenId {
-    return (this.bos + 1 + (Math.imul(user >>> 0, 0x9e3779b1) >>> 0) % this.userBuckets) as TokenId;
+    return (this.bos + 1 + ((Math.imul(user >>> 0, 0x9e3779b1) >>> 0) % this.userBuckets)) as TokenId;
   }
 
   /** (count, digits) token ids of every item's SID. */
@@ -76,7 +79,13 @@ export interface EncoderInput {
  * Encoder inputs for histories (item indices, oldest first): the user token, then the SID tokens of the most
  * recent `maxItems` items. `itemTokens` is `vocab.itemTokens(table)`.
  */
-export function packEncoder(vocab: SidVocabulary, itemTokens: Int32Array, histories: readonly ArrayLike<number>[], users: ArrayLike<number>, maxItems: number): EncoderInput {
+export function packEncoder(
+  vocab: SidVocabulary,
+  itemTokens: Int32Array,
+  histories: readonly ArrayLike<number>[],
+  users: ArrayLike<number>,
+  maxItems: number,
+): EncoderInput {
   const m = vocab.digits;
   const B = histories.length;
   let length = 1;

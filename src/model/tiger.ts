@@ -40,7 +40,16 @@ export interface TigerConfig {
 }
 
 export const DEFAULT_TIGER_CONFIG: Omit<TigerConfig, 'codeSizes'> = Object.freeze({
-  dim: 128, encoderLayers: 4, decoderLayers: 4, heads: 4, ffn: 1024, dropout: 0.1, maxItems: 20, userBuckets: 2000, relBuckets: 32, relMaxDistance: 128,
+  dim: 128,
+  encoderLayers: 4,
+  decoderLayers: 4,
+  heads: 4,
+  ffn: 1024,
+  dropout: 0.1,
+  maxItems: 20,
+  userBuckets: 2000,
+  relBuckets: 32,
+  relMaxDistance: 128,
 });
 
 /** Encoder output for a batch of requests, kept alive across decoding steps (dispose when done). */
@@ -75,7 +84,9 @@ export class Tiger extends Module {
     this.vocab = new SidVocabulary(codeSizes, this.config.userBuckets);
     this.tokens = this.module('tokens', new Embedding(this.vocab.size, dim, rng, 1 / Math.sqrt(dim)));
     this.encBias = this.module('encBias', new RelativePositionBias(heads, true, relBuckets, relMaxDistance, rng));
-    this.encoder = Array.from({ length: encoderLayers }, (_, i) => this.module(`encoder.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: p, activation: 'relu' }, rng)));
+    this.encoder = Array.from({ length: encoderLayers }, (_, i) =>
+      this.module(`encoder.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: p, activation: 'relu' }, rng)),
+    );
     this.encNorm = this.module('encNorm', new LayerNorm(dim));
     this.decBias = this.module('decBias', new RelativePositionBias(heads, false, relBuckets, relMaxDistance, rng));
     this.decoder = Array.from({ length: decoderLayers }, (_, i) => this.module(`decoder.${i}`, new T5DecoderBlock({ dim, heads, ffn, dropout: p }, rng)));
@@ -156,11 +167,13 @@ export class Tiger extends Module {
       tokens[r * t] = this.vocab.bos;
       for (let d = 0; d < step; d++) tokens[r * t + 1 + d] = this.vocab.token(d, prefixes[r * step + d]);
     }
-    return noGrad(() => tidy(() => {
-      const h = this.decode(enc.memory, enc.padding, tokens, rows, t, groups, { training: false }); // (rows, t, D)
-      const last = reshape(slice(h, 1, t - 1, t), [rows, this.config.dim]); // (rows, D)
-      const head = this.heads[step];
-      return linear(last, head.weight, head.bias).f32.slice(); // (rows, V_step)
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const h = this.decode(enc.memory, enc.padding, tokens, rows, t, groups, { training: false }); // (rows, t, D)
+        const last = reshape(slice(h, 1, t - 1, t), [rows, this.config.dim]); // (rows, D)
+        const head = this.heads[step];
+        return linear(last, head.weight, head.bias).f32.slice(); // (rows, V_step)
+      }),
+    );
   }
 }

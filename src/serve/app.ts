@@ -64,7 +64,10 @@ function canonical(dir: string): string {
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const limits = resolveLimits(options.limits);
-  const open = options.open ?? ((dir: string) => openModelDir(dir, { ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}), ...(options.log ? { log: options.log } : {}) }));
+  const open =
+    options.open ??
+    ((dir: string) =>
+      openModelDir(dir, { ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}), ...(options.log ? { log: options.log } : {}) }));
   const state: ModelState = { model: await open(options.modelDir), generation: 1 };
   const scheduler = new Scheduler({ maxPending: limits.maxPending, maxBatch: limits.scoreBatch, maxBatchMs: limits.scoreBatchMs, maxWaitMs: limits.maxWaitMs });
   const metrics = new Metrics(() => ({
@@ -76,8 +79,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   let reloading: Promise<ReloadResult> | undefined;
   const reload = (dir?: string): Promise<ReloadResult> => {
-    if (dir !== undefined && canonical(dir) !== canonical(options.modelDir)) { // now: a symlink --model may be repointed
-      return Promise.reject(new HttpError('E_FORBIDDEN', `reload loads only the configured model directory ${options.modelDir}; to serve ${dir}, start sidrec serve --model ${dir} (or replace the contents of ${options.modelDir} and reload)`, 'modelDir'));
+    if (dir !== undefined && canonical(dir) !== canonical(options.modelDir)) {
+      // now: a symlink --model may be repointed
+      return Promise.reject(
+        new HttpError(
+          'E_FORBIDDEN',
+          `reload loads only the configured model directory ${options.modelDir}; to serve ${dir}, start sidrec serve --model ${dir} (or replace the contents of ${options.modelDir} and reload)`,
+          'modelDir',
+        ),
+      );
     }
     if (reloading) return Promise.reject(new SidrecError('E_STATE', 'a reload is already in progress'));
     reloading = (async () => {
@@ -98,7 +108,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const ctx: ServeContext = { state, scheduler, metrics, limits, schemas: requestSchemas(limits), reload, requireWriteAccess: writeGuard(options.token, options.allowLocalWrites === true) };
+  const ctx: ServeContext = {
+    state,
+    scheduler,
+    metrics,
+    limits,
+    schemas: requestSchemas(limits),
+    reload,
+    requireWriteAccess: writeGuard(options.token, options.allowLocalWrites === true),
+  };
   app.decorate('sidrec', { reload, state, scheduler, limits } satisfies ServerControl);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request) => {

@@ -118,7 +118,10 @@ export class ServingCatalog {
    * then by popularity. An id typed exactly also matches.
    */
   search(query: string, limit: number): number[] {
-    const words = query.toLowerCase().split(/\s+/).filter((w) => w.length > 0);
+    const words = query
+      .toLowerCase()
+      .split(/\s+/)
+      .filter((w) => w.length > 0);
     if (words.length === 0) return [];
     const hits: number[] = [];
     const exact = this.byId.get(query.trim());

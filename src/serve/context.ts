@@ -58,7 +58,11 @@ export function writeGuard(token: string | undefined, allowLocal = false): (requ
   if (token === undefined) {
     return (request) => {
       if (!allowLocal) throw new HttpError('E_FORBIDDEN', WRITES_DISABLED);
-      if (!isLoopback(request.socket.remoteAddress)) throw new HttpError('E_FORBIDDEN', `writes without a token are accepted from loopback clients only, not ${request.socket.remoteAddress ?? 'this client'}; configure --token to write from elsewhere`);
+      if (!isLoopback(request.socket.remoteAddress))
+        throw new HttpError(
+          'E_FORBIDDEN',
+          `writes without a token are accepted from loopback clients only, not ${request.socket.remoteAddress ?? 'this client'}; configure --token to write from elsewhere`,
+        );
     };
   }
   const want = createHash('sha256').update(token).digest();

@@ -52,7 +52,8 @@ export function resolveLimits(partial: Partial<ServeLimits> = {}): ServeLimits {
   }
   const limits = Object.freeze({ ...DEFAULT_SERVE_LIMITS, ...partial });
   for (const [key, value] of Object.entries(limits)) {
-    if (!Number.isInteger(value) || value < 1) throw new SidrecError('E_CONFIG', `limit ${key} must be a positive integer, got ${value}`, { field: `limits.${key}` });
+    if (!Number.isInteger(value) || value < 1)
+      throw new SidrecError('E_CONFIG', `limit ${key} must be a positive integer, got ${value}`, { field: `limits.${key}` });
   }
   return limits;
 }

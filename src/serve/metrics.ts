@@ -67,13 +67,13 @@ export class Metrics {
     out.push('# TYPE sidrec_http_requests_total counter');
     for (const [key, n] of [...this.requests].sort()) {
       const [method, route, status] = key.split('\u0000');
-      out.push(`sidrec_http_requests_total{method="${method}",route="${escape(route)}",status="${status}"} ${n}`);
+      out.push(`sidrec_http_requests_total{method="${method}",route="${escapeLabel(route)}",status="${status}"} ${n}`);
     }
     out.push('# HELP sidrec_http_request_duration_seconds Time from request received to response sent.');
     out.push('# TYPE sidrec_http_request_duration_seconds histogram');
     for (const [key, h] of [...this.latency].sort()) {
       const [method, route, statusClass] = key.split('\u0000');
-      const labels = `method="${method}",route="${escape(route)}",status_class="${statusClass}"`;
+      const labels = `method="${method}",route="${escapeLabel(route)}",status_class="${statusClass}"`;
       let cumulative = 0;
       LATENCY_BUCKETS.forEach((le, b) => {
         cumulative += h.counts[b];
@@ -111,16 +111,27 @@ export class Metrics {
     gauge('process_uptime_seconds', 'Seconds since the process started.', process.uptime());
     const elu = performance.eventLoopUtilization(this.lastElu);
     this.lastElu = performance.eventLoopUtilization();
-    gauge('event_loop_utilization', 'Share of time the event loop was busy since the previous scrape (0..1).', Number.isFinite(elu.utilization) ? elu.utilization : 0);
+    gauge(
+      'event_loop_utilization',
+      'Share of time the event loop was busy since the previous scrape (0..1).',
+      Number.isFinite(elu.utilization) ? elu.utilization : 0,
+    );
     const h = this.loopDelay;
-    out.push('# HELP sidrec_event_loop_delay_seconds How late a 10 ms timer fired, quantiles since the previous scrape.', '# TYPE sidrec_event_loop_delay_seconds gauge');
-    for (const [label, ns] of [['0.5', h.percentile(50)], ['0.99', h.percentile(99)], ['1', h.max]] as const) {
+    out.push(
+      '# HELP sidrec_event_loop_delay_seconds How late a 10 ms timer fired, quantiles since the previous scrape.',
+      '# TYPE sidrec_event_loop_delay_seconds gauge',
+    );
+    for (const [label, ns] of [
+      ['0.5', h.percentile(50)],
+      ['0.99', h.percentile(99)],
+      ['1', h.max],
+    ] as const) {
       out.push(`sidrec_event_loop_delay_seconds{quantile="${label}"} ${h.count > 0 ? Math.max(0, ns / 1e9 - LOOP_RESOLUTION_MS / 1000) : 0}`);
     }
     h.reset();
   }
 }
 
-function escape(value: string): string {
+function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

@@ -40,7 +40,9 @@ export function openModelDir(dir: string, options: OpenOptions = {}): ServingMod
   log(`catalogue: ${items.itemIds.length} items from ${items.source}`);
   const recommender = familyOf(manifest.kind, dir).recommender(dir, manifest, { items, log }, {});
   const model = servingModel(recommender, ServingCatalog.fromItems(items), dir);
-  log(`loaded ${manifest.kind} model in ${((performance.now() - started) / 1000).toFixed(1)} s (${recommender.addItems ? 'can add items' : 'cannot add items'})`);
+  log(
+    `loaded ${manifest.kind} model in ${((performance.now() - started) / 1000).toFixed(1)} s (${recommender.addItems ? 'can add items' : 'cannot add items'})`,
+  );
   return model;
 }
 
@@ -70,7 +72,10 @@ export function addItems(model: ServingModel, items: readonly NewItem[]): number
     if (catalog.has(it.id) || seen.has(it.id)) throw new SidrecError('E_STATE', `item id "${it.id}" already exists`, { field: `items[${i}].id` });
     seen.add(it.id);
     const bad = it.vector ? it.vector.findIndex((v) => !Number.isFinite(v)) : -1;
-    if (bad >= 0) throw new SidrecError('E_INPUT', `not finite as a float32 (${it.vector![bad]}): vector values must lie within +-3.4e38`, { field: `items[${i}].vector[${bad}]` });
+    if (bad >= 0)
+      throw new SidrecError('E_INPUT', `not finite as a float32 (${it.vector![bad]}): vector values must lie within +-3.4e38`, {
+        field: `items[${i}].vector[${bad}]`,
+      });
   });
   const indices = recommender.addItems(items.map((it) => ({ text: it.text, vector: it.vector, sid: it.sid })));
   catalog.append(items);
@@ -79,4 +84,3 @@ export function addItems(model: ServingModel, items: readonly NewItem[]): number
   }
   return indices;
 }
-

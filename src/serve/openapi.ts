@@ -16,7 +16,11 @@ function bodySchema(schema: z.ZodType): Record<string, unknown> {
 
 export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): Record<string, unknown> {
   const error = { description: 'Error', ...json(ref('Error')) };
-  const errors = { '400': error, '413': { description: `Body over ${limits.bodyLimitBytes} bytes`, ...json(ref('Error')) }, '503': { description: 'Saturated: retry after the Retry-After header', ...json(ref('Error')) } };
+  const errors = {
+    '400': error,
+    '413': { description: `Body over ${limits.bodyLimitBytes} bytes`, ...json(ref('Error')) },
+    '503': { description: 'Saturated: retry after the Retry-After header', ...json(ref('Error')) },
+  };
   const write = { security: [{ bearer: [] }], responses: { '401': error, '403': error } };
   const recommendation = {
     type: 'object',
@@ -29,9 +33,20 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
   };
   return {
     openapi: '3.1.0',
-    info: { title: 'sidrec serve', version: '1', description: 'Recommendations from a trained sidrec model; new items without retraining for models with a frozen tokenizer.' },
+    info: {
+      title: 'sidrec serve',
+      version: '1',
+      description: 'Recommendations from a trained sidrec model; new items without retraining for models with a frozen tokenizer.',
+    },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Write endpoints need it; a server without a token refuses writes with 403 (unless started with --allow-local-writes, which admits loopback clients)' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'Write endpoints need it; a server without a token refuses writes with 403 (unless started with --allow-local-writes, which admits loopback clients)',
+        },
+      },
       schemas: {
         RecommendRequest: bodySchema(schemas.recommend),
         RecommendBatchRequest: bodySchema(schemas.batch),
@@ -62,7 +77,10 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
             error: {
               type: 'object',
               properties: {
-                code: { type: 'string', enum: ['E_INPUT', 'E_CONFIG', 'E_SHAPE', 'E_NOT_FOUND', 'E_STATE', 'E_AUTH', 'E_OVERLOADED', 'E_BACKEND', 'E_INTERNAL'] },
+                code: {
+                  type: 'string',
+                  enum: ['E_INPUT', 'E_CONFIG', 'E_SHAPE', 'E_NOT_FOUND', 'E_STATE', 'E_AUTH', 'E_OVERLOADED', 'E_BACKEND', 'E_INTERNAL'],
+                },
                 message: { type: 'string' },
                 field: { type: 'string', description: 'JSON path of the offending field, e.g. history[3]' },
                 issues: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
@@ -75,13 +93,23 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
     },
     paths: {
       '/v1/recommend': {
-        post: { summary: 'Top-k items for one history', requestBody: json(ref('RecommendRequest')), responses: { '200': { description: 'Ranked items', ...json(ref('Recommendation')) }, ...errors } },
+        post: {
+          summary: 'Top-k items for one history',
+          requestBody: json(ref('RecommendRequest')),
+          responses: { '200': { description: 'Ranked items', ...json(ref('Recommendation')) }, ...errors },
+        },
       },
       '/v1/recommend/batch': {
         post: {
           summary: `Up to ${limits.maxBatchQueries} histories at once`,
           requestBody: json(ref('RecommendBatchRequest')),
-          responses: { '200': { description: 'One result per request, in order', ...json({ type: 'object', properties: { results: { type: 'array', items: ref('Recommendation') } } }) }, ...errors },
+          responses: {
+            '200': {
+              description: 'One result per request, in order',
+              ...json({ type: 'object', properties: { results: { type: 'array', items: ref('Recommendation') } } }),
+            },
+            ...errors,
+          },
         },
       },
       '/v1/items': {
@@ -91,23 +119,46 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
             { name: 'q', in: 'query', schema: { type: 'string' } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: limits.maxSearchResults, default: 20 } },
           ],
-          responses: { '200': { description: 'Matching items', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('Item') } } }) }, '400': error },
+          responses: {
+            '200': { description: 'Matching items', ...json({ type: 'object', properties: { items: { type: 'array', items: ref('Item') } } }) },
+            '400': error,
+          },
         },
         post: {
           summary: 'Add items: the frozen tokenizer gives them semantic IDs; recommendable at once (409 for models that cannot)',
           ...write,
           requestBody: json(ref('AddItemsRequest')),
-          responses: { ...write.responses, '201': { description: 'Added items with their semantic IDs', ...json({ type: 'object', properties: { added: { type: 'array', items: ref('Item') }, numItems: { type: 'integer' } } }) }, '409': error, ...errors },
+          responses: {
+            ...write.responses,
+            '201': {
+              description: 'Added items with their semantic IDs',
+              ...json({ type: 'object', properties: { added: { type: 'array', items: ref('Item') }, numItems: { type: 'integer' } } }),
+            },
+            '409': error,
+            ...errors,
+          },
         },
       },
       '/v1/items/{id}': {
-        get: { summary: 'One item', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'The item', ...json(ref('Item')) }, '404': error } },
+        get: {
+          summary: 'One item',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The item', ...json(ref('Item')) }, '404': error },
+        },
       },
       '/v1/model': { get: { summary: 'What is loaded: kind, size, tokenizer codebook usage, limits', responses: { '200': { description: 'Model info' } } } },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Serving' }, '503': { description: 'Shutting down' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics (text format 0.0.4)', responses: { '200': { description: 'Metrics', content: { 'text/plain': {} } } } } },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics (text format 0.0.4)', responses: { '200': { description: 'Metrics', content: { 'text/plain': {} } } } },
+      },
       '/admin/reload': {
-        post: { summary: 'Reload the configured model directory and swap it in (items added to the old model are dropped); a body naming another directory is refused with 403', ...write, requestBody: { required: false, ...json(ref('ReloadRequest')) }, responses: { ...write.responses, '200': { description: 'Reloaded' }, '404': error, '409': error } },
+        post: {
+          summary:
+            'Reload the configured model directory and swap it in (items added to the old model are dropped); a body naming another directory is refused with 403',
+          ...write,
+          requestBody: { required: false, ...json(ref('ReloadRequest')) },
+          responses: { ...write.responses, '200': { description: 'Reloaded' }, '404': error, '409': error },
+        },
       },
       '/': { get: { summary: 'The explorer page', responses: { '200': { description: 'HTML', content: { 'text/html': {} } } } } },
     },

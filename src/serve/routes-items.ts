@@ -48,7 +48,8 @@ export function itemRoutes(app: FastifyInstance, ctx: ServeContext): void {
     const model = ctx.state.model;
     // A model that can never add items says so (409) before the write guard: no write can happen either way,
     // and the reason (also in GET /v1/model) is what the client needs.
-    if (!model.recommender.addItems) throw new SidrecError('E_STATE', model.recommender.cannotAddItems ?? `model kind "${model.recommender.kind}" cannot add items`);
+    if (!model.recommender.addItems)
+      throw new SidrecError('E_STATE', model.recommender.cannotAddItems ?? `model kind "${model.recommender.kind}" cannot add items`);
     ctx.requireWriteAccess(request);
     const body = parseBody(ctx.schemas.addItems, request.body);
     const items = body.items.map((it) => ({

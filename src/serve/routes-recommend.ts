@@ -55,7 +55,14 @@ async function answer(ctx: ServeContext, bodies: readonly RecommendBody[], recei
   const model = ctx.state.model;
   const prepared = bodies.map((b) => prepare(model, b));
   const scored = prepared.filter((p) => p.query.history.length > 0);
-  const results = scored.length === 0 ? [] : await ctx.scheduler.submit(model, scored.map((p) => p.query), receivedAt);
+  const results =
+    scored.length === 0
+      ? []
+      : await ctx.scheduler.submit(
+          model,
+          scored.map((p) => p.query),
+          receivedAt,
+        );
   let next = 0;
   return prepared.map((p) => {
     if (p.query.history.length === 0) {
@@ -65,7 +72,9 @@ async function answer(ctx: ServeContext, bodies: readonly RecommendBody[], recei
   });
 }
 
-const SATURATED_BODY = JSON.stringify({ error: { code: 'E_OVERLOADED', message: 'server saturated: the queued work would not be reached within max-wait-ms; retry later' } });
+const SATURATED_BODY = JSON.stringify({
+  error: { code: 'E_OVERLOADED', message: 'server saturated: the queued work would not be reached within max-wait-ms; retry later' },
+});
 
 export function recommendRoutes(app: FastifyInstance, ctx: ServeContext): void {
   // When the queue is full or would not be reached in time, shed before the body is read and validated, with a

@@ -32,7 +32,10 @@ export interface SchedulerOptions {
 }
 
 export class OverloadedError extends Error {
-  constructor(readonly pending: number, reason = `${pending} queries pending`) {
+  constructor(
+    readonly pending: number,
+    reason = `${pending} queries pending`,
+  ) {
     super(`server saturated: ${reason}`);
     this.name = 'OverloadedError';
   }
@@ -90,9 +93,7 @@ export class Scheduler {
       if (wait > left) throw new OverloadedError(this.pending, `an estimated ${Math.round(wait)} ms of work queued (limit ${this.options.maxWaitMs} ms)`);
     }
     const queuedAt = receivedAt;
-    const promises = queries.map(
-      (query) => new Promise<Recommendation[]>((resolve, reject) => this.queue.push({ model, query, queuedAt, resolve, reject })),
-    );
+    const promises = queries.map((query) => new Promise<Recommendation[]>((resolve, reject) => this.queue.push({ model, query, queuedAt, resolve, reject })));
     this.wake();
     return Promise.all(promises);
   }
@@ -145,7 +146,8 @@ export class Scheduler {
       this.queue.splice(0, this.head);
       this.head = 0;
     }
-    if (batch.length === 0) { // every job of this model run was stale
+    if (batch.length === 0) {
+      // every job of this model run was stale
       if (this.head < this.queue.length) this.wake();
       else this.notifyIdle();
       return;

@@ -27,13 +27,27 @@ export function requestSchemas(limits: ServeLimits) {
       categories: z.array(text).max(100).optional(),
       description: text.optional(),
       vector: z.array(z.number()).min(1).max(65_536).optional().describe('Features in the tokenizer input space; else the text is embedded'),
-      sid: z.array(z.int().min(0).max(65_535)).min(1).max(256).optional().describe("The item's semantic ID, one code per digit: required by models whose SIDs were imported (GET /v1/model: newItemsNeedSid)"),
+      sid: z
+        .array(z.int().min(0).max(65_535))
+        .min(1)
+        .max(256)
+        .optional()
+        .describe("The item's semantic ID, one code per digit: required by models whose SIDs were imported (GET /v1/model: newItemsNeedSid)"),
     })
-    .refine((it) => it.sid !== undefined || it.vector !== undefined || [it.title, it.brand, it.description].some((s) => s !== undefined && s.trim() !== '') || (it.categories?.length ?? 0) > 0, {
-      error: 'a new item needs features: a title, brand, categories, description, a vector or a sid',
-    });
+    .refine(
+      (it) =>
+        it.sid !== undefined ||
+        it.vector !== undefined ||
+        [it.title, it.brand, it.description].some((s) => s !== undefined && s.trim() !== '') ||
+        (it.categories?.length ?? 0) > 0,
+      {
+        error: 'a new item needs features: a title, brand, categories, description, a vector or a sid',
+      },
+    );
   const addItems = z.strictObject({ items: z.array(newItem).min(1).max(limits.maxAddItems) });
-  const reload = z.strictObject({ modelDir: z.string().min(1).max(4096).optional().describe('The configured model directory (any other is refused with 403); default the configured one') });
+  const reload = z.strictObject({
+    modelDir: z.string().min(1).max(4096).optional().describe('The configured model directory (any other is refused with 403); default the configured one'),
+  });
   const search = z.strictObject({
     q: z.string().max(200).default(''),
     limit: z.coerce.number().pipe(z.int().min(1).max(limits.maxSearchResults)).default(20),

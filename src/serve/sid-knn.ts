@@ -95,7 +95,8 @@ export class SidKnnRecommender implements Recommender {
     }
     items.forEach((it, i) => {
       if (!it.vector) return;
-      if (it.vector.length !== d) throw new SidrecError('E_INPUT', `vector has ${it.vector.length} values, this model reads ${d}`, { field: `items[${i}].vector` });
+      if (it.vector.length !== d)
+        throw new SidrecError('E_INPUT', `vector has ${it.vector.length} values, this model reads ${d}`, { field: `items[${i}].vector` });
       x.set(it.vector, i * d);
     });
     const codes = this.tokenizer.encode(x, n); // (n, digits)

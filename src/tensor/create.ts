@@ -12,10 +12,13 @@ export function tensor(values: ArrayLike<number> | Float32Array, shape?: Shape, 
 
 /** An int32 index tensor (targets, token ids, masks). */
 export function intTensor(values: ArrayLike<number> | Int32Array, shape?: Shape): Tensor {
-  const data = values instanceof Int32Array ? values : Int32Array.from(values, (v) => {
-    if (!Number.isInteger(v)) throw new SidrecError('E_INPUT', `intTensor: not an integer: ${v}`);
-    return v;
-  });
+  const data =
+    values instanceof Int32Array
+      ? values
+      : Int32Array.from(values, (v) => {
+          if (!Number.isInteger(v)) throw new SidrecError('E_INPUT', `intTensor: not an integer: ${v}`);
+          return v;
+        });
   return new Tensor(data, shape ?? [data.length]);
 }
 

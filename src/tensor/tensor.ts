@@ -194,7 +194,10 @@ export function tidy<T>(fn: () => T): T {
         if (keepSet.has(input) || !created.has(input)) continue;
         keepSet.add(input);
         stack.push(input);
-        if (!input.kept) (root.retained ??= []).push(input);
+        if (!input.kept) {
+          root.retained ??= [];
+          root.retained.push(input);
+        }
       }
     }
   }

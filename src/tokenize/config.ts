@@ -144,12 +144,15 @@ export function resolveTokenizerConfig(partial: Input<TokenizerConfig>, field = 
     if (!Array.isArray(config.hidden)) throw new SidrecError('E_CONFIG', 'hidden must be an array of widths', { field: `${field}.hidden` });
     config.hidden.forEach((h, i) => positiveInt(`hidden[${i}]`, h, 65_536));
     const nonNegative = (key: 'commitment' | 'weightDecay', value: number): void => {
-      if (!(value >= 0) || !Number.isFinite(value)) throw new SidrecError('E_CONFIG', `${key} must be a finite number >= 0, got ${value}`, { field: `${field}.${key}` });
+      if (!(value >= 0) || !Number.isFinite(value))
+        throw new SidrecError('E_CONFIG', `${key} must be a finite number >= 0, got ${value}`, { field: `${field}.${key}` });
     };
     nonNegative('commitment', config.commitment);
     nonNegative('weightDecay', config.weightDecay);
-    if (typeof config.restartDeadCodes !== 'boolean') throw new SidrecError('E_CONFIG', 'restartDeadCodes must be a boolean', { field: `${field}.restartDeadCodes` });
-    if (!(config.lr > 0) || !Number.isFinite(config.lr)) throw new SidrecError('E_CONFIG', `lr must be a finite number > 0, got ${config.lr}`, { field: `${field}.lr` });
+    if (typeof config.restartDeadCodes !== 'boolean')
+      throw new SidrecError('E_CONFIG', 'restartDeadCodes must be a boolean', { field: `${field}.restartDeadCodes` });
+    if (!(config.lr > 0) || !Number.isFinite(config.lr))
+      throw new SidrecError('E_CONFIG', `lr must be a finite number > 0, got ${config.lr}`, { field: `${field}.lr` });
     return Object.freeze({ ...config, hidden: Object.freeze([...config.hidden]) });
   }
   positiveInt('maxIter', config.maxIter);

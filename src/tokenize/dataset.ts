@@ -25,7 +25,11 @@ export interface DatasetSids {
   /** The fitted tokenizer; absent for imported SIDs (items added later need their SID given). */
   readonly tokenizer?: Tokenizer;
   readonly table: SemanticIdTable;
-  readonly report: TokenizeReport & { readonly fittedItems: number; readonly features: readonly FeatureSpecEntry[]; readonly imported?: Readonly<Record<string, unknown>> };
+  readonly report: TokenizeReport & {
+    readonly fittedItems: number;
+    readonly features: readonly FeatureSpecEntry[];
+    readonly imported?: Readonly<Record<string, unknown>>;
+  };
 }
 
 /** What a long tokenize tells its caller: a line per phase, and the fit's steps (for a progress bar). */

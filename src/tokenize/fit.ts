@@ -25,7 +25,11 @@ export interface FittedTokenizer {
  * Fit on `features` (training items only) and encode them with the frozen model; `onStep` reports progress.
  * @example fitTokenizer({ kind: 'opq', subspaces: 32 }, features)
  */
-export function fitTokenizer(config: Partial<TokenizerConfig> & { readonly kind: TokenizerKind }, features: ItemFeatures, onStep?: FitProgress): FittedTokenizer {
+export function fitTokenizer(
+  config: Partial<TokenizerConfig> & { readonly kind: TokenizerKind },
+  features: ItemFeatures,
+  onStep?: FitProgress,
+): FittedTokenizer {
   const resolved = resolveTokenizerConfig(config);
   const { data, count, dim } = features;
   if (count < resolved.codebookSize) {

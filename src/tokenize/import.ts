@@ -63,15 +63,22 @@ function formatOf(file: string): SidImportFormat {
   if (ext === '.json') return 'index-json';
   if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
   if (ext === '.csv') return 'csv';
-  throw new SidrecError('E_INPUT', `cannot tell the SID file's format from "${ext || 'no extension'}" (.json index, .jsonl or .csv)`, { file, field: 'import' });
+  throw new SidrecError('E_INPUT', `cannot tell the SID file's format from "${ext || 'no extension'}" (.json index, .jsonl or .csv)`, {
+    file,
+    field: 'import',
+  });
 }
 
 /** "<a_12>" -> 12, checking the level letter; plain integers (or their strings) pass through. */
 function indexToken(token: unknown, level: number, file: string, field: string): number {
   if (typeof token === 'number') return token;
-  const m = typeof token === 'string' ? /^<([a-z])_(\d+)>$/.exec(token) ?? (/^\d+$/.test(token) ? [token, '', token] : null) : null;
+  const m = typeof token === 'string' ? (/^<([a-z])_(\d+)>$/.exec(token) ?? (/^\d+$/.test(token) ? [token, '', token] : null)) : null;
   if (!m) throw new SidrecError('E_INPUT', `SID token ${JSON.stringify(token)} is neither "<letter_code>" nor an integer`, { file, field });
-  if (m[1] && m[1].charCodeAt(0) - 97 !== level) throw new SidrecError('E_INPUT', `SID token ${token} at level ${level} names level "${m[1]}" (expected "${String.fromCharCode(97 + level)}")`, { file, field });
+  if (m[1] && m[1].charCodeAt(0) - 97 !== level)
+    throw new SidrecError('E_INPUT', `SID token ${token} at level ${level} names level "${m[1]}" (expected "${String.fromCharCode(97 + level)}")`, {
+      file,
+      field,
+    });
   return Number(m[2]);
 }
 
@@ -82,7 +89,8 @@ function parseIndexJson(text: string, file: string): Entry[] {
   } catch (error) {
     throw new SidrecError('E_INPUT', `not JSON: ${(error as Error).message}`, { file, field: 'import' });
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SidrecError('E_INPUT', 'expected one JSON object {"<item id>": [tokens]}', { file });
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new SidrecError('E_INPUT', 'expected one JSON object {"<item id>": [tokens]}', { file });
   return Object.entries(raw as Record<string, unknown>).map(([id, tokens]) => {
     if (!Array.isArray(tokens)) throw new SidrecError('E_INPUT', `item ${id}: expected an array of SID tokens`, { file, field: id });
     return { id, sid: tokens.map((t, l) => indexToken(t, l, file, id)), at: { field: id } };
@@ -125,7 +133,13 @@ function parseCsv(text: string, file: string): Entry[] {
   return out;
 }
 
-function align(entries: readonly Entry[], itemIds: readonly string[], file: string, format: SidImportFormat, codebookSize?: number): Omit<ImportedSids, 'sha256'> {
+function align(
+  entries: readonly Entry[],
+  itemIds: readonly string[],
+  file: string,
+  format: SidImportFormat,
+  codebookSize?: number,
+): Omit<ImportedSids, 'sha256'> {
   if (entries.length === 0) throw new SidrecError('E_INPUT', 'the SID file holds no items', { file });
   const levels = entries[0].sid.length;
   if (levels === 0) throw new SidrecError('E_INPUT', 'an empty SID', { file, ...entries[0].at });
@@ -172,10 +186,19 @@ export interface ImportedDatasetSidsOptions extends SidImportOptions {
 export function importDatasetSids(file: string, itemIds: readonly string[], opts: ImportedDatasetSidsOptions = {}): DatasetSids {
   const imported = importSids(file, itemIds, opts);
   const order = opts.order ?? 'hierarchical';
-  const table = SemanticIdTable.build(imported.codes, imported.count, { baseDigits: imported.levels, collisionDigit: order === 'hierarchical', codebookSize: imported.codebookSize });
+  const table = SemanticIdTable.build(imported.codes, imported.count, {
+    baseDigits: imported.levels,
+    collisionDigit: order === 'hierarchical',
+    codebookSize: imported.codebookSize,
+  });
   const report = tableReport('imported', table);
   return {
     table,
-    report: { ...report, fittedItems: 0, features: [], imported: { file: resolve(file), format: imported.format, order, unknownIds: imported.unknownIds, sha256: imported.sha256 } },
+    report: {
+      ...report,
+      fittedItems: 0,
+      features: [],
+      imported: { file: resolve(file), format: imported.format, order, unknownIds: imported.unknownIds, sha256: imported.sha256 },
+    },
   };
 }

@@ -1,5 +1,14 @@
 /** Public surface of the tokenize stage: fit (O)PQ / RQ-KMeans / RQ-VAE tokenizers, build SID tables, report. */
-export { TOKENIZER_DEFAULTS, resolveTokenizerConfig, type TokenizerConfig, type TokenizerKind, type RqKMeansConfig, type PqConfig, type OpqConfig, type RqVaeConfig } from './config.js';
+export {
+  TOKENIZER_DEFAULTS,
+  resolveTokenizerConfig,
+  type TokenizerConfig,
+  type TokenizerKind,
+  type RqKMeansConfig,
+  type PqConfig,
+  type OpqConfig,
+  type RqVaeConfig,
+} from './config.js';
 export type { Tokenizer, ArtifactArray, FitProgress } from './tokenizer.js';
 export { RqKMeansTokenizer } from './rqkmeans.js';
 export { RqVaeTokenizer } from './rqvae.js';

@@ -49,14 +49,7 @@ export function rowSqNorms(x: Float32Array, rows: number, dim: number, out = new
  * Nearest centroid (by squared distance + bias) of each of `rows` points; writes codes and, when given, the
  * squared distance to the chosen centroid (without bias). Distances via gemm in row chunks.
  */
-export function assignNearest(
-  model: KMeansModel,
-  x: Float32Array,
-  rows: number,
-  codes: Int32Array,
-  sqDist?: Float32Array,
-  gap?: Float32Array,
-): void {
+export function assignNearest(model: KMeansModel, x: Float32Array, rows: number, codes: Int32Array, sqDist?: Float32Array, gap?: Float32Array): void {
   const { k, dim, centroids, bias } = model;
   const cNorm = rowSqNorms(centroids, k, dim);
   for (let c = 0; c < k; c++) cNorm[c] += bias[c];
@@ -147,14 +140,7 @@ export function kmeansPlusPlus(rng: Rng, x: Float32Array, n: number, dim: number
 }
 
 /** Fit k-means to the (n, dim) points. `init` warm-starts from given centroids (OPQ's alternation). */
-export function fitKMeans(
-  rng: Rng,
-  x: Float32Array,
-  n: number,
-  dim: number,
-  options: KMeansOptions,
-  init?: Float32Array,
-): KMeansModel {
+export function fitKMeans(rng: Rng, x: Float32Array, n: number, dim: number, options: KMeansOptions, init?: Float32Array): KMeansModel {
   const { k, maxIter, tol, balance } = options;
   const fitIdx = sampleIndices(rng, n, Math.max(options.fitSample, k));
   const xs = fitIdx.length === n ? x : gatherRows(x, dim, fitIdx);

@@ -41,7 +41,9 @@ export class ProductQuantizer implements Tokenizer {
   static reducedDimFor(config: PqConfig | OpqConfig, inputDim: number): number {
     const d = Math.floor(Math.min(config.pcaDim, inputDim) / config.subspaces) * config.subspaces;
     if (d === 0) {
-      throw new SidrecError('E_CONFIG', `subspaces ${config.subspaces} exceeds the vector dimension ${Math.min(config.pcaDim, inputDim)}`, { field: 'tokenizer.subspaces' });
+      throw new SidrecError('E_CONFIG', `subspaces ${config.subspaces} exceeds the vector dimension ${Math.min(config.pcaDim, inputDim)}`, {
+        field: 'tokenizer.subspaces',
+      });
     }
     return d;
   }
@@ -162,7 +164,8 @@ export class ProductQuantizer implements Tokenizer {
     const ds = d / config.subspaces;
     const f32 = (name: string, length: number): Float32Array => {
       const a = arrays[name];
-      if (!(a instanceof Float32Array) || a.length !== length) throw new SidrecError('E_STATE', `${config.kind} artifact: array "${name}" missing or mis-shaped`);
+      if (!(a instanceof Float32Array) || a.length !== length)
+        throw new SidrecError('E_STATE', `${config.kind} artifact: array "${name}" missing or mis-shaped`);
       return a;
     };
     const pca: PcaModel = {

@@ -111,7 +111,9 @@ export function formatTokenizeReport(r: TokenizeReport): string {
     `tokenizer ${r.kind}: ${r.items} items, ${r.digits} digits x ${r.codebookSize} codes${r.collisionDigit ? ' (+ collision digit)' : ''}`,
     `  fit ${r.fitSeconds.toFixed(2)} s, encode ${r.encodeSeconds.toFixed(2)} s`,
     `  collisions: ${pct(r.collisionRate)} of items (${r.collidedItems}), largest group ${r.largestCollisionGroup}, unique SIDs ${r.uniqueSids}`,
-    r.mse === undefined || r.relativeMse === undefined ? '  reconstruction: none (imported SIDs)' : `  reconstruction: mse ${r.mse.toExponential(3)}, relative to variance ${r.relativeMse.toFixed(4)}`,
+    r.mse === undefined || r.relativeMse === undefined
+      ? '  reconstruction: none (imported SIDs)'
+      : `  reconstruction: mse ${r.mse.toExponential(3)}, relative to variance ${r.relativeMse.toFixed(4)}`,
     '  digit  used   utilisation  perplexity',
   ];
   const row = (u: DigitUsage): string =>

@@ -65,7 +65,11 @@ class RqVaeNet extends Module {
   /** codebooks[l] is (codebookSize, latentDim). */
   readonly codebooks: Tensor[] = [];
 
-  constructor(readonly config: RqVaeConfig, readonly inputDim: number, rng: Rng) {
+  constructor(
+    readonly config: RqVaeConfig,
+    readonly inputDim: number,
+    rng: Rng,
+  ) {
     super();
     const widths = [inputDim, ...config.hidden, config.latentDim];
     this.encoder = this.module('encoder', new Mlp(widths, rng));
@@ -154,7 +158,8 @@ export class RqVaeTokenizer implements Tokenizer {
   }
 
   static fit(config: RqVaeConfig, x: Float32Array, n: number, dim: number, onStep?: FitProgress): RqVaeTokenizer {
-    if (n < config.codebookSize) throw new SidrecError('E_CONFIG', `${n} items cannot fill a codebook of ${config.codebookSize}`, { field: 'tokenizer.codebookSize' });
+    if (n < config.codebookSize)
+      throw new SidrecError('E_CONFIG', `${n} items cannot fill a codebook of ${config.codebookSize}`, { field: 'tokenizer.codebookSize' });
     const rng = new Rng(config.seed);
     const net = new RqVaeNet(config, dim, rng.fork());
     const idx = sampleIndices(rng, n, config.fitSample);

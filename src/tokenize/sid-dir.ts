@@ -27,7 +27,13 @@ export interface SidDirManifest {
 export const sha256 = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
 function setId(files: SidDirManifest['files']): string {
-  return sha256(JSON.stringify(Object.keys(files).sort().map((name) => [name, files[name].sha256]))).slice(0, 32);
+  return sha256(
+    JSON.stringify(
+      Object.keys(files)
+        .sort()
+        .map((name) => [name, files[name].sha256]),
+    ),
+  ).slice(0, 32);
 }
 
 /**
@@ -42,10 +48,14 @@ export function writeSidDir(dir: string, files: ReadonlyMap<string, Uint8Array |
   }
   const manifest: SidDirManifest = { format: FORMAT, version: VERSION, id: setId(listed), files: listed };
   refuseForeignDir(dir, new Set([...files.keys(), SID_MANIFEST_FILE]));
-  writeDirAtomic(dir, (tmp) => {
-    for (const [name, data] of files) writeFileSync(join(tmp, name), data);
-    writeFileSync(join(tmp, SID_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`); // last: its presence means complete
-  }, options);
+  writeDirAtomic(
+    dir,
+    (tmp) => {
+      for (const [name, data] of files) writeFileSync(join(tmp, name), data);
+      writeFileSync(join(tmp, SID_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`); // last: its presence means complete
+    },
+    options,
+  );
   return manifest;
 }
 
@@ -56,7 +66,11 @@ function refuseForeignDir(dir: string, ours: ReadonlySet<string>): void {
   if (!stat.isDirectory()) throw new SidrecError('E_CONFIG', 'not a directory', { file: dir, field: 'out' });
   const foreign = readdirSync(dir).filter((name) => !ours.has(name));
   if (foreign.length > 0) {
-    throw new SidrecError('E_CONFIG', `holds files that are not part of a SID set (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}), and a SID directory is replaced whole: choose a new or empty directory`, { file: dir, field: 'out' });
+    throw new SidrecError(
+      'E_CONFIG',
+      `holds files that are not part of a SID set (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}), and a SID directory is replaced whole: choose a new or empty directory`,
+      { file: dir, field: 'out' },
+    );
   }
 }
 
@@ -69,14 +83,19 @@ function readSidManifest(dir: string): SidDirManifest | undefined {
   } catch (error) {
     throw new SidrecError('E_STATE', `unreadable SID manifest: ${(error as Error).message}`, { file: path });
   }
-  if (value.format !== FORMAT || typeof value.files !== 'object' || value.files === null) throw new SidrecError('E_STATE', 'not a sidrec SID manifest', { file: path, field: 'format' });
-  if (value.version !== VERSION) throw new SidrecError('E_STATE', `SID manifest version ${value.version}, this sidrec reads ${VERSION}`, { file: path, field: 'version' });
+  if (value.format !== FORMAT || typeof value.files !== 'object' || value.files === null)
+    throw new SidrecError('E_STATE', 'not a sidrec SID manifest', { file: path, field: 'format' });
+  if (value.version !== VERSION)
+    throw new SidrecError('E_STATE', `SID manifest version ${value.version}, this sidrec reads ${VERSION}`, { file: path, field: 'version' });
   if (value.id !== setId(value.files)) throw new SidrecError('E_STATE', 'the set id does not match the files listed', { file: path, field: 'id' });
   return value;
 }
 
 function mismatch(dir: string, name: string, why: string): SidrecError {
-  return new SidrecError('E_STATE', `SID directory ${dir}: ${why}; its files come from different tokenize runs or were changed (run sidrec tokenize again)`, { file: join(dir, name), field: SID_MANIFEST_FILE });
+  return new SidrecError('E_STATE', `SID directory ${dir}: ${why}; its files come from different tokenize runs or were changed (run sidrec tokenize again)`, {
+    file: join(dir, name),
+    field: SID_MANIFEST_FILE,
+  });
 }
 
 /**
@@ -113,11 +132,21 @@ export interface VerifiedSidDir {
 export function verifySidDir(dir: string): VerifiedSidDir {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     const left = interruptedReplacement(dir);
-    throw new SidrecError('E_NOT_FOUND', left ? `no SID directory here: a replacement was interrupted and left the previous one at ${left} (rename it back, or run sidrec tokenize again)` : 'no such SID directory', { file: dir, field: 'sids' });
+    throw new SidrecError(
+      'E_NOT_FOUND',
+      left
+        ? `no SID directory here: a replacement was interrupted and left the previous one at ${left} (rename it back, or run sidrec tokenize again)`
+        : 'no such SID directory',
+      { file: dir, field: 'sids' },
+    );
   }
   const manifest = readSidManifest(dir);
   if (!manifest) {
-    throw new SidrecError('E_STATE', `no ${SID_MANIFEST_FILE}: not a complete SID directory (written by an older sidrec, or by a tokenize that did not finish); run sidrec tokenize again`, { file: dir, field: SID_MANIFEST_FILE });
+    throw new SidrecError(
+      'E_STATE',
+      `no ${SID_MANIFEST_FILE}: not a complete SID directory (written by an older sidrec, or by a tokenize that did not finish); run sidrec tokenize again`,
+      { file: dir, field: SID_MANIFEST_FILE },
+    );
   }
   for (const name of Object.keys(manifest.files)) {
     if (!existsSync(join(dir, name))) throw mismatch(dir, name, `${name} is listed in ${SID_MANIFEST_FILE} but missing`);

@@ -182,7 +182,12 @@ export class SemanticIdTable {
 
   static fromArtifact(artifact: Artifact): SemanticIdTable {
     const meta = artifact.meta as Partial<SidTableShape & { count: number }>;
-    if (typeof meta.baseDigits !== 'number' || typeof meta.count !== 'number' || typeof meta.collisionDigit !== 'boolean' || typeof meta.codebookSize !== 'number') {
+    if (
+      typeof meta.baseDigits !== 'number' ||
+      typeof meta.count !== 'number' ||
+      typeof meta.collisionDigit !== 'boolean' ||
+      typeof meta.codebookSize !== 'number'
+    ) {
       throw new SidrecError('E_STATE', 'sid-table artifact: metadata incomplete');
     }
     const shape: SidTableShape = { baseDigits: meta.baseDigits, collisionDigit: meta.collisionDigit, codebookSize: meta.codebookSize };
@@ -193,9 +198,21 @@ export class SemanticIdTable {
     };
     const digits = shape.baseDigits + (shape.collisionDigit ? 1 : 0);
     const codes = get('codes');
-    const trie: Trie = { childStart: get('childStart'), nodeCode: get('nodeCode'), itemStart: get('itemStart'), itemEnd: get('itemEnd'), sortedItems: get('sortedItems') };
+    const trie: Trie = {
+      childStart: get('childStart'),
+      nodeCode: get('nodeCode'),
+      itemStart: get('itemStart'),
+      itemEnd: get('itemEnd'),
+      sortedItems: get('sortedItems'),
+    };
     const nodes = trie.nodeCode.length;
-    if (codes.length !== meta.count * digits || trie.sortedItems.length !== meta.count || trie.childStart.length !== nodes + 1 || trie.itemStart.length !== nodes || trie.itemEnd.length !== nodes) {
+    if (
+      codes.length !== meta.count * digits ||
+      trie.sortedItems.length !== meta.count ||
+      trie.childStart.length !== nodes + 1 ||
+      trie.itemStart.length !== nodes ||
+      trie.itemEnd.length !== nodes
+    ) {
       throw new SidrecError('E_STATE', 'sid-table artifact: array sizes do not match its metadata');
     }
     return new SemanticIdTable(shape, meta.count, codes, trie);

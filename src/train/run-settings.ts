@@ -38,7 +38,11 @@ export function checkResumeSettings(dir: string, current: RunSettings): string[]
   const refused = changed.filter((k) => !MAY_CHANGE_ON_RESUME.has(k));
   if (refused.length > 0) {
     const list = refused.map((k) => `${k} ${JSON.stringify(now.get(k))} (the run has ${JSON.stringify(before.get(k))})`).join(', ');
-    throw new SidrecError('E_CONFIG', `--resume with other settings than the run being resumed: ${list}; repeat the run's own options, or train into a new --out`, { file: path, field: refused[0] });
+    throw new SidrecError(
+      'E_CONFIG',
+      `--resume with other settings than the run being resumed: ${list}; repeat the run's own options, or train into a new --out`,
+      { file: path, field: refused[0] },
+    );
   }
   return changed.map((k) => `${k}: ${JSON.stringify(before.get(k))} -> ${JSON.stringify(now.get(k))}`);
 }

@@ -57,7 +57,16 @@ export async function runTraining<Batch>(plan: TrainingPlan<Batch>, config: Trai
   if (result.stopped === 'max-epochs-this-run') return { result };
   loadCheckpoint(join(run.dir, BEST_FILE), plan.model.namedParameters());
   const finished = await plan.finish(run, result);
-  const shared = runManifest({ kind: plan.kind, numItems: plan.numItems, dataDir: plan.dataDir, modelConfig: plan.model.config, config, result, test: finished.test.metrics, started });
+  const shared = runManifest({
+    kind: plan.kind,
+    numItems: plan.numItems,
+    dataDir: plan.dataDir,
+    modelConfig: plan.model.config,
+    config,
+    result,
+    test: finished.test.metrics,
+    started,
+  });
   writeManifest(run.dir, { ...shared, ...finished.manifest });
   return { result, finished };
 }

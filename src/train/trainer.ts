@@ -103,7 +103,10 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
   const state: LoopState = resuming
     ? restore(checkpointPath, params, optimizer)
     : { epoch: 0, step: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, history: [] };
-  if (resuming && !run.quiet) process.stderr.write(`resuming after epoch ${state.epoch} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})${changed.length ? `; changed: ${changed.join(', ')}` : ''}\n`);
+  if (resuming && !run.quiet)
+    process.stderr.write(
+      `resuming after epoch ${state.epoch} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})${changed.length ? `; changed: ${changed.join(', ')}` : ''}\n`,
+    );
   if (!resuming) run.warmStart?.();
   // The first epoch's batches before anything is written: a dataset with nothing to train on leaves no run.json
   // or epochs.jsonl behind. The loop reuses them (and their generator), so the run draws the same numbers.

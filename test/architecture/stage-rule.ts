@@ -9,7 +9,20 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 
 /** Bottom to top: a stage may import the ones before it. */
-export const STAGE_ORDER: readonly string[] = Object.freeze(['core', 'tensor', 'data', 'features', 'tokenize', 'model', 'decode', 'eval', 'train', 'families', 'serve', 'cli']);
+export const STAGE_ORDER: readonly string[] = Object.freeze([
+  'core',
+  'tensor',
+  'data',
+  'features',
+  'tokenize',
+  'model',
+  'decode',
+  'eval',
+  'train',
+  'families',
+  'serve',
+  'cli',
+]);
 
 export interface StageViolation {
   /** The importing file, relative to the source root. */

@@ -11,7 +11,10 @@ const src = fileURLToPath(new URL('../../../src/', import.meta.url));
 
 test('every import in src/ follows the stage order of ARCHITECTURE.md', () => {
   const bad = stageViolations(src);
-  assert.deepEqual(bad.map((v) => `${v.file} (${v.from}) imports ${v.specifier} (${v.to})`), []);
+  assert.deepEqual(
+    bad.map((v) => `${v.file} (${v.from}) imports ${v.specifier} (${v.to})`),
+    [],
+  );
 });
 
 test('the check fails on a reversed import, a dynamic one and an unknown stage', () => {
@@ -21,6 +24,8 @@ test('the check fails on a reversed import, a dynamic one and an unknown stage',
   writeFileSync(join(root, 'model', 'rpg.ts'), "import { Tensor } from '../tensor/tensor.js';\nimport type { App } from '../serve/app.js';\n");
   writeFileSync(join(root, 'tensor', 'ops.ts'), "export async function f() { return import('../model/rpg.js'); }\n");
   writeFileSync(join(root, 'extra', 'x.ts'), "import { Rpg } from '../model/rpg.js';\n");
-  const bad = stageViolations(root).map((v) => `${v.from}->${v.to}`).sort();
+  const bad = stageViolations(root)
+    .map((v) => `${v.from}->${v.to}`)
+    .sort();
   assert.deepEqual(bad, ['extra->model', 'model->serve', 'tensor->model']);
 });

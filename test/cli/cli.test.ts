@@ -28,7 +28,7 @@ function refused(r: ReturnType<typeof sidrec>, command: string, code: string, wh
   assert.doesNotMatch(r.stderr, /^\s+at /m);
 }
 
-test('sidrec --version and -v print package.json\'s version', () => {
+test("sidrec --version and -v print package.json's version", () => {
   const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
   for (const flag of ['--version', '-v']) {
     const r = sidrec([flag]);
@@ -71,7 +71,10 @@ test('errorLine: an unexpected exception is one E_INTERNAL line with a hint; fil
   const saved = process.env.SIDREC_DEBUG;
   try {
     delete process.env.SIDREC_DEBUG;
-    assert.equal(errorLine('sidrec x', new TypeError('boom\n  more')), 'sidrec x [E_INTERNAL]: unexpected error: TypeError: boom; more (SIDREC_DEBUG=1 shows the stack trace)');
+    assert.equal(
+      errorLine('sidrec x', new TypeError('boom\n  more')),
+      'sidrec x [E_INTERNAL]: unexpected error: TypeError: boom; more (SIDREC_DEBUG=1 shows the stack trace)',
+    );
     const eexist = Object.assign(new Error("EEXIST: file already exists, mkdir 'a'"), { code: 'EEXIST', syscall: 'mkdir', path: 'a' });
     assert.equal(errorLine('sidrec y', eexist), 'sidrec y [E_CONFIG]: a: mkdir: already exists (EEXIST)');
     assert.equal(exitCodeFor(asSidrecError(eexist)), 2);
@@ -105,7 +108,12 @@ test('prepare reports dropped duplicates (stdout and dataset.json); --keep-dupli
   const r = sidrec(['prepare', '--input', log, '--out', out]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /1 users, 3 items, 3 interactions; 2 duplicate event\(s\) dropped \(same user, item and timestamp\)/);
-  assert.deepEqual((JSON.parse(readFileSync(join(out, 'dataset.json'), 'utf8')) as { duplicates: unknown }).duplicates, { policy: 'drop', rule: 'user-item-time', found: 2, dropped: 2 });
+  assert.deepEqual((JSON.parse(readFileSync(join(out, 'dataset.json'), 'utf8')) as { duplicates: unknown }).duplicates, {
+    policy: 'drop',
+    rule: 'user-item-time',
+    found: 2,
+    dropped: 2,
+  });
   const kept = sidrec(['prepare', '--input', log, '--out', join(work, 'dups-kept'), '--keep-duplicates']);
   assert.equal(kept.status, 0, kept.stderr);
   assert.match(kept.stdout, /5 interactions; 2 duplicate event\(s\) kept/);
@@ -114,7 +122,16 @@ test('prepare reports dropped duplicates (stdout and dataset.json); --keep-dupli
 test('train validates the dataset before writing into --out', () => {
   // An artifact with no users (what prepare wrote for a header-only log before it refused them).
   const empty = join(work, 'no-users');
-  saveDataset(empty, { ...syntheticDataset(generateSynthetic({ numUsers: 1, numItems: 10, numTopics: 1 })), numUsers: 0, numItems: 0, offsets: new Int32Array(1), items: new Int32Array(0), userIds: [], itemIds: [], catalog: { itemIds: [], texts: [], attributes: [] } });
+  saveDataset(empty, {
+    ...syntheticDataset(generateSynthetic({ numUsers: 1, numItems: 10, numTopics: 1 })),
+    numUsers: 0,
+    numItems: 0,
+    offsets: new Int32Array(1),
+    items: new Int32Array(0),
+    userIds: [],
+    itemIds: [],
+    catalog: { itemIds: [], texts: [], attributes: [] },
+  });
   const out = join(work, 'never-trained');
   for (const model of ['sasrec', 'rpg', 'tiger']) {
     refused(sidrec(['train', '--model', model, '--data', empty, '--out', out]), 'train', 'E_INPUT', /dataset\.json.*the dataset has no interactions/);
@@ -136,13 +153,21 @@ test('train refuses a --out that holds a run unless --resume or --overwrite', ()
   const first = sidrec(args);
   assert.equal(first.status, 0, first.stderr);
   const before = readFileSync(join(out, 'best.safetensors'));
-  refused(sidrec(args), 'train', 'E_CONFIG', /already holds a training run \(run\.json, checkpoint\.safetensors, best\.safetensors, epochs\.jsonl, manifest\.json[^)]*\); continue it with --resume, replace it with --overwrite/);
+  refused(
+    sidrec(args),
+    'train',
+    'E_CONFIG',
+    /already holds a training run \(run\.json, checkpoint\.safetensors, best\.safetensors, epochs\.jsonl, manifest\.json[^)]*\); continue it with --resume, replace it with --overwrite/,
+  );
   assert.ok(readFileSync(join(out, 'best.safetensors')).equals(before), 'the refused run left the old one alone');
   refused(sidrec([...args, '--resume', '--overwrite']), 'train', 'E_CONFIG', /give one/);
   const again = sidrec([...args, '--overwrite', '--seed', '9']);
   assert.equal(again.status, 0, again.stderr);
   assert.equal((JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { seed: number }).seed, 9);
-  assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(out).filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 });
 
 test('synth: every --items the flag accepts works (40 items over the default 20 topics); --topics above --items is refused', () => {

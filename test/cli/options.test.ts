@@ -39,7 +39,10 @@ test('precedence: flags > config file > defaults', () => {
 });
 
 test('bad values are rejected naming the option', () => {
-  assert.throws(() => parseCommand(spec, ['--epochs', 'ten']), (e: unknown) => e instanceof SidrecError && e.code === 'E_CONFIG' && /--epochs: expected a number/.test(e.message));
+  assert.throws(
+    () => parseCommand(spec, ['--epochs', 'ten']),
+    (e: unknown) => e instanceof SidrecError && e.code === 'E_CONFIG' && /--epochs: expected a number/.test(e.message),
+  );
   assert.throws(() => parseCommand(spec, ['--epochs', '2.5']), /expected an integer/);
   assert.throws(() => parseCommand(spec, ['--epochs', '0']), /must be >= 1/);
   assert.throws(() => parseCommand(spec, ['--model', 'bert']), /expected one of sasrec, rpg, got "bert"/);
@@ -48,11 +51,17 @@ test('bad values are rejected naming the option', () => {
 
 test('config file errors name the file and the key', () => {
   const unknown = configFile({ epochz: 3 });
-  assert.throws(() => parseCommand(spec, ['--config', unknown]), (e: unknown) => e instanceof SidrecError && e.message.includes(unknown) && e.message.includes('"epochz"'));
+  assert.throws(
+    () => parseCommand(spec, ['--config', unknown]),
+    (e: unknown) => e instanceof SidrecError && e.message.includes(unknown) && e.message.includes('"epochz"'),
+  );
   const broken = configFile('{"epochs": ');
   assert.throws(() => parseCommand(spec, ['--config', broken]), /not valid JSON/);
   assert.throws(() => parseCommand(spec, ['--config', configFile({ epochs: 'x' })]), /"epochs": expected a number/);
-  assert.throws(() => parseCommand(spec, ['--config', '/nonexistent/c.json']), (e: unknown) => e instanceof SidrecError && e.code === 'E_NOT_FOUND');
+  assert.throws(
+    () => parseCommand(spec, ['--config', '/nonexistent/c.json']),
+    (e: unknown) => e instanceof SidrecError && e.code === 'E_NOT_FOUND',
+  );
 });
 
 test('help lists every option with its default and choices', () => {
@@ -68,7 +77,8 @@ test('checkOutputDir: a directory or a path where one can be made passes; a file
   writeFileSync(file, '');
   checkOutputDir(dir);
   checkOutputDir(join(dir, 'new', 'deeper'));
-  const refused = (path: string, what: RegExp) => (e: unknown) => e instanceof SidrecError && e.code === 'E_CONFIG' && e.message.startsWith(`${path}, field "out": `) && what.test(e.message);
+  const refused = (path: string, what: RegExp) => (e: unknown) =>
+    e instanceof SidrecError && e.code === 'E_CONFIG' && e.message.startsWith(`${path}, field "out": `) && what.test(e.message);
   assert.throws(() => checkOutputDir(file), refused(file, /exists and is a file/));
   assert.throws(() => checkOutputDir(join(file, 'a', 'b')), refused(join(file, 'a', 'b'), new RegExp(`${file} is a file`)));
 });

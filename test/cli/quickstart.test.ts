@@ -15,7 +15,8 @@ import { formatModelTable, winnerLine, type ModelRow } from '../../src/cli/quick
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'sidrec-quickstart-'));
-const sidrec = (...args: string[]) => spawnSync(process.execPath, [cli, 'quickstart', ...args], { encoding: 'utf8', env: { ...process.env, SIDREC_DEBUG: '' } });
+const sidrec = (...args: string[]) =>
+  spawnSync(process.execPath, [cli, 'quickstart', ...args], { encoding: 'utf8', env: { ...process.env, SIDREC_DEBUG: '' } });
 
 test('quickstart --items 20 --users 50 (the smallest the flags accept) runs end to end and prints the comparison', () => {
   const r = sidrec('--items', '20', '--users', '50', '--epochs', '1', '--quiet', '--out', join(work, 'small'));
@@ -27,7 +28,10 @@ test('quickstart --items 20 --users 50 (the smallest the flags accept) runs end 
 });
 
 test('quickstart refuses --items / --users below what the generator needs, naming the flag', () => {
-  for (const [flag, value] of [['--items', '19'], ['--users', '49']]) {
+  for (const [flag, value] of [
+    ['--items', '19'],
+    ['--users', '49'],
+  ]) {
     const r = sidrec(flag, value, '--out', join(work, 'refused'));
     assert.equal(r.status, 2, r.stderr);
     assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
@@ -45,7 +49,17 @@ test('quickstart data: every catalogue size from the --items bound up generates 
 });
 
 function result(metrics: Record<string, number>): EvalResult {
-  return { part: 'test', numQueries: 10, metricNames: Object.keys(metrics), metrics, users: new Int32Array(), targets: new Int32Array(), ranks: new Float64Array(), buckets: [], seconds: 0 };
+  return {
+    part: 'test',
+    numQueries: 10,
+    metricNames: Object.keys(metrics),
+    metrics,
+    users: new Int32Array(),
+    targets: new Int32Array(),
+    ranks: new Float64Array(),
+    buckets: [],
+    seconds: 0,
+  };
 }
 
 test('the comparison table: one row per model with what it is, metrics in the asked order, winner by NDCG@10', () => {

@@ -42,6 +42,7 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.equal(done.status, 0, done.stderr);
   assert.match(done.stdout, /\[prepare\] done earlier with the same settings/);
   assert.match(done.stdout, /\[tokenize\] done earlier/);
+  // biome-ignore lint/suspicious/noExplicitAny: the results file's fields are read ad hoc below
   const results = JSON.parse(readFileSync(join(root, 'results', 'tiny.json'), 'utf8')) as Record<string, any>;
   assert.equal(results.experiment, 'tiny');
   assert.deepEqual(results.settings, experiment);

@@ -14,14 +14,20 @@ const dataset = syntheticDataset(generateSynthetic({ numUsers: 200, numItems: 12
 saveDataset(dataDir, dataset);
 const vectors = join(work, 'emb.jsonl');
 writeFileSync(vectors, dataset.itemIds.map((id, i) => JSON.stringify({ id, vector: [i % 3, (i * 7) % 5, 1] })).join('\n'));
-const tokenize = (...extra: string[]) => spawnSync(process.execPath, [cli, 'tokenize', '--data', dataDir, '--kind', 'rqkmeans', '--levels', '2', '--codebook-size', '4', ...extra], { encoding: 'utf8' });
+const tokenize = (...extra: string[]) =>
+  spawnSync(process.execPath, [cli, 'tokenize', '--data', dataDir, '--kind', 'rqkmeans', '--levels', '2', '--codebook-size', '4', ...extra], {
+    encoding: 'utf8',
+  });
 
-test('sidrec tokenize --features vectors reads the user\'s embeddings; the flags must agree', () => {
+test("sidrec tokenize --features vectors reads the user's embeddings; the flags must agree", () => {
   const out = join(work, 'sids');
   const ok = tokenize('--features', 'vectors', '--vectors', vectors, '--out', out, '--json');
   assert.equal(ok.status, 0, ok.stderr);
   const report = JSON.parse(ok.stdout) as { features: { source: string }[]; fittedItems: number };
-  assert.deepEqual(report.features.map((f) => f.source), ['vectors']);
+  assert.deepEqual(
+    report.features.map((f) => f.source),
+    ['vectors'],
+  );
   assert.ok(existsSync(join(out, 'sids.sidtab')));
   const missing = tokenize('--features', 'vectors', '--out', join(work, 'x'));
   assert.equal(missing.status, 2);

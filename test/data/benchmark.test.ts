@@ -70,7 +70,10 @@ test('benchmark: truncated JSON line and duplicate catalogue ids', async () => {
 test('benchmark: wrong encodings (invalid UTF-8, UTF-16 BOM) name the line', async () => {
   const bad = Buffer.concat([Buffer.from('1 1 2\n2 2 3\n3 1 '), Buffer.from([0xc3, 0x28]), Buffer.from(' 2\n')]);
   const dir = fixtureDir({ 'sequences.txt': bad, 'items.jsonl': ITEMS });
-  await assert.rejects(loadBenchmark(dir), (e: SidrecError) => e.code === 'E_INPUT' && e.message.includes(join(dir, 'sequences.txt')) && /line 3.*invalid UTF-8/.test(e.message));
+  await assert.rejects(
+    loadBenchmark(dir),
+    (e: SidrecError) => e.code === 'E_INPUT' && e.message.includes(join(dir, 'sequences.txt')) && /line 3.*invalid UTF-8/.test(e.message),
+  );
   const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('1 1 2\n', 'utf16le')]);
   const dir2 = fixtureDir({ 'sequences.txt': utf16, 'items.jsonl': ITEMS });
   await assert.rejects(loadBenchmark(dir2), (e: SidrecError) => e.code === 'E_INPUT' && e.message.includes('line 1') && /UTF-16/.test(e.message));
@@ -78,7 +81,13 @@ test('benchmark: wrong encodings (invalid UTF-8, UTF-16 BOM) name the line', asy
 
 test('benchmark: unknown item ids are reported with count and first examples, or dropped with a warning', async () => {
   const dir = fixtureDir({ 'sequences.txt': '1 1 9 2\n2 3 8 9\n', 'items.jsonl': ITEMS });
-  await assertInputError(loadBenchmark(dir), join(dir, 'sequences.txt'), undefined, 'item_id', /3 item id occurrence\(s\) not in .*items\.jsonl, e\.g\. 9 \(line 1\), 8 \(line 2\), 9 \(line 2\)/);
+  await assertInputError(
+    loadBenchmark(dir),
+    join(dir, 'sequences.txt'),
+    undefined,
+    'item_id',
+    /3 item id occurrence\(s\) not in .*items\.jsonl, e\.g\. 9 \(line 1\), 8 \(line 2\), 9 \(line 2\)/,
+  );
   const ds = await loadBenchmark(dir, { unknownItems: 'drop' });
   assert.equal(numInteractions(ds), 3);
   assert.equal(ds.warnings.length, 1);
@@ -96,7 +105,9 @@ test('benchmark: missing sequences.txt is E_NOT_FOUND', async () => {
 });
 
 const beauty = sharedDataset('amazon-beauty');
-test('benchmark: real Amazon Beauty has 22,363 users / 12,101 items / 198,502 interactions', { skip: beauty === undefined ? 'no ../shared/data/amazon-beauty next to the repo' : false }, async () => {
+test('benchmark: real Amazon Beauty has 22,363 users / 12,101 items / 198,502 interactions', {
+  skip: beauty === undefined ? 'no ../shared/data/amazon-beauty next to the repo' : false,
+}, async () => {
   const ds = await loadBenchmark(beauty as string);
   assert.equal(ds.numUsers, 22363);
   assert.equal(ds.numItems, 12101);

@@ -44,11 +44,20 @@ test('catalog: malformed files name file, line and field', async () => {
     'arr.jsonl': '{"id": 1}\n[1, 2]\n',
     'bad.jsonl': Buffer.concat([Buffer.from('{"id": 1}\n{"id": 2, "title": "'), Buffer.from([0xe2, 0x28, 0xa1]), Buffer.from('"}\n')]),
   });
-  await assert.rejects(loadCatalogEntries(join(dir, 'nocol.csv')), inputErrorAt(join(dir, 'nocol.csv'), 1, 'id', /no column named "id"; columns are sku, title/));
+  await assert.rejects(
+    loadCatalogEntries(join(dir, 'nocol.csv')),
+    inputErrorAt(join(dir, 'nocol.csv'), 1, 'id', /no column named "id"; columns are sku, title/),
+  );
   await assert.rejects(loadCatalogEntries(join(dir, 'dup.csv')), inputErrorAt(join(dir, 'dup.csv'), 4, 'id', /duplicate item id "A" \(first on line 2\)/));
   await assert.rejects(loadCatalogEntries(join(dir, 'short.csv')), inputErrorAt(join(dir, 'short.csv'), 3, 'title', /expected 3 fields, found 2/));
-  await assert.rejects(loadCatalogEntries(join(dir, 'quote.csv')), (e: SidrecError) => e.code === 'E_INPUT' && e.message.includes(`${join(dir, 'quote.csv')}, line 3`) && /unterminated/.test(e.message));
+  await assert.rejects(
+    loadCatalogEntries(join(dir, 'quote.csv')),
+    (e: SidrecError) => e.code === 'E_INPUT' && e.message.includes(`${join(dir, 'quote.csv')}, line 3`) && /unterminated/.test(e.message),
+  );
   await assert.rejects(loadCatalogEntries(join(dir, 'noid.jsonl')), inputErrorAt(join(dir, 'noid.jsonl'), 2, 'id', /missing or non-scalar item id/));
   await assert.rejects(loadCatalogEntries(join(dir, 'arr.jsonl')), inputErrorAt(join(dir, 'arr.jsonl'), 2, '(record)', /expected a JSON object/));
-  await assert.rejects(loadCatalogEntries(join(dir, 'bad.jsonl')), (e: SidrecError) => e.code === 'E_INPUT' && e.message.includes(`${join(dir, 'bad.jsonl')}, line 2`) && /invalid UTF-8/.test(e.message));
+  await assert.rejects(
+    loadCatalogEntries(join(dir, 'bad.jsonl')),
+    (e: SidrecError) => e.code === 'E_INPUT' && e.message.includes(`${join(dir, 'bad.jsonl')}, line 2`) && /invalid UTF-8/.test(e.message),
+  );
 });

@@ -63,12 +63,19 @@ const BENCHMARKS = [
 ] as const;
 for (const [name, users, items, interactions, sha256] of BENCHMARKS) {
   const dir = sharedDataset(name);
-  test(`duplicates: ${name} holds no repeats, so its dataset is byte-identical to before`, { skip: dir === undefined ? `no ../shared/data/${name}` : false }, async () => {
+  test(`duplicates: ${name} holds no repeats, so its dataset is byte-identical to before`, {
+    skip: dir === undefined ? `no ../shared/data/${name}` : false,
+  }, async () => {
     const ds = await loadBenchmark(dir as string);
     assert.deepEqual([ds.numUsers, ds.numItems, numInteractions(ds)], [users, items, interactions]);
     assert.deepEqual(ds.duplicates, { policy: 'drop', rule: 'consecutive', found: 0, dropped: 0 });
     const out = tempDir();
     saveDataset(out, ds);
-    assert.equal(createHash('sha256').update(readFileSync(join(out, 'sequences.bin'))).digest('hex'), sha256);
+    assert.equal(
+      createHash('sha256')
+        .update(readFileSync(join(out, 'sequences.bin')))
+        .digest('hex'),
+      sha256,
+    );
   });
 }

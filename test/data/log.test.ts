@@ -42,17 +42,21 @@ test('log: CSV with custom columns, out-of-order timestamps, stable ties, first-
 test('log: TSV, JSON lines (date strings) and Parquet give the same sequences', async () => {
   const dir = fixtureDir({
     'log.tsv': CSV.replace(/,/g, '\t'),
-    'log.jsonl': ROWS.map(([u, i, t]) => JSON.stringify({ who: u, what: i, when: `2024-01-${String(Number(t)).padStart(2, '0')} 10:00:00` })).join('\n') + '\n',
+    'log.jsonl': `${ROWS.map(([u, i, t]) => JSON.stringify({ who: u, what: i, when: `2024-01-${String(Number(t)).padStart(2, '0')} 10:00:00` })).join('\n')}\n`,
   });
   assert.deepEqual(sequencesByExternalId(await loadInteractionLog(join(dir, 'log.tsv'), COLS)), EXPECTED);
   assert.deepEqual(sequencesByExternalId(await loadInteractionLog(join(dir, 'log.jsonl'), COLS)), EXPECTED);
   // ISO 8601 offsets are honoured: 10:00+02:00 = 08:00Z, before a naive (UTC) 08:30 and 09:00Z.
-  const tz = fixtureDir({ 'tz.csv': 'user_id,item_id,timestamp\nu,late,2024-01-01T09:00:00Z\nu,early,2024-01-01 10:00:00+02:00\nu,naive,2024-01-01 08:30:00\n' });
+  const tz = fixtureDir({
+    'tz.csv': 'user_id,item_id,timestamp\nu,late,2024-01-01T09:00:00Z\nu,early,2024-01-01 10:00:00+02:00\nu,naive,2024-01-01 08:30:00\n',
+  });
   assert.deepEqual(sequencesByExternalId(await loadInteractionLog(join(tz, 'tz.csv'))), { u: ['early', 'naive', 'late'] });
   const parquet = join(dir, 'log.parquet');
   const instance = await DuckDBInstance.create(':memory:');
   const conn = await instance.connect();
-  await conn.run(`COPY (SELECT who, what, CAST("when" AS BIGINT) AS "when" FROM read_csv('${join(dir, 'log.tsv')}', delim='\t', header=true, all_varchar=true)) TO '${parquet}' (FORMAT parquet)`);
+  await conn.run(
+    `COPY (SELECT who, what, CAST("when" AS BIGINT) AS "when" FROM read_csv('${join(dir, 'log.tsv')}', delim='\t', header=true, all_varchar=true)) TO '${parquet}' (FORMAT parquet)`,
+  );
   conn.closeSync();
   instance.closeSync();
   assert.deepEqual(sequencesByExternalId(await loadInteractionLog(parquet, COLS)), EXPECTED);
@@ -89,11 +93,18 @@ function isInputError(file: string, line: number | undefined, field: string, wha
 test('log: a bad column name lists the columns that exist', async () => {
   const dir = fixtureDir({ 'log.csv': CSV });
   const path = join(dir, 'log.csv');
-  await assert.rejects(loadInteractionLog(path, { ...COLS, itemColumn: 'item' }), isInputError(path, 1, 'item', /no column named "item"; columns are who, what, when/));
+  await assert.rejects(
+    loadInteractionLog(path, { ...COLS, itemColumn: 'item' }),
+    isInputError(path, 1, 'item', /no column named "item"; columns are who, what, when/),
+  );
 });
 
 test('log: a non-numeric timestamp and an empty id name their line', async () => {
-  const dir = fixtureDir({ 'a.csv': `${CSV}u3,i1,yesterday\n`, 'b.csv': `${CSV}u3,,4\n`, 'c.jsonl': '{"who":"u","what":"i","when":1}\n{"who":"u","what":"j","when":"soon"}\n' });
+  const dir = fixtureDir({
+    'a.csv': `${CSV}u3,i1,yesterday\n`,
+    'b.csv': `${CSV}u3,,4\n`,
+    'c.jsonl': '{"who":"u","what":"i","when":1}\n{"who":"u","what":"j","when":"soon"}\n',
+  });
   await assert.rejects(loadInteractionLog(join(dir, 'a.csv'), COLS), isInputError(join(dir, 'a.csv'), 8, 'when', /not a number or date\/time: "yesterday"/));
   await assert.rejects(loadInteractionLog(join(dir, 'b.csv'), COLS), isInputError(join(dir, 'b.csv'), 8, 'what', /empty id/));
   await assert.rejects(loadInteractionLog(join(dir, 'c.jsonl'), COLS), isInputError(join(dir, 'c.jsonl'), 2, 'when', /"soon"/));
@@ -103,13 +114,18 @@ test('log: wrong encodings and truncated records are input errors naming the fil
   const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(CSV, 'utf16le')]);
   const badUtf8 = Buffer.concat([Buffer.from(CSV), Buffer.from('u9,'), Buffer.from([0xff, 0xfe, 0x41]), Buffer.from(',3\n')]);
   const dir = fixtureDir({ 'utf16.csv': utf16, 'bad.csv': badUtf8, 'trunc.jsonl': '{"who":"u","what":"i","when":1}\n{"who":"u","wh\n' });
-  await assert.rejects(loadInteractionLog(join(dir, 'utf16.csv'), COLS), (e: SidrecError) => e.code === 'E_INPUT' && e.message.includes(`${join(dir, 'utf16.csv')}, line 1`) && /UTF-16/.test(e.message));
+  await assert.rejects(
+    loadInteractionLog(join(dir, 'utf16.csv'), COLS),
+    (e: SidrecError) => e.code === 'E_INPUT' && e.message.includes(`${join(dir, 'utf16.csv')}, line 1`) && /UTF-16/.test(e.message),
+  );
   await assert.rejects(loadInteractionLog(join(dir, 'bad.csv'), COLS), isInputError(join(dir, 'bad.csv'), undefined, '(record)', /line.*not utf-8 encoded/i));
   await assert.rejects(loadInteractionLog(join(dir, 'trunc.jsonl'), COLS), isInputError(join(dir, 'trunc.jsonl'), undefined, '(record)', /could not read/));
 });
 
 const beautyDir = sharedDataset('amazon-beauty');
-test('log: Amazon Beauty as a shuffled CSV log through DuckDB equals the benchmark loader', { skip: beautyDir === undefined ? 'no ../shared/data/amazon-beauty next to the repo' : false }, async () => {
+test('log: Amazon Beauty as a shuffled CSV log through DuckDB equals the benchmark loader', {
+  skip: beautyDir === undefined ? 'no ../shared/data/amazon-beauty next to the repo' : false,
+}, async () => {
   const ds = await loadBenchmark(beautyDir as string);
   const rows: string[] = [];
   for (let u = 0; u < ds.numUsers; u++) {

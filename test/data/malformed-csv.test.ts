@@ -31,7 +31,13 @@ async function rejects(files: Record<string, string | Buffer>, name: string, lin
 
 test('malformed CSV: a ragged row names its line and the extra column; a short row the missing column', async () => {
   await rejects({ 'a.csv': `${HEADER}\nu1,a,1\nu1,b,2,x\nu1,c,3\n` }, 'a.csv', 3, '(column 4; the header has 3)', /4 fields where the header has 3/);
-  await rejects({ 'b.csv': `${HEADER}\n${rows(30000)}u1,b\n${rows(10)}` }, 'b.csv', 30002, 'timestamp', /2 field\(s\) where the header has 3: user_id, item_id, timestamp$/);
+  await rejects(
+    { 'b.csv': `${HEADER}\n${rows(30000)}u1,b\n${rows(10)}` },
+    'b.csv',
+    30002,
+    'timestamp',
+    /2 field\(s\) where the header has 3: user_id, item_id, timestamp$/,
+  );
   await rejects({ 'c.tsv': `user_id\titem_id\ttimestamp\nu1\ta\t1\nu1\tb\t2\tx\n` }, 'c.tsv', 3, '(column 4; the header has 3)', /4 fields/);
 });
 
@@ -41,7 +47,13 @@ test('malformed CSV: a truncated last line (no line end, fields missing or a quo
 });
 
 test('malformed CSV: mixed \\r\\n and \\n line endings name the first line that differs, early or late', async () => {
-  await rejects({ 'a.csv': `${HEADER}\r\nu1,a,1\r\nu1,b,2\nu1,c,3\r\n` }, 'a.csv', 3, 'timestamp', /mixed line endings: this line ends with \\n \(Unix\) but the header with \\r\\n \(Windows\)/);
+  await rejects(
+    { 'a.csv': `${HEADER}\r\nu1,a,1\r\nu1,b,2\nu1,c,3\r\n` },
+    'a.csv',
+    3,
+    'timestamp',
+    /mixed line endings: this line ends with \\n \(Unix\) but the header with \\r\\n \(Windows\)/,
+  );
   await rejects({ 'b.csv': `${HEADER}\n${rows(24999)}u1,x,1\r\n${rows(100)}` }, 'b.csv', 25001, 'timestamp', /mixed line endings: this line ends with \\r\\n/);
 });
 
@@ -51,8 +63,17 @@ test('malformed CSV: a 5 MB field names its own line and column, not line 1', as
 
 test('malformed CSV: header-only and empty files are refused, naming the file', async () => {
   const dir = fixtureDir({ 'h.csv': `${HEADER}\n`, 'e.csv': '' });
-  await assert.rejects(loadInteractionLog(join(dir, 'h.csv')), (e: unknown) => e instanceof SidrecError && e.code === 'E_INPUT' && e.message === `${join(dir, 'h.csv')}, line 2: no interactions: the file has a header line but no data rows`);
-  await assert.rejects(loadInteractionLog(join(dir, 'e.csv')), (e: unknown) => e instanceof SidrecError && e.code === 'E_INPUT' && e.message === `${join(dir, 'e.csv')}, line 1: empty file`);
+  await assert.rejects(
+    loadInteractionLog(join(dir, 'h.csv')),
+    (e: unknown) =>
+      e instanceof SidrecError &&
+      e.code === 'E_INPUT' &&
+      e.message === `${join(dir, 'h.csv')}, line 2: no interactions: the file has a header line but no data rows`,
+  );
+  await assert.rejects(
+    loadInteractionLog(join(dir, 'e.csv')),
+    (e: unknown) => e instanceof SidrecError && e.code === 'E_INPUT' && e.message === `${join(dir, 'e.csv')}, line 1: empty file`,
+  );
 });
 
 test('well-formed CSV still reads: blank lines skipped, quoted delimiters and newlines, CRLF throughout, a stray inner quote', async () => {

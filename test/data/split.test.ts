@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kCoreFilter, loadDataset, packSequences, sampleValidation, saveDataset, split, type InteractionDataset } from '../../src/data/index.js';
-import { SidrecError } from '../../src/core/errors.js';
+import type { SidrecError } from '../../src/core/errors.js';
 import { tempDir } from './helpers.js';
 
 function dataset(seqs: number[][], numItems: number): InteractionDataset {
@@ -47,12 +47,42 @@ test('k-core: iterative removal until every user and item has >= k interactions'
 });
 
 test('split: leave-one-out targets, inputs, history cap and training counts', () => {
-  const ds = dataset([[0, 1, 2, 3, 4, 5], [5, 4, 3], [1, 2], [2, 2, 2, 1]], 6);
+  const ds = dataset(
+    [
+      [0, 1, 2, 3, 4, 5],
+      [5, 4, 3],
+      [1, 2],
+      [2, 2, 2, 1],
+    ],
+    6,
+  );
   const sp = split(ds, { historyCap: 2 });
   assert.equal(sp.shortUsers, 1);
-  assert.deepEqual(sp.train.map((t) => [t.user, Array.from(t.items)]), [[0, [0, 1, 2, 3]], [1, [5]], [2, [1, 2]], [3, [2, 2]]]);
-  assert.deepEqual(sp.valid.map((e) => [e.user, Array.from(e.history), e.target]), [[0, [2, 3], 4], [1, [5], 4], [3, [2, 2], 2]]);
-  assert.deepEqual(sp.test.map((e) => [e.user, Array.from(e.history), e.target]), [[0, [3, 4], 5], [1, [5, 4], 3], [3, [2, 2], 1]]);
+  assert.deepEqual(
+    sp.train.map((t) => [t.user, Array.from(t.items)]),
+    [
+      [0, [0, 1, 2, 3]],
+      [1, [5]],
+      [2, [1, 2]],
+      [3, [2, 2]],
+    ],
+  );
+  assert.deepEqual(
+    sp.valid.map((e) => [e.user, Array.from(e.history), e.target]),
+    [
+      [0, [2, 3], 4],
+      [1, [5], 4],
+      [3, [2, 2], 2],
+    ],
+  );
+  assert.deepEqual(
+    sp.test.map((e) => [e.user, Array.from(e.history), e.target]),
+    [
+      [0, [3, 4], 5],
+      [1, [5, 4], 3],
+      [3, [2, 2], 1],
+    ],
+  );
   assert.deepEqual(Array.from(sp.trainItemCounts), [1, 2, 4, 1, 0, 1]);
   // Default cap 50 keeps everything here; inputs are copies, not views of the dataset.
   const full = split(ds);
@@ -73,7 +103,16 @@ test('split: long histories keep the most recent historyCap items', () => {
 });
 
 test('artifact: save -> load round trip; atomic files; inconsistent artifacts rejected', () => {
-  const ds = { ...dataset([[0, 1, 2], [2, 1, 0, 1]], 3), warnings: ['w1'] };
+  const ds = {
+    ...dataset(
+      [
+        [0, 1, 2],
+        [2, 1, 0, 1],
+      ],
+      3,
+    ),
+    warnings: ['w1'],
+  };
   const dir = join(tempDir(), 'prepared');
   saveDataset(dir, ds);
   assert.deepEqual(readdirSync(dir).sort(), ['catalog.json', 'dataset.json', 'sequences.bin']);
@@ -81,23 +120,51 @@ test('artifact: save -> load round trip; atomic files; inconsistent artifacts re
   assert.deepEqual(back, ds);
   assert.ok(back.items instanceof Int32Array && back.offsets instanceof Int32Array);
   writeFileSync(join(dir, 'sequences.bin'), new Uint8Array(8));
-  assert.throws(() => loadDataset(dir), (e: SidrecError) => e.code === 'E_STATE' && e.message.includes('sequences.bin'));
-  assert.throws(() => loadDataset(join(dir, 'nope')), (e: SidrecError) => e.code === 'E_NOT_FOUND');
+  assert.throws(
+    () => loadDataset(dir),
+    (e: SidrecError) => e.code === 'E_STATE' && e.message.includes('sequences.bin'),
+  );
+  assert.throws(
+    () => loadDataset(join(dir, 'nope')),
+    (e: SidrecError) => e.code === 'E_NOT_FOUND',
+  );
   assert.ok(!existsSync(join(dir, 'nope')));
 });
 
 test('sampleValidation: a seeded subset of the validation users, in user order; train and test untouched', () => {
-  const sp = split(dataset(Array.from({ length: 40 }, (_, u) => [u % 7, (u + 1) % 7, (u + 2) % 7, (u + 3) % 7]), 7));
+  const sp = split(
+    dataset(
+      Array.from({ length: 40 }, (_, u) => [u % 7, (u + 1) % 7, (u + 2) % 7, (u + 3) % 7]),
+      7,
+    ),
+  );
   const a = sampleValidation(sp, 10, 5);
   assert.equal(a.valid.length, 10);
   const users = a.valid.map((q) => q.user as number);
-  assert.deepEqual(users, [...users].sort((x, y) => x - y), 'user order');
+  assert.deepEqual(
+    users,
+    [...users].sort((x, y) => x - y),
+    'user order',
+  );
   assert.equal(new Set(users).size, 10);
-  for (const q of a.valid) assert.deepEqual(q, sp.valid.find((v) => v.user === q.user), 'examples are the split\'s own');
+  for (const q of a.valid)
+    assert.deepEqual(
+      q,
+      sp.valid.find((v) => v.user === q.user),
+      "examples are the split's own",
+    );
   assert.equal(a.test, sp.test);
   assert.equal(a.train, sp.train);
-  assert.deepEqual(sampleValidation(sp, 10, 5).valid.map((q) => q.user), users, 'same seed, same users');
-  assert.notDeepEqual(sampleValidation(sp, 10, 6).valid.map((q) => q.user), users, 'another seed, other users');
+  assert.deepEqual(
+    sampleValidation(sp, 10, 5).valid.map((q) => q.user),
+    users,
+    'same seed, same users',
+  );
+  assert.notDeepEqual(
+    sampleValidation(sp, 10, 6).valid.map((q) => q.user),
+    users,
+    'another seed, other users',
+  );
   assert.equal(sampleValidation(sp, 0, 5), sp, '0 = all');
   assert.equal(sampleValidation(sp, 40, 5), sp, 'as many as there are = all');
 });

@@ -66,7 +66,12 @@ test('synthetic: defaults are learnable (bigram beats popularity on valid NDCG@1
 });
 
 test('synthetic: every item count the CLI accepts works (fewer sub-topics when items are scarce)', () => {
-  for (const [numItems, numTopics] of [[40, 20], [10, 10], [25, 20], [59, 20]]) {
+  for (const [numItems, numTopics] of [
+    [40, 20],
+    [10, 10],
+    [25, 20],
+    [59, 20],
+  ]) {
     const data = generateSynthetic({ seed: 1, numUsers: 30, numItems, numTopics });
     assert.equal(data.items.length, numItems);
     assert.ok(data.config.subTopicsPerTopic >= 1 && data.config.subTopicsPerTopic <= DEFAULT_SYNTHETIC_CONFIG.subTopicsPerTopic);
@@ -74,5 +79,8 @@ test('synthetic: every item count the CLI accepts works (fewer sub-topics when i
   }
   // Configs that fit all sub-topics are generated as before (the config is handed back unchanged).
   assert.equal(generateSynthetic({ seed: 1, numUsers: 30, numItems: 60, numTopics: 20 }).config.subTopicsPerTopic, 3);
-  assert.throws(() => generateSynthetic({ numItems: 10, numTopics: 11 }), (e: unknown) => e instanceof SidrecError && e.code === 'E_CONFIG');
+  assert.throws(
+    () => generateSynthetic({ numItems: 10, numTopics: 11 }),
+    (e: unknown) => e instanceof SidrecError && e.code === 'E_CONFIG',
+  );
 });

@@ -54,7 +54,15 @@ test('trie-constrained beam search emits only valid SIDs, each resolving to one 
 
 test('an unconstrained search leaves the valid SIDs (why the trie is needed)', () => {
   const tiger = new Tiger(tinyConfig, 3);
-  const enc = tiger.encodeRequests(packEncoder(tiger.vocab, tiger.vocab.itemTokens(table), queries.map((q) => q.history), [0, 1, 2], 20));
+  const enc = tiger.encodeRequests(
+    packEncoder(
+      tiger.vocab,
+      tiger.vocab.itemTokens(table),
+      queries.map((q) => q.history),
+      [0, 1, 2],
+      20,
+    ),
+  );
   const beams = beamSearch(tigerBeamModel(tiger, enc), { beamWidth: 200, steps: D });
   tiger.releaseEncoded(enc);
   // 8 x 8 x 2 = 128 code combinations, only 20 are items.
@@ -66,7 +74,15 @@ test('an unconstrained search leaves the valid SIDs (why the trie is needed)', (
 
 test('beam search equals brute-force enumeration of every valid SID when the beam covers each level', () => {
   const tiger = new Tiger(tinyConfig, 11);
-  const enc = tiger.encodeRequests(packEncoder(tiger.vocab, tiger.vocab.itemTokens(table), queries.map((q) => q.history), [0, 1, 2], 20));
+  const enc = tiger.encodeRequests(
+    packEncoder(
+      tiger.vocab,
+      tiger.vocab.itemTokens(table),
+      queries.map((q) => q.history),
+      [0, 1, 2],
+      20,
+    ),
+  );
   const model = tigerBeamModel(tiger, enc);
   const processors = [new TemperatureProcessor(0.7), new TriePrefixConstraint(table)];
   const beams = beamSearch(model, { beamWidth: table.count, steps: D, processors });
@@ -87,7 +103,11 @@ test('beam search equals brute-force enumeration of every valid SID when the bea
       }
       brute[item] = ll;
     }
-    const bruteTop = rankBy(Int32Array.from({ length: table.count }, (_, i) => i), brute, 5);
+    const bruteTop = rankBy(
+      Int32Array.from({ length: table.count }, (_, i) => i),
+      brute,
+      5,
+    );
     const got = new Resolver(table).resolve(beams[r]);
     assert.deepEqual(Array.from(got.items.subarray(0, 5)), Array.from(bruteTop));
     for (let i = 0; i < got.items.length; i++) assert.ok(Math.abs(got.beamScores[i] - brute[got.items[i]]) < 1e-4);
@@ -113,7 +133,10 @@ test('resolving a prefix (generation stopped early) returns every item under it'
   const resolver = new Resolver(table);
   const sid = table.codesOf(0);
   const c = resolver.resolve({ count: 1, steps: 2, codes: Int32Array.from(sid.subarray(0, 2)), scores: Float64Array.of(-1) });
-  assert.deepEqual(Array.from(c.items).sort((a, b) => a - b), [0, 1]);
+  assert.deepEqual(
+    Array.from(c.items).sort((a, b) => a - b),
+    [0, 1],
+  );
   assert.deepEqual(Array.from(c.beamScores), [-1, -1]);
 });
 
@@ -123,7 +146,10 @@ test('Gryphon: candidates are real items, colliding items get different item-lev
   const rec = new GryphonRecommender(g, table, { beamWidth: 16 });
   for (const r of rec.rank(queries, 20)) {
     for (const item of r.candidates.items) assert.ok(item >= 0 && item < numItems);
-    assert.deepEqual([...r.byItemScore].sort((a, b) => a - b), [...r.byBeam].sort((a, b) => a - b));
+    assert.deepEqual(
+      [...r.byItemScore].sort((a, b) => a - b),
+      [...r.byBeam].sort((a, b) => a - b),
+    );
     let pairs = 0;
     for (let k = 0; k < 3; k++) {
       const a = r.candidates.items.indexOf(2 * k);

@@ -23,7 +23,10 @@ function randomLogp(B: number, m: number, C: number, seed: number): Float32Array
   const out = new Float32Array(B * m * C);
   for (let r = 0; r < B * m; r++) {
     let s = 0;
-    for (let c = 0; c < C; c++) s += Math.exp((out[r * C + c] = 2 * rng.normal()));
+    for (let c = 0; c < C; c++) {
+      out[r * C + c] = 2 * rng.normal();
+      s += Math.exp(out[r * C + c]);
+    }
     for (let c = 0; c < C; c++) out[r * C + c] -= Math.log(s);
   }
   return out;
@@ -36,7 +39,11 @@ test('TopK keeps the k best (ties: smaller index) in order', () => {
   vals.forEach((v, i) => top.push(i, v));
   const got = new Int32Array(17);
   top.sortedInto(got);
-  const want = vals.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 17).map((x) => x[1]);
+  const want = vals
+    .map((v, i) => [v, i])
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .slice(0, 17)
+    .map((x) => x[1]);
   assert.deepEqual([...got], want);
 });
 
@@ -57,8 +64,14 @@ test('exact item graph: neighbours are the k items of highest mean per-digit cod
   for (let d = 0; d < 4; d++) {
     const a = model.itemTokens[3 * 4 + d] * D;
     const b = model.itemTokens[8 * 4 + d] * D;
-    let dot = 0, na = 0, nb = 0;
-    for (let j = 0; j < D; j++) { dot += E[a + j] * E[b + j]; na += E[a + j] ** 2; nb += E[b + j] ** 2; }
+    let dot = 0,
+      na = 0,
+      nb = 0;
+    for (let j = 0; j < D; j++) {
+      dot += E[a + j] * E[b + j];
+      na += E[a + j] ** 2;
+      nb += E[b + j] ** 2;
+    }
     s += dot / Math.sqrt(na * nb);
   }
   assert.ok(Math.abs(s / 4 - itemSimilarity(cos, model.itemTokens, 4, 8, 3, 8)) < 1e-5);
@@ -69,7 +82,9 @@ test('exact item graph: neighbours are the k items of highest mean per-digit cod
 
 test('usearch item graph agrees with the exact one on a small catalogue', async () => {
   // Clustered items: 30 prototypes, each item copies its prototype's codes except one digit.
-  const N = 600, m = 8, C = 16;
+  const N = 600,
+    m = 8,
+    C = 16;
   const base = fakeModel(N, m, C, 12, 4);
   const rng = new Rng(5);
   const tokens = new Int32Array(N * m);
@@ -96,7 +111,9 @@ test('usearch item graph agrees with the exact one on a small catalogue', async 
 });
 
 test('graph decoding equals exact top-k when beam x neighbours covers the catalogue', async () => {
-  const N = 80, m = 4, C = 8;
+  const N = 80,
+    m = 4,
+    C = 8;
   const model = fakeModel(N, m, C, 6, 7);
   const graph = await buildItemGraph(model, { k: 79, method: 'exact' });
   const decoder = new GraphDecoder(model.itemTokens, m, graph, { beam: 10, neighbors: 79, steps: 1 });
@@ -105,7 +122,9 @@ test('graph decoding equals exact top-k when beam x neighbours covers the catalo
   const scores = scoreAll(logp, B, model.itemTokens, m, C, N);
   for (let b = 0; b < B; b++) {
     const res = decoder.search(logp, b * m * C, b, 20);
-    const want = Array.from({ length: N }, (_, i) => i).sort((x, y) => scores[b * N + y] - scores[b * N + x] || x - y).slice(0, 20);
+    const want = Array.from({ length: N }, (_, i) => i)
+      .sort((x, y) => scores[b * N + y] - scores[b * N + x] || x - y)
+      .slice(0, 20);
     assert.deepEqual([...res.items], want);
     assert.equal(res.visited, N);
   }

@@ -21,7 +21,14 @@ function dataset(seqs: number[][], numItems: number): InteractionDataset {
 
 test('baselines: popularity and bigram scores from the training split only', async () => {
   // Training parts: [0,1,0,1], [2,1,2], [3,3,3]; valid/test items (4, 0, 1, ...) are never counted.
-  const ds = dataset([[0, 1, 0, 1, 4, 0], [2, 1, 2, 1, 4], [3, 3, 3, 4, 4]], 5);
+  const ds = dataset(
+    [
+      [0, 1, 0, 1, 4, 0],
+      [2, 1, 2, 1, 4],
+      [3, 3, 3, 4, 4],
+    ],
+    5,
+  );
   const sp = split(ds);
   assert.deepEqual(Array.from(sp.trainItemCounts), [2, 3, 2, 3, 0]);
   const pop = popularityScorer(sp);

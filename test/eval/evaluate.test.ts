@@ -19,7 +19,10 @@ function tableScorer(rows: number[][]): Scorer {
   return {
     kind: 'scores',
     score: (batch) => {
-      assert.ok(batch.every((q) => !('target' in q)), 'scorers must not see the target');
+      assert.ok(
+        batch.every((q) => !('target' in q)),
+        'scorers must not see the target',
+      );
       return Float32Array.from(batch.flatMap((e) => rows[e.user]));
     },
   };
@@ -51,12 +54,24 @@ test('evaluate: hand-checked Recall/NDCG with exact numbers', async () => {
   assert.ok(Math.abs(r.metrics['ndcg@10'] - (1 + 1 / Math.log2(5) + 1 / Math.log2(7)) / 3) < 1e-12);
   assert.ok(Math.abs(r.metrics['mrr@10'] - (1 + 1 / 4 + 1 / 6) / 3) < 1e-12);
   // Buckets by train count of the target: item 2 -> 25 (20+), item 5 -> 19 (5-19), item 0 -> 0 ("0").
-  assert.deepEqual(r.buckets.map((b) => [b.label, b.count]), [['0', 1], ['1-4', 0], ['5-19', 1], ['20+', 1]]);
+  assert.deepEqual(
+    r.buckets.map((b) => [b.label, b.count]),
+    [
+      ['0', 1],
+      ['1-4', 0],
+      ['5-19', 1],
+      ['20+', 1],
+    ],
+  );
   assert.equal(r.buckets[3].metrics['recall@1'], 1);
   assert.equal(r.buckets[2].metrics['ndcg@5'], 1 / Math.log2(5));
   assert.equal(r.buckets[1].metrics['ndcg@5'], 0);
   const json = resultToJson(r, { perQuery: true });
-  assert.deepEqual(json.perQuery, [[0, 2, 0], [1, 5, 3], [2, 0, 5]]);
+  assert.deepEqual(json.perQuery, [
+    [0, 2, 0],
+    [1, 5, 3],
+    [2, 0, 5],
+  ]);
   assert.equal(json.buckets[3].max, null);
   const table = formatTable([r], ['toy']);
   assert.match(table, /toy\s+all\s+3\s+0\.3333/);
@@ -75,7 +90,11 @@ test('evaluate: matches a brute-force full-sort reference on random scores with 
   const Q = 53;
   const rows = Array.from({ length: Q }, () => Array.from({ length: N }, () => rng.int(8) / 8)); // many ties
   const examples = Array.from({ length: Q }, (_, u) => ex(u, rng.int(N)));
-  const sp = fakeSplit(N, examples, Array.from({ length: N }, () => rng.int(30)));
+  const sp = fakeSplit(
+    N,
+    examples,
+    Array.from({ length: N }, () => rng.int(30)),
+  );
   const metrics = ['recall@5', 'ndcg@5', 'recall@10', 'ndcg@10', 'recall@20', 'ndcg@20'];
   // Reference: stable sort by score descending, then item index ascending; position of the target.
   const refRanks = examples.map((e) => {
@@ -96,7 +115,12 @@ test('evaluate: matches a brute-force full-sort reference on random scores with 
   // The top-K path over the same ranking gives the same metrics (ranks beyond K become Infinity).
   const topk: Scorer = {
     kind: 'topk',
-    topK: (batch, k) => batch.map((e) => Array.from({ length: N }, (_, i) => i).sort((a, b) => rows[e.user][b] - rows[e.user][a] || a - b).slice(0, k)),
+    topK: (batch, k) =>
+      batch.map((e) =>
+        Array.from({ length: N }, (_, i) => i)
+          .sort((a, b) => rows[e.user][b] - rows[e.user][a] || a - b)
+          .slice(0, k),
+      ),
   };
   const rs = await evaluate(tableScorer(rows), sp, 'test', { metrics });
   const rk = await evaluate(topk, sp, 'test', { metrics });

@@ -45,13 +45,19 @@ test('markov: a family added by one folder and one table line trains, evaluates 
   assert.equal(served.recommender.addItems, undefined);
 });
 
-test('markov through the CLI: train --model markov refuses another family\'s flag by name; --help lists it', () => {
-  const refused = spawnSync(process.execPath, [cli, 'train', '--model', 'markov', '--data', dataDir, '--out', join(work, 'cli'), '--temperature', '0.1'], { encoding: 'utf8' });
+test("markov through the CLI: train --model markov refuses another family's flag by name; --help lists it", () => {
+  const refused = spawnSync(process.execPath, [cli, 'train', '--model', 'markov', '--data', dataDir, '--out', join(work, 'cli'), '--temperature', '0.1'], {
+    encoding: 'utf8',
+  });
   assert.equal(refused.status, 2, refused.stderr);
   assert.match(refused.stderr, /--temperature is not an option of --model markov \(it is for rpg\)/);
   const help = spawnSync(process.execPath, [cli, 'train', '--help'], { encoding: 'utf8' });
   assert.match(help.stdout, /markov +Factorized first-order Markov chain/);
-  const ok = spawnSync(process.execPath, [cli, 'train', '--model', 'markov', '--data', dataDir, '--out', join(work, 'cli'), '--epochs', '1', '--dim', '16', '--quiet'], { encoding: 'utf8' });
+  const ok = spawnSync(
+    process.execPath,
+    [cli, 'train', '--model', 'markov', '--data', dataDir, '--out', join(work, 'cli'), '--epochs', '1', '--dim', '16', '--quiet'],
+    { encoding: 'utf8' },
+  );
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /markov \(test\)/);
 });

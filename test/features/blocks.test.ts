@@ -44,7 +44,14 @@ test('co-occurrence features: items that co-occur are close; unseen items are ze
 });
 
 test('attribute features: shared attributes -> similar vectors, unit rows', () => {
-  const attrs = [[1, 2], [1, 2, 3], [7, 8], [7, 8, 9], [1, 2], [7, 8]];
+  const attrs = [
+    [1, 2],
+    [1, 2, 3],
+    [7, 8],
+    [7, 8, 9],
+    [1, 2],
+    [7, 8],
+  ];
   const f = attributeFeatures(attrs, { dim: 3 });
   assert.equal(f.count, 6);
   assert.ok(dot(f.data, f.dim, 0, 1) > 0.9);
@@ -55,8 +62,14 @@ test('attribute features: shared attributes -> similar vectors, unit rows', () =
 test('combineFeatures: each block normalised then scaled by sqrt(weight); counts must match', () => {
   const a = { count: 2, dim: 2, data: Float32Array.from([3, 4, 0, 2]) };
   const b = { count: 2, dim: 1, data: Float32Array.from([5, -1]) };
-  const c = combineFeatures([{ features: a, weight: 1 }, { features: b, weight: 4 }]);
-  assert.deepEqual(Array.from(c.data), [0.6, 0.8, 2, 0, 1, -2].map((x) => Math.fround(x)));
+  const c = combineFeatures([
+    { features: a, weight: 1 },
+    { features: b, weight: 4 },
+  ]);
+  assert.deepEqual(
+    Array.from(c.data),
+    [0.6, 0.8, 2, 0, 1, -2].map((x) => Math.fround(x)),
+  );
   assert.throws(() => combineFeatures([{ features: a }, { features: { count: 3, dim: 1, data: new Float32Array(3) } }]), SidrecError);
 });
 

@@ -61,7 +61,15 @@ test('TF-IDF: each family is L2-normalised then scaled by sqrt(weight)', () => {
 });
 
 test('itemDocument joins title, brand, distinct category names and description; missing fields skipped', () => {
-  const doc = itemDocument({ title: 'Red Polish', brand: null, categories: [['Beauty', 'Nails'], ['Beauty', 'Makeup']], description: 'shiny' });
+  const doc = itemDocument({
+    title: 'Red Polish',
+    brand: null,
+    categories: [
+      ['Beauty', 'Nails'],
+      ['Beauty', 'Makeup'],
+    ],
+    description: 'shiny',
+  });
   assert.equal(doc, 'Red Polish . Beauty . Nails . Makeup . shiny');
   assert.equal(itemDocument({}), '');
 });

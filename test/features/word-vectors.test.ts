@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SidrecError } from '../../src/core/errors.js';
+import type { SidrecError } from '../../src/core/errors.js';
 import { loadWordVectors, resolveWordVectorsFile, WINK_PACKAGE } from '../../src/features/word-vectors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sidrec-wv-'));
@@ -14,7 +14,10 @@ function writeWink(path: string, vectors: Record<string, number[]>, extra = ''):
   const body = Object.entries(vectors)
     .map(([w, v], i) => `${JSON.stringify(w)}:[${[...v, Math.hypot(...v), i].join(',')}]`)
     .join(',');
-  writeFileSync(path, `{"precision":8,"l2NormIndex":3,"wordIndex":4,"size":${words.length},"dimensions":3,"words":${JSON.stringify([...words, ']', '"{'])},${extra}"vectors":{${body}},"unkVector":[0,0,0,0,-1]}`);
+  writeFileSync(
+    path,
+    `{"precision":8,"l2NormIndex":3,"wordIndex":4,"size":${words.length},"dimensions":3,"words":${JSON.stringify([...words, ']', '"{'])},${extra}"vectors":{${body}},"unkVector":[0,0,0,0,-1]}`,
+  );
 }
 
 const VECTORS: Record<string, number[]> = {
@@ -51,14 +54,20 @@ test('wink JSON: only wanted words are kept, trailing norm/index dropped, escape
 test('wink JSON: malformed files are refused with the file and the place', () => {
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, '{"dimensions":3,"vectors":{"nail":[1,0]}}');
-  assert.throws(() => loadWordVectors(bad, { wanted: new Set(['nail']) }), (e: SidrecError) => e.code === 'E_INPUT' && /has 2 values, "dimensions" is 3/.test(e.message) && e.message.includes(bad));
+  assert.throws(
+    () => loadWordVectors(bad, { wanted: new Set(['nail']) }),
+    (e: SidrecError) => e.code === 'E_INPUT' && /has 2 values, "dimensions" is 3/.test(e.message) && e.message.includes(bad),
+  );
   writeFileSync(bad, '{"dimensions":3,"vectors":{"nail":[1,0,x]}}');
   assert.throws(() => loadWordVectors(bad, { wanted: new Set(['nail']) }), /field "vectors.nail": value 2 "x" is not a finite number/);
   writeFileSync(bad, '{"dimensions":3,"vectors":{"nail":[1,0,0]');
   assert.throws(() => loadWordVectors(bad), /expected "," or "}"/);
   writeFileSync(bad, '{"dimensions":3}');
   assert.throws(() => loadWordVectors(bad), /no "vectors" object/);
-  assert.throws(() => loadWordVectors(join(dir, 'missing.json')), (e: SidrecError) => e.code === 'E_NOT_FOUND');
+  assert.throws(
+    () => loadWordVectors(join(dir, 'missing.json')),
+    (e: SidrecError) => e.code === 'E_NOT_FOUND',
+  );
 });
 
 test('GloVe / word2vec text: header skipped, CRLF, cased entries stand in for lower-case words, exact wins', () => {
@@ -73,7 +82,10 @@ test('GloVe / word2vec text: header skipped, CRLF, cased entries stand in for lo
   assert.equal(wv.size, 2);
   const ragged = join(dir, 'ragged.txt');
   writeFileSync(ragged, 'nail 1 2\npolish 3\n');
-  assert.throws(() => loadWordVectors(ragged, { wanted: new Set(['polish']) }), (e: SidrecError) => e.code === 'E_INPUT' && e.location.line === 2 && /1 values, earlier lines have 2/.test(e.message));
+  assert.throws(
+    () => loadWordVectors(ragged, { wanted: new Set(['polish']) }),
+    (e: SidrecError) => e.code === 'E_INPUT' && e.location.line === 2 && /1 values, earlier lines have 2/.test(e.message),
+  );
 });
 
 test('the installed package is found by Node resolution; its absence names npm install and --word-vectors', () => {
@@ -92,5 +104,8 @@ test('the installed package is found by Node resolution; its absence names npm i
   assert.equal(loadWordVectors(found.file, { wanted: new Set(['polish']) }).size, 1);
   // An explicit file wins and must exist.
   assert.deepEqual(resolveWordVectorsFile(join(dir, 'glove.txt'), [empty]), { file: join(dir, 'glove.txt') });
-  assert.throws(() => resolveWordVectorsFile(join(dir, 'nope.txt')), (e: SidrecError) => e.code === 'E_NOT_FOUND' && e.location.field === 'word-vectors');
+  assert.throws(
+    () => resolveWordVectorsFile(join(dir, 'nope.txt')),
+    (e: SidrecError) => e.code === 'E_NOT_FOUND' && e.location.field === 'word-vectors',
+  );
 });

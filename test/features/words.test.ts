@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SidrecError } from '../../src/core/errors.js';
+import type { SidrecError } from '../../src/core/errors.js';
 import { generateSynthetic, split, syntheticDataset } from '../../src/data/index.js';
 import { datasetFeatures, parseFeatureSpec, toFeatureText, withWordVectors } from '../../src/features/dataset.js';
 import type { ItemText } from '../../src/features/text.js';
@@ -16,10 +16,18 @@ const dir = mkdtempSync(join(tmpdir(), 'sidrec-words-'));
 
 test('tokens: HTML entities decoded (twice when double-encoded), lower-cased, punctuation split, possessive dropped', () => {
   assert.equal(decodeHtmlEntities('a &lt;b&gt; &#x27;c&#39; &bogus; &amp;amp; caf&eacute;'), "a <b> 'c'   & café");
-  assert.deepEqual(
-    wordTokens('Dr. Scholl&#39;s Anti-Aging CRÈME &amp;amp; Co. 0.5-Fluid Ounce, 100% “pure”'),
-    ['dr', 'scholl', 'anti-aging', 'crème', 'co', '0', '5-fluid', 'ounce', '100', 'pure'],
-  );
+  assert.deepEqual(wordTokens('Dr. Scholl&#39;s Anti-Aging CRÈME &amp;amp; Co. 0.5-Fluid Ounce, 100% “pure”'), [
+    'dr',
+    'scholl',
+    'anti-aging',
+    'crème',
+    'co',
+    '0',
+    '5-fluid',
+    'ounce',
+    '100',
+    'pure',
+  ]);
   assert.deepEqual(wordTokens('Men’s  nail-polish'), ['men', 'nail-polish']);
   assert.deepEqual(wordTokens(''), []);
 });
@@ -28,7 +36,10 @@ test('tokens resolve as written, without diacritics, singular, else by parts; un
   const vocab = new Set(['anti-aging', 'anti', 'aging', 'oz', '5', 'creme', 'exfoliator', 'brush', 'lily', 'glass', 'nail', 'polish']);
   const has = (w: string): boolean => vocab.has(w);
   assert.deepEqual(resolveToken('anti-aging', has), ['anti-aging']);
-  assert.deepEqual(resolveToken('anti-aging', (w) => w !== 'anti-aging' && has(w)), ['anti', 'aging']);
+  assert.deepEqual(
+    resolveToken('anti-aging', (w) => w !== 'anti-aging' && has(w)),
+    ['anti', 'aging'],
+  );
   assert.deepEqual(resolveToken('5oz', has), ['5', 'oz']);
   assert.deepEqual(resolveToken('crème', has), ['creme']);
   assert.deepEqual(resolveToken('exfoliators', has), ['exfoliator']);
@@ -76,7 +87,12 @@ const VOCAB: Record<string, number[]> = {
 };
 
 function writeGlove(path: string, vocab: Record<string, readonly number[]>): void {
-  writeFileSync(path, Object.entries(vocab).map(([w, v]) => `${w} ${v.join(' ')}`).join('\n') + '\n');
+  writeFileSync(
+    path,
+    `${Object.entries(vocab)
+      .map(([w, v]) => `${w} ${v.join(' ')}`)
+      .join('\n')}\n`,
+  );
 }
 
 /** SIF straight from the definition, in float64: weights a/(a+p), averages, top singular vector by power iteration. */
@@ -109,14 +125,17 @@ function referenceSif(docs: string[][], vocab: Record<string, number[]>, a: numb
 }
 
 test('SIF features match a direct computation; items without known words are zero rows; coverage counted', () => {
-  assert.deepEqual(ITEMS.map((item) => wordTokens(itemWordText(item))), [
-    ['nail', 'polish', 'top-coat', 'opi', 'beauty', 'nails'],
-    ['men', 'shampoo', 'beauty', 'hair'],
-    ['crème', 'visage', 'beauty', 'face'],
-    ['12345', 'xyz'],
-    [],
-    ['red', 'nail', 'polish'],
-  ]);
+  assert.deepEqual(
+    ITEMS.map((item) => wordTokens(itemWordText(item))),
+    [
+      ['nail', 'polish', 'top-coat', 'opi', 'beauty', 'nails'],
+      ['men', 'shampoo', 'beauty', 'hair'],
+      ['crème', 'visage', 'beauty', 'face'],
+      ['12345', 'xyz'],
+      [],
+      ['red', 'nail', 'polish'],
+    ],
+  );
   const file = join(dir, 'vocab.txt');
   writeGlove(file, VOCAB);
   const vectors = loadWordVectors(file, { wanted: catalogueWords(ITEMS) });
@@ -127,7 +146,8 @@ test('SIF features match a direct computation; items without known words are zer
   assert.equal(features.dim, 4);
   const expected = referenceSif(DOCS, VOCAB, a);
   for (let i = 0; i < ITEMS.length; i++) {
-    for (let j = 0; j < 4; j++) assert.ok(Math.abs(features.data[i * 4 + j] - expected[i][j]) < 1e-4, `item ${i} dim ${j}: ${features.data[i * 4 + j]} vs ${expected[i][j]}`);
+    for (let j = 0; j < 4; j++)
+      assert.ok(Math.abs(features.data[i * 4 + j] - expected[i][j]) < 1e-4, `item ${i} dim ${j}: ${features.data[i * 4 + j]} vs ${expected[i][j]}`);
   }
   for (const i of [3, 4]) assert.deepEqual(Array.from(features.data.subarray(i * 4, i * 4 + 4)), [0, 0, 0, 0]);
   // Rows are orthogonal to the removed component.
@@ -136,7 +156,16 @@ test('SIF features match a direct computation; items without known words are zer
     for (let j = 0; j < 4; j++) dot += features.data[i * 4 + j] * featurizer.components[j];
     assert.ok(Math.abs(dot) < 1e-5);
   }
-  assert.deepEqual(coverage, { items: 6, tokens: 20, knownTokens: 14, unknownNumberTokens: 1, distinctWords: 15, knownDistinctWords: 9, itemsWithoutKnownWords: 2, itemsWithoutText: 1 });
+  assert.deepEqual(coverage, {
+    items: 6,
+    tokens: 20,
+    knownTokens: 14,
+    unknownNumberTokens: 1,
+    distinctWords: 15,
+    knownDistinctWords: 9,
+    itemsWithoutKnownWords: 2,
+    itemsWithoutText: 1,
+  });
   // Deterministic, and the fitted featurizer reproduces the catalogue's rows (new items land in the same space).
   const again = WordFeaturizer.fit(ITEMS, loadWordVectors(file, { wanted: catalogueWords(ITEMS) }), { a });
   assert.ok(Buffer.from(again.features.data.buffer).equals(Buffer.from(features.data.buffer)));
@@ -150,10 +179,16 @@ test('the words source in a dataset: vectors read once per spec, logged, named i
   const texts = ds.catalog.texts.map(toFeatureText);
   const words = [...catalogueWords(texts)].sort();
   let x = 12345;
-  const rand = (): number => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  const rand = (): number => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x / 2 ** 32 - 0.5;
+  };
   const file = join(dir, 'synthetic.txt');
   writeGlove(file, Object.fromEntries(words.filter((_, i) => i % 5 !== 0).map((w) => [w, Array.from({ length: 8 }, rand)])));
-  assert.throws(() => withWordVectors(parseFeatureSpec('text'), ds, file), (e: SidrecError) => e.code === 'E_CONFIG' && e.location.field === 'word-vectors');
+  assert.throws(
+    () => withWordVectors(parseFeatureSpec('text'), ds, file),
+    (e: SidrecError) => e.code === 'E_CONFIG' && e.location.field === 'word-vectors',
+  );
   const lines: string[] = [];
   const spec = withWordVectors(parseFeatureSpec('words,cooccurrence:0.5'), ds, file, (line) => lines.push(line));
   assert.equal(lines.length, 2);
@@ -168,12 +203,23 @@ test('the words source in a dataset: vectors read once per spec, logged, named i
   saveDatasetSids(dirA, tokenizeDataset(ds, sp, spec, config, 1));
   saveDatasetSids(dirB, tokenizeDataset(ds, sp, withWordVectors(parseFeatureSpec('words,cooccurrence:0.5'), ds, file), config, 1));
   assert.ok(readFileSync(join(dirA, TABLE_FILE)).equals(readFileSync(join(dirB, TABLE_FILE))));
-  const report = JSON.parse(readFileSync(join(dirA, REPORT_FILE), 'utf8')) as { features: { source: string; weight: number; wordVectors?: { file: string; format: string; dim: number } }[] };
-  assert.deepEqual(report.features.map((f) => [f.source, f.weight]), [['words', 1], ['cooccurrence', 0.5]]);
+  const report = JSON.parse(readFileSync(join(dirA, REPORT_FILE), 'utf8')) as {
+    features: { source: string; weight: number; wordVectors?: { file: string; format: string; dim: number } }[];
+  };
+  assert.deepEqual(
+    report.features.map((f) => [f.source, f.weight]),
+    [
+      ['words', 1],
+      ['cooccurrence', 0.5],
+    ],
+  );
   assert.equal(report.features[0].wordVectors?.file, file);
   assert.equal(report.features[0].wordVectors?.dim, 8);
   // Vectors that know none of the catalogue's words are refused, not turned into all-zero features.
   const foreign = join(dir, 'foreign.txt');
   writeGlove(foreign, { qqqq: [1, 2, 3] });
-  assert.throws(() => datasetFeatures(ds, sp, withWordVectors(parseFeatureSpec('words'), ds, foreign)), (e: SidrecError) => e.code === 'E_INPUT' && /no item .* has a title, brand or category word with a vector/.test(e.message));
+  assert.throws(
+    () => datasetFeatures(ds, sp, withWordVectors(parseFeatureSpec('words'), ds, foreign)),
+    (e: SidrecError) => e.code === 'E_INPUT' && /no item .* has a title, brand or category word with a vector/.test(e.message),
+  );
 });

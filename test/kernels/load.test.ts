@@ -34,7 +34,9 @@ test('openblas addon rejects out-of-bounds shapes', (t) => {
   describeKernels();
   const addon = loadedBlasAddon();
   if (!addon) return t.skip(`openblas not available: ${describeKernels().failures.openblas}`);
-  const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4);
+  const a = new Float32Array(6),
+    b = new Float32Array(6),
+    c = new Float32Array(4);
   addon.sgemm(false, false, 2, 2, 3, 1, a, 3, 0, b, 2, 0, 0, c, 2, 0, 1);
   assert.throws(() => addon.sgemm(false, false, 2, 2, 4, 1, a, 4, 0, b, 2, 0, 0, c, 2, 0, 1), RangeError);
   assert.throws(() => addon.sgemm(false, false, 2, 2, 3, 1, a, 2, 0, b, 2, 0, 0, c, 2, 0, 1), RangeError);

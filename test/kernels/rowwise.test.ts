@@ -21,7 +21,12 @@ for (const provider of OPTIONAL_PROVIDERS) {
   test(`${provider}: softmaxCrossEntropy agrees with plain`, (t) => {
     const k = providerKernels(provider);
     if (typeof k === 'string') return t.skip(k);
-    for (const [rows, cols, spread] of [[1, 1, 1], [7, 13, 3], [33, 256, 40], [64, 50, 8]] as const) {
+    for (const [rows, cols, spread] of [
+      [1, 1, 1],
+      [7, 13, 3],
+      [33, 256, 40],
+      [64, 50, 8],
+    ] as const) {
       const logits = random(rows * cols, rows + cols, -spread, spread);
       const targets = targetsFor(rows, cols, rows * 7 + 1);
       const what = `${provider} softmaxCE ${rows}x${cols}`;
@@ -72,7 +77,13 @@ for (const provider of OPTIONAL_PROVIDERS) {
   test(`${provider}: softmaxRows agrees with plain`, (t) => {
     const k = providerKernels(provider);
     if (typeof k === 'string') return t.skip(k);
-    for (const [rows, cols] of [[1, 1], [9, 50], [3, 1], [257, 33], [2, 1000]] as const) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [9, 50],
+      [3, 1],
+      [257, 33],
+      [2, 1000],
+    ] as const) {
       const x = random(rows * cols, rows * cols, -30, 30);
       const want = x.slice();
       plain.softmaxRows(want, rows, cols);

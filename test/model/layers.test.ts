@@ -13,11 +13,16 @@ class TinyRpg extends Module {
   readonly lnF: LayerNorm;
   readonly head: T.Tensor; // (D, G * C)
 
-  constructor(readonly cfg: { G: number; C: number; D: number; T: number; layers: number }, rng: Rng) {
+  constructor(
+    readonly cfg: { G: number; C: number; D: number; T: number; layers: number },
+    rng: Rng,
+  ) {
     super();
     this.codes = this.module('codes', new Embedding(cfg.G * cfg.C, cfg.D, rng));
     this.pos = this.module('pos', new Embedding(cfg.T, cfg.D, rng));
-    this.blocks = Array.from({ length: cfg.layers }, (_, i) => this.module(`blocks.${i}`, new TransformerBlock({ dim: cfg.D, heads: 2, ffn: 2 * cfg.D, dropout: 0.1 }, rng)));
+    this.blocks = Array.from({ length: cfg.layers }, (_, i) =>
+      this.module(`blocks.${i}`, new TransformerBlock({ dim: cfg.D, heads: 2, ffn: 2 * cfg.D, dropout: 0.1 }, rng)),
+    );
     this.lnF = this.module('lnF', new LayerNorm(cfg.D));
     this.head = T.initNormal(this.param('head', [cfg.D, cfg.G * cfg.C]), rng, 0.02);
   }
@@ -25,7 +30,10 @@ class TinyRpg extends Module {
   /** codes int32 (B, T, G) with per-digit offsets applied; targets int32 (B, T, G). */
   loss(input: T.Tensor, targets: T.Tensor, ctx: ForwardContext): T.Tensor {
     const [B, Tn] = input.shape;
-    const positions = T.intTensor(Int32Array.from({ length: B * Tn }, (_, i) => i % Tn), [B, Tn]);
+    const positions = T.intTensor(
+      Int32Array.from({ length: B * Tn }, (_, i) => i % Tn),
+      [B, Tn],
+    );
     let h = T.add(this.codes.bag(input, 'mean'), this.pos.forward(positions)); // (B, T, D)
     for (const block of this.blocks) h = block.forward(h, ctx, { causal: true });
     h = this.lnF.forward(h);
@@ -49,7 +57,10 @@ test('Module lists dotted parameter names', () => {
   assert.ok(names.includes('blocks.0.mlp.fc.bias'));
   assert.ok(names.includes('codes.weight') && names.includes('head'));
   assert.equal(new Set(names).size, names.length);
-  assert.equal(m.parameterCount(), m.parameters().reduce((s, t) => s + t.size, 0));
+  assert.equal(
+    m.parameterCount(),
+    m.parameters().reduce((s, t) => s + t.size, 0),
+  );
   m.dispose();
 });
 
@@ -65,8 +76,14 @@ test('TransformerBlock gradients (self-attention and T5-style cross-attention wi
     T.configurePool({ minLength });
     try {
       gradCheck(`self block (pool min ${minLength})`, [{ shape: [2, 3, 6], data: randn([2, 3, 6], rng) }], ([x]) => self.forward(x, EVAL, { causal: true }));
-      gradCheck(`cross block (pool min ${minLength})`, [{ shape: [2, 3, 6], data: randn([2, 3, 6], rng) }, { shape: [2, 4, 6], data: randn([2, 4, 6], rng) }], ([x, mem]) =>
-        cross.forward(x, EVAL, { causal: true, memory: mem, memoryPaddingMask: pad }));
+      gradCheck(
+        `cross block (pool min ${minLength})`,
+        [
+          { shape: [2, 3, 6], data: randn([2, 3, 6], rng) },
+          { shape: [2, 4, 6], data: randn([2, 4, 6], rng) },
+        ],
+        ([x, mem]) => cross.forward(x, EVAL, { causal: true, memory: mem, memoryPaddingMask: pad }),
+      );
     } finally {
       T.configurePool({ minLength: 1 << 14 });
     }
@@ -81,7 +98,13 @@ test('TransformerBlock: attention-weight dropout and residual dropout are set ap
   const outputs = (opts: { dropout: number; attnDropout?: number }): [Float32Array, Float32Array] => {
     const block = new TransformerBlock({ dim: 8, heads: 2, ffn: 16, ...opts }, new Rng(4));
     for (const p of block.parameters()) if (p.rank === 2) T.initNormal(p, new Rng(6), 0.4);
-    const pair = T.noGrad(() => [block.forward(x, EVAL, { causal: true }).f32.slice(), block.forward(x, { training: true, rng: new Rng(8) }, { causal: true }).f32.slice()] as [Float32Array, Float32Array]);
+    const pair = T.noGrad(
+      () =>
+        [block.forward(x, EVAL, { causal: true }).f32.slice(), block.forward(x, { training: true, rng: new Rng(8) }, { causal: true }).f32.slice()] as [
+          Float32Array,
+          Float32Array,
+        ],
+    );
     block.dispose();
     return pair;
   };
@@ -113,14 +136,16 @@ function trainTiny(
   const losses: number[] = [];
   const stats: T.MemoryStats[] = [];
   for (let s = 0; s < steps; s++) {
-    losses.push(T.tidy(() => {
-      opt.zeroGrad();
-      const l = model.loss(input, targets, { training: true, rng });
-      l.backward();
-      T.clipGradNorm(params, 1);
-      opt.step();
-      return l.item();
-    }));
+    losses.push(
+      T.tidy(() => {
+        opt.zeroGrad();
+        const l = model.loss(input, targets, { training: true, rng });
+        l.backward();
+        T.clipGradNorm(params, 1);
+        opt.step();
+        return l.item();
+      }),
+    );
     stats.push(T.memoryStats());
   }
   afterTraining?.(model, input, targets, stats);

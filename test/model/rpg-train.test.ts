@@ -12,7 +12,7 @@ import { readManifest } from '../../src/model/manifest.js';
 import { readRpgSids, saveItemCodes, sidsFromTable } from '../../src/model/rpg-io.js';
 import { parseFeatureSpec } from '../../src/features/dataset.js';
 import { tokenizeDataset } from '../../src/tokenize/index.js';
-import { SidrecError } from '../../src/core/errors.js';
+import type { SidrecError } from '../../src/core/errors.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { trainRpg } from '../../src/families/rpg/train.js';
 
@@ -65,6 +65,12 @@ test('--sids reuse: an RPG directory or its sids.safetensors gives the same code
   saveItemCodes(join(dir, 'sids.safetensors'), sids.codes);
   assert.deepEqual(readRpgSids(dir, dataset.numItems), sids.codes);
   assert.deepEqual(readRpgSids(join(dir, 'sids.safetensors'), dataset.numItems), sids.codes);
-  assert.throws(() => readRpgSids(dir, dataset.numItems + 1), (e: SidrecError) => e.code === 'E_SHAPE' && /codes for 300 items, the dataset has 301/.test(e.message) && e.message.includes('sids.safetensors'));
-  assert.throws(() => readRpgSids(join(work, 'missing'), dataset.numItems), (e: SidrecError) => e.code === 'E_NOT_FOUND');
+  assert.throws(
+    () => readRpgSids(dir, dataset.numItems + 1),
+    (e: SidrecError) => e.code === 'E_SHAPE' && /codes for 300 items, the dataset has 301/.test(e.message) && e.message.includes('sids.safetensors'),
+  );
+  assert.throws(
+    () => readRpgSids(join(work, 'missing'), dataset.numItems),
+    (e: SidrecError) => e.code === 'E_NOT_FOUND',
+  );
 });

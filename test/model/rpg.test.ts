@@ -28,7 +28,11 @@ function param(model: Rpg, name: string): Float32Array {
 }
 
 // the first window's position 0 carries no target (a later window of a long sequence): the loss must skip it
-const windows = [{ items: Int32Array.of(1, 2, 3, 4), firstTarget: 1 }, { items: Int32Array.of(5, 6), firstTarget: 0 }, { items: Int32Array.of(7, 8, 9), firstTarget: 0 }];
+const windows = [
+  { items: Int32Array.of(1, 2, 3, 4), firstTarget: 1 },
+  { items: Int32Array.of(5, 6), firstTarget: 0 },
+  { items: Int32Array.of(7, 8, 9), firstTarget: 0 },
+];
 const batch = nextItemBatches(windows, 3, new Rng(2))[0];
 
 /** The RPG loss written out per position and digit, from the model's hidden states. */
@@ -56,7 +60,9 @@ function naiveLoss(model: Rpg): number {
         }
         const logits: number[] = [];
         for (let c = 0; c < C; c++) {
-          let dot = 0, nq = 0, ne = 0;
+          let dot = 0,
+            nq = 0,
+            ne = 0;
           for (let j = 0; j < D; j++) {
             const e = E[(d * C + c) * D + j];
             dot += q[j] * e;
@@ -113,7 +119,7 @@ test('RPG loss gradients match finite differences (code table, heads, positions)
   }
 });
 
-test('per-digit log-probs normalise and item score = sum of the item codes\' log-probs (brute force)', () => {
+test("per-digit log-probs normalise and item score = sum of the item codes' log-probs (brute force)", () => {
   const model = tinyModel(5);
   const histories = [Int32Array.of(1, 2, 3), Int32Array.of(9), Int32Array.of()];
   const logp = model.logProbs(histories);
@@ -129,7 +135,15 @@ test('per-digit log-probs normalise and item score = sum of the item codes\' log
   const scores = scoreAll(logp, histories.length, model.itemTokens, m, C, N);
   const some = new Float32Array(N);
   for (let b = 0; b < histories.length; b++) {
-    scoreItems(logp, b * m * C, model.itemTokens, m, Int32Array.from({ length: N }, (_, i) => i), N, some);
+    scoreItems(
+      logp,
+      b * m * C,
+      model.itemTokens,
+      m,
+      Int32Array.from({ length: N }, (_, i) => i),
+      N,
+      some,
+    );
     for (let i = 0; i < N; i++) {
       let want = 0;
       for (let d = 0; d < m; d++) want += logp[b * m * C + d * C + model.codes.codes[i * m + d]];

@@ -41,7 +41,16 @@ test('T5 relative buckets: exact near, logarithmic far, sign-split only when bid
 });
 
 test('TIGER learns synthetic sequences well above popularity, every recommendation a real item', async () => {
-  const run = await trainSidModel('tiger', sp, work, { dir: sidsDir, table: sids.table }, model, trainConfig, { dir: join(work, 'tiger'), quiet: true }, sidRun);
+  const run = await trainSidModel(
+    'tiger',
+    sp,
+    work,
+    { dir: sidsDir, table: sids.table },
+    model,
+    trainConfig,
+    { dir: join(work, 'tiger'), quiet: true },
+    sidRun,
+  );
   const pop = await evaluate(popularityScorer(sp), sp, 'test', { metrics: ['ndcg@10'] });
   const ndcg = run.test!.primary.metrics['ndcg@10'];
   assert.ok(ndcg > 1.5 * pop.metrics['ndcg@10'] && ndcg > 0.05, `tiger ndcg@10 ${ndcg} vs popularity ${pop.metrics['ndcg@10']}`);
@@ -56,10 +65,31 @@ test('TIGER learns synthetic sequences well above popularity, every recommendati
 test('Gryphon resumed from its checkpoint ends with the weights and metrics of an uninterrupted run', async () => {
   const short = { ...trainConfig, epochs: 2 };
   const straight = await trainSidModel('gryphon', sp, work, { dir: sidsDir, table: sids.table }, model, short, { dir: join(work, 'g1'), quiet: true }, sidRun);
-  const first = await trainSidModel('gryphon', sp, work, { dir: sidsDir, table: sids.table }, model, short, { dir: join(work, 'g2'), quiet: true, maxEpochsThisRun: 1 }, sidRun);
+  const first = await trainSidModel(
+    'gryphon',
+    sp,
+    work,
+    { dir: sidsDir, table: sids.table },
+    model,
+    short,
+    { dir: join(work, 'g2'), quiet: true, maxEpochsThisRun: 1 },
+    sidRun,
+  );
   assert.equal(first.result.stopped, 'max-epochs-this-run');
-  const resumed = await trainSidModel('gryphon', sp, work, { dir: sidsDir, table: sids.table }, model, short, { dir: join(work, 'g2'), quiet: true, resume: true }, sidRun);
-  assert.deepEqual(resumed.result.history.map((h) => h.loss), straight.result.history.map((h) => h.loss));
+  const resumed = await trainSidModel(
+    'gryphon',
+    sp,
+    work,
+    { dir: sidsDir, table: sids.table },
+    model,
+    short,
+    { dir: join(work, 'g2'), quiet: true, resume: true },
+    sidRun,
+  );
+  assert.deepEqual(
+    resumed.result.history.map((h) => h.loss),
+    straight.result.history.map((h) => h.loss),
+  );
   assert.deepEqual(resumed.test!.primary.metrics, straight.test!.primary.metrics);
   assert.deepEqual(resumed.test!.byBeam!.metrics, straight.test!.byBeam!.metrics);
   const a = straight.model.namedParameters();
@@ -77,26 +107,62 @@ test('Gryphon warm-started from a TIGER run: the generator starts from its weigh
   loadCheckpoint(join(tigerDir, 'best.safetensors'), source.model.namedParameters());
   const g = createSidModel('gryphon', sp.numItems, sids.table, model, 77) as Gryphon;
   const m = initFromRun(g, tigerDir, work, sidsDir);
-  assert.deepEqual([...m.fresh].sort(), g.scorer.namedParameters().map((p) => `scorer.${p.name}`).sort());
+  assert.deepEqual(
+    [...m.fresh].sort(),
+    g.scorer
+      .namedParameters()
+      .map((p) => `scorer.${p.name}`)
+      .sort(),
+  );
   const want = new Map(source.model.namedParameters().map((p) => [`tiger.${p.name}`, p.tensor.f32]));
   assert.equal(m.loaded.length, want.size);
   for (const p of g.namedParameters()) if (want.has(p.name)) assert.deepEqual(p.tensor.f32, want.get(p.name), p.name);
   // So the generator starts from what the TIGER run learned: before any Gryphon step, its SID loss on training
   // sequences is the source's, well below that of a cold-started generator (same seed, no warm start).
-  const probe = sidBatches(sidExamples(sp.train), { vocab: g.tiger.vocab, table: sids.table, itemTokens: g.tiger.vocab.itemTokens(sids.table), maxItems: 20 }, 256, new Rng(5))[0];
+  const probe = sidBatches(
+    sidExamples(sp.train),
+    { vocab: g.tiger.vocab, table: sids.table, itemTokens: g.tiger.vocab.itemTokens(sids.table), maxItems: 20 },
+    256,
+    new Rng(5),
+  )[0];
   const sidLoss = (t: Tiger): number => noGrad(() => tidy(() => t.loss(probe, { training: false }).item()));
-  const [warmSid, coldSid, sourceSid] = [sidLoss(g.tiger), sidLoss((createSidModel('gryphon', sp.numItems, sids.table, model, 77) as Gryphon).tiger), sidLoss(source.model as Tiger)];
+  const [warmSid, coldSid, sourceSid] = [
+    sidLoss(g.tiger),
+    sidLoss((createSidModel('gryphon', sp.numItems, sids.table, model, 77) as Gryphon).tiger),
+    sidLoss(source.model as Tiger),
+  ];
   assert.equal(warmSid, sourceSid);
   assert.ok(warmSid < coldSid - 0.5, `SID loss warm-started ${warmSid} vs cold ${coldSid}`);
   // Trained from there, its first epoch's loss is below a cold start's; run.json records the source.
-  const cold = await trainSidModel('gryphon', sp, work, { dir: sidsDir, table: sids.table }, model, short, { dir: join(work, 'cold'), quiet: true, maxEpochsThisRun: 1 }, sidRun);
-  const warm = await trainSidModel('gryphon', sp, work, { dir: sidsDir, table: sids.table }, model, short, { dir: join(work, 'warm'), quiet: true, maxEpochsThisRun: 1 }, { ...sidRun, initFrom: tigerDir });
+  const cold = await trainSidModel(
+    'gryphon',
+    sp,
+    work,
+    { dir: sidsDir, table: sids.table },
+    model,
+    short,
+    { dir: join(work, 'cold'), quiet: true, maxEpochsThisRun: 1 },
+    sidRun,
+  );
+  const warm = await trainSidModel(
+    'gryphon',
+    sp,
+    work,
+    { dir: sidsDir, table: sids.table },
+    model,
+    short,
+    { dir: join(work, 'warm'), quiet: true, maxEpochsThisRun: 1 },
+    { ...sidRun, initFrom: tigerDir },
+  );
   assert.ok(warm.result.history[0].loss < cold.result.history[0].loss, `warm ${warm.result.history[0].loss} vs cold ${cold.result.history[0].loss}`);
   assert.equal(JSON.parse(readFileSync(join(work, 'warm', 'run.json'), 'utf8')).model.initFrom, tigerDir);
   // Other SIDs: the code embeddings would mean other codes.
   const otherSids = join(work, 'sids-copy');
   cpSync(sidsDir, otherSids, { recursive: true });
-  assert.throws(() => initFromRun(createSidModel('gryphon', sp.numItems, sids.table, model, 1), tigerDir, work, otherSids), (e: SidrecError) => /SIDs/.test(e.message) && e.location.field === 'model.sids');
+  assert.throws(
+    () => initFromRun(createSidModel('gryphon', sp.numItems, sids.table, model, 1), tigerDir, work, otherSids),
+    (e: SidrecError) => /SIDs/.test(e.message) && e.location.field === 'model.sids',
+  );
 });
 
 test('training steps do not grow live tensor memory', () => {
@@ -105,7 +171,13 @@ test('training steps do not grow live tensor memory', () => {
   const ex = sidExamples(sp.train);
   const batches = sidBatches(ex, { vocab: t2.vocab, table, itemTokens: t2.vocab.itemTokens(table), maxItems: 20 }, 32, new Rng(1));
   const rng = new Rng(2);
-  const step = (i: number): void => { tidy(() => { const l = t2.loss(batches[i], { training: true, rng }); l.backward(); return l.item(); }); };
+  const step = (i: number): void => {
+    tidy(() => {
+      const l = t2.loss(batches[i], { training: true, rng });
+      l.backward();
+      return l.item();
+    });
+  };
   step(0);
   const before = memoryStats();
   for (let i = 1; i < 6; i++) step(i);

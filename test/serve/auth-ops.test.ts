@@ -59,7 +59,8 @@ test('/healthz, /metrics in Prometheus text format, /v1/model', async () => {
 test('/openapi.json documents every route with the enforced bounds; / serves the explorer', async () => {
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
   assert.equal(doc.openapi, '3.1.0');
-  for (const path of ['/v1/recommend', '/v1/recommend/batch', '/v1/items', '/v1/items/{id}', '/healthz', '/metrics', '/admin/reload']) assert.ok(doc.paths[path], path);
+  for (const path of ['/v1/recommend', '/v1/recommend/batch', '/v1/items', '/v1/items/{id}', '/healthz', '/metrics', '/admin/reload'])
+    assert.ok(doc.paths[path], path);
   assert.equal(doc.components.schemas.RecommendRequest.properties.k.maximum, 42);
   assert.deepEqual(doc.components.schemas.RecommendRequest.required, ['history']);
   assert.deepEqual(doc.paths['/v1/items'].post.security, [{ bearer: [] }]);

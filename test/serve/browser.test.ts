@@ -13,11 +13,23 @@ import { buildServer } from '../../src/serve/app.js';
 import { sidKnnFixture, tempDir } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const missing = !existsSync(CHROMIUM);
 if (missing && process.env.SIDREC_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing but SIDREC_REQUIRE_BROWSER is set (install Debian's chromium)`);
 
-test('explorer: search, build a history, see ranked items with SIDs and codebook charts', { skip: missing ? `${CHROMIUM} not installed (apt-get install chromium)` : false, timeout: 60_000 }, async () => {
+test('explorer: search, build a history, see ranked items with SIDs and codebook charts', {
+  skip: missing ? `${CHROMIUM} not installed (apt-get install chromium)` : false,
+  timeout: 60_000,
+}, async () => {
   const fx = sidKnnFixture();
   const app = await buildServer({ modelDir: 'sid-knn', open: () => fx.open() });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -30,14 +42,17 @@ test('explorer: search, build a history, see ranked items with SIDs and codebook
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(base);
     await page.locator('#model', { hasText: 'sid-knn' }).waitFor();
-    assert.match(await page.locator('#model').innerText(), new RegExp(`${fx.dataset.numItems} items`));
+    assert.match((await page.locator('#model').textContent()) ?? '', new RegExp(`${fx.dataset.numItems} items`));
 
     // Codebook usage: one bar per digit in each chart, heights from the tokenizer report.
     const report = app.sidrec.state.model.recommender.tokenizerReport!;
     assert.equal(await page.locator('#chart-utilisation rect.bar').count(), report.digits);
     assert.equal(await page.locator('#chart-perplexity rect.bar2').count(), report.digits);
     const heights = await page.locator('#chart-utilisation rect.bar').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('height'))));
-    assert.ok(heights.every((h) => h > 0), `utilisation bars ${heights}`);
+    assert.ok(
+      heights.every((h) => h > 0),
+      `utilisation bars ${heights}`,
+    );
 
     // Build a history by searching titles and clicking results.
     const first = fx.dataset.catalog.texts[0].title!;
@@ -51,10 +66,16 @@ test('explorer: search, build a history, see ranked items with SIDs and codebook
     // Recommendations: the API's ranking, each with title, score and SID.
     await page.locator('#recs tr').nth(9).waitFor();
     const rows = await page.locator('#recs tr').evaluateAll((trs) =>
-      trs.map((tr) => ({ id: tr.getAttribute('data-id'), cells: Array.from(tr.querySelectorAll('td'), (td) => (td as { textContent: string | null }).textContent ?? '') })),
+      trs.map((tr) => ({
+        id: tr.getAttribute('data-id'),
+        cells: Array.from(tr.querySelectorAll('td'), (td) => (td as { textContent: string | null }).textContent ?? ''),
+      })),
     );
     const api = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: ['1', '2'], k: 10 } })).json();
-    assert.deepEqual(rows.map((r) => r.id), api.items.map((r: { id: string }) => r.id));
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      api.items.map((r: { id: string }) => r.id),
+    );
     rows.forEach((row, i) => {
       const item = api.items[i];
       assert.ok(row.cells[1].includes(item.title), `row ${i} title`);

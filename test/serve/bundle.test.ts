@@ -19,7 +19,8 @@ const root = tempDir('bundle');
 const data = rpgFixtureData(root);
 const { ds, sp, dataDir } = data;
 const sidDir = join(root, 'sids');
-const tokenize = (seed: number) => tokenizeDataset(ds, sp, [{ source: 'text', weight: 1 }], { kind: 'opq', subspaces: 4, codebookSize: 16, rotationIters: 2 }, seed);
+const tokenize = (seed: number) =>
+  tokenizeDataset(ds, sp, [{ source: 'text', weight: 1 }], { kind: 'opq', subspaces: 4, codebookSize: 16, rotationIters: 2 }, seed);
 const trained = tokenize(0);
 const modelDir = await tinyRpgDir(root, data, trained, { dim: 32, ffn: 64 }, 1);
 const trainedSet = { id: loadDatasetSids(sidDir).id };
@@ -50,7 +51,11 @@ test('re-tokenizing the source folder after training changes nothing served', as
   assert.equal(info.canAddItems, true, info.cannotAddItems);
   const added = await app.inject({ method: 'POST', url: '/v1/items', payload: addVectors(vectors, 'v') });
   assert.equal(added.statusCode, 201, added.body);
-  added.json().added.forEach((item: { sid: number[] }, i: number) => assert.deepEqual(item.sid, Array.from(trained.tokenizer.encode(vectors[i], 1)), 'encoded by the tokenizer it was trained with'));
+  added
+    .json()
+    .added.forEach((item: { sid: number[] }, i: number) =>
+      assert.deepEqual(item.sid, Array.from(trained.tokenizer.encode(vectors[i], 1)), 'encoded by the tokenizer it was trained with'),
+    );
   await app.close();
 });
 
@@ -65,9 +70,16 @@ test('moved elsewhere, with its dataset and tokenize folder gone, the model dire
     const rec = await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: ['3', '10'], k: 5 } });
     assert.equal(rec.statusCode, 200, rec.body);
     assert.equal(rec.json().items.length, 5);
-    assert.ok(rec.json().items.every((r: { title?: string }) => typeof r.title === 'string'), 'titles from the bundled catalogue');
+    assert.ok(
+      rec.json().items.every((r: { title?: string }) => typeof r.title === 'string'),
+      'titles from the bundled catalogue',
+    );
     const anchor = ds.catalog.texts[3];
-    const byText = await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [{ id: 'by-text', title: anchor.title, brand: anchor.brand, categories: anchor.categories }] } });
+    const byText = await app.inject({
+      method: 'POST',
+      url: '/v1/items',
+      payload: { items: [{ id: 'by-text', title: anchor.title, brand: anchor.brand, categories: anchor.categories }] },
+    });
     assert.equal(byText.statusCode, 201, byText.body);
     await app.close();
 
@@ -76,13 +88,19 @@ test('moved elsewhere, with its dataset and tokenize folder gone, the model dire
     await withData.close();
     const otherData = join(root, 'other-data');
     saveDataset(otherData, syntheticDataset(generateSynthetic({ ...SYNTH, seed: 8 })));
-    await assert.rejects(buildServer({ modelDir: moved, dataDir: otherData }), (e: { code: string; message: string; location: { field?: string } }) =>
-      e.code === 'E_STATE' && e.location.field === 'data' && e.message.includes(otherData) && e.message.includes('not the one this model was trained on'));
+    await assert.rejects(
+      buildServer({ modelDir: moved, dataDir: otherData }),
+      (e: { code: string; message: string; location: { field?: string } }) =>
+        e.code === 'E_STATE' && e.location.field === 'data' && e.message.includes(otherData) && e.message.includes('not the one this model was trained on'),
+    );
 
     const itemsFile = join(root, 'elsewhere-rpg', 'items.json');
     const original = readFileSync(itemsFile, 'utf8');
     writeFileSync(itemsFile, original.replace('"popularity":[', '"popularity":[1000,'));
-    await assert.rejects(buildServer({ modelDir: moved }), (e: { code: string; location: { file?: string } }) => e.code === 'E_STATE' && e.location.file === itemsFile);
+    await assert.rejects(
+      buildServer({ modelDir: moved }),
+      (e: { code: string; location: { file?: string } }) => e.code === 'E_STATE' && e.location.file === itemsFile,
+    );
     writeFileSync(itemsFile, original);
   } finally {
     renameSync(moved, modelDir);
@@ -101,7 +119,11 @@ test('an older directory without a bundle refuses adds once its tokenize folder 
   const info = (await app.inject({ method: 'GET', url: '/v1/model' })).json();
   assert.equal(info.canAddItems, false);
   assert.match(info.cannotAddItems, /not the one this model was trained on/);
-  const add = await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [{ id: 'x', vector: Array.from({ length: trained.tokenizer.inputDim }, () => 0.1) }] } });
+  const add = await app.inject({
+    method: 'POST',
+    url: '/v1/items',
+    payload: { items: [{ id: 'x', vector: Array.from({ length: trained.tokenizer.inputDim }, () => 0.1) }] },
+  });
   assert.equal(add.statusCode, 409, add.body);
   await app.close();
 });

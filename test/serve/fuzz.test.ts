@@ -33,7 +33,8 @@ test(`${CASES} malformed bodies: all answered 4xx, server alive and unchanged`, 
       try {
         const res = await http(base, 'POST', c.path, c.body, headers);
         byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
-        if (res.status < 400 || res.status >= 500) failures.push(`${c.kind} ${c.path} -> ${res.status}: ${String(c.body).slice(0, 120)} => ${res.body.slice(0, 200)}`);
+        if (res.status < 400 || res.status >= 500)
+          failures.push(`${c.kind} ${c.path} -> ${res.status}: ${String(c.body).slice(0, 120)} => ${res.body.slice(0, 200)}`);
         else if (res.status !== 413 && !JSON.parse(res.body).error?.code) failures.push(`${c.kind}: no error code in ${res.body.slice(0, 200)}`);
       } catch (error) {
         failures.push(`${c.kind} ${c.path}: transport error ${(error as Error).message}`);

@@ -39,12 +39,20 @@ export function rpgFixtureData(root: string): { ds: InteractionDataset; sp: Leav
 }
 
 /** Saves `sids` to root/sids and trains a tiny RPG on them into root/rpg (small graph and beam); returns its dir. */
-export async function tinyRpgDir(root: string, data: ReturnType<typeof rpgFixtureData>, sids: DatasetSids, arch: Partial<RpgConfig>, epochs: number): Promise<string> {
+export async function tinyRpgDir(
+  root: string,
+  data: ReturnType<typeof rpgFixtureData>,
+  sids: DatasetSids,
+  arch: Partial<RpgConfig>,
+  epochs: number,
+): Promise<string> {
   const sidDir = join(root, 'sids');
   const modelDir = join(root, 'rpg');
   saveDatasetSids(sidDir, sids);
   await trainRpg(
-    data.sp, data.dataDir, sidsFromTable(sids.table, data.ds.numItems),
+    data.sp,
+    data.dataDir,
+    sidsFromTable(sids.table, data.ds.numItems),
     { heads: 2, layers: 1, maxLen: 20, ...arch },
     { ...DEFAULT_TRAIN_CONFIG, epochs, batchSize: 64, warmupSteps: 2, lr: 0.01 },
     { dir: modelDir, quiet: true },
@@ -59,7 +67,13 @@ export async function tinySasRecDir(seed = 1, root = tempDir('sasrec')): Promise
   const ds = syntheticDataset(generateSynthetic(SYNTH));
   saveDataset(dataDir, ds);
   const out = join(root, `model-${seed}`);
-  await trainSasRec(split(ds, { historyCap: 20 }), dataDir, { dim: 16, heads: 2, layers: 1, ffn: 32, maxLen: 20 }, { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 64, warmupSteps: 2, lr: 0.01, seed }, { dir: out, quiet: true });
+  await trainSasRec(
+    split(ds, { historyCap: 20 }),
+    dataDir,
+    { dim: 16, heads: 2, layers: 1, ffn: 32, maxLen: 20 },
+    { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 64, warmupSteps: 2, lr: 0.01, seed },
+    { dir: out, quiet: true },
+  );
   return out;
 }
 
@@ -95,14 +109,25 @@ export interface HttpResult {
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
 /** One request over a real socket (keep-alive); resolves on any status, rejects only on transport errors. */
-export function http(base: string, method: string, path: string, body?: string | Uint8Array, headers: Record<string, string> = {}, via: Agent = agent): Promise<HttpResult> {
+export function http(
+  base: string,
+  method: string,
+  path: string,
+  body?: string | Uint8Array,
+  headers: Record<string, string> = {},
+  via: Agent = agent,
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(path, base), { method, agent: via, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      new URL(path, base),
+      { method, agent: via, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -34,7 +34,11 @@ test('hot reload swaps in new contents of the model directory under load; a brok
   assert.deepEqual(reload.json(), { generation: 2, source: live, numItems: app.sidrec.state.model.catalog.size, droppedAddedItems: 0 });
   for (const r of await Promise.all(during)) assert.equal(r.statusCode, 200);
   const after = (await ask()).json();
-  assert.notDeepEqual(after.items.map((r: { score: number }) => r.score), before.items.map((r: { score: number }) => r.score), 'B scores differently');
+  assert.notDeepEqual(
+    after.items.map((r: { score: number }) => r.score),
+    before.items.map((r: { score: number }) => r.score),
+    'B scores differently',
+  );
 
   const manifest = readFileSync(join(live, 'manifest.json'));
   writeFileSync(join(live, 'manifest.json'), '{ torn');
@@ -54,7 +58,17 @@ test('hot reload swaps in new contents of the model directory under load; a brok
 test('reload drops items added to the previous model and says how many', async () => {
   const fx = sidKnnFixture();
   const app = await buildServer({ modelDir: 'sid-knn', open: () => fx.open(), token: 'rel' });
-  const add = await app.inject({ method: 'POST', url: '/v1/items', headers: auth, payload: { items: [{ id: 'tmp-1', title: 'temporary' }, { id: 'tmp-2', title: 'temporary too' }] } });
+  const add = await app.inject({
+    method: 'POST',
+    url: '/v1/items',
+    headers: auth,
+    payload: {
+      items: [
+        { id: 'tmp-1', title: 'temporary' },
+        { id: 'tmp-2', title: 'temporary too' },
+      ],
+    },
+  });
   assert.equal(add.statusCode, 201);
   const reload = (await app.inject({ method: 'POST', url: '/admin/reload', headers: auth })).json();
   assert.equal(reload.droppedAddedItems, 2);
@@ -69,7 +83,9 @@ test('close() answers every request accepted before it', async (t) => {
   const server = await startSlowServer({ dir: dirA, maxPending: 1000, maxWaitMs: 60_000, callMs: 20, closeAfterRequests: N });
   const clients = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
-    const requests = Array.from({ length: N }, (_, i) => http(server.base, 'POST', '/v1/recommend', JSON.stringify({ history: [String(1 + i)], k: 10 }), {}, clients));
+    const requests = Array.from({ length: N }, (_, i) =>
+      http(server.base, 'POST', '/v1/recommend', JSON.stringify({ history: [String(1 + i)], k: 10 }), {}, clients),
+    );
     const statuses = (await Promise.allSettled(requests)).map((a) => (a.status === 'fulfilled' ? a.value.status : `error: ${(a.reason as Error).message}`));
     const closing = await server.closing;
     t.diagnostic(`when close() started: ${closing.answered} answered, ${closing.pending} queued or running`);

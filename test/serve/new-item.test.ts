@@ -55,11 +55,15 @@ test('a new item gets its SID from the frozen tokenizer and is recommended for i
   assert.ok(!farIds.includes('new-serum'), 'a history far from the new item does not get it');
 
   const search = (await app.inject({ method: 'GET', url: `/v1/items?q=${encodeURIComponent('limited edition')}` })).json();
-  assert.deepEqual(search.items.map((r: { id: string }) => r.id), ['new-serum'], 'new item is searchable by title');
+  assert.deepEqual(
+    search.items.map((r: { id: string }) => r.id),
+    ['new-serum'],
+    'new item is searchable by title',
+  );
   await app.close();
 });
 
-test('new items given as vectors: an exact copy of an item\'s features gets that item\'s SID; bad adds change nothing', async () => {
+test("new items given as vectors: an exact copy of an item's features gets that item's SID; bad adds change nothing", async () => {
   const app = await buildServer({ modelDir: 'sid-knn', open: () => fx.open(), token: 's3cret' });
   const { dim, data } = fx.features;
   const copy = Array.from(data.subarray(5 * dim, 6 * dim));
@@ -68,7 +72,17 @@ test('new items given as vectors: an exact copy of an item\'s features gets that
   assert.equal(res.statusCode, 201, res.body);
   assert.deepEqual(res.json().added[0].sid, original.sid);
 
-  const dup = await app.inject({ method: 'POST', url: '/v1/items', headers: auth, payload: { items: [{ id: 'ok-1', title: 'x' }, { id: 'twin', title: 'y' }] } });
+  const dup = await app.inject({
+    method: 'POST',
+    url: '/v1/items',
+    headers: auth,
+    payload: {
+      items: [
+        { id: 'ok-1', title: 'x' },
+        { id: 'twin', title: 'y' },
+      ],
+    },
+  });
   assert.equal(dup.statusCode, 409);
   assert.equal(dup.json().error.field, 'items[1].id');
   const wrongDim = await app.inject({ method: 'POST', url: '/v1/items', headers: auth, payload: { items: [{ id: 'short', vector: [1, 2, 3] }] } });

@@ -13,7 +13,10 @@ const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const history = ['1', '2', '3'];
 
 function recommend(...extra: string[]): { items: { item: string; score: number; title?: string }[]; excludedHistory: boolean } {
-  const run = spawnSync(process.execPath, [cli, 'recommend', '--model', dir, '--items', history.join(','), '--k', String(SYNTH.numItems), '--json', ...extra], { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(process.execPath, [cli, 'recommend', '--model', dir, '--items', history.join(','), '--k', String(SYNTH.numItems), '--json', ...extra], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(run.status, 0, run.stderr);
   return JSON.parse(run.stdout);
 }
@@ -23,7 +26,10 @@ test('recommend --items excludes the history by default, as HTTP does', () => {
   assert.equal(out.excludedHistory, true);
   assert.equal(out.items.length, SYNTH.numItems - history.length, 'every other item, none of the history');
   for (const id of history) assert.ok(!out.items.some((r) => r.item === id), `history item ${id} not returned`);
-  assert.ok(out.items.every((r) => typeof r.title === 'string' && r.title.length > 0), 'titles from the catalogue');
+  assert.ok(
+    out.items.every((r) => typeof r.title === 'string' && r.title.length > 0),
+    'titles from the catalogue',
+  );
 });
 
 test('recommend --include-history keeps them', () => {

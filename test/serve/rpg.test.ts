@@ -33,7 +33,13 @@ test('RPG: SIDs in recommendations, text adds through the frozen tokenizer, reco
   assert.ok(a >= 0, 'an item with a unique SID among the top 30');
   const anchorId = before.items[a].id;
   const anchor = ds.catalog.texts[ds.itemIds.indexOf(anchorId)];
-  const twin = { id: 'twin', title: anchor.title, brand: anchor.brand, categories: anchor.categories, description: Object.values(anchor.extra ?? {}).join(' . ') };
+  const twin = {
+    id: 'twin',
+    title: anchor.title,
+    brand: anchor.brand,
+    categories: anchor.categories,
+    description: Object.values(anchor.extra ?? {}).join(' . '),
+  };
   const added = await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [twin] } });
   assert.equal(added.statusCode, 201, added.body);
   assert.deepEqual(added.json().added[0].sid, before.items[a].sid, 'same text -> same SID from the frozen tokenizer');
@@ -43,7 +49,11 @@ test('RPG: SIDs in recommendations, text adds through the frozen tokenizer, reco
   assert.equal(ids[a], anchorId);
   assert.equal(ids[a + 1], 'twin', `twin right after its anchor in ${ids.join(', ')}`);
   assert.equal(after.items[a + 1].score, after.items[a].score, 'the twin scores exactly like its anchor');
-  assert.deepEqual(ids.filter((id: string) => id !== 'twin'), before.items.slice(0, 29).map((r: { id: string }) => r.id), 'other items keep their ranking');
+  assert.deepEqual(
+    ids.filter((id: string) => id !== 'twin'),
+    before.items.slice(0, 29).map((r: { id: string }) => r.id),
+    'other items keep their ranking',
+  );
   // Symmetric: each history excludes its own last item (history items are not recommended) and the other twin.
   const withNew = await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: [...history, 'twin'], k: 5, exclude: [anchorId] } });
   assert.equal(withNew.statusCode, 200, withNew.body);

@@ -22,7 +22,10 @@ const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 test('no token: writes are refused with 403 saying how to enable them; reads work', async () => {
   const app = await buildServer({ modelDir: 'sid-knn', open: () => fx.open() });
-  for (const [url, payload] of [['/v1/items', newItem], ['/admin/reload', {}]] as const) {
+  for (const [url, payload] of [
+    ['/v1/items', newItem],
+    ['/admin/reload', {}],
+  ] as const) {
     const res = await app.inject({ method: 'POST', url, payload });
     assert.equal(res.statusCode, 403, `${url}: ${res.body}`);
     assert.equal(res.json().error.code, 'E_FORBIDDEN');
@@ -48,7 +51,10 @@ test('--allow-local-writes without a token admits loopback clients only', async 
 });
 
 test('CLI: --allow-local-writes is refused with a non-loopback --host', () => {
-  const run = spawnSync(process.execPath, [cli, 'serve', '--model', dirA, '--host', '0.0.0.0', '--port', '0', '--allow-local-writes'], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, [cli, 'serve', '--model', dirA, '--host', '0.0.0.0', '--port', '0', '--allow-local-writes'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(run.status, 2, run.stderr);
   assert.match(run.stderr, /--allow-local-writes needs a loopback --host/);
 });
@@ -75,8 +81,21 @@ test('vectors that are not finite as float32 are refused naming the field and in
   const auth = { authorization: 'Bearer w' };
   const d = fx.tokenizer.inputDim;
   const ok = Array.from({ length: d }, () => 0.1);
-  for (const [values, index] of [[Array.from({ length: d }, () => 1e308), 0], [ok.map((v, j) => (j === 5 ? -1e39 : v)), 5]] as const) {
-    const res = await app.inject({ method: 'POST', url: '/v1/items', headers: auth, payload: { items: [{ id: 'fine', vector: ok }, { id: 'inf', vector: values }] } });
+  for (const [values, index] of [
+    [Array.from({ length: d }, () => 1e308), 0],
+    [ok.map((v, j) => (j === 5 ? -1e39 : v)), 5],
+  ] as const) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/items',
+      headers: auth,
+      payload: {
+        items: [
+          { id: 'fine', vector: ok },
+          { id: 'inf', vector: values },
+        ],
+      },
+    });
     assert.equal(res.statusCode, 400, res.body);
     assert.equal(res.json().error.code, 'E_INPUT');
     assert.equal(res.json().error.field, `items[1].vector[${index}]`);

@@ -17,7 +17,9 @@ const dir = await tinySasRecDir();
 
 test('a burst past maxPending gets 503 with Retry-After and E_OVERLOADED; the server recovers', async () => {
   const app = await buildServer({ modelDir: dir, limits: { maxPending: 8, scoreBatch: 2 } });
-  const burst = await Promise.all(Array.from({ length: 100 }, (_, i) => app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: [String(1 + (i % 50))], k: 5 } })));
+  const burst = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: [String(1 + (i % 50))], k: 5 } })),
+  );
   const shed = burst.filter((r) => r.statusCode === 503);
   const ok = burst.filter((r) => r.statusCode === 200);
   assert.equal(shed.length + ok.length, 100, 'only 200 or 503');
@@ -71,11 +73,15 @@ test('under overload the p99 latency of accepted requests stays bounded (64 clos
   for (let attempt = 1; attempt <= 3; attempt++) {
     const bounded = await saturate(4);
     const unbounded = await saturate(1000);
-    t.diagnostic(`attempt ${attempt}: maxPending 4: ${bounded.accepted.length} answered (p99 ${p99(bounded.accepted).toFixed(0)} ms), ${bounded.shed} shed; unbounded: ${unbounded.accepted.length} answered (p99 ${p99(unbounded.accepted).toFixed(0)} ms)`);
+    t.diagnostic(
+      `attempt ${attempt}: maxPending 4: ${bounded.accepted.length} answered (p99 ${p99(bounded.accepted).toFixed(0)} ms), ${bounded.shed} shed; unbounded: ${unbounded.accepted.length} answered (p99 ${p99(unbounded.accepted).toFixed(0)} ms)`,
+    );
     assert.ok(bounded.shed > 0, 'requests were shed');
     assert.equal(unbounded.shed, 0);
-    if (p99(unbounded.accepted) <= 600) failures.push(`without shedding a request waits behind ~63 others x 20 ms: p99 ${p99(unbounded.accepted).toFixed(0)} ms`);
-    else if (p99(bounded.accepted) >= 0.5 * p99(unbounded.accepted)) failures.push(`accepted p99 ${p99(bounded.accepted).toFixed(0)} ms vs ${p99(unbounded.accepted).toFixed(0)} ms unbounded`);
+    if (p99(unbounded.accepted) <= 600)
+      failures.push(`without shedding a request waits behind ~63 others x 20 ms: p99 ${p99(unbounded.accepted).toFixed(0)} ms`);
+    else if (p99(bounded.accepted) >= 0.5 * p99(unbounded.accepted))
+      failures.push(`accepted p99 ${p99(bounded.accepted).toFixed(0)} ms vs ${p99(unbounded.accepted).toFixed(0)} ms unbounded`);
     else return;
   }
   assert.fail(failures.join('; '));

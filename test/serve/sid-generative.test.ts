@@ -16,8 +16,8 @@ import { rankBy, rankPositions } from '../../src/decode/resolve.js';
 import { parseFeatureSpec } from '../../src/features/dataset.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { openSidModel } from '../../src/families/tiger/open.js';
-import { Gryphon } from '../../src/model/gryphon.js';
-import { Tiger } from '../../src/model/tiger.js';
+import type { Gryphon } from '../../src/model/gryphon.js';
+import type { Tiger } from '../../src/model/tiger.js';
 import { buildServer } from '../../src/serve/app.js';
 import { ANONYMOUS_USER } from '../../src/families/tiger/recommender.js';
 import { saveDatasetSids, tokenizeDataset } from '../../src/tokenize/index.js';
@@ -37,7 +37,16 @@ const model = { dim: 32, encoderLayers: 1, decoderLayers: 1, heads: 2, ffn: 64, 
 const config = { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, lr: 0.01, warmupSteps: 5, seed: 4 };
 const dirs = { tiger: join(root, 'tiger'), gryphon: join(root, 'gryphon') };
 for (const kind of ['tiger', 'gryphon'] as const) {
-  await trainSidModel(kind, sp, dataDir, { dir: sidsDir, table: sids.table }, model, config, { dir: dirs[kind], quiet: true }, { validUsers: 50, validBeam: 5, testBeam: 8 });
+  await trainSidModel(
+    kind,
+    sp,
+    dataDir,
+    { dir: sidsDir, table: sids.table },
+    model,
+    config,
+    { dir: dirs[kind], quiet: true },
+    { validUsers: 50, validBeam: 5, testBeam: 8 },
+  );
 }
 
 const idsOf = (items: ArrayLike<number>): string[] => Array.from(items, (i) => ds.itemIds[i]);
@@ -57,7 +66,10 @@ test('TIGER served: the offline beam ranking, real items with their SIDs, exclus
   const [offline] = decoder.candidates(anonymous(history));
   const want = rankBy(offline.items, offline.beamScores, 5);
   const res = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: idsOf(history), k: 5, excludeHistory: false } })).json();
-  assert.deepEqual(res.items.map((r: { id: string }) => r.id), idsOf(want));
+  assert.deepEqual(
+    res.items.map((r: { id: string }) => r.id),
+    idsOf(want),
+  );
   for (const [j, r] of (res.items as { id: string; score: number; sid: number[] }[]).entries()) {
     const item = ds.itemIds.indexOf(r.id);
     assert.ok(item >= 0, `${r.id} is a catalogue item`);
@@ -67,16 +79,24 @@ test('TIGER served: the offline beam ranking, real items with their SIDs, exclus
 
   // Excluding the best item and the history: the rest of the same candidate order, none of them excluded.
   const top = res.items[0].id as string;
-  const ex = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: idsOf(history), k: 5, exclude: [top], excludeHistory: true } })).json();
+  const ex = (
+    await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: idsOf(history), k: 5, exclude: [top], excludeHistory: true } })
+  ).json();
   const banned = new Set([top, ...idsOf(history)]);
   const order = idsOf(rankBy(offline.items, offline.beamScores, offline.items.length)).filter((id) => !banned.has(id));
-  assert.deepEqual(ex.items.map((r: { id: string }) => r.id), order.slice(0, 5));
+  assert.deepEqual(
+    ex.items.map((r: { id: string }) => r.id),
+    order.slice(0, 5),
+  );
 
   // A k above the beam width widens the beam to k: k items, the wider beam's ranking.
   const [wide] = decoder.candidates(anonymous(history), 30);
   const all = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: idsOf(history), k: 30, excludeHistory: false } })).json();
   assert.equal(all.items.length, 30);
-  assert.deepEqual(all.items.map((r: { id: string }) => r.id), idsOf(rankBy(wide.items, wide.beamScores, 30)));
+  assert.deepEqual(
+    all.items.map((r: { id: string }) => r.id),
+    idsOf(rankBy(wide.items, wide.beamScores, 30)),
+  );
 
   const add = await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [{ id: 'new', title: 'x' }] } });
   assert.equal(add.statusCode, 409);
@@ -90,14 +110,28 @@ test('Gryphon served: item-level scores of the resolved candidates, batched as t
   const app = await buildServer({ modelDir: dirs.gryphon });
   assert.equal((await app.inject({ method: 'GET', url: '/v1/model' })).json().kind, 'gryphon');
   const histories = [sp.test[0].history, sp.test[1].history];
-  const res = (await app.inject({ method: 'POST', url: '/v1/recommend/batch', payload: { requests: histories.map((h) => ({ history: idsOf(h), k: 10, excludeHistory: false })) } })).json();
+  const res = (
+    await app.inject({
+      method: 'POST',
+      url: '/v1/recommend/batch',
+      payload: { requests: histories.map((h) => ({ history: idsOf(h), k: 10, excludeHistory: false })) },
+    })
+  ).json();
   // The reference is the same computation: a fresh server scores the two queries in one encoder pass (B = 2)
   // with the beam widened to k = 10. Decoding each history alone (B = 1) is another GEMM shape, which float32
   // rounds differently (onnxruntime's scores moved by 2.5e-8..3.6e-7), so only the same batch can match exactly.
-  const offline = decoder.rank(histories.flatMap((h) => anonymous(h)), 10, 10);
+  const offline = decoder.rank(
+    histories.flatMap((h) => anonymous(h)),
+    10,
+    10,
+  );
   histories.forEach((_, r) => {
     const got = res.results[r].items as { id: string; score: number }[];
-    assert.deepEqual(got.map((x) => x.id), idsOf(offline[r].byItemScore), `request ${r}`);
+    assert.deepEqual(
+      got.map((x) => x.id),
+      idsOf(offline[r].byItemScore),
+      `request ${r}`,
+    );
     const at = (id: string) => offline[r].candidates.items.indexOf(ds.itemIds.indexOf(id));
     for (const x of got) assert.equal(x.score, offline[r].itemScores[at(x.id)], `request ${r} item ${x.id}: score = item-level score`);
   });
@@ -116,16 +150,30 @@ test('sidrec recommend on TIGER and Gryphon directories: a dataset user decodes 
   const query = [{ user: u as UserIndex, history }];
   // sidrec recommend leaves the user's history out unless --include-history, as HTTP does.
   const seen = new Set(history);
-  const top4 = (items: Int32Array, scores: ArrayLike<number>, exclude?: ReadonlySet<number>) => idsOf(Array.from(rankPositions(items, scores, 4, exclude), (p) => items[p]));
+  const top4 = (items: Int32Array, scores: ArrayLike<number>, exclude?: ReadonlySet<number>) =>
+    idsOf(Array.from(rankPositions(items, scores, 4, exclude), (p) => items[p]));
   const tiger = openSidModel(dirs.tiger, readManifest(dirs.tiger));
   const [t] = new TigerRecommender(tiger.model as Tiger, tiger.table, { beamWidth: 6 }).candidates(query);
   const viaCli = run(dirs.tiger, '--beam', '6');
-  assert.deepEqual(viaCli.items.map((r) => r.item), top4(t.items, t.beamScores, seen));
+  assert.deepEqual(
+    viaCli.items.map((r) => r.item),
+    top4(t.items, t.beamScores, seen),
+  );
   assert.equal(viaCli.visited, t.items.length);
-  assert.deepEqual(run(dirs.tiger, '--beam', '6', '--include-history').items.map((r) => r.item), top4(t.items, t.beamScores));
+  assert.deepEqual(
+    run(dirs.tiger, '--beam', '6', '--include-history').items.map((r) => r.item),
+    top4(t.items, t.beamScores),
+  );
 
   const gryphon = openSidModel(dirs.gryphon, readManifest(dirs.gryphon));
   const [g] = new GryphonRecommender(gryphon.model as Gryphon, gryphon.table, { beamWidth: 8 }).rank(query, 4);
-  assert.deepEqual(run(dirs.gryphon).items.map((r) => r.item), top4(g.candidates.items, g.itemScores, seen), 'default: item-level, the recorded test beam');
-  assert.deepEqual(run(dirs.gryphon, '--ranking', 'beam').items.map((r) => r.item), top4(g.candidates.items, g.candidates.beamScores, seen));
+  assert.deepEqual(
+    run(dirs.gryphon).items.map((r) => r.item),
+    top4(g.candidates.items, g.itemScores, seen),
+    'default: item-level, the recorded test beam',
+  );
+  assert.deepEqual(
+    run(dirs.gryphon, '--ranking', 'beam').items.map((r) => r.item),
+    top4(g.candidates.items, g.candidates.beamScores, seen),
+  );
 });

@@ -10,7 +10,11 @@ import { buildServer } from '../../src/serve/app.js';
 import { sidKnnFixture, tinySasRecDir } from './helpers.js';
 
 const dir = await tinySasRecDir();
-const app: FastifyInstance = await buildServer({ modelDir: dir, allowLocalWrites: true, limits: { maxK: 20, maxHistory: 30, maxExclude: 5, maxBatchQueries: 3, bodyLimitBytes: 4096 } });
+const app: FastifyInstance = await buildServer({
+  modelDir: dir,
+  allowLocalWrites: true,
+  limits: { maxK: 20, maxHistory: 30, maxExclude: 5, maxBatchQueries: 3, bodyLimitBytes: 4096 },
+});
 test.after(() => app.close());
 
 const post = (url: string, payload: unknown) => app.inject({ method: 'POST', url, payload: payload as object });
@@ -86,12 +90,19 @@ test('unknown ids are reported, not fatal; no known history falls back to popula
 });
 
 test('batch answers each request in order, the same as one at a time', async () => {
-  const requests = [{ history: ['3', '4'], k: 4 }, { history: [], k: 2 }, { history: ['9'], k: 3, exclude: ['10'] }];
+  const requests = [
+    { history: ['3', '4'], k: 4 },
+    { history: [], k: 2 },
+    { history: ['9'], k: 3, exclude: ['10'] },
+  ];
   const batch = (await post('/v1/recommend/batch', { requests })).json();
   assert.equal(batch.results.length, 3);
   for (let i = 0; i < requests.length; i++) {
     const single = (await post('/v1/recommend', requests[i])).json();
-    assert.deepEqual(batch.results[i].items.map((r: { id: string }) => r.id), single.items.map((r: { id: string }) => r.id));
+    assert.deepEqual(
+      batch.results[i].items.map((r: { id: string }) => r.id),
+      single.items.map((r: { id: string }) => r.id),
+    );
   }
 });
 

@@ -65,9 +65,11 @@ test('grad: cosineHeadsCrossEntropy against finite differences (with and without
   const targets = T.intTensor([0, 2, 1, -1, 2, 2, 0, 1, -1, -1], [N, m]);
   const inp = (shape: number[], scale = 1): GradInput => ({ shape, data: randn(shape, rng, scale) });
   gradCheck('cosine heads', [inp([N, D]), inp([D, m * D], 0.5), inp([m * D], 0.2), inp([m * C, D])], ([h, w, b, e]) =>
-    T.cosineHeadsCrossEntropy(h, w, b, e, targets, { temperature: 0.5, chunkRows: 2 }));
+    T.cosineHeadsCrossEntropy(h, w, b, e, targets, { temperature: 0.5, chunkRows: 2 }),
+  );
   gradCheck('cosine heads, no bias', [inp([N, D]), inp([D, m * D], 0.5), inp([m * C, D])], ([h, w, e]) =>
-    T.cosineHeadsCrossEntropy(h, w, null, e, targets, { temperature: 0.5 }));
+    T.cosineHeadsCrossEntropy(h, w, null, e, targets, { temperature: 0.5 }),
+  );
 });
 
 test('cosineHeadsLogits: (N, m, C) logits of the same heads, chunked or not; shape errors are named', () => {

@@ -17,7 +17,19 @@ const positive = (shape: number[]): GradInput => {
 };
 
 test('grad: add, sub, mul, div with and without broadcasting', () => {
-  for (const [sa, sb] of [[[3, 4], [3, 4]], [[2, 3, 4], [4]], [[2, 1, 4], [3, 1]], [[3, 4], []], [[1], [2, 3]]] as number[][][]) {
+  for (const [sa, sb] of [
+    [
+      [3, 4],
+      [3, 4],
+    ],
+    [[2, 3, 4], [4]],
+    [
+      [2, 1, 4],
+      [3, 1],
+    ],
+    [[3, 4], []],
+    [[1], [2, 3]],
+  ] as number[][][]) {
     gradCheck(`add ${sa}+${sb}`, [inp(sa), inp(sb)], ([a, b]) => T.add(a, b));
     gradCheck(`sub ${sa}-${sb}`, [inp(sa), inp(sb)], ([a, b]) => T.sub(a, b));
     gradCheck(`mul ${sa}*${sb}`, [inp(sa), inp(sb)], ([a, b]) => T.mul(a, b));
@@ -78,10 +90,15 @@ test('gradCheck itself rejects a wrong backward', async () => {
   // y = x^2 with a backward that forgets the factor 2.
   const square = (x: T.Tensor): T.Tensor => {
     const X = x.f32;
-    return makeResult(X.map((v) => v * v), x.shape, [x], (g) => {
-      const gx = gradOf(x);
-      for (let i = 0; i < g.length; i++) gx[i] += g[i] * X[i];
-    });
+    return makeResult(
+      X.map((v) => v * v),
+      x.shape,
+      [x],
+      (g) => {
+        const gx = gradOf(x);
+        for (let i = 0; i < g.length; i++) gx[i] += g[i] * X[i];
+      },
+    );
   };
   assert.throws(() => gradCheck('wrong square', [inp([4])], ([x]) => square(x)), /relative gradient error/);
 });

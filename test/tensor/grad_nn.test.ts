@@ -40,7 +40,10 @@ test('grad: maskedFill, dropout (seeded), gumbel straight-through', () => {
   // Straight-through: forward is one-hot; gradient equals that of softmax(logits / tau) when noise is off.
   const logits = T.tensor(randn([3, 4], rng), [3, 4], { requiresGrad: true });
   const hard = T.gumbelSoftmaxST(logits, new Rng(1), { tau: 2, noiseScale: 0 });
-  assert.deepEqual(hard.toArray().reduce((s, v) => s + v, 0), 3);
+  assert.deepEqual(
+    hard.toArray().reduce((s, v) => s + v, 0),
+    3,
+  );
   const R = T.tensor(randn([3, 4], rng), [3, 4]);
   T.sumAll(T.mul(hard, R)).backward();
   const gST = new Float32Array(logits.grad!);
@@ -57,9 +60,11 @@ test('grad: fused attention (causal, key padding, cross with Tq != Tk, dropout)'
   const pad = T.intTensor([0, 0, 1, 1, 0, 0, 0, 1], [B, Tk]);
   gradCheck('cross padded', [inp([B, H, Tq, hd]), inp([B, H, Tk, hd]), inp([B, H, Tk, hd])], ([q, k, v]) => T.attention(q, k, v, { keyPaddingMask: pad }));
   gradCheck('causal Tq<Tk + dropout', [inp([B, H, Tq, hd]), inp([B, H, Tk, hd]), inp([B, H, Tk, hd])], ([q, k, v]) =>
-    T.attention(q, k, v, { causal: true, dropout: 0.2, rng: new Rng(4) }));
+    T.attention(q, k, v, { causal: true, dropout: 0.2, rng: new Rng(4) }),
+  );
   gradCheck('score bias', [inp([B, H, Tq, hd]), inp([B, H, Tk, hd]), inp([B, H, Tk, hd]), inp([H, Tq, Tk])], ([q, k, v, bias]) =>
-    T.attention(q, k, v, { keyPaddingMask: pad, bias }));
+    T.attention(q, k, v, { keyPaddingMask: pad, bias }),
+  );
   // Reference: attention equals the composite of matmul, masked softmax and matmul.
   const q = T.tensor(randn([1, 1, 3, 2], rng), [1, 1, 3, 2]);
   const k = T.tensor(randn([1, 1, 3, 2], rng), [1, 1, 3, 2]);

@@ -68,6 +68,9 @@ export function gradCheck(name: string, inputs: GradInput[], f: (xs: Tensor[]) =
       maxRef = Math.max(maxRef, Math.abs(gn[i]));
     }
     const rel = maxDiff / Math.max(maxRef, 1e-3);
-    assert.ok(rel < tol, `${name}: input ${k} relative gradient error ${rel.toExponential(2)} (max diff ${maxDiff.toExponential(2)}, max |g| ${maxRef.toExponential(2)})`);
+    assert.ok(
+      rel < tol,
+      `${name}: input ${k} relative gradient error ${rel.toExponential(2)} (max diff ${maxDiff.toExponential(2)}, max |g| ${maxRef.toExponential(2)})`,
+    );
   });
 }

@@ -38,7 +38,10 @@ function step(params: T.NamedParameter[], opt: T.Optimizer, seed: number): void 
   const rng = new Rng(seed);
   T.tidy(() => {
     opt.zeroGrad();
-    const x = T.tensor(Float32Array.from({ length: 6 }, () => rng.normal()), [2, 3]);
+    const x = T.tensor(
+      Float32Array.from({ length: 6 }, () => rng.normal()),
+      [2, 3],
+    );
     const loss = T.meanAll(T.tanh(T.linear(x, params[0].tensor, params[1].tensor)));
     loss.backward();
     opt.step();

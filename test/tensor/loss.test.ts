@@ -32,8 +32,12 @@ test('grad: linearCrossEntropy (bias, transposed weight, groups, reductions)', (
   }
   gradCheck('lce transposed', [inp([5, 3]), inp([6, 3])], ([h, w]) => T.linearCrossEntropy(h, w, null, t, { transposeWeight: true, chunkRows: 3 }));
   const tg = T.intTensor([0, 2, 1, 1, 2, 0, -1, 1], [4, 2]);
-  gradCheck('lce grouped', [inp([4, 3]), inp([3, 6]), inp([6])], ([h, w, b]) => T.linearCrossEntropy(h, w, b, tg, { groups: 2, groupReduction: 'sum', chunkRows: 3 }));
-  gradCheck('lce grouped none', [inp([4, 3]), inp([6, 3])], ([h, w]) => T.linearCrossEntropy(h, w, null, tg, { groups: 2, reduction: 'none', transposeWeight: true, chunkRows: 1 }));
+  gradCheck('lce grouped', [inp([4, 3]), inp([3, 6]), inp([6])], ([h, w, b]) =>
+    T.linearCrossEntropy(h, w, b, tg, { groups: 2, groupReduction: 'sum', chunkRows: 3 }),
+  );
+  gradCheck('lce grouped none', [inp([4, 3]), inp([6, 3])], ([h, w]) =>
+    T.linearCrossEntropy(h, w, null, tg, { groups: 2, reduction: 'none', transposeWeight: true, chunkRows: 1 }),
+  );
 });
 
 test('linearCrossEntropy equals unfused linear + log-softmax + gather for several chunk sizes', () => {

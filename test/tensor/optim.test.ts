@@ -83,5 +83,9 @@ test('init helpers are seeded and have the right ranges', () => {
   const x = T.initXavierUniform(T.zeros([30, 70]), new Rng(2));
   const bound = Math.sqrt(6 / 100);
   assert.ok(x.toArray().every((v) => Math.abs(v) <= bound) && x.toArray().some((v) => Math.abs(v) > bound * 0.9));
-  assert.ok(T.initUniform(T.zeros([50]), new Rng(3), 2, 3).toArray().every((v) => v >= 2 && v < 3));
+  assert.ok(
+    T.initUniform(T.zeros([50]), new Rng(3), 2, 3)
+      .toArray()
+      .every((v) => v >= 2 && v < 3),
+  );
 });

@@ -59,7 +59,11 @@ test('the idle cap rises to the peak working set, so a whole step is kept for th
   clearPool(); // forgets the peak too
   const step = Array.from({ length: 4 }, () => allocF32(100_000));
   for (const a of step) releaseF32(a);
-  assert.equal(pooledBytesNow(), step.reduce((s, a) => s + a.buffer.byteLength, 0), 'all four kept: the peak lent was four');
+  assert.equal(
+    pooledBytesNow(),
+    step.reduce((s, a) => s + a.buffer.byteLength, 0),
+    'all four kept: the peak lent was four',
+  );
   const next = Array.from({ length: 4 }, () => allocF32(100_000));
   assert.deepEqual(new Set(next.map((a) => a.buffer)), new Set(step.map((a) => a.buffer)), 'the next step reuses every buffer');
   assert.equal(pooledBytesNow(), 0);

@@ -24,15 +24,22 @@ test('tidy disposes intermediates, keeps returned tensors (moved to the parent s
   outer.dispose();
   kept!.dispose();
   assert.deepEqual(T.memoryStats(), before);
-  assert.throws(() => kept!.f32, (e: unknown) => e instanceof SidrecError && e.code === 'E_STATE');
+  assert.throws(
+    () => kept!.f32,
+    (e: unknown) => e instanceof SidrecError && e.code === 'E_STATE',
+  );
 });
 
 test('tidy disposes on throw as well', () => {
   const before = T.memoryStats();
-  assert.throws(() => T.tidy(() => {
-    T.zeros([10]);
-    throw new Error('boom');
-  }), /boom/);
+  assert.throws(
+    () =>
+      T.tidy(() => {
+        T.zeros([10]);
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.deepEqual(T.memoryStats(), before);
 });
 
@@ -67,7 +74,8 @@ test('selection: argmax, argmin, topk, nearestCentroid', () => {
 
 test('describeKernels lists the appended kernels', () => {
   const { chosen } = T.describeKernels();
-  for (const k of ['layerNormForward', 'layerNormBackward', 'adamStep', 'embeddingBagForward', 'embeddingBagBackward', 'silu', 'siluBackward']) assert.ok(k in chosen, k);
+  for (const k of ['layerNormForward', 'layerNormBackward', 'adamStep', 'embeddingBagForward', 'embeddingBagBackward', 'silu', 'siluBackward'])
+    assert.ok(k in chosen, k);
 });
 
 test('a tensor returned from tidy keeps its graph for backward; disposing it releases that graph', () => {

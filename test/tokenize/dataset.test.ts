@@ -13,8 +13,14 @@ const ds = syntheticDataset(generateSynthetic({ numUsers: 400, numItems: 300, nu
 const sp = split(ds);
 
 test('feature specs parse names and weights and reject unknown sources by name', () => {
-  assert.deepEqual(parseFeatureSpec('text, cooccurrence:0.5'), [{ source: 'text', weight: 1 }, { source: 'cooccurrence', weight: 0.5 }]);
-  assert.throws(() => parseFeatureSpec('text,images'), (e: unknown) => e instanceof SidrecError && /unknown feature source "images"/.test(e.message));
+  assert.deepEqual(parseFeatureSpec('text, cooccurrence:0.5'), [
+    { source: 'text', weight: 1 },
+    { source: 'cooccurrence', weight: 0.5 },
+  ]);
+  assert.throws(
+    () => parseFeatureSpec('text,images'),
+    (e: unknown) => e instanceof SidrecError && /unknown feature source "images"/.test(e.message),
+  );
   assert.throws(() => parseFeatureSpec('text:-1'), /positive number/);
 });
 
@@ -55,8 +61,23 @@ test('user item vectors as a feature source: their clusters decide the first dig
   }
   assert.equal(new Set(firstDigitOf.values()).size, 4);
   // An item without a vector, a .npy without ids, the source without vectors: each names where.
-  writeFileSync(path, ds.itemIds.slice(1).map((id, i) => JSON.stringify({ id, vector: vector(i + 1) })).join('\n'));
-  assert.throws(() => loadItemVectors(path, undefined, ds.itemIds), (e: unknown) => e instanceof SidrecError && e.location.file === path && e.location.field === 'id' && e.message.includes(`"${ds.itemIds[0]}"`));
-  assert.throws(() => loadItemVectors(join(dir, 'emb.npy'), undefined, ds.itemIds), (e: unknown) => e instanceof SidrecError && e.location.field === 'vector-ids');
-  assert.throws(() => datasetFeatures(ds, sp, parseFeatureSpec('text,vectors'), {}), (e: unknown) => e instanceof SidrecError && e.location.field === 'vectors');
+  writeFileSync(
+    path,
+    ds.itemIds
+      .slice(1)
+      .map((id, i) => JSON.stringify({ id, vector: vector(i + 1) }))
+      .join('\n'),
+  );
+  assert.throws(
+    () => loadItemVectors(path, undefined, ds.itemIds),
+    (e: unknown) => e instanceof SidrecError && e.location.file === path && e.location.field === 'id' && e.message.includes(`"${ds.itemIds[0]}"`),
+  );
+  assert.throws(
+    () => loadItemVectors(join(dir, 'emb.npy'), undefined, ds.itemIds),
+    (e: unknown) => e instanceof SidrecError && e.location.field === 'vector-ids',
+  );
+  assert.throws(
+    () => datasetFeatures(ds, sp, parseFeatureSpec('text,vectors'), {}),
+    (e: unknown) => e instanceof SidrecError && e.location.field === 'vectors',
+  );
 });

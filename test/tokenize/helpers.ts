@@ -23,7 +23,7 @@ export function correlated(seed: number, n: number, dim: number): ItemFeatures {
   const data = new Float32Array(n * dim);
   const z = new Float32Array(dim);
   for (let i = 0; i < n; i++) {
-    for (let k = 0; k < dim; k++) z[k] = rng.normal() * Math.pow(0.85, k);
+    for (let k = 0; k < dim; k++) z[k] = rng.normal() * 0.85 ** k;
     for (let j = 0; j < dim; j++) {
       let s = 0;
       for (let k = 0; k < dim; k++) s += z[k] * mix[k * dim + j];

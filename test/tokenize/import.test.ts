@@ -31,19 +31,27 @@ test('JSON lines and CSV (one sid column, or a column per level) read the same t
 });
 
 const fails = (path: string, pattern: RegExp, where: Record<string, unknown>, opts = {}): void => {
-  assert.throws(() => importSids(path, ids, opts), (e: unknown) => {
-    assert.ok(e instanceof SidrecError);
-    assert.match(e.message, pattern);
-    for (const [k, v] of Object.entries(where)) assert.equal((e.location as Record<string, unknown>)[k], v, k);
-    return true;
-  });
+  assert.throws(
+    () => importSids(path, ids, opts),
+    (e: unknown) => {
+      assert.ok(e instanceof SidrecError);
+      assert.match(e.message, pattern);
+      for (const [k, v] of Object.entries(where)) assert.equal((e.location as Record<string, unknown>)[k], v, k);
+      return true;
+    },
+  );
 };
 
 test('errors name the file, the item and the line or field', () => {
   fails(file('e.jsonl', '{"id": 10, "sid": [1, 2]}\n{"id": 12, "sid": [5, 6]}\n'), /dataset item "11" has no SID/, { field: 'id' });
   fails(file('f.jsonl', '{"id": 10, "sid": [1, 2]}\n{"id": 11, "sid": [3]}\n'), /item 11 has 1 levels/, { line: 2 });
   fails(file('g.json', JSON.stringify({ 10: ['<a_1>', '<a_2>'] })), /names level "a" \(expected "b"\)/, { field: '10' });
-  fails(file('h.jsonl', '{"id": 10, "sid": [1, 300]}\n{"id": 11, "sid": [1, 2]}\n{"id": 12, "sid": [1, 2]}\n'), /code 300 is outside the codebook \[0, 256\)/, { line: 1 }, { codebookSize: 256 });
+  fails(
+    file('h.jsonl', '{"id": 10, "sid": [1, 300]}\n{"id": 11, "sid": [1, 2]}\n{"id": 12, "sid": [1, 2]}\n'),
+    /code 300 is outside the codebook \[0, 256\)/,
+    { line: 1 },
+    { codebookSize: 256 },
+  );
   fails(file('i.csv', 'id,sid\n10,1 2\n11,3\n'), /item 11 has 1 levels/, { line: 3 });
   fails(file('j.jsonl', '{"id": 10, "sid": [1, 2]}\n{"id": 10, "sid": [1, 2]}\n'), /appears twice/, { line: 2 });
   fails(file('k.txt', ''), /cannot tell the SID file's format/, { field: 'import' });

@@ -23,7 +23,10 @@ test('rqvae config: TIGER defaults frozen, bad values rejected with the field na
   assert.deepEqual([c.levels, c.codebookSize, c.latentDim, c.commitment, c.batchSize, c.lr], [3, 256, 32, 0.25, 1024, 1e-3]);
   assert.deepEqual([...c.hidden], [512, 256]);
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.hidden));
-  assert.throws(() => resolveTokenizerConfig({ kind: 'rqvae', maxIter: 3 } as never), (e: unknown) => e instanceof SidrecError && e.location.field === 'tokenizer.maxIter');
+  assert.throws(
+    () => resolveTokenizerConfig({ kind: 'rqvae', maxIter: 3 } as never),
+    (e: unknown) => e instanceof SidrecError && e.location.field === 'tokenizer.maxIter',
+  );
   assert.throws(() => resolveTokenizerConfig({ kind: 'rqvae', hidden: [64, 0] }), /hidden\[1\]/);
   assert.throws(() => resolveTokenizerConfig({ kind: 'rqvae', lr: 0 }), /lr/);
   assert.throws(() => resolveTokenizerConfig({ kind: 'rqvae', commitment: -1 }), /commitment/);
@@ -98,6 +101,10 @@ test('rqvae through tokenizeDataset: collision digit makes every SID unique; tab
   const seen = new Set<string>();
   for (let i = 0; i < sids.table.count; i++) seen.add(Array.from(sids.table.codesOf(i)).join(','));
   assert.equal(seen.size, ds.numItems);
-  const table = SemanticIdTable.forTokenizer(sids.tokenizer, sids.tokenizer.encode(datasetFeatures(ds, sp, parseFeatureSpec('text'), { seed: 5 }).data, ds.numItems), ds.numItems);
+  const table = SemanticIdTable.forTokenizer(
+    sids.tokenizer,
+    sids.tokenizer.encode(datasetFeatures(ds, sp, parseFeatureSpec('text'), { seed: 5 }).data, ds.numItems),
+    ds.numItems,
+  );
   assert.deepEqual(table.codes, sids.table.codes);
 });

@@ -16,7 +16,8 @@ const hang = (): never => {
   throw new Error('unreachable');
 };
 if (where === 'before-rename') saveDatasetSids(dir, fixtureSids(1), { beforeRename: hang });
-else writeDirAtomic(dir, (tmp) => {
-  writeFileSync(join(tmp, 'tokenizer.sidtok'), 'half of a new SID set');
-  hang();
-});
+else
+  writeDirAtomic(dir, (tmp) => {
+    writeFileSync(join(tmp, 'tokenizer.sidtok'), 'half of a new SID set');
+    hang();
+  });

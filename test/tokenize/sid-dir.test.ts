@@ -19,7 +19,11 @@ const root = mkdtempSync(join(tmpdir(), 'sidrec-sid-dir-'));
 const oldSet = fixtureSids(0);
 
 function snapshot(dir: string): Map<string, Buffer> {
-  return new Map(readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name))]));
+  return new Map(
+    readdirSync(dir)
+      .sort()
+      .map((name) => [name, readFileSync(join(dir, name))]),
+  );
 }
 
 function leftovers(dir: string, kind: 'tmp' | 'old'): string[] {
@@ -47,11 +51,14 @@ for (const where of ['mid-write', 'before-rename'] as const) {
     const [tmp] = leftovers(dir, 'tmp');
     assert.ok(tmp, 'the killed write left its temporary directory');
     if (where === 'mid-write') {
-      assert.throws(() => verifySidDir(join(root, tmp)), (e: { code: string; message: string }) => e.code === 'E_STATE' && e.message.includes(SID_MANIFEST_FILE));
+      assert.throws(
+        () => verifySidDir(join(root, tmp)),
+        (e: { code: string; message: string }) => e.code === 'E_STATE' && e.message.includes(SID_MANIFEST_FILE),
+      );
     }
     const next = saveDatasetSids(dir, fixtureSids(1));
     assert.notEqual(next.id, id);
-    assert.deepEqual(leftovers(dir, 'tmp'), [], 'the dead writer\'s temporary directory is gone');
+    assert.deepEqual(leftovers(dir, 'tmp'), [], "the dead writer's temporary directory is gone");
     assert.equal(loadDatasetSids(dir).id, next.id);
   });
 }
@@ -61,7 +68,10 @@ test('killed between the two renames: readers name the previous set, the next wr
   const { id } = saveDatasetSids(dir, oldSet);
   const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a pid that no longer runs
   renameSync(dir, `${dir}.old-${dead}-1`);
-  assert.throws(() => verifySidDir(dir), (e: { code: string; message: string }) => e.code === 'E_NOT_FOUND' && e.message.includes(`${dir}.old-${dead}-1`));
+  assert.throws(
+    () => verifySidDir(dir),
+    (e: { code: string; message: string }) => e.code === 'E_NOT_FOUND' && e.message.includes(`${dir}.old-${dead}-1`),
+  );
   assert.throws(() => loadDatasetSids(dir), /replacement was interrupted/);
   saveDatasetSids(dir, fixtureSids(1));
   assert.deepEqual(leftovers(dir, 'old'), []);
@@ -86,7 +96,10 @@ test('a directory without sids.json (older sidrec, unfinished write) is refused 
   const dir = join(root, 'sids-legacy');
   saveDatasetSids(dir, oldSet);
   renameSync(join(dir, SID_MANIFEST_FILE), join(root, 'moved-away.json'));
-  assert.throws(() => loadDatasetSids(dir), (e: { code: string; message: string }) => e.code === 'E_STATE' && /run sidrec tokenize again/.test(e.message));
+  assert.throws(
+    () => loadDatasetSids(dir),
+    (e: { code: string; message: string }) => e.code === 'E_STATE' && /run sidrec tokenize again/.test(e.message),
+  );
   assert.throws(() => readRpgSids(dir, FIXTURE_SYNTH.numItems), /no sids\.json/);
 });
 
@@ -94,6 +107,9 @@ test('a directory holding anything else is never replaced', () => {
   const dir = join(root, 'not-sids');
   saveDatasetSids(dir, oldSet);
   writeFileSync(join(dir, 'notes.txt'), 'mine');
-  assert.throws(() => saveDatasetSids(dir, fixtureSids(1)), (e: { code: string; message: string }) => e.code === 'E_CONFIG' && e.message.includes('notes.txt'));
+  assert.throws(
+    () => saveDatasetSids(dir, fixtureSids(1)),
+    (e: { code: string; message: string }) => e.code === 'E_CONFIG' && e.message.includes('notes.txt'),
+  );
   assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'mine');
 });

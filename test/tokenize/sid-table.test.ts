@@ -40,7 +40,11 @@ test('trie queries agree with brute force on random codes', () => {
   for (let i = 0; i < 20; i++) prefixes.push(codes(rng.int(n)).slice(0, 1 + rng.int(4)));
   for (const p of prefixes) {
     const matching = Array.from({ length: n }, (_, i) => i).filter((i) => p.every((c, l) => codes(i)[l] === c));
-    assert.deepEqual([...t.itemsUnder(p)].sort((x, y) => x - y), matching, `itemsUnder ${p}`);
+    assert.deepEqual(
+      [...t.itemsUnder(p)].sort((x, y) => x - y),
+      matching,
+      `itemsUnder ${p}`,
+    );
     const next = p.length < t.digits ? [...new Set(matching.map((i) => codes(i)[p.length]))].sort((x, y) => x - y) : [];
     assert.deepEqual(Array.from(t.validNextCodes(p)), next, `validNextCodes ${p}`);
   }

@@ -17,7 +17,10 @@ test('config: defaults frozen, unknown keys and bad values rejected with the fie
   assert.equal(c.kind === 'rqkmeans' && c.levels, 3);
   assert.equal(c.codebookSize, 256);
   assert.ok(Object.isFrozen(c));
-  assert.throws(() => resolveTokenizerConfig({ kind: 'opq', levels: 3 } as never), (e: unknown) => e instanceof SidrecError && e.location.field === 'tokenizer.levels');
+  assert.throws(
+    () => resolveTokenizerConfig({ kind: 'opq', levels: 3 } as never),
+    (e: unknown) => e instanceof SidrecError && e.location.field === 'tokenizer.levels',
+  );
   assert.throws(() => resolveTokenizerConfig({ kind: 'pq', subspaces: 0 }), /subspaces/);
   assert.throws(() => resolveTokenizerConfig({ kind: 'vqvae' } as never), /unknown tokenizer kind "vqvae"/);
 });
@@ -51,7 +54,10 @@ test('RQ-KMeans level 1 finds planted clusters', () => {
 test('held-out items: batched encode equals one-at-a-time encode (RQ and OPQ)', () => {
   const train = correlated(3, 500, 16);
   const heldOut = correlated(4, 40, 16);
-  for (const config of [{ kind: 'rqkmeans', ...small }, { kind: 'opq', subspaces: 4, pcaDim: 16, rotationIters: 2, ...small }] as const) {
+  for (const config of [
+    { kind: 'rqkmeans', ...small },
+    { kind: 'opq', subspaces: 4, pcaDim: 16, rotationIters: 2, ...small },
+  ] as const) {
     const { tokenizer } = fitTokenizer(config, train);
     const batch = tokenizer.encode(heldOut.data, heldOut.count);
     for (let i = 0; i < heldOut.count; i++) {
@@ -96,7 +102,10 @@ test('OPQ rotation is orthogonal; whitened OPQ encodes all items into valid code
 test('serialisation: same seed -> byte-identical artifacts; round-trip encodes identically; other seed differs', () => {
   const f = correlated(7, 400, 16);
   const dir = mkdtempSync(join(tmpdir(), 'sidrec-tok-'));
-  for (const config of [{ kind: 'rqkmeans', ...small, balance: true }, { kind: 'opq', subspaces: 4, pcaDim: 16, rotationIters: 2, ...small }] as const) {
+  for (const config of [
+    { kind: 'rqkmeans', ...small, balance: true },
+    { kind: 'opq', subspaces: 4, pcaDim: 16, rotationIters: 2, ...small },
+  ] as const) {
     const a = fitTokenizer(config, f);
     const b = fitTokenizer(config, f);
     const bytesA = serializeTokenizer(a.tokenizer);
@@ -113,7 +122,10 @@ test('serialisation: same seed -> byte-identical artifacts; round-trip encodes i
     const other = fitTokenizer({ ...config, seed: 1 }, f);
     assert.notDeepEqual(Buffer.from(serializeTokenizer(other.tokenizer)), Buffer.from(bytesA));
   }
-  assert.throws(() => loadTokenizer(join(dir, 'missing')), (e: unknown) => e instanceof SidrecError && e.code === 'E_NOT_FOUND');
+  assert.throws(
+    () => loadTokenizer(join(dir, 'missing')),
+    (e: unknown) => e instanceof SidrecError && e.code === 'E_NOT_FOUND',
+  );
 });
 
 test('fitTokenizer rejects fewer items than codes', () => {

@@ -15,7 +15,28 @@ const work = mkdtempSync(join(tmpdir(), 'sidrec-train-'));
 const dataDir = join(work, 'data');
 const dataset = syntheticDataset(generateSynthetic({ numUsers: 600, numItems: 300, numTopics: 8, seed: 5 }));
 saveDataset(dataDir, dataset);
-const args = (out: string, ...extra: string[]) => [cli, 'train', '--data', dataDir, '--out', out, '--epochs', '6', '--batch-size', '32', '--dim', '32', '--ffn', '64', '--lr', '0.005', '--warmup-steps', '10', '--quiet', ...extra];
+const args = (out: string, ...extra: string[]) => [
+  cli,
+  'train',
+  '--data',
+  dataDir,
+  '--out',
+  out,
+  '--epochs',
+  '6',
+  '--batch-size',
+  '32',
+  '--dim',
+  '32',
+  '--ffn',
+  '64',
+  '--lr',
+  '0.005',
+  '--warmup-steps',
+  '10',
+  '--quiet',
+  ...extra,
+];
 
 function runToEnd(out: string, ...extra: string[]): void {
   const r = spawnSync(process.execPath, args(out, ...extra), { encoding: 'utf8' });
@@ -75,16 +96,30 @@ test('--stop-after pauses a run on the full schedule; --resume finishes it to th
   const ev = spawnSync(process.execPath, [cli, 'evaluate', '--model', paused, '--split', 'valid', '--json', json], { encoding: 'utf8' });
   assert.equal(ev.status, 0, ev.stderr);
   assert.match(ev.stdout, /best epoch so far \(run in progress\)/);
-  const logged = readFileSync(join(paused, 'epochs.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { valid: Record<string, number> }).valid['ndcg@10']);
+  const logged = readFileSync(join(paused, 'epochs.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { valid: Record<string, number> }).valid['ndcg@10']);
   const evaluated = (JSON.parse(readFileSync(json, 'utf8')) as { metrics: Record<string, number> }).metrics['ndcg@10'];
   assert.ok(Math.abs(evaluated - Math.max(...logged)) < 1e-3, `evaluated ${evaluated}, logged best ${Math.max(...logged)}`);
   runToEnd(paused, '--resume');
   assert.ok(readFileSync(join(paused, 'best.safetensors')).equals(readFileSync(join(straight, 'best.safetensors'))), 'identical best weights');
-  const log = (dir: string) => readFileSync(join(dir, 'epochs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; valid: Record<string, number> });
+  const log = (dir: string) =>
+    readFileSync(join(dir, 'epochs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { epoch: number; valid: Record<string, number> });
   const a = log(straight);
   const b = log(paused);
-  assert.deepEqual(b.map((r) => r.epoch), a.map((r) => r.epoch));
-  assert.deepEqual(b.map((r) => r.valid), a.map((r) => r.valid), 'the same validation metrics, epoch by epoch');
+  assert.deepEqual(
+    b.map((r) => r.epoch),
+    a.map((r) => r.epoch),
+  );
+  assert.deepEqual(
+    b.map((r) => r.valid),
+    a.map((r) => r.valid),
+    'the same validation metrics, epoch by epoch',
+  );
 });
 
 test('--resume refuses other settings than the run it continues, naming them; epochs may change', () => {
@@ -124,10 +159,22 @@ test('--valid-users validates on a fixed sample of users, recorded in run.json; 
   assert.equal(r.status, 0, r.stderr);
   const saved = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { model: { validUsers?: number } };
   assert.equal(saved.model.validUsers, 50);
-  const losses = (d: string) => readFileSync(join(d, 'epochs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number; valid: Record<string, number> });
+  const losses = (d: string) =>
+    readFileSync(join(d, 'epochs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { loss: number; valid: Record<string, number> });
   const [a, b] = [losses(straight).slice(0, 2), losses(dir)];
-  assert.deepEqual(b.map((e) => e.loss), a.map((e) => e.loss), 'the same training losses');
-  assert.notDeepEqual(b.map((e) => e.valid), a.map((e) => e.valid), 'other validation users, other metrics');
+  assert.deepEqual(
+    b.map((e) => e.loss),
+    a.map((e) => e.loss),
+    'the same training losses',
+  );
+  assert.notDeepEqual(
+    b.map((e) => e.valid),
+    a.map((e) => e.valid),
+    'other validation users, other metrics',
+  );
   const other = spawnSync(process.execPath, args(dir, '--resume', '--valid-users', '60'), { encoding: 'utf8' });
   assert.match(other.stderr, /model\.validUsers 60 \(the run has 50\)/);
 });

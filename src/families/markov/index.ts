@@ -17,7 +17,7 @@ import { DEFAULT_MARKOV_CONFIG as D, MarkovChain, type MarkovConfig } from './mo
 
 const trainOptions = {
   dim: { type: 'number', integer: true, min: 1, description: 'Embedding size', default: D.dim },
-  dropout: { type: 'number', min: 0, max: 0.95, description: 'Dropout on the last item\'s embedding', default: D.dropout },
+  dropout: { type: 'number', min: 0, max: 0.95, description: "Dropout on the last item's embedding", default: D.dropout },
   ...validUsersOption(0),
 } as const;
 

@@ -27,7 +27,11 @@ export class MarkovChain extends Module {
   /** (N + 1, D): row i + 1 is item i as the next item. */
   private readonly to: Tensor;
 
-  constructor(readonly numItems: number, config: Partial<MarkovConfig>, seed: number) {
+  constructor(
+    readonly numItems: number,
+    config: Partial<MarkovConfig>,
+    seed: number,
+  ) {
     super();
     this.config = { ...DEFAULT_MARKOV_CONFIG, ...config };
     const { dim } = this.config;

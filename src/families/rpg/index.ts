@@ -12,7 +12,7 @@ import { DEFAULT_ITEM_GRAPH, openItemGraph } from '../../decode/item-graph.js';
 import { MODEL_FILES } from '../../model/files.js';
 import { loadItemCodes, sidsFromTable } from '../../model/rpg-io.js';
 import { rpgExactScorer } from '../../model/rpg-score.js';
-import { DEFAULT_RPG_CONFIG as R } from '../../model/rpg.js';
+import { DEFAULT_RPG_CONFIG as R, type ItemCodes } from '../../model/rpg.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
@@ -24,16 +24,33 @@ const trainOptions = {
   'attn-dropout': { type: 'number', min: 0, max: 0.95, description: 'Dropout on the attention weights', default: R.attnDropout },
   'resid-dropout': { type: 'number', min: 0, max: 0.95, description: "Dropout on the blocks' residual branches", default: R.residDropout },
   temperature: { type: 'number', min: 0.001, description: 'Temperature of the cosine code logits', default: R.temperature },
-  sids: { type: 'string', description: 'SIDs: a sidrec tokenize directory (flat PQ/OPQ; or a file in it, or a model directory); default: fit OPQ here into OUT/sids' },
+  sids: {
+    type: 'string',
+    description: 'SIDs: a sidrec tokenize directory (flat PQ/OPQ; or a file in it, or a model directory); default: fit OPQ here into OUT/sids',
+  },
   digits: { type: 'number', integer: true, min: 1, description: 'OPQ digits (sub-spaces) when fitting SIDs here', default: 32 },
-  'sid-features': { type: 'string', description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)', default: 'text,attributes,cooccurrence' },
+  'sid-features': {
+    type: 'string',
+    description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)',
+    default: 'text,attributes,cooccurrence',
+  },
   'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'Codes per digit when fitting SIDs here', default: 256 },
   'graph-k': { type: 'number', integer: true, min: 1, description: 'Neighbours stored per item in the item graph', default: 200 },
-  'graph-method': { type: 'string', choices: ['auto', 'exact', 'usearch'], description: 'Item-graph construction (auto = exact up to 50k items)', default: DEFAULT_ITEM_GRAPH.method },
+  'graph-method': {
+    type: 'string',
+    choices: ['auto', 'exact', 'usearch'],
+    description: 'Item-graph construction (auto = exact up to 50k items)',
+    default: DEFAULT_ITEM_GRAPH.method,
+  },
   beam: { type: 'number', integer: true, min: 1, description: 'Graph decoding: beam width b', default: G.beam },
   neighbors: { type: 'number', integer: true, min: 0, description: 'Graph decoding: neighbours read per beam item k (<= --graph-k)', default: G.neighbors },
   steps: { type: 'number', integer: true, min: 0, description: 'Graph decoding: expansion steps q', default: G.steps },
-  batching: { type: 'string', choices: ['uniform', 'length-bucketed'], description: 'Batches drawn uniformly (computed in length-sorted parts) or of similar-length windows (learns slower)', default: 'uniform' },
+  batching: {
+    type: 'string',
+    choices: ['uniform', 'length-bucketed'],
+    description: 'Batches drawn uniformly (computed in length-sorted parts) or of similar-length windows (learns slower)',
+    default: 'uniform',
+  },
   ...validUsersOption(0),
 } as const;
 
@@ -59,16 +76,30 @@ with the same code as sidrec tokenize, into OUT/sids.`,
     if (o.neighbors > o['graph-k']) throw new SidrecError('E_CONFIG', `--neighbors ${o.neighbors} exceeds --graph-k ${o['graph-k']}`, { field: 'neighbors' });
     const { split, dataDir, train, run } = input;
     const saved = join(run.dir, MODEL_FILES.itemCodes);
-    let codes;
+    let codes: ItemCodes;
     let sidsDir: string | undefined;
     if (run.resume && existsSync(saved) && o.sids === undefined && !existsSync(join(run.dir, MODEL_FILES.sidsDir))) {
       codes = loadItemCodes(saved); // a run from before OUT/sids: its own codes, not a refit
     } else {
-      const sids = sidsForRun(input, o.sids, { features: o['sid-features'], config: { kind: 'opq', subspaces: o.digits, codebookSize: o['sid-codebook-size'] }, seed: train.seed });
+      const sids = sidsForRun(input, o.sids, {
+        features: o['sid-features'],
+        config: { kind: 'opq', subspaces: o.digits, codebookSize: o['sid-codebook-size'] },
+        seed: train.seed,
+      });
       codes = sidsFromTable(sids.table, split.numItems);
       sidsDir = sids.dir;
     }
-    const arch = { dim: o.dim, layers: o.layers, heads: o.heads, ffn: o.ffn, dropout: o.dropout, maxLen: flags['max-len'] as number, attnDropout: o['attn-dropout'], residDropout: o['resid-dropout'], temperature: o.temperature };
+    const arch = {
+      dim: o.dim,
+      layers: o.layers,
+      heads: o.heads,
+      ffn: o.ffn,
+      dropout: o.dropout,
+      maxLen: flags['max-len'] as number,
+      attnDropout: o['attn-dropout'],
+      residDropout: o['resid-dropout'],
+      temperature: o.temperature,
+    };
     return rpgPlan(split, dataDir, codes, arch, train, run, {
       ...(sidsDir !== undefined ? { sidsDir } : {}),
       graph: { k: o['graph-k'], method: o['graph-method'] as 'auto' | 'exact' | 'usearch', seed: train.seed },
@@ -97,13 +128,20 @@ with the same code as sidrec tokenize, into OUT/sids.`,
     // Exact scoring unless graph decoding is asked for (sidrec recommend's default; the service scores exactly, so
     // added items need no graph update); from the first added item on it is exact anyway (the graph is stale).
     const o = withDefaults(useOptions, flags);
-    const decoding = flags.decode === 'graph' ? { graph: requireGraph(dir), search: recordedGraphSearch(manifest, { beam: o.beam, neighbors: o.neighbors, steps: o.steps }) } : undefined;
+    const decoding =
+      flags.decode === 'graph'
+        ? { graph: requireGraph(dir), search: recordedGraphSearch(manifest, { beam: o.beam, neighbors: o.neighbors, steps: o.steps }) }
+        : undefined;
     return openRpg(dir, manifest, context, decoding);
   },
 });
 
 function requireGraph(dir: string) {
   const graph = openItemGraph(dir);
-  if (!graph) throw new SidrecError('E_STATE', `this RPG directory has no ${MODEL_FILES.itemGraph} (training did not finish); use --decode exact`, { file: dir, field: 'decode' });
+  if (!graph)
+    throw new SidrecError('E_STATE', `this RPG directory has no ${MODEL_FILES.itemGraph} (training did not finish); use --decode exact`, {
+      file: dir,
+      field: 'decode',
+    });
   return graph;
 }

@@ -104,7 +104,8 @@ export class RpgRecommender implements Recommender {
     const found = this.graphDecoder!.search(logp, offset, q.user ?? 0, q.k + q.exclude.size);
     this.scored.push(found.visited);
     const out: Recommendation[] = [];
-    for (let r = 0; r < found.items.length && out.length < q.k; r++) if (!q.exclude.has(found.items[r])) out.push({ item: found.items[r], score: found.scores[r] });
+    for (let r = 0; r < found.items.length && out.length < q.k; r++)
+      if (!q.exclude.has(found.items[r])) out.push({ item: found.items[r], score: found.scores[r] });
     return out;
   }
 
@@ -115,7 +116,10 @@ export class RpgRecommender implements Recommender {
     const toEncode: number[] = [];
     items.forEach((it, i) => {
       if (!it.sid) {
-        if (!this.encoder) throw new SidrecError('E_INPUT', `this model's SIDs were imported (no tokenizer): give the item its "sid" (${m} codes in [0, ${C}))`, { field: `items[${i}].sid` });
+        if (!this.encoder)
+          throw new SidrecError('E_INPUT', `this model's SIDs were imported (no tokenizer): give the item its "sid" (${m} codes in [0, ${C}))`, {
+            field: `items[${i}].sid`,
+          });
         toEncode.push(i);
         return;
       }
@@ -140,7 +144,8 @@ export class RpgRecommender implements Recommender {
     const x = new Float32Array(n * d); // (n, D)
     items.forEach((it, i) => {
       if (it.vector) {
-        if (it.vector.length !== d) throw new SidrecError('E_INPUT', `vector has ${it.vector.length} values, this model's tokenizer reads ${d}`, { field: `items[${i}].vector` });
+        if (it.vector.length !== d)
+          throw new SidrecError('E_INPUT', `vector has ${it.vector.length} values, this model's tokenizer reads ${d}`, { field: `items[${i}].vector` });
         x.set(it.vector, i * d);
       } else if (!featurizer) {
         throw new SidrecError('E_INPUT', `${noText ?? 'this model cannot embed text'}: give the item a "vector"`, { field: `items[${i}].vector` });
@@ -180,9 +185,16 @@ function tableMatches(dir: string, codes: ItemCodes): boolean {
 }
 
 /** Refits the text featurizer as `sidrec tokenize --features text` did, and proves it by re-encoding items. */
-function reproduceFeaturizer(dir: string, texts: readonly ItemText[], tokenizer: Tokenizer, codes: ItemCodes, report: { features?: unknown } | undefined): { featurizer?: TextFeaturizer; noText?: string } {
+function reproduceFeaturizer(
+  dir: string,
+  texts: readonly ItemText[],
+  tokenizer: Tokenizer,
+  codes: ItemCodes,
+  report: { features?: unknown } | undefined,
+): { featurizer?: TextFeaturizer; noText?: string } {
   const spec = report?.features as { source: string; weight: number }[] | undefined;
-  if (!spec || spec.length !== 1 || spec[0].source !== 'text') return { noText: `the SIDs were built from features "${spec?.map((s) => s.source).join(',') ?? 'unknown'}", not text alone` };
+  if (spec?.length !== 1 || spec[0].source !== 'text')
+    return { noText: `the SIDs were built from features "${spec?.map((s) => s.source).join(',') ?? 'unknown'}", not text alone` };
   const { featurizer, features } = TextFeaturizer.fit(texts.map(toFeatureText), { dim: tokenizer.inputDim, seed: tokenizer.config.seed });
   const sample = Math.min(64, features.count);
   const check = tokenizer.encode(features.data.subarray(0, sample * features.dim), sample);
@@ -201,7 +213,7 @@ export function openRpgModel(dir: string, manifest: ModelManifest): Rpg {
 
 /** The graph search recorded at training, overridden field by field. */
 export function recordedGraphSearch(manifest: ModelManifest, overrides: Partial<GraphSearchConfig> = {}): GraphSearchConfig {
-  const recorded = ((manifest as { rpg?: { decode?: Partial<GraphSearchConfig> } }).rpg?.decode ?? {});
+  const recorded = (manifest as { rpg?: { decode?: Partial<GraphSearchConfig> } }).rpg?.decode ?? {};
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return { ...DEFAULT_GRAPH_SEARCH, ...recorded, ...given };
 }
@@ -220,7 +232,15 @@ export function openRpg(dir: string, manifest: ModelManifest, context: OpenConte
   if (!sids) return new RpgRecommender(model, manifest.seed, undefined, undefined, undefined, false, decoding);
   const codes = model.codes;
   if (!tableMatches(sids.dir, codes)) {
-    return new RpgRecommender(model, manifest.seed, undefined, undefined, `the SID table in ${sids.dir} is not the one this model was trained on (re-tokenized since?), so new items cannot be encoded; retrain on it to add items`, false, decoding);
+    return new RpgRecommender(
+      model,
+      manifest.seed,
+      undefined,
+      undefined,
+      `the SID table in ${sids.dir} is not the one this model was trained on (re-tokenized since?), so new items cannot be encoded; retrain on it to add items`,
+      false,
+      decoding,
+    );
   }
   const report = readSidReport(sids.dir);
   if (!existsSync(join(sids.dir, TOKENIZER_FILE))) {
@@ -232,7 +252,15 @@ export function openRpg(dir: string, manifest: ModelManifest, context: OpenConte
   const text = reproduceFeaturizer(sids.dir, context.items.texts, tokenizer, codes, report);
   log(`rpg: featurizer ${text.featurizer ? 'reproduced' : `not available (${text.noText})`} in ${secondsSince(t)}`);
   if (sids.id === undefined && !text.featurizer) {
-    return new RpgRecommender(model, manifest.seed, undefined, report, `the tokenizer in ${sids.dir} has no sids.json (written by an older sidrec), so nothing shows it is the one this model was trained with; re-tokenize and retrain to add items`, false, decoding);
+    return new RpgRecommender(
+      model,
+      manifest.seed,
+      undefined,
+      report,
+      `the tokenizer in ${sids.dir} has no sids.json (written by an older sidrec), so nothing shows it is the one this model was trained with; re-tokenize and retrain to add items`,
+      false,
+      decoding,
+    );
   }
   return new RpgRecommender(model, manifest.seed, { tokenizer, ...text }, report, undefined, false, decoding);
 }

@@ -46,7 +46,15 @@ export interface RpgPlan extends TrainingPlan<NextItemBatch> {
   graphOutcome(): { readonly graph: ItemGraph; readonly testGraph: EvalResult; readonly visitedPerUser: number } | undefined;
 }
 
-export function rpgPlan(split: LeaveOneOutSplit, dataDir: string, codes: ItemCodes, modelConfig: Partial<RpgConfig>, config: TrainConfig, run: TrainRunOptions, extras: RpgTrainExtras): RpgPlan {
+export function rpgPlan(
+  split: LeaveOneOutSplit,
+  dataDir: string,
+  codes: ItemCodes,
+  modelConfig: Partial<RpgConfig>,
+  config: TrainConfig,
+  run: TrainRunOptions,
+  extras: RpgTrainExtras,
+): RpgPlan {
   let outcome: ReturnType<RpgPlan['graphOutcome']>;
   const model = new Rpg(codes, modelConfig, config.seed);
   saveItemCodes(join(run.dir, MODEL_FILES.itemCodes), codes);
@@ -67,7 +75,16 @@ export function rpgPlan(split: LeaveOneOutSplit, dataDir: string, codes: ItemCod
       ...(uniform ? { parts: (batch: NextItemBatch) => lengthSortedParts(batch) } : {}),
       validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 256 })).metrics,
     },
-    settings: { kind: 'rpg', numItems: split.numItems, config: model.config, data: resolve(dataDir), digits: codes.digits, codebookSize: codes.codebookSize, batching, ...(validUsers > 0 ? { validUsers } : {}) },
+    settings: {
+      kind: 'rpg',
+      numItems: split.numItems,
+      config: model.config,
+      data: resolve(dataDir),
+      digits: codes.digits,
+      codebookSize: codes.codebookSize,
+      batching,
+      ...(validUsers > 0 ? { validUsers } : {}),
+    },
     graphOutcome: () => outcome,
     async finish(r, result) {
       const progress = r.quiet !== true;
@@ -81,7 +98,10 @@ export function rpgPlan(split: LeaveOneOutSplit, dataDir: string, codes: ItemCod
       outcome = { graph, testGraph, visitedPerUser };
       return {
         test,
-        tables: [{ label: 'rpg exact (test)', result: test }, { label: `rpg graph b${beam}/k${neighbors}/q${steps} (test)`, result: testGraph }],
+        tables: [
+          { label: 'rpg exact (test)', result: test },
+          { label: `rpg graph b${beam}/k${neighbors}/q${steps} (test)`, result: testGraph },
+        ],
         notes: [`item graph: ${graph.method}, k ${graph.k}, built in ${graph.buildSeconds.toFixed(1)} s; visited ${visitedPerUser.toFixed(0)} items per user`],
         manifest: {
           ...(extras.sidsDir !== undefined ? { sids: resolve(extras.sidsDir) } : {}),
@@ -123,7 +143,15 @@ export interface RpgRun {
 }
 
 /** Trains RPG into `run.dir` (the library entry; `sidrec train` goes through the family table). */
-export async function trainRpg(split: LeaveOneOutSplit, dataDir: string, codes: ItemCodes, modelConfig: Partial<RpgConfig>, config: TrainConfig, run: TrainRunOptions, extras: RpgTrainExtras): Promise<RpgRun> {
+export async function trainRpg(
+  split: LeaveOneOutSplit,
+  dataDir: string,
+  codes: ItemCodes,
+  modelConfig: Partial<RpgConfig>,
+  config: TrainConfig,
+  run: TrainRunOptions,
+  extras: RpgTrainExtras,
+): Promise<RpgRun> {
   const plan = rpgPlan(split, dataDir, codes, modelConfig, config, run, extras);
   const { result, finished } = await runTraining(plan, config, run);
   if (!finished) return { model: plan.model, result };

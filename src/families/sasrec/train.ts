@@ -18,7 +18,13 @@ export function sasRecScorer(model: SasRec): Scorer {
 }
 
 /** SASRec's run: every position of every training window is a target. */
-export function sasRecPlan(split: LeaveOneOutSplit, dataDir: string, modelConfig: Partial<SasRecConfig>, config: TrainConfig, validUsers = 0): TrainingPlan<NextItemBatch> & { readonly model: SasRec } {
+export function sasRecPlan(
+  split: LeaveOneOutSplit,
+  dataDir: string,
+  modelConfig: Partial<SasRecConfig>,
+  config: TrainConfig,
+  validUsers = 0,
+): TrainingPlan<NextItemBatch> & { readonly model: SasRec } {
   const model = new SasRec(split.numItems, modelConfig, config.seed);
   const windows = trainingWindows(split.train, model.config.maxLen);
   const scorer = sasRecScorer(model);

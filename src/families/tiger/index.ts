@@ -18,14 +18,21 @@ import { Tiger } from '../../model/tiger.js';
 
 const sidTrainOptions = (testBeam: number): OptionSpecs => ({
   ...architectureOptions({ dim: G.dim, layers: G.encoderLayers, heads: G.heads, ffn: G.ffn, dropout: G.dropout }, { layers: 'per stack: encoder and decoder' }),
-  sids: { type: 'string', description: 'SIDs: a hierarchical sidrec tokenize directory (rqkmeans / rqvae / --import; or a model directory); default: fit RQ-KMeans here into OUT/sids' },
+  sids: {
+    type: 'string',
+    description:
+      'SIDs: a hierarchical sidrec tokenize directory (rqkmeans / rqvae / --import; or a model directory); default: fit RQ-KMeans here into OUT/sids',
+  },
   levels: { type: 'number', integer: true, min: 1, max: 8, description: 'RQ-KMeans levels when fitting SIDs here', default: 3 },
   'sid-features': { type: 'string', description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)', default: 'text' },
   'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'Codes per level when fitting SIDs here', default: 256 },
   'valid-beam': { type: 'number', integer: true, min: 1, description: 'Beam width for validation', default: DEFAULT_SID_RUN.validBeam },
   'test-beam': { type: 'number', integer: true, min: 1, description: 'Beam width for the test evaluation', default: testBeam },
   'examples-per-user': { type: 'number', integer: true, min: 1, description: "Keep each user's most recent N training prefixes (default: all)" },
-  'init-from': { type: 'string', description: 'Start from the best weights of another tiger/gryphon run DIR on the same data and SIDs (a Gryphon from a TIGER starts its item scorer fresh)' },
+  'init-from': {
+    type: 'string',
+    description: 'Start from the best weights of another tiger/gryphon run DIR on the same data and SIDs (a Gryphon from a TIGER starts its item scorer fresh)',
+  },
   ...validUsersOption(DEFAULT_SID_RUN.validUsers),
 });
 
@@ -47,13 +54,30 @@ function sidFamily(kind: SidModelKind, summary: string, testBeam: number, extra:
       const o = withDefaults(trainOptions, flags) as Record<string, number | string | undefined>;
       const n = (name: string): number => o[name] as number;
       checkHeads(n('dim'), n('heads'));
-      const sids = sidsForRun(input, o.sids as string | undefined, { features: o['sid-features'] as string, config: { kind: 'rqkmeans', levels: n('levels'), codebookSize: n('sid-codebook-size') }, seed: input.train.seed });
-      if (!sids.table.shape.collisionDigit) throw new SidrecError('E_CONFIG', `${kind} needs hierarchical SIDs (sidrec tokenize --kind rqkmeans, or --import)`, { file: sids.dir, field: 'sids' });
-      if (sids.table.count !== input.split.numItems) throw new SidrecError('E_STATE', `SID table has ${sids.table.count} items, dataset ${input.split.numItems}`, { file: sids.dir, field: 'sids' });
+      const sids = sidsForRun(input, o.sids as string | undefined, {
+        features: o['sid-features'] as string,
+        config: { kind: 'rqkmeans', levels: n('levels'), codebookSize: n('sid-codebook-size') },
+        seed: input.train.seed,
+      });
+      if (!sids.table.shape.collisionDigit)
+        throw new SidrecError('E_CONFIG', `${kind} needs hierarchical SIDs (sidrec tokenize --kind rqkmeans, or --import)`, { file: sids.dir, field: 'sids' });
+      if (sids.table.count !== input.split.numItems)
+        throw new SidrecError('E_STATE', `SID table has ${sids.table.count} items, dataset ${input.split.numItems}`, { file: sids.dir, field: 'sids' });
       const stats = sids.table.collisionStats();
-      if (!input.run.quiet) process.stderr.write(`sids: ${sids.table.digits} digits, collisions ${(100 * stats.collisionRate).toFixed(1)}% (largest group ${stats.largestGroup})\n`);
+      if (!input.run.quiet)
+        process.stderr.write(
+          `sids: ${sids.table.digits} digits, collisions ${(100 * stats.collisionRate).toFixed(1)}% (largest group ${stats.largestGroup})\n`,
+        );
       // lambda is in TIGER's recorded config too (run.json of runs before families): kept, so they resume.
-      const arch = { dim: n('dim'), encoderLayers: n('layers'), decoderLayers: n('layers'), heads: n('heads'), ffn: n('ffn'), dropout: n('dropout'), lambda: o.lambda !== undefined ? n('lambda') : G.lambda };
+      const arch = {
+        dim: n('dim'),
+        encoderLayers: n('layers'),
+        decoderLayers: n('layers'),
+        heads: n('heads'),
+        ffn: n('ffn'),
+        dropout: n('dropout'),
+        lambda: o.lambda !== undefined ? n('lambda') : G.lambda,
+      };
       return sidPlan(kind, input.split, input.dataDir, sids, arch, input.train, input.run, {
         validBeam: n('valid-beam'),
         validUsers: n('valid-users'),
@@ -69,7 +93,10 @@ function sidFamily(kind: SidModelKind, summary: string, testBeam: number, extra:
       const m = loaded.model;
       return {
         label: m instanceof Tiger ? `tiger beam ${beamWidth}` : `gryphon ${ranking}-level, beam ${beamWidth}`,
-        scorer: () => (m instanceof Tiger ? tigerScorer(new TigerRecommender(m, loaded.table, { beamWidth })) : gryphonScorer(new GryphonRecommender(m, loaded.table, { beamWidth }), ranking)),
+        scorer: () =>
+          m instanceof Tiger
+            ? tigerScorer(new TigerRecommender(m, loaded.table, { beamWidth }))
+            : gryphonScorer(new GryphonRecommender(m, loaded.table, { beamWidth }), ranking),
       };
     },
     recommender(dir, manifest, _context, flags) {
@@ -80,14 +107,28 @@ function sidFamily(kind: SidModelKind, summary: string, testBeam: number, extra:
 
 const beamOption: OptionSpecs = { beam: { type: 'number', integer: true, min: 1, description: 'Beam width (default: the test beam recorded at training)' } };
 
-export const tigerFamily: ModelFamily = sidFamily('tiger', 'TIGER (NeurIPS 2023): hierarchical Semantic IDs generated by an encoder-decoder, beam search', 20, {}, beamOption);
+export const tigerFamily: ModelFamily = sidFamily(
+  'tiger',
+  'TIGER (NeurIPS 2023): hierarchical Semantic IDs generated by an encoder-decoder, beam search',
+  20,
+  {},
+  beamOption,
+);
 
 export const gryphonFamily: ModelFamily = sidFamily(
   'gryphon',
-  'Gryphon: TIGER plus an item-level scorer that re-ranks the beam\'s resolved candidates',
+  "Gryphon: TIGER plus an item-level scorer that re-ranks the beam's resolved candidates",
   50,
   { lambda: { type: 'number', min: 0, description: 'Weight of the item-level loss', default: G.lambda } },
-  { ...beamOption, ranking: { type: 'string', choices: ['item', 'beam'], description: 'Rank resolved candidates by the item-level scorer or by beam likelihood', default: 'item' } },
+  {
+    ...beamOption,
+    ranking: {
+      type: 'string',
+      choices: ['item', 'beam'],
+      description: 'Rank resolved candidates by the item-level scorer or by beam likelihood',
+      default: 'item',
+    },
+  },
 );
 
 export { evaluateSid };

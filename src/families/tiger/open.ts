@@ -23,15 +23,17 @@ export interface LoadedSidModel {
 }
 
 export function openSidModel(dir: string, manifest: ModelManifest): LoadedSidModel {
-  if (manifest.kind !== 'tiger' && manifest.kind !== 'gryphon') throw new SidrecError('E_STATE', `not a TIGER/Gryphon model: "${manifest.kind}"`, { file: dir, field: 'kind' });
+  if (manifest.kind !== 'tiger' && manifest.kind !== 'gryphon')
+    throw new SidrecError('E_STATE', `not a TIGER/Gryphon model: "${manifest.kind}"`, { file: dir, field: 'kind' });
   const sidsDir = recordedSids(manifest);
   if (sidsDir === undefined) throw new SidrecError('E_STATE', 'the manifest names no SID directory', { file: dir, field: 'sids' });
   const path = existsSync(sidsDir) && statSync(sidsDir).isDirectory() ? join(sidsDir, TABLE_FILE) : sidsDir;
   const table = loadSidTable(path);
   const config = manifest.modelConfig as unknown as GryphonConfig;
-  const model = manifest.kind === 'tiger'
-    ? new Tiger(config, manifest.seed)
-    : new Gryphon(manifest.numItems, new SidVocabulary(config.codeSizes, config.userBuckets).itemTokens(table), config, manifest.seed);
+  const model =
+    manifest.kind === 'tiger'
+      ? new Tiger(config, manifest.seed)
+      : new Gryphon(manifest.numItems, new SidVocabulary(config.codeSizes, config.userBuckets).itemTokens(table), config, manifest.seed);
   loadCheckpoint(join(dir, MODEL_FILES.best), model.namedParameters());
   return { kind: manifest.kind, manifest, model, table };
 }

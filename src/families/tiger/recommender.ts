@@ -45,7 +45,11 @@ export class SidGenerativeRecommender implements Recommender {
   readonly cannotAddItems: string;
   private readonly decode: (queries: readonly EvalQuery[], beamWidth: number) => ScoredCandidates[];
 
-  constructor(private readonly loaded: LoadedSidModel, options: SidGenerativeOptions = {}, readonly tokenizerReport?: TokenizeReport) {
+  constructor(
+    private readonly loaded: LoadedSidModel,
+    options: SidGenerativeOptions = {},
+    readonly tokenizerReport?: TokenizeReport,
+  ) {
     this.kind = loaded.kind;
     this.beamWidth = options.beamWidth ?? recordedTestBeam(loaded.manifest);
     this.ranking = loaded.kind === 'tiger' ? 'beam' : (options.ranking ?? 'item');
@@ -57,7 +61,8 @@ export class SidGenerativeRecommender implements Recommender {
     } else {
       const decoder = new GryphonDecoder(model, table, { beamWidth: this.beamWidth });
       const byItem = this.ranking === 'item';
-      this.decode = (qs, width) => decoder.rank(qs, 0, width).map((r) => ({ candidates: r.candidates, scores: byItem ? r.itemScores : r.candidates.beamScores }));
+      this.decode = (qs, width) =>
+        decoder.rank(qs, 0, width).map((r) => ({ candidates: r.candidates, scores: byItem ? r.itemScores : r.candidates.beamScores }));
     }
   }
 
@@ -76,7 +81,10 @@ export class SidGenerativeRecommender implements Recommender {
   candidates(queries: readonly RecommendQuery[]): ScoredCandidates[] {
     if (queries.length === 0) return [];
     const width = Math.max(this.beamWidth, ...queries.map((q) => q.k));
-    return this.decode(queries.map((q) => ({ user: (q.user ?? ANONYMOUS_USER) as UserIndex, history: Int32Array.from(q.history) })), width);
+    return this.decode(
+      queries.map((q) => ({ user: (q.user ?? ANONYMOUS_USER) as UserIndex, history: Int32Array.from(q.history) })),
+      width,
+    );
   }
 
   recommend(queries: readonly RecommendQuery[]): Recommendation[][] {

@@ -50,7 +50,13 @@ export function tigerScorer(rec: TigerRecommender): Scorer {
 }
 
 /** Runs Gryphon once over `queries` and returns the two rankings as look-up scorers (by user). */
-export function gryphonScorers(rec: GryphonRecommender, queries: readonly EvalQuery[], k: number, batchSize = 128, progressLabel?: string): { itemLevel: Scorer; beamLevel: Scorer; meanCandidates: number } {
+export function gryphonScorers(
+  rec: GryphonRecommender,
+  queries: readonly EvalQuery[],
+  k: number,
+  batchSize = 128,
+  progressLabel?: string,
+): { itemLevel: Scorer; beamLevel: Scorer; meanCandidates: number } {
   const progress = new Progress({ label: progressLabel ?? '', total: queries.length, unit: 'queries', quiet: progressLabel === undefined });
   const item = new Map<number, Int32Array>();
   const beam = new Map<number, Int32Array>();
@@ -78,14 +84,26 @@ export interface SidEvaluation {
 }
 
 /** Evaluates a TIGER or Gryphon model on `part` with the shared evaluator (`progressLabel`: show a progress bar). */
-export async function evaluateSid(model: Tiger | Gryphon, table: SemanticIdTable, split: LeaveOneOutSplit, part: 'valid' | 'test', beamWidth: number, metrics: readonly string[] = SID_METRICS, progressLabel?: string): Promise<SidEvaluation> {
+export async function evaluateSid(
+  model: Tiger | Gryphon,
+  table: SemanticIdTable,
+  split: LeaveOneOutSplit,
+  part: 'valid' | 'test',
+  beamWidth: number,
+  metrics: readonly string[] = SID_METRICS,
+  progressLabel?: string,
+): Promise<SidEvaluation> {
   if (model instanceof Tiger) {
     const progress = progressLabel !== undefined ? { progress: true, label: progressLabel } : {};
     return { primary: await evaluate(tigerScorer(new TigerRecommender(model, table, { beamWidth })), split, part, { metrics, batchSize: 128, ...progress }) };
   }
   const k = Math.max(...metrics.map((m) => Number(m.split('@')[1] ?? 10)));
   const s = gryphonScorers(new GryphonRecommender(model, table, { beamWidth }), split[part], k, 128, progressLabel);
-  return { primary: await evaluate(s.itemLevel, split, part, { metrics }), byBeam: await evaluate(s.beamLevel, split, part, { metrics }), meanCandidates: s.meanCandidates };
+  return {
+    primary: await evaluate(s.itemLevel, split, part, { metrics }),
+    byBeam: await evaluate(s.beamLevel, split, part, { metrics }),
+    meanCandidates: s.meanCandidates,
+  };
 }
 
 export function createSidModel(kind: SidModelKind, numItems: number, table: SemanticIdTable, config: Partial<GryphonConfig>, seed: number): Tiger | Gryphon {
@@ -100,14 +118,21 @@ export function createSidModel(kind: SidModelKind, numItems: number, table: Sema
  * Gryphon keeps the generator and starts the item scorer fresh; Gryphon -> TIGER drops the scorer).
  */
 export function initFromRun(model: Tiger | Gryphon, from: string, dataDir: string, sidsDir: string): MatchedParameters {
-  if (!existsSync(join(from, BEST_FILE))) throw new SidrecError('E_CONFIG', `--init-from needs a training run directory with a best epoch (${BEST_FILE})`, { file: from, field: 'init-from' });
+  if (!existsSync(join(from, BEST_FILE)))
+    throw new SidrecError('E_CONFIG', `--init-from needs a training run directory with a best epoch (${BEST_FILE})`, { file: from, field: 'init-from' });
   const source = readManifest(from); // a finished run's manifest, or a paused run's settings
   const where = { file: from };
-  if (source.kind !== 'tiger' && source.kind !== 'gryphon') throw new SidrecError('E_CONFIG', `--init-from: the run is a ${source.kind} model, not tiger/gryphon`, { ...where, field: 'model.kind' });
+  if (source.kind !== 'tiger' && source.kind !== 'gryphon')
+    throw new SidrecError('E_CONFIG', `--init-from: the run is a ${source.kind} model, not tiger/gryphon`, { ...where, field: 'model.kind' });
   const recorded = recordedSids(source);
   const sourceSids = recorded !== undefined ? resolve(recorded) : undefined;
-  if (sourceSids !== resolve(sidsDir)) throw new SidrecError('E_CONFIG', `--init-from: the run used SIDs ${sourceSids}, this one ${resolve(sidsDir)} (code embeddings would not match)`, { ...where, field: 'model.sids' });
-  if (resolve(source.dataDir) !== resolve(dataDir)) throw new SidrecError('E_CONFIG', `--init-from: the run used data ${source.dataDir}, this one ${resolve(dataDir)}`, { ...where, field: 'model.data' });
+  if (sourceSids !== resolve(sidsDir))
+    throw new SidrecError('E_CONFIG', `--init-from: the run used SIDs ${sourceSids}, this one ${resolve(sidsDir)} (code embeddings would not match)`, {
+      ...where,
+      field: 'model.sids',
+    });
+  if (resolve(source.dataDir) !== resolve(dataDir))
+    throw new SidrecError('E_CONFIG', `--init-from: the run used data ${source.dataDir}, this one ${resolve(dataDir)}`, { ...where, field: 'model.data' });
   const toSource = (name: string): string | undefined => {
     if (model instanceof Gryphon && source.kind === 'tiger') return name.startsWith('tiger.') ? name.slice('tiger.'.length) : undefined;
     if (model instanceof Tiger && source.kind === 'gryphon') return `tiger.${name}`;
@@ -142,10 +167,16 @@ export function sidPlan(
   const model = createSidModel(kind, split.numItems, sids.table, modelConfig, config.seed);
   const tiger = model instanceof Tiger ? model : model.tiger;
   const { initFrom } = opts;
-  const warmStart = initFrom === undefined ? undefined : () => {
-    const m = initFromRun(model, initFrom, dataDir, sids.dir);
-    if (!run.quiet) process.stderr.write(`init from ${initFrom}: ${m.loaded.length} parameters loaded, ${m.fresh.length} fresh${m.fresh.length ? ` (${m.fresh.join(', ')})` : ''}\n`);
-  };
+  const warmStart =
+    initFrom === undefined
+      ? undefined
+      : () => {
+          const m = initFromRun(model, initFrom, dataDir, sids.dir);
+          if (!run.quiet)
+            process.stderr.write(
+              `init from ${initFrom}: ${m.loaded.length} parameters loaded, ${m.fresh.length} fresh${m.fresh.length ? ` (${m.fresh.join(', ')})` : ''}\n`,
+            );
+        };
   const examples = sidExamples(split.train, opts.examplesPerUser);
   const batchCtx = { vocab: tiger.vocab, table: sids.table, itemTokens: tiger.vocab.itemTokens(sids.table), maxItems: tiger.config.maxItems };
   const validSplit = sampleValidation(split, opts.validUsers, config.seed);
@@ -161,13 +192,34 @@ export function sidPlan(
       batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng),
       validate: async () => (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, ['ndcg@10', 'recall@10'])).primary.metrics,
     },
-    settings: { kind, numItems: split.numItems, config: model.config, data: resolve(dataDir), sids: resolve(sids.dir), examplesPerUser: opts.examplesPerUser, validUsers: opts.validUsers, validBeam: opts.validBeam, ...(initFrom !== undefined ? { initFrom: resolve(initFrom) } : {}) },
+    settings: {
+      kind,
+      numItems: split.numItems,
+      config: model.config,
+      data: resolve(dataDir),
+      sids: resolve(sids.dir),
+      examplesPerUser: opts.examplesPerUser,
+      validUsers: opts.validUsers,
+      validBeam: opts.validBeam,
+      ...(initFrom !== undefined ? { initFrom: resolve(initFrom) } : {}),
+    },
     evaluation: () => evaluation,
     async finish(r, result) {
-      const test = await evaluateSid(model, sids.table, split, 'test', opts.testBeam, SID_METRICS, r.quiet === true ? undefined : `test, beam ${opts.testBeam}`);
+      const test = await evaluateSid(
+        model,
+        sids.table,
+        split,
+        'test',
+        opts.testBeam,
+        SID_METRICS,
+        r.quiet === true ? undefined : `test, beam ${opts.testBeam}`,
+      );
       evaluation = test;
       const tables = test.byBeam
-        ? [{ label: 'gryphon item-level (test)', result: test.primary }, { label: 'gryphon beam-likelihood (test)', result: test.byBeam }]
+        ? [
+            { label: 'gryphon item-level (test)', result: test.primary },
+            { label: 'gryphon beam-likelihood (test)', result: test.byBeam },
+          ]
         : [{ label: 'tiger (test)', result: test.primary }];
       return {
         test: test.primary,

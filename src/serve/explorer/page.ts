@@ -5,7 +5,7 @@
  * /v1/recommend), so it doubles as a usage example. Embedded as a string so `tsc` ships it with the build;
  * the script avoids template literals so it can live inside this one.
  */
-export const EXPLORER_HTML = String.raw`<!doctype html>
+export const EXPLORER_HTML = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

@@ -54,7 +54,11 @@ export interface MatchedParameters {
  * Copies into `params` every parameter the checkpoint has under `sourceName(name)` (undefined: no counterpart); a
  * shape mismatch is an error (a different architecture), and so is a file that matches none (another model kind).
  */
-export function loadMatchingParameters(path: string, params: readonly NamedParameter[], sourceName: (name: string) => string | undefined = (n) => n): MatchedParameters {
+export function loadMatchingParameters(
+  path: string,
+  params: readonly NamedParameter[],
+  sourceName: (name: string) => string | undefined = (n) => n,
+): MatchedParameters {
   const file = loadSafetensors(path);
   const loaded: string[] = [];
   const fresh: string[] = [];
@@ -66,7 +70,10 @@ export function loadMatchingParameters(path: string, params: readonly NamedParam
       continue;
     }
     if (stored.dtype !== 'F32' || stored.shape.length !== tensor.rank || stored.shape.some((d, i) => d !== tensor.shape[i])) {
-      throw new SidrecError('E_CONFIG', `parameter shape [${stored.shape}] in the file != [${tensor.shape}] in this model (a different architecture)`, { file: path, field: name });
+      throw new SidrecError('E_CONFIG', `parameter shape [${stored.shape}] in the file != [${tensor.shape}] in this model (a different architecture)`, {
+        file: path,
+        field: name,
+      });
     }
     tensor.f32.set(stored.data as Float32Array);
     loaded.push(name);

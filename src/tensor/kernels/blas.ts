@@ -6,46 +6,106 @@
  * Loading (and the OPENBLAS_CORETYPE choice that must precede it) lives in `load.ts`.
  */
 import type {
-  AdamStepArgs, DropoutArgs, EmbeddingBagArgs, GatherSumArgs, GemmArgs, GemmBatchedArgs, KernelProvider, Kernels, LayerNormBackwardArgs, LayerNormForwardArgs, ResidualHeadsArgs,
-  ResidualHeadsBackwardArgs, SoftmaxCrossEntropyArgs,
+  AdamStepArgs,
+  DropoutArgs,
+  EmbeddingBagArgs,
+  GatherSumArgs,
+  GemmArgs,
+  GemmBatchedArgs,
+  KernelProvider,
+  Kernels,
+  LayerNormBackwardArgs,
+  LayerNormForwardArgs,
+  ResidualHeadsArgs,
+  ResidualHeadsBackwardArgs,
+  SoftmaxCrossEntropyArgs,
 } from './types.js';
 
 /** The addon's exports, as `native/src/addon.c` defines them. */
 export interface BlasAddon {
   sgemm(
-    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-    a: Float32Array, lda: number, strideA: number, b: Float32Array, ldb: number, strideB: number,
-    beta: number, c: Float32Array, ldc: number, strideC: number, batch: number,
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    strideA: number,
+    b: Float32Array,
+    ldb: number,
+    strideB: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+    strideC: number,
+    batch: number,
   ): void;
-  softmaxCrossEntropy(
-    logits: Float32Array, rows: number, cols: number, targets: Int32Array, grad: Float32Array | null, scale: number,
-  ): number;
+  softmaxCrossEntropy(logits: Float32Array, rows: number, cols: number, targets: Int32Array, grad: Float32Array | null, scale: number): number;
   gelu(x: Float32Array, out: Float32Array, n: number): void;
   geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, accumulate: boolean): void;
   softmaxRows(x: Float32Array, rows: number, cols: number): void;
   layerNormForward(
-    x: Float32Array, gamma: Float32Array, beta: Float32Array, out: Float32Array, mean: Float32Array, rstd: Float32Array,
-    rows: number, cols: number, eps: number,
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    out: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    rows: number,
+    cols: number,
+    eps: number,
   ): void;
   layerNormBackward(
-    x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array,
-    dx: Float32Array | null, dgamma: Float32Array | null, dbeta: Float32Array | null, rows: number, cols: number,
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dgamma: Float32Array | null,
+    dbeta: Float32Array | null,
+    rows: number,
+    cols: number,
   ): void;
   adamStep(
-    param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, n: number, lr: number, beta1: number,
-    beta2: number, eps: number, weightDecay: number, biasCorrection1: number, biasCorrection2: number,
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    biasCorrection1: number,
+    biasCorrection2: number,
   ): void;
-  embeddingBagForward(
-    table: Float32Array, dim: number, ids: Int32Array, bag: number, positions: number, weights: Float32Array | null, out: Float32Array,
-  ): void;
+  embeddingBagForward(table: Float32Array, dim: number, ids: Int32Array, bag: number, positions: number, weights: Float32Array | null, out: Float32Array): void;
   embeddingBagBackward(
-    dTable: Float32Array, dim: number, ids: Int32Array, bag: number, positions: number, weights: Float32Array | null, dOut: Float32Array,
+    dTable: Float32Array,
+    dim: number,
+    ids: Int32Array,
+    bag: number,
+    positions: number,
+    weights: Float32Array | null,
+    dOut: Float32Array,
   ): void;
   info(): { corename: string; blasThreads: number; ompThreads: number };
   /** Added after the first release of the addon: a build without them still serves every other kernel. */
   residualSiluNormalize?(h: Float32Array, p: Float32Array, s: Float32Array, q: Float32Array, inv: Float32Array, rows: number, heads: number, dim: number): void;
   residualSiluNormalizeBackward?(
-    p: Float32Array, s: Float32Array, q: Float32Array, inv: Float32Array, dq: Float32Array, dh: Float32Array | null, rows: number, heads: number, dim: number,
+    p: Float32Array,
+    s: Float32Array,
+    q: Float32Array,
+    inv: Float32Array,
+    dq: Float32Array,
+    dh: Float32Array | null,
+    rows: number,
+    heads: number,
+    dim: number,
   ): void;
   gatherSum?(table: Float32Array, rows: number, rowLength: number, ids: Int32Array, count: number, bag: number, out: Float32Array): void;
   dropout?(x: Float32Array, out: Float32Array, mask: Float32Array, n: number, seed: number, threshold: number, scale: number): void;
@@ -54,8 +114,17 @@ export interface BlasAddon {
 }
 
 const ADDON_EXPORTS = [
-  'sgemm', 'softmaxCrossEntropy', 'gelu', 'geluBackward', 'softmaxRows', 'layerNormForward', 'layerNormBackward', 'adamStep',
-  'embeddingBagForward', 'embeddingBagBackward', 'info',
+  'sgemm',
+  'softmaxCrossEntropy',
+  'gelu',
+  'geluBackward',
+  'softmaxRows',
+  'layerNormForward',
+  'layerNormBackward',
+  'adamStep',
+  'embeddingBagForward',
+  'embeddingBagBackward',
+  'info',
 ] as const;
 
 /** Throws naming the missing export when a stale build of the addon does not match this file. */
@@ -73,10 +142,7 @@ export function blasProvider(addon: BlasAddon): KernelProvider {
     const lda = g.lda ?? (g.transA ? g.m : g.k);
     const ldb = g.ldb ?? (g.transB ? g.k : g.n);
     const ldc = g.ldc ?? g.n;
-    addon.sgemm(
-      g.transA, g.transB, g.m, g.n, g.k, g.alpha ?? 1, g.a, lda, g.strideA, g.b, ldb, g.strideB,
-      g.beta ?? 0, g.c, ldc, g.strideC, g.batch,
-    );
+    addon.sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha ?? 1, g.a, lda, g.strideA, g.b, ldb, g.strideB, g.beta ?? 0, g.c, ldc, g.strideC, g.batch);
   }
   return {
     name: 'openblas',
@@ -98,7 +164,9 @@ export function blasProvider(addon: BlasAddon): KernelProvider {
         addon.embeddingBagForward(e.table, e.dim, e.ids, e.bag, e.positions, e.weights ?? null, e.out),
       embeddingBagBackward: (e: EmbeddingBagArgs & { readonly dOut: Float32Array }) =>
         addon.embeddingBagBackward(e.table, e.dim, e.ids, e.bag, e.positions, e.weights ?? null, e.dOut),
-      ...(addon.residualSiluNormalize && addon.residualSiluNormalizeBackward ? residualHeads(addon.residualSiluNormalize, addon.residualSiluNormalizeBackward) : {}),
+      ...(addon.residualSiluNormalize && addon.residualSiluNormalizeBackward
+        ? residualHeads(addon.residualSiluNormalize, addon.residualSiluNormalizeBackward)
+        : {}),
       ...(addon.gatherSum ? gatherSumKernel(addon.gatherSum) : {}),
       ...(addon.dropout ? dropoutKernel(addon.dropout) : {}),
       ...(addon.relu && addon.reluBackward ? { relu: addon.relu, reluBackward: addon.reluBackward } : {}),
@@ -106,7 +174,10 @@ export function blasProvider(addon: BlasAddon): KernelProvider {
   };
 }
 
-function residualHeads(forward: NonNullable<BlasAddon['residualSiluNormalize']>, backward: NonNullable<BlasAddon['residualSiluNormalizeBackward']>): Partial<Kernels> {
+function residualHeads(
+  forward: NonNullable<BlasAddon['residualSiluNormalize']>,
+  backward: NonNullable<BlasAddon['residualSiluNormalizeBackward']>,
+): Partial<Kernels> {
   return {
     residualSiluNormalize: ({ h, p, s, q, inv, rows, heads, dim }: ResidualHeadsArgs) => forward(h, p, s, q, inv, rows, heads, dim),
     residualSiluNormalizeBackward: ({ p, s, q, inv, dq, dh, rows, heads, dim }: ResidualHeadsBackwardArgs) => backward(p, s, q, inv, dq, dh, rows, heads, dim),

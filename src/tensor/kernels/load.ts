@@ -35,8 +35,9 @@ function readCpuinfo(): string {
 
 /** Candidate addon paths: the repository's native/build (from src/ or from dist/src/), then SIDREC_BLAS_ADDON. */
 function addonPaths(): string[] {
-  const paths = ['../../../native/build/Release/sidrec_blas.node', '../../../../native/build/Release/sidrec_blas.node']
-    .map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+  const paths = ['../../../native/build/Release/sidrec_blas.node', '../../../../native/build/Release/sidrec_blas.node'].map((rel) =>
+    fileURLToPath(new URL(rel, import.meta.url)),
+  );
   const override = process.env.SIDREC_BLAS_ADDON?.trim();
   return override ? [override, ...paths] : paths;
 }

@@ -7,10 +7,8 @@
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import type { GemmArgs, GemmBatchedArgs, KernelProvider, SoftmaxCrossEntropyArgs } from './types.js';
 import type { OnnxGraph } from './onnx-proto.js';
-import { type OrtRuntime, type OrtSession } from './onnxruntime-session.js';
-import {
-  gemmBatchedGraph, gemmGraph, geluBackwardGraph, geluGraph, softmaxCrossEntropyGraph, softmaxRowsGraph,
-} from './onnxruntime-graphs.js';
+import type { OrtRuntime, OrtSession } from './onnxruntime-session.js';
+import { gemmBatchedGraph, gemmGraph, geluBackwardGraph, geluGraph, softmaxCrossEntropyGraph, softmaxRowsGraph } from './onnxruntime-graphs.js';
 
 /** Copies a rows x cols matrix stored with leading dimension `ld` into a dense array (or returns a view). */
 function dense(src: Float32Array, rows: number, cols: number, ld: number): Float32Array {
@@ -64,7 +62,10 @@ export function onnxruntimeProvider(runtime: OrtRuntime): KernelProvider {
   const sessions = new Map<string, OrtSession>();
   const session = (key: string, build: () => OnnxGraph): OrtSession => {
     let s = sessions.get(key);
-    if (!s) sessions.set(key, (s = runtime.createSession(build())));
+    if (!s) {
+      s = runtime.createSession(build());
+      sessions.set(key, s);
+    }
     return s;
   };
   const tensor = (data: Float32Array, dims: readonly number[]): OrtTensor => new runtime.Tensor('float32', data, dims);

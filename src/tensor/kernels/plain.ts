@@ -174,7 +174,7 @@ function adamStep(args: AdamStepArgs): void {
     const vi = beta2 * v[i] + (1 - beta2) * g * g;
     m[i] = mi;
     v[i] = vi;
-    param[i] -= step * mi / (Math.sqrt(vi * invBc2) + eps) + decay * param[i];
+    param[i] -= (step * mi) / (Math.sqrt(vi * invBc2) + eps) + decay * param[i];
   }
 }
 
@@ -208,6 +208,7 @@ function embeddingBagBackward({ table, dim, ids, bag, positions, weights, dOut }
 }
 
 function relu(x: Float32Array, out: Float32Array, n: number): void {
+  // biome-ignore lint/complexity/useMathMinMax: a NaN input gives 0 here (Math.max would give NaN), as in the other kernels
   for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
 }
 
@@ -292,6 +293,25 @@ function dropout({ x, out, mask, n, seed, threshold, scale }: DropoutArgs): void
 
 export const plainKernels: KernelProvider = {
   name: 'plain',
-  kernels: { gemm, gemmBatched, softmaxCrossEntropy, gelu, geluBackward, softmaxRows, layerNormForward, layerNormBackward, adamStep,
-    embeddingBagForward, embeddingBagBackward, relu, reluBackward, silu, siluBackward, residualSiluNormalize, residualSiluNormalizeBackward, gatherSum, dropout },
+  kernels: {
+    gemm,
+    gemmBatched,
+    softmaxCrossEntropy,
+    gelu,
+    geluBackward,
+    softmaxRows,
+    layerNormForward,
+    layerNormBackward,
+    adamStep,
+    embeddingBagForward,
+    embeddingBagBackward,
+    relu,
+    reluBackward,
+    silu,
+    siluBackward,
+    residualSiluNormalize,
+    residualSiluNormalizeBackward,
+    gatherSum,
+    dropout,
+  },
 };

@@ -36,7 +36,12 @@ export class MultiHeadAttention extends Module {
   private readonly kv: Linear | null;
   private readonly out: Linear;
 
-  constructor(readonly dim: number, readonly heads: number, rng: Rng, opts: AttentionLayerOptions = {}) {
+  constructor(
+    readonly dim: number,
+    readonly heads: number,
+    rng: Rng,
+    opts: AttentionLayerOptions = {},
+  ) {
     super();
     if (dim % heads !== 0) throw new SidrecError('E_CONFIG', `model dim ${dim} is not divisible by ${heads} heads`);
     this.headDim = dim / heads;

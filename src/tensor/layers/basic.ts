@@ -21,7 +21,12 @@ export class Linear extends Module {
   readonly weight: Tensor; // (in, out)
   readonly bias: Tensor | null; // (out)
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, opts: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng,
+    opts: LinearOptions = {},
+  ) {
     super();
     this.weight = this.param('weight', [inFeatures, outFeatures]);
     const std = opts.initStd ?? 0.02;
@@ -39,7 +44,10 @@ export class LayerNorm extends Module {
   readonly gamma: Tensor; // (D)
   readonly beta: Tensor; // (D)
 
-  constructor(readonly dim: number, readonly eps = 1e-5) {
+  constructor(
+    readonly dim: number,
+    readonly eps = 1e-5,
+  ) {
     super();
     this.gamma = initConstant(this.param('weight', [dim]), 1);
     this.beta = this.param('bias', [dim]);
@@ -54,7 +62,12 @@ export class LayerNorm extends Module {
 export class Embedding extends Module {
   readonly table: Tensor; // (V, D)
 
-  constructor(readonly count: number, readonly dim: number, rng: Rng, initStd = 0.02) {
+  constructor(
+    readonly count: number,
+    readonly dim: number,
+    rng: Rng,
+    initStd = 0.02,
+  ) {
     super();
     this.table = initNormal(this.param('weight', [count, dim]), rng, initStd);
   }

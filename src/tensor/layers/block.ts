@@ -15,7 +15,12 @@ export class MLP extends Module {
   private readonly fc: Linear;
   private readonly proj: Linear;
 
-  constructor(dim: number, hidden: number, rng: Rng, readonly activation: 'gelu' | 'relu' = 'gelu') {
+  constructor(
+    dim: number,
+    hidden: number,
+    rng: Rng,
+    readonly activation: 'gelu' | 'relu' = 'gelu',
+  ) {
     super();
     this.fc = this.module('fc', new Linear(dim, hidden, rng));
     this.proj = this.module('proj', new Linear(hidden, dim, rng));

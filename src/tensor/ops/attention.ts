@@ -46,15 +46,42 @@ interface Dims {
 }
 
 /** C = alpha op(A) op(B) (+ beta C) for every (b, h): H calls of gemmBatched over b. */
-function headGemm(d: Dims, transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, beta: number,
-  A: Float32Array, la: Layout, Bm: Float32Array, lb: Layout, C: Float32Array, lc: Layout): void {
+function headGemm(
+  d: Dims,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  beta: number,
+  A: Float32Array,
+  la: Layout,
+  Bm: Float32Array,
+  lb: Layout,
+  C: Float32Array,
+  lc: Layout,
+): void {
   const K = kernels();
   for (let h = 0; h < d.H; h++) {
     K.gemmBatched({
-      transA, transB, m, n, k, alpha, beta, batch: d.B,
-      a: A.subarray(la.base + h * la.hs), lda: la.ld, strideA: la.bs,
-      b: Bm.subarray(lb.base + h * lb.hs), ldb: lb.ld, strideB: lb.bs,
-      c: C.subarray(lc.base + h * lc.hs), ldc: lc.ld, strideC: lc.bs,
+      transA,
+      transB,
+      m,
+      n,
+      k,
+      alpha,
+      beta,
+      batch: d.B,
+      a: A.subarray(la.base + h * la.hs),
+      lda: la.ld,
+      strideA: la.bs,
+      b: Bm.subarray(lb.base + h * lb.hs),
+      ldb: lb.ld,
+      strideB: lb.bs,
+      c: C.subarray(lc.base + h * lc.hs),
+      ldc: lc.ld,
+      strideC: lc.bs,
     });
   }
 }
@@ -109,30 +136,36 @@ function attend(d: Dims, q: Operand, k: Operand, v: Operand, outShape: number[],
   const Y = allocF32(B * H * Tq * hd, false);
   headGemm(d, false, false, Tq, hd, Tk, 1, 0, Pd, pL, V, v.layout, Y, outLayout);
   const inputs = [...new Set(bias ? [q.t, k.t, v.t, bias] : [q.t, k.t, v.t])];
-  return makeResult(Y, outShape, inputs, (g) => {
-    // g has the output's layout.
-    if (v.t.requiresGrad) headGemm(d, true, false, Tk, hd, Tq, 1, 1, Pd, pL, g, outLayout, gradOf(v.t), v.layout);
-    if (!q.t.requiresGrad && !k.t.requiresGrad && !bias?.requiresGrad) return;
-    const dS = allocF32(P.length, false); // dP, then dS in place: (B, H, Tq, Tk)
-    headGemm(d, false, true, Tq, Tk, hd, 1, 0, g, outLayout, V, v.layout, dS, pL);
-    if (drop) for (let i = 0; i < dS.length; i++) dS[i] *= drop[i];
-    for (let r = 0; r < B * H * Tq; r++) {
-      const off = r * Tk;
-      let dot = 0;
-      for (let j = 0; j < Tk; j++) dot += dS[off + j] * P[off + j];
-      for (let j = 0; j < Tk; j++) dS[off + j] = P[off + j] * (dS[off + j] - dot);
-    }
-    if (bias?.requiresGrad) {
-      const gb = gradOf(bias);
-      for (let b = 0; b < B; b++) {
-        const off = b * H * Tq * Tk;
-        for (let i = 0; i < gb.length; i++) gb[i] += dS[off + i];
+  return makeResult(
+    Y,
+    outShape,
+    inputs,
+    (g) => {
+      // g has the output's layout.
+      if (v.t.requiresGrad) headGemm(d, true, false, Tk, hd, Tq, 1, 1, Pd, pL, g, outLayout, gradOf(v.t), v.layout);
+      if (!q.t.requiresGrad && !k.t.requiresGrad && !bias?.requiresGrad) return;
+      const dS = allocF32(P.length, false); // dP, then dS in place: (B, H, Tq, Tk)
+      headGemm(d, false, true, Tq, Tk, hd, 1, 0, g, outLayout, V, v.layout, dS, pL);
+      if (drop) for (let i = 0; i < dS.length; i++) dS[i] *= drop[i];
+      for (let r = 0; r < B * H * Tq; r++) {
+        const off = r * Tk;
+        let dot = 0;
+        for (let j = 0; j < Tk; j++) dot += dS[off + j] * P[off + j];
+        for (let j = 0; j < Tk; j++) dS[off + j] = P[off + j] * (dS[off + j] - dot);
       }
-    }
-    if (q.t.requiresGrad) headGemm(d, false, false, Tq, hd, Tk, scale, 1, dS, pL, Kd, k.layout, gradOf(q.t), q.layout);
-    if (k.t.requiresGrad) headGemm(d, true, false, Tk, hd, Tq, scale, 1, dS, pL, Q, q.layout, gradOf(k.t), k.layout);
-    releaseF32(dS);
-  }, { saved: drop ? [P, Pd, drop] : [P] });
+      if (bias?.requiresGrad) {
+        const gb = gradOf(bias);
+        for (let b = 0; b < B; b++) {
+          const off = b * H * Tq * Tk;
+          for (let i = 0; i < gb.length; i++) gb[i] += dS[off + i];
+        }
+      }
+      if (q.t.requiresGrad) headGemm(d, false, false, Tq, hd, Tk, scale, 1, dS, pL, Kd, k.layout, gradOf(q.t), q.layout);
+      if (k.t.requiresGrad) headGemm(d, true, false, Tk, hd, Tq, scale, 1, dS, pL, Q, q.layout, gradOf(k.t), k.layout);
+      releaseF32(dS);
+    },
+    { saved: drop ? [P, Pd, drop] : [P] },
+  );
 }
 
 const bhtd = (H: number, T: number, hd: number): Layout => ({ base: 0, bs: H * T * hd, hs: T * hd, ld: hd });
@@ -146,12 +179,21 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     throw new SidrecError('E_SHAPE', `attention: q [${q.shape}], k [${k.shape}], v [${v.shape}] do not fit`);
   }
   const d = { B, H, Tq, Tk, hd };
-  return attend(d, { t: q, layout: bhtd(H, Tq, hd) }, { t: k, layout: bhtd(H, Tk, hd) }, { t: v, layout: bhtd(H, Tk, hd) }, [B, H, Tq, hd], bhtd(H, Tq, hd), opts);
+  return attend(
+    d,
+    { t: q, layout: bhtd(H, Tq, hd) },
+    { t: k, layout: bhtd(H, Tk, hd) },
+    { t: v, layout: bhtd(H, Tk, hd) },
+    [B, H, Tq, hd],
+    bhtd(H, Tq, hd),
+    opts,
+  );
 }
 
 /** Self-attention on a fused projection: qkv (B, T, 3D) packed [q | k | v], heads contiguous in each -> (B, T, D). */
 export function packedSelfAttention(qkv: Tensor, heads: number, opts: AttentionOptions = {}): Tensor {
-  if (qkv.rank !== 3 || qkv.shape[2] % (3 * heads) !== 0) throw new SidrecError('E_SHAPE', `packedSelfAttention: qkv [${qkv.shape}] is not (B, T, 3 * D) for ${heads} heads`);
+  if (qkv.rank !== 3 || qkv.shape[2] % (3 * heads) !== 0)
+    throw new SidrecError('E_SHAPE', `packedSelfAttention: qkv [${qkv.shape}] is not (B, T, 3 * D) for ${heads} heads`);
   const [B, T, D3] = qkv.shape;
   const D = D3 / 3;
   const hd = D / heads;

@@ -17,10 +17,18 @@ function binary(a: Tensor, b: Tensor, op: BinaryOp): Tensor {
   const out = allocF32(size, false);
   forEachRow(bc, (o, ia, ib, n, da, db) => {
     switch (op) {
-      case 'add': for (let j = 0; j < n; j++) out[o + j] = A[ia + j * da] + B[ib + j * db]; break;
-      case 'sub': for (let j = 0; j < n; j++) out[o + j] = A[ia + j * da] - B[ib + j * db]; break;
-      case 'mul': for (let j = 0; j < n; j++) out[o + j] = A[ia + j * da] * B[ib + j * db]; break;
-      case 'div': for (let j = 0; j < n; j++) out[o + j] = A[ia + j * da] / B[ib + j * db]; break;
+      case 'add':
+        for (let j = 0; j < n; j++) out[o + j] = A[ia + j * da] + B[ib + j * db];
+        break;
+      case 'sub':
+        for (let j = 0; j < n; j++) out[o + j] = A[ia + j * da] - B[ib + j * db];
+        break;
+      case 'mul':
+        for (let j = 0; j < n; j++) out[o + j] = A[ia + j * da] * B[ib + j * db];
+        break;
+      case 'div':
+        for (let j = 0; j < n; j++) out[o + j] = A[ia + j * da] / B[ib + j * db];
+        break;
     }
   });
   return makeResult(out, bc.shape, [a, b], (g) => {
@@ -32,10 +40,22 @@ function binary(a: Tensor, b: Tensor, op: BinaryOp): Tensor {
         const x = ia + j * da;
         const y = ib + j * db;
         switch (op) {
-          case 'add': if (gA) gA[x] += gv; if (gB) gB[y] += gv; break;
-          case 'sub': if (gA) gA[x] += gv; if (gB) gB[y] -= gv; break;
-          case 'mul': if (gA) gA[x] += gv * B[y]; if (gB) gB[y] += gv * A[x]; break;
-          case 'div': if (gA) gA[x] += gv / B[y]; if (gB) gB[y] -= (gv * A[x]) / (B[y] * B[y]); break;
+          case 'add':
+            if (gA) gA[x] += gv;
+            if (gB) gB[y] += gv;
+            break;
+          case 'sub':
+            if (gA) gA[x] += gv;
+            if (gB) gB[y] -= gv;
+            break;
+          case 'mul':
+            if (gA) gA[x] += gv * B[y];
+            if (gB) gB[y] += gv * A[x];
+            break;
+          case 'div':
+            if (gA) gA[x] += gv / B[y];
+            if (gB) gB[y] -= (gv * A[x]) / (B[y] * B[y]);
+            break;
         }
       }
     });
@@ -46,10 +66,18 @@ function sameShapeBinary(a: Tensor, b: Tensor, A: Float32Array, B: Float32Array,
   const n = A.length;
   const out = allocF32(n, false);
   switch (op) {
-    case 'add': for (let i = 0; i < n; i++) out[i] = A[i] + B[i]; break;
-    case 'sub': for (let i = 0; i < n; i++) out[i] = A[i] - B[i]; break;
-    case 'mul': for (let i = 0; i < n; i++) out[i] = A[i] * B[i]; break;
-    case 'div': for (let i = 0; i < n; i++) out[i] = A[i] / B[i]; break;
+    case 'add':
+      for (let i = 0; i < n; i++) out[i] = A[i] + B[i];
+      break;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[i] = A[i] - B[i];
+      break;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[i] = A[i] * B[i];
+      break;
+    case 'div':
+      for (let i = 0; i < n; i++) out[i] = A[i] / B[i];
+      break;
   }
   return makeResult(out, a.shape, [a, b], (g) => {
     // The result gradient is dead after this call: hand it to a (add/sub) and copy for b (add) without zero-filling.
@@ -59,17 +87,30 @@ function sameShapeBinary(a: Tensor, b: Tensor, A: Float32Array, B: Float32Array,
     else if (a.requiresGrad) {
       const gA = gradOf(a);
       switch (op) {
-        case 'add': case 'sub': for (let i = 0; i < n; i++) gA[i] += g[i]; break;
-        case 'mul': for (let i = 0; i < n; i++) gA[i] += g[i] * B[i]; break;
-        case 'div': for (let i = 0; i < n; i++) gA[i] += g[i] / B[i]; break;
+        case 'add':
+        case 'sub':
+          for (let i = 0; i < n; i++) gA[i] += g[i];
+          break;
+        case 'mul':
+          for (let i = 0; i < n; i++) gA[i] += g[i] * B[i];
+          break;
+        case 'div':
+          for (let i = 0; i < n; i++) gA[i] += g[i] / B[i];
+          break;
       }
     }
     if (b.requiresGrad && op !== 'add') {
       const gB = gradOf(b);
       switch (op) {
-        case 'sub': for (let i = 0; i < n; i++) gB[i] -= g[i]; break;
-        case 'mul': for (let i = 0; i < n; i++) gB[i] += g[i] * A[i]; break;
-        case 'div': for (let i = 0; i < n; i++) gB[i] -= (g[i] * A[i]) / (B[i] * B[i]); break;
+        case 'sub':
+          for (let i = 0; i < n; i++) gB[i] -= g[i];
+          break;
+        case 'mul':
+          for (let i = 0; i < n; i++) gB[i] += g[i] * A[i];
+          break;
+        case 'div':
+          for (let i = 0; i < n; i++) gB[i] -= (g[i] * A[i]) / (B[i] * B[i]);
+          break;
       }
     }
   });

@@ -41,10 +41,7 @@ export function broadcast(...shapes: Shape[]): Broadcast {
  * Calls `row(outOffset, offA, offB, n, strideA, strideB)` for each innermost row of the output.
  * Rank-0 outputs are one row of length 1.
  */
-export function forEachRow(
-  bc: Broadcast,
-  row: (o: number, ia: number, ib: number, n: number, da: number, db: number) => void,
-): void {
+export function forEachRow(bc: Broadcast, row: (o: number, ia: number, ib: number, n: number, da: number, db: number) => void): void {
   const { shape, strides } = bc;
   const rank = shape.length;
   if (rank === 0) {

@@ -60,7 +60,17 @@ function releaseBuffers(b: ChunkBuffers): void {
 }
 
 /** Forward of rows [r0, r0 + R): heads into buf.Q (with buf.P, buf.S, buf.inv) and logits into buf.Z. */
-function forwardChunk(H: Float32Array, W: Float32Array, bias: Float32Array | null, En: Float32Array, s: CosineHeadsShape, temperature: number, r0: number, R: number, buf: ChunkBuffers): void {
+function forwardChunk(
+  H: Float32Array,
+  W: Float32Array,
+  bias: Float32Array | null,
+  En: Float32Array,
+  s: CosineHeadsShape,
+  temperature: number,
+  r0: number,
+  R: number,
+  buf: ChunkBuffers,
+): void {
   const K = kernels();
   const { D, m, C } = s;
   const mD = m * D;
@@ -69,12 +79,26 @@ function forwardChunk(H: Float32Array, W: Float32Array, bias: Float32Array | nul
   K.gemm({ transA: false, transB: false, m: R, n: mD, k: D, a: H.subarray(r0 * D), b: W, beta: bias ? 1 : 0, c: P });
   K.residualSiluNormalize({ h: H.subarray(r0 * D), p: P, s: buf.S, q: buf.Q, inv: buf.inv, rows: R, heads: m, dim: D });
   for (let d = 0; d < m; d++) {
-    K.gemm({ transA: false, transB: true, m: R, n: C, k: D, alpha: 1 / temperature, a: buf.Q.subarray(d * D), lda: mD, b: En.subarray(d * C * D), ldb: D, c: buf.Z.subarray(d * C), ldc: m * C });
+    K.gemm({
+      transA: false,
+      transB: true,
+      m: R,
+      n: C,
+      k: D,
+      alpha: 1 / temperature,
+      a: buf.Q.subarray(d * D),
+      lda: mD,
+      b: En.subarray(d * C * D),
+      ldb: D,
+      c: buf.Z.subarray(d * C),
+      ldc: m * C,
+    });
   }
 }
 
 function checkShapes(hidden: Tensor, weight: Tensor, bias: Tensor | null, table: Tensor): CosineHeadsShape {
-  if (hidden.rank !== 2 || weight.rank !== 2 || table.rank !== 2) throw new SidrecError('E_SHAPE', `cosine heads: hidden [${hidden.shape}], weight [${weight.shape}] and table [${table.shape}] must be 2-D`);
+  if (hidden.rank !== 2 || weight.rank !== 2 || table.rank !== 2)
+    throw new SidrecError('E_SHAPE', `cosine heads: hidden [${hidden.shape}], weight [${weight.shape}] and table [${table.shape}] must be 2-D`);
   const [N, D] = hidden.shape;
   if (weight.shape[0] !== D || weight.shape[1] % D !== 0) throw new SidrecError('E_SHAPE', `cosine heads: weight [${weight.shape}] must be (${D}, m * ${D})`);
   const m = weight.shape[1] / D;
@@ -91,7 +115,13 @@ function defaultChunk(s: CosineHeadsShape, chunkRows?: number): number {
  * Logits (N, m, C) of the heads, no gradient (inference). `normalizedTable`: E with unit rows, so a caller that
  * scores many groups normalises the table once (`normalizeRowsInto`).
  */
-export function cosineHeadsLogits(hidden: Tensor, weight: Tensor, bias: Tensor | null, table: Tensor, opts: CosineHeadsOptions & { readonly normalizedTable?: Float32Array }): Float32Array {
+export function cosineHeadsLogits(
+  hidden: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  table: Tensor,
+  opts: CosineHeadsOptions & { readonly normalizedTable?: Float32Array },
+): Float32Array {
   const s = checkShapes(hidden, weight, bias, table);
   const { N, m, C, D } = s;
   let En = opts.normalizedTable;
@@ -156,8 +186,36 @@ export function cosineHeadsCrossEntropy(hidden: Tensor, weight: Tensor, bias: Te
     if (!needGrad) continue;
     for (let d = 0; d < m; d++) {
       const dZd = Z.subarray(d * C);
-      if (dE) K.gemm({ transA: true, transB: false, m: C, n: D, k: R, alpha: 1 / tau, a: dZd, lda: m * C, b: Q.subarray(d * D), ldb: mD, beta: 1, c: dE.subarray(d * C * D) });
-      if (dQ) K.gemm({ transA: false, transB: false, m: R, n: D, k: C, alpha: 1 / tau, a: dZd, lda: m * C, b: En.subarray(d * C * D), ldb: D, c: dQ.subarray(d * D), ldc: mD });
+      if (dE)
+        K.gemm({
+          transA: true,
+          transB: false,
+          m: C,
+          n: D,
+          k: R,
+          alpha: 1 / tau,
+          a: dZd,
+          lda: m * C,
+          b: Q.subarray(d * D),
+          ldb: mD,
+          beta: 1,
+          c: dE.subarray(d * C * D),
+        });
+      if (dQ)
+        K.gemm({
+          transA: false,
+          transB: false,
+          m: R,
+          n: D,
+          k: C,
+          alpha: 1 / tau,
+          a: dZd,
+          lda: m * C,
+          b: En.subarray(d * C * D),
+          ldb: D,
+          c: dQ.subarray(d * D),
+          ldc: mD,
+        });
     }
     if (!dQ) continue;
     // Through the normalisation, the residual and SiLU; P becomes dP.

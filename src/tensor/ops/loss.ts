@@ -69,17 +69,40 @@ function layout(N: number, V: number, targets: Tensor, opts: CrossEntropyOptions
  * CE of logits chunk rows [r0, r0+R) in place: returns per-row summed losses into `rowLoss` (optional) and, when
  * `withGrad`, overwrites the chunk with d(loss)/d(logits) using per-row scales `scaleOf(row)`.
  */
-function ceChunk(L: CeLayout, logits: Float32Array, targets: Int32Array, r0: number, R: number, withGrad: boolean, scaleOf: (row: number) => number, rowLoss?: Float32Array): number {
+function ceChunk(
+  L: CeLayout,
+  logits: Float32Array,
+  targets: Int32Array,
+  r0: number,
+  R: number,
+  withGrad: boolean,
+  scaleOf: (row: number) => number,
+  rowLoss?: Float32Array,
+): number {
   const K = kernels();
   const { G, C, V } = L;
   if (!rowLoss && (!withGrad || L.reduction !== 'none')) {
     // One kernel call for the whole chunk with a single scale.
-    return K.softmaxCrossEntropy({ logits, rows: R * G, cols: C, targets: targets.subarray(r0 * G, (r0 + R) * G), grad: withGrad ? logits : undefined, scale: scaleOf(r0) });
+    return K.softmaxCrossEntropy({
+      logits,
+      rows: R * G,
+      cols: C,
+      targets: targets.subarray(r0 * G, (r0 + R) * G),
+      grad: withGrad ? logits : undefined,
+      scale: scaleOf(r0),
+    });
   }
   let total = 0;
   for (let r = 0; r < R; r++) {
     const row = logits.subarray(r * V, (r + 1) * V);
-    const l = K.softmaxCrossEntropy({ logits: row, rows: G, cols: C, targets: targets.subarray((r0 + r) * G, (r0 + r + 1) * G), grad: withGrad ? row : undefined, scale: scaleOf(r0 + r) });
+    const l = K.softmaxCrossEntropy({
+      logits: row,
+      rows: G,
+      cols: C,
+      targets: targets.subarray((r0 + r) * G, (r0 + r + 1) * G),
+      grad: withGrad ? row : undefined,
+      scale: scaleOf(r0 + r),
+    });
     if (rowLoss) rowLoss[r0 + r] = l * L.rowScale;
     total += l;
   }
@@ -108,18 +131,24 @@ export function crossEntropy(logits: Tensor, targets: Tensor, opts: CrossEntropy
     total += ceChunk(L, chunk, T, r0, R, false, () => 1, rowLoss);
   }
   const { data, shape } = lossResult(L, total, rowLoss);
-  return makeResult(data, shape, [logits], (g) => {
-    const gx = gradOf(logits);
-    const scaleOf = L.reduction === 'none' ? (r: number) => g[r] * L.rowScale : () => g[0] * L.scale;
-    for (let r0 = 0; r0 < N; r0 += L.chunk) {
-      const R = Math.min(L.chunk, N - r0);
-      const chunk = scratch.subarray(0, R * V);
-      chunk.set(X.subarray(r0 * V, (r0 + R) * V));
-      ceChunk(L, chunk, T, r0, R, true, scaleOf);
-      const base = r0 * V;
-      for (let i = 0; i < R * V; i++) gx[base + i] += chunk[i];
-    }
-  }, { saved: [scratch] });
+  return makeResult(
+    data,
+    shape,
+    [logits],
+    (g) => {
+      const gx = gradOf(logits);
+      const scaleOf = L.reduction === 'none' ? (r: number) => g[r] * L.rowScale : () => g[0] * L.scale;
+      for (let r0 = 0; r0 < N; r0 += L.chunk) {
+        const R = Math.min(L.chunk, N - r0);
+        const chunk = scratch.subarray(0, R * V);
+        chunk.set(X.subarray(r0 * V, (r0 + R) * V));
+        ceChunk(L, chunk, T, r0, R, true, scaleOf);
+        const base = r0 * V;
+        for (let i = 0; i < R * V; i++) gx[base + i] += chunk[i];
+      }
+    },
+    { saved: [scratch] },
+  );
 }
 
 export interface LinearCrossEntropyOptions extends CrossEntropyOptions {
@@ -136,7 +165,8 @@ export function linearCrossEntropy(hidden: Tensor, weight: Tensor, bias: Tensor 
   if (weight.rank !== 2) throw new SidrecError('E_SHAPE', `linearCrossEntropy weight must be 2-D, got [${weight.shape}]`);
   const D = hidden.shape[hidden.rank - 1];
   const V = tw ? weight.shape[0] : weight.shape[1];
-  if ((tw ? weight.shape[1] : weight.shape[0]) !== D) throw new SidrecError('E_SHAPE', `linearCrossEntropy: hidden [${hidden.shape}] vs weight [${weight.shape}]`);
+  if ((tw ? weight.shape[1] : weight.shape[0]) !== D)
+    throw new SidrecError('E_SHAPE', `linearCrossEntropy: hidden [${hidden.shape}] vs weight [${weight.shape}]`);
   if (bias && bias.size !== V) throw new SidrecError('E_SHAPE', `linearCrossEntropy bias must be (${V})`);
   const N = hidden.size / D;
   const L = layout(N, V, targets, opts);
@@ -180,25 +210,31 @@ export function linearCrossEntropy(hidden: Tensor, weight: Tensor, bias: Tensor 
   }
   const { data, shape } = lossResult(L, total, rowLoss);
   if (eager || !needGrad) releaseF32(scratch);
-  return makeResult(data, shape, inputs, (g) => {
-    if (eager) {
-      const s = g[0];
-      addScaledGrad(dH, hidden, s);
-      addScaledGrad(dW, weight, s);
-      if (bias) addScaledGrad(db, bias, s);
-      dH = dW = db = null;
-      return;
-    }
-    const gH = hidden.requiresGrad ? gradOf(hidden) : null;
-    const gW = weight.requiresGrad ? gradOf(weight) : null;
-    const gb = bias?.requiresGrad ? gradOf(bias) : null;
-    for (let r0 = 0; r0 < N; r0 += L.chunk) {
-      const R = Math.min(L.chunk, N - r0);
-      const chunk = logitsOf(r0, R);
-      ceChunk(L, chunk, T, r0, R, true, (r) => g[r] * L.rowScale);
-      accumulate(r0, R, chunk, gH, gW, gb);
-    }
-  }, { saved: eager || !needGrad ? [] : [scratch] });
+  return makeResult(
+    data,
+    shape,
+    inputs,
+    (g) => {
+      if (eager) {
+        const s = g[0];
+        addScaledGrad(dH, hidden, s);
+        addScaledGrad(dW, weight, s);
+        if (bias) addScaledGrad(db, bias, s);
+        dH = dW = db = null;
+        return;
+      }
+      const gH = hidden.requiresGrad ? gradOf(hidden) : null;
+      const gW = weight.requiresGrad ? gradOf(weight) : null;
+      const gb = bias?.requiresGrad ? gradOf(bias) : null;
+      for (let r0 = 0; r0 < N; r0 += L.chunk) {
+        const R = Math.min(L.chunk, N - r0);
+        const chunk = logitsOf(r0, R);
+        ceChunk(L, chunk, T, r0, R, true, (r) => g[r] * L.rowScale);
+        accumulate(r0, R, chunk, gH, gW, gb);
+      }
+    },
+    { saved: eager || !needGrad ? [] : [scratch] },
+  );
 }
 
 export function addScaledGrad(src: Float32Array | null, t: Tensor, s: number): void {

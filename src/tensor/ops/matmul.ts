@@ -71,7 +71,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
       const stride = shared ? 0 : k * n;
       if (shared) {
         for (let t = 0; t < batch; t++) accumulateB(t);
-      } else if (!transB) K.gemmBatched({ transA: !transA, transB: false, m: k, n, k: m, a: A, b: g, beta: 1, c: gB, batch, strideA: sA, strideB: sC, strideC: stride });
+      } else if (!transB)
+        K.gemmBatched({ transA: !transA, transB: false, m: k, n, k: m, a: A, b: g, beta: 1, c: gB, batch, strideA: sA, strideB: sC, strideC: stride });
       else K.gemmBatched({ transA: true, transB: transA, m: n, n: k, k: m, a: g, b: A, beta: 1, c: gB, batch, strideA: sC, strideB: sA, strideC: stride });
       function accumulateB(t: number): void {
         const at = A.subarray(t * sA);

@@ -61,7 +61,15 @@ export function normalizeRowsInto(x: Float32Array, rows: number, cols: number, o
  * Backward of `normalizeRowsInto` from the unit rows y and their gradient g: d(x/|x|) = (g - y <g, y>) / |x|,
  * added to `out` when `accumulate`, else written (then `out` may be `g`).
  */
-export function normalizeRowsBackward(y: Float32Array, g: Float32Array, inv: Float32Array, rows: number, cols: number, out: Float32Array, accumulate: boolean): void {
+export function normalizeRowsBackward(
+  y: Float32Array,
+  g: Float32Array,
+  inv: Float32Array,
+  rows: number,
+  cols: number,
+  out: Float32Array,
+  accumulate: boolean,
+): void {
   for (let r = 0; r < rows; r++) {
     const off = r * cols;
     let dot = 0;

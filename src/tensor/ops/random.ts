@@ -41,10 +41,16 @@ export function dropout(x: Tensor, p: number, rng: Rng, training = true): Tensor
   const mask = allocF32(X.length, false);
   const out = allocF32(X.length, false);
   dropoutInto(X, out, mask, p, rng);
-  return makeResult(out, x.shape, [x], (g) => {
-    const gx = gradOf(x);
-    for (let i = 0; i < g.length; i++) gx[i] += g[i] * mask[i];
-  }, { saved: [mask] });
+  return makeResult(
+    out,
+    x.shape,
+    [x],
+    (g) => {
+      const gx = gradOf(x);
+      for (let i = 0; i < g.length; i++) gx[i] += g[i] * mask[i];
+    },
+    { saved: [mask] },
+  );
 }
 
 /**

@@ -13,18 +13,34 @@ function unary(x: Tensor, op: Unary): Tensor {
   const n = X.length;
   const Y = allocF32(n, false);
   switch (op) {
-    case 'exp': for (let i = 0; i < n; i++) Y[i] = Math.exp(X[i]); break;
-    case 'log': for (let i = 0; i < n; i++) Y[i] = Math.log(X[i]); break;
-    case 'tanh': for (let i = 0; i < n; i++) Y[i] = Math.tanh(X[i]); break;
-    case 'sigmoid': for (let i = 0; i < n; i++) Y[i] = 1 / (1 + Math.exp(-X[i])); break;
+    case 'exp':
+      for (let i = 0; i < n; i++) Y[i] = Math.exp(X[i]);
+      break;
+    case 'log':
+      for (let i = 0; i < n; i++) Y[i] = Math.log(X[i]);
+      break;
+    case 'tanh':
+      for (let i = 0; i < n; i++) Y[i] = Math.tanh(X[i]);
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) Y[i] = 1 / (1 + Math.exp(-X[i]));
+      break;
   }
   return makeResult(Y, x.shape, [x], (g) => {
     const gx = gradOf(x);
     switch (op) {
-      case 'exp': for (let i = 0; i < n; i++) gx[i] += g[i] * Y[i]; break;
-      case 'log': for (let i = 0; i < n; i++) gx[i] += g[i] / X[i]; break;
-      case 'tanh': for (let i = 0; i < n; i++) gx[i] += g[i] * (1 - Y[i] * Y[i]); break;
-      case 'sigmoid': for (let i = 0; i < n; i++) gx[i] += g[i] * Y[i] * (1 - Y[i]); break;
+      case 'exp':
+        for (let i = 0; i < n; i++) gx[i] += g[i] * Y[i];
+        break;
+      case 'log':
+        for (let i = 0; i < n; i++) gx[i] += g[i] / X[i];
+        break;
+      case 'tanh':
+        for (let i = 0; i < n; i++) gx[i] += g[i] * (1 - Y[i] * Y[i]);
+        break;
+      case 'sigmoid':
+        for (let i = 0; i < n; i++) gx[i] += g[i] * Y[i] * (1 - Y[i]);
+        break;
     }
   });
 }

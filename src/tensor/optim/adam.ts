@@ -61,8 +61,8 @@ export class Adam extends Optimizer {
       beta2: this.beta2,
       eps: this.eps,
       weightDecay: this.decoupled ? this.weightDecay : 0,
-      biasCorrection1: 1 - Math.pow(this.beta1, t),
-      biasCorrection2: 1 - Math.pow(this.beta2, t),
+      biasCorrection1: 1 - this.beta1 ** t,
+      biasCorrection2: 1 - this.beta2 ** t,
     });
   }
 }
