@@ -60,7 +60,8 @@ export interface ModelFamily {
   /** Flags of evaluate / recommend that this family reads (decoding settings), defaults as trained when unset. */
   readonly useOptions: OptionSpecs;
   /** Builds the training run (after the CLI checked the dataset and the output directory). */
-  plan(input: TrainInput, flags: Flags): Promise<TrainingPlan> | TrainingPlan;
+  // biome-ignore lint/suspicious/noExplicitAny: each family's plan has its own batch types
+  plan(input: TrainInput, flags: Flags): Promise<TrainingPlan<any, any>> | TrainingPlan<any, any>;
   /** A trained (or in-progress) model directory as an evaluation scorer. */
   scorer(dir: string, manifest: ModelManifest, flags: Flags): FamilyScorer;
   /** A trained model directory as a `Recommender` (the CLI's recommend and the HTTP service). */

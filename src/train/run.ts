@@ -18,14 +18,14 @@ export interface PlannedModel<Batch> extends TrainableModel<Batch> {
   readonly config: object;
 }
 
-export interface TrainingPlan<Batch = unknown> {
+export interface TrainingPlan<Batch = unknown, Part = Batch> {
   /** The manifest kind (the family's table key). */
   readonly kind: string;
   readonly numItems: number;
   readonly dataDir: string;
-  readonly model: PlannedModel<Batch>;
+  readonly model: PlannedModel<Part>;
   /** Batches, validation and optional parts (trainer.ts). */
-  readonly hooks: TrainHooks<Batch>;
+  readonly hooks: TrainHooks<Batch, Part>;
   /** run.json's model block: everything besides the training options that the run depends on (checked on resume). */
   readonly settings: Readonly<Record<string, unknown>>;
   /** Starting weights of a fresh run (e.g. Gryphon from a TIGER run). */
@@ -51,7 +51,7 @@ export interface TrainingOutcome {
   readonly finished?: FinishedPlan;
 }
 
-export async function runTraining<Batch>(plan: TrainingPlan<Batch>, config: TrainConfig, run: TrainRunOptions): Promise<TrainingOutcome> {
+export async function runTraining<Batch, Part>(plan: TrainingPlan<Batch, Part>, config: TrainConfig, run: TrainRunOptions): Promise<TrainingOutcome> {
   const started = performance.now();
   const result = await train(plan.model, config, plan.hooks, { ...run, ...(plan.warmStart ? { warmStart: plan.warmStart } : {}), model: plan.settings });
   if (result.stopped === 'max-epochs-this-run') return { result };

@@ -80,3 +80,43 @@ export function packSidBatch(ex: SidExamples, ctx: SidBatchContext, rows: readon
   });
   return { size: B, encoder: packEncoder(ctx.vocab, ctx.itemTokens, histories, users, ctx.maxItems), decoderInput, targetCodes, targetItems };
 }
+
+/**
+ * One epoch of uniformly drawn batches of example indices (TIGER / Gryphon with `--batching uniform`): every
+ * batch mixes short and long histories as the data does; `sidParts` computes each in length-sorted parts.
+ */
+export function sidUniformBatches(ex: SidExamples, batchSize: number, rng: Rng): Int32Array[] {
+  const n = ex.seq.length;
+  const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  const batches: Int32Array[] = [];
+  for (let start = 0; start < n; start += batchSize) batches.push(order.slice(start, Math.min(n, start + batchSize)));
+  return batches;
+}
+
+/**
+ * A uniformly drawn batch as length-sorted parts, each packed on its own and weighted by its share of the examples
+ * (each example weighs the same in the losses, so the weighted parts give the whole batch's gradient). A part closes
+ * when its padded history positions would exceed `slack` x its real ones (at least `minRows` rows per part), as
+ * batches.ts's lengthSortedParts does for next-item windows.
+ */
+export function sidParts(ex: SidExamples, ctx: SidBatchContext, rows: Int32Array, slack = 1.5, minRows = 16): (readonly [SidBatch, number])[] {
+  const len = (i: number): number => Math.max(1, Math.min(ex.pos[i], ctx.maxItems));
+  const sorted = Array.from(rows).sort((a, b) => len(a) - len(b) || a - b);
+  const groups: number[][] = [];
+  let group: number[] = [];
+  let real = 0;
+  let closed = 0;
+  for (const e of sorted) {
+    const l = len(e);
+    if (group.length >= minRows && (group.length + 1) * l > slack * (real + l) && sorted.length - closed - group.length >= minRows) {
+      groups.push(group);
+      closed += group.length;
+      group = [];
+      real = 0;
+    }
+    group.push(e);
+    real += l;
+  }
+  groups.push(group);
+  return groups.map((g) => [packSidBatch(ex, ctx, g), g.length / rows.length] as const);
+}

@@ -22,7 +22,11 @@ export interface TrainableModel<Batch> {
   loss(batch: Batch, ctx: ForwardContext): Tensor;
 }
 
-export interface TrainHooks<Batch> {
+/**
+ * What the loop asks of a run. `Batch` is one optimiser step's draw; `Part` is what the model's loss reads (the
+ * same type unless `parts` turns a draw into several model batches).
+ */
+export interface TrainHooks<Batch, Part = Batch> {
   /** The epoch's batches, in an order drawn from `rng`. */
   batches(epoch: number, rng: Rng): readonly Batch[];
   /** Validation metrics after an epoch (must contain `config.selectMetric`). */
@@ -30,9 +34,9 @@ export interface TrainHooks<Batch> {
   /**
    * Computes one optimiser step in pieces: each part's loss scaled by its weight and the gradients accumulated
    * (weights summing to 1 give the whole batch's mean), e.g. a random batch in length-sorted parts so that it
-   * costs little padding (batches.ts). @default the batch whole
+   * costs little padding (batches.ts). Required when `Part` is not `Batch`. @default the batch whole
    */
-  parts?(batch: Batch): readonly (readonly [Batch, number])[];
+  parts?(batch: Batch): readonly (readonly [Part, number])[];
 }
 
 export interface EpochRecord {
@@ -91,7 +95,12 @@ export function existingRunFiles(dir: string): string[] {
   return [RUN_SETTINGS_FILE, CHECKPOINT_FILE, BEST_FILE, EPOCH_LOG_FILE, ...FINISHED_RUN_FILES].filter((file) => existsSync(join(dir, file)));
 }
 
-export async function train<Batch>(model: TrainableModel<Batch>, config: TrainConfig, hooks: TrainHooks<Batch>, run: TrainRunOptions): Promise<TrainResult> {
+export async function train<Batch, Part = Batch>(
+  model: TrainableModel<Part>,
+  config: TrainConfig,
+  hooks: TrainHooks<Batch, Part>,
+  run: TrainRunOptions,
+): Promise<TrainResult> {
   const params = model.namedParameters();
   const optimizer = new AdamW(params, { lr: config.lr, weightDecay: config.weightDecay });
   // Every epoch has the same number of batches; the schedule is sized from the first epoch this process runs.
@@ -141,7 +150,7 @@ export async function train<Batch>(model: TrainableModel<Batch>, config: TrainCo
     for (const batch of batches) {
       optimizer.zeroGrad();
       let loss = 0;
-      for (const [part, weight] of hooks.parts?.(batch) ?? [[batch, 1] as const]) {
+      for (const [part, weight] of hooks.parts?.(batch) ?? [[batch as unknown as Part, 1] as const]) {
         loss += tidy(() => {
           const l = model.loss(part, ctx);
           (weight === 1 ? l : mulScalar(l, weight)).backward();

@@ -17,9 +17,9 @@ import { resolveScorer } from '../../src/cli/scorers.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { sidBatches, sidExamples } from '../../src/train/tiger-batches.js';
 import { createSidModel, initFromRun, trainSidModel } from '../../src/families/tiger/train.js';
-import { Gryphon } from '../../src/model/gryphon.js';
+import type { Gryphon } from '../../src/model/gryphon.js';
 import { Rng } from '../../src/core/rng.js';
-import { SidrecError } from '../../src/core/errors.js';
+import type { SidrecError } from '../../src/core/errors.js';
 
 const ds = syntheticDataset(generateSynthetic({ numUsers: 400, numItems: 200, numTopics: 6, seed: 9 }));
 const sp = split(ds, { historyCap: 20 });
@@ -182,4 +182,38 @@ test('training steps do not grow live tensor memory', () => {
   const before = memoryStats();
   for (let i = 1; i < 6; i++) step(i);
   assert.deepEqual(memoryStats().tensors, before.tensors);
+});
+
+test("uniform SID batches in length-sorted parts: the whole batch's gradient (TIGER and Gryphon losses), less padding", async () => {
+  const { mulScalar } = await import('../../src/tensor/index.js');
+  const { packSidBatch, sidParts, sidUniformBatches } = await import('../../src/train/tiger-batches.js');
+  const g = createSidModel('gryphon', sp.numItems, sids.table, { ...model, dropout: 0 }, 5) as Gryphon;
+  const ex = sidExamples(sp.train);
+  const ctx = { vocab: g.tiger.vocab, table: sids.table, itemTokens: g.tiger.vocab.itemTokens(sids.table), maxItems: 20 };
+  const batches = sidUniformBatches(ex, 96, new Rng(2));
+  assert.equal(
+    batches.reduce((s, b) => s + b.length, 0),
+    ex.seq.length,
+    'every example once per epoch',
+  );
+  const rows = batches[0];
+  const parts = sidParts(ex, ctx, rows, 1.5, 8);
+  assert.ok(parts.length >= 2, 'split by history length');
+  assert.ok(Math.abs(parts.reduce((s, [, w]) => s + w, 0) - 1) < 1e-12);
+  const whole = packSidBatch(ex, ctx, Array.from(rows));
+  const tokens = (b: typeof whole): number => b.encoder.ids.length;
+  assert.ok(parts.reduce((s, [p]) => s + tokens(p), 0) < tokens(whole), 'less padding');
+  const params = g.namedParameters();
+  const gradients = (run: () => void): Float32Array[] => {
+    for (const p of params) p.tensor.grad?.fill(0);
+    run();
+    return params.map((p) => Float32Array.from(p.tensor.grad ?? new Float32Array(p.tensor.size)));
+  };
+  const a = gradients(() => tidy(() => g.loss(whole, { training: false }).backward()));
+  const b = gradients(() => {
+    for (const [part, w] of parts) tidy(() => mulScalar(g.loss(part, { training: false }), w).backward());
+  });
+  let largest = 0;
+  a.forEach((v, i) => v.forEach((x, j) => (largest = Math.max(largest, Math.abs(x - b[i][j])))));
+  assert.ok(largest < 1e-5, `gradients differ by ${largest}`);
 });

@@ -33,6 +33,12 @@ const sidTrainOptions = (testBeam: number): OptionSpecs => ({
     type: 'string',
     description: 'Start from the best weights of another tiger/gryphon run DIR on the same data and SIDs (a Gryphon from a TIGER starts its item scorer fresh)',
   },
+  batching: {
+    type: 'string',
+    choices: ['length-bucketed', 'uniform'],
+    description: 'Batches of similar-length histories, or drawn uniformly and computed in length-sorted parts (as RPG trains)',
+    default: 'length-bucketed',
+  },
   ...validUsersOption(DEFAULT_SID_RUN.validUsers),
 });
 
@@ -84,6 +90,7 @@ function sidFamily(kind: SidModelKind, summary: string, testBeam: number, extra:
         testBeam: n('test-beam'),
         ...(o['examples-per-user'] !== undefined ? { examplesPerUser: n('examples-per-user') } : {}),
         ...(o['init-from'] !== undefined ? { initFrom: o['init-from'] as string } : {}),
+        batching: o.batching as 'uniform' | 'length-bucketed',
       });
     },
     scorer(dir, manifest, flags) {

@@ -21,7 +21,7 @@ import { SidVocabulary } from '../../model/tiger-vocab.js';
 import { loadMatchingParameters, type MatchedParameters } from '../../tensor/index.js';
 import type { SemanticIdTable } from '../../tokenize/sid-table.js';
 import type { TrainConfig } from '../../train/config.js';
-import { sidBatches, sidExamples } from '../../train/tiger-batches.js';
+import { sidBatches, sidExamples, sidParts, sidUniformBatches } from '../../train/tiger-batches.js';
 import { BEST_FILE, type TrainResult, type TrainRunOptions } from '../../train/trainer.js';
 import { runTraining, type TrainingPlan } from '../../train/run.js';
 import type { SidBatch } from '../../model/sid-batch.js';
@@ -39,6 +39,12 @@ export interface SidRunOptions {
   readonly examplesPerUser: number;
   /** A finished or paused TIGER/Gryphon run directory whose best weights start this run (same SIDs and data). */
   readonly initFrom?: string;
+  /**
+   * 'length-bucketed': batches of similar-length histories; 'uniform': uniformly drawn batches computed in
+   * length-sorted parts (tiger-batches.ts: sidParts), as RPG trains since bucketing was found to slow its learning.
+   * @default 'length-bucketed'
+   */
+  readonly batching?: 'uniform' | 'length-bucketed';
 }
 
 export const DEFAULT_SID_RUN: SidRunOptions = Object.freeze({ validUsers: 2000, validBeam: 10, testBeam: 20, examplesPerUser: Infinity });
@@ -147,7 +153,7 @@ export interface SidRun {
   readonly test?: SidEvaluation;
 }
 
-export interface SidPlan extends TrainingPlan<SidBatch> {
+export interface SidPlan extends TrainingPlan<SidBatch | Int32Array, SidBatch> {
   readonly model: Tiger | Gryphon;
   /** After `finish`: both rankings' test metrics (Gryphon) or the beam ranking's (TIGER). */
   evaluation(): SidEvaluation | undefined;
@@ -182,6 +188,7 @@ export function sidPlan(
   const validSplit = sampleValidation(split, opts.validUsers, config.seed);
   if (!run.resume) bundleSids(run.dir, sids.dir); // the model directory keeps its own copy of the SIDs (model/bundle.ts)
   let evaluation: SidEvaluation | undefined;
+  const uniform = opts.batching === 'uniform';
   return {
     kind,
     numItems: split.numItems,
@@ -189,7 +196,9 @@ export function sidPlan(
     model,
     ...(warmStart ? { warmStart } : {}),
     hooks: {
-      batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng),
+      ...(uniform
+        ? { batches: (_epoch, rng) => sidUniformBatches(examples, config.batchSize, rng), parts: (rows) => sidParts(examples, batchCtx, rows as Int32Array) }
+        : { batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng) }),
       validate: async () => (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, ['ndcg@10', 'recall@10'])).primary.metrics,
     },
     settings: {
