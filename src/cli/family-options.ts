@@ -35,7 +35,16 @@ export function mergedFamilyOptions(pick: Pick): OptionSpecs {
           ? `; default: ${String(uses[0][1].default)}`
           : `; default: ${defaults.join(', ')}`;
     const { default: _dropped, ...rest } = spec;
-    merged[name] = { ...rest, description: `${where}${spec.description}${dflt ? ` (${dflt.slice(2)})` : ''}` } as OptionSpec;
+    const choices = uses.flatMap(([, s]) => (s.type === 'string' && s.choices ? s.choices : []));
+    const description =
+      uses.length > 1 && new Set(uses.map(([, s]) => s.description)).size > 1
+        ? uses.map(([k, s]) => `${k}: ${s.description}`).join('; ')
+        : `${where}${spec.description}`;
+    merged[name] = {
+      ...rest,
+      ...(choices.length > 0 ? { choices: [...new Set(choices)] } : {}),
+      description: `${description}${dflt ? ` (${dflt.slice(2)})` : ''}`,
+    } as OptionSpec;
   }
   return merged;
 }

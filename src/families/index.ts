@@ -5,6 +5,7 @@
 import { SidrecError } from '../core/errors.js';
 import type { ModelManifest } from '../model/manifest.js';
 import type { ModelFamily } from './family.js';
+import { grankFamily } from './grank/index.js';
 import { markovFamily } from './markov/index.js';
 import { rpgFamily } from './rpg/index.js';
 import { sasrecFamily } from './sasrec/index.js';
@@ -16,6 +17,7 @@ export const FAMILIES: Readonly<Record<string, ModelFamily>> = Object.freeze({
   tiger: tigerFamily,
   gryphon: gryphonFamily,
   markov: markovFamily,
+  grank: grankFamily,
 });
 
 export const FAMILY_KINDS: readonly string[] = Object.freeze(Object.keys(FAMILIES));

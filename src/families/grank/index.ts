@@ -1,0 +1,169 @@
+/**
+ * The GRank family (arXiv 2510.15299): a generator retrieving by exact maximum inner product over every item's
+ * vector (id embedding + Semantic-ID code embeddings) and a lightweight ranker re-scoring its top candidates,
+ * trained end to end (model.ts). `--ranking generator` evaluates / serves the generator alone.
+ */
+import { join, resolve } from 'node:path';
+import { withDefaults } from '../../core/option-spec.js';
+import { sampleValidation } from '../../data/index.js';
+import { evaluate, type Scorer } from '../../eval/index.js';
+import { bundleSids } from '../../model/bundle.js';
+import { MODEL_FILES } from '../../model/files.js';
+import type { ModelManifest } from '../../model/manifest.js';
+import { saveItemCodes } from '../../model/rpg-io.js';
+import type { SemanticIdTable } from '../../tokenize/sid-table.js';
+import { nextItemBatches, trainingWindows } from '../../train/batches.js';
+import type { TrainingPlan } from '../../train/run.js';
+import { defineFamily, type ModelFamily } from '../family.js';
+import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
+import { sidsForRun } from '../sids.js';
+import { DEFAULT_GRANK_CONFIG as G, GRank, type GRankCodes } from './model.js';
+import { generateRank } from './rank.js';
+import { openGRank, openGRankModel } from './recommender.js';
+
+const trainOptions = {
+  ...architectureOptions(G),
+  'id-dropout': {
+    type: 'number',
+    min: 0,
+    max: 1,
+    description: "Probability of dropping an item's id embedding per step (its codes stay)",
+    default: G.idDropout,
+  },
+  'rank-negatives': {
+    type: 'number',
+    integer: true,
+    min: 0,
+    description: "Ranker: the generator's hardest negatives per window (0 = generator only)",
+    default: G.rankNegatives,
+  },
+  'rank-weight': { type: 'number', min: 0, description: 'Ranker: weight of its loss in the sum', default: G.rankWeight },
+  'rank-hidden': { type: 'number', integer: true, min: 1, description: 'Ranker: hidden width of its MLP', default: G.rankHidden },
+  candidates: { type: 'number', integer: true, min: 1, description: 'Generator candidates the ranker re-scores (validation, test, serving)', default: 200 },
+  sids: { type: 'string', description: 'SIDs for the item vectors: a sidrec tokenize directory (any kind); default: fit OPQ here into OUT/sids' },
+  digits: { type: 'number', integer: true, min: 1, description: 'OPQ digits when fitting SIDs here', default: 8 },
+  'sid-features': {
+    type: 'string',
+    description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)',
+    default: 'text,attributes,cooccurrence',
+  },
+  'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'Codes per digit when fitting SIDs here', default: 256 },
+  ...validUsersOption(0),
+} as const;
+
+const useOptions = {
+  ranking: {
+    type: 'string',
+    choices: ['ranker', 'generator'],
+    description: "The ranker's re-scoring of the generator's candidates, or the generator's MIPS alone",
+    default: 'ranker',
+  },
+  candidates: { type: 'number', integer: true, min: 1, description: 'Generator candidates the ranker re-scores (default: as trained)' },
+} as const;
+
+/** A SID table's codes as GRank reads them (the codebook wide enough for every digit, collision digits included). */
+function codesOf(table: SemanticIdTable): GRankCodes {
+  let max = table.shape.codebookSize - 1;
+  for (const c of table.codes) if (c > max) max = c;
+  return { numItems: table.count, digits: table.digits, codebookSize: max + 1, codes: Int32Array.from(table.codes) };
+}
+
+function scorerOf(model: GRank, candidates: number, ranker: boolean): Scorer {
+  if (!ranker) return { kind: 'scores', score: (batch) => model.score(batch.map((q) => q.history)) };
+  return {
+    kind: 'topk',
+    topK: (batch, k) =>
+      generateRank(
+        model,
+        batch.map((q) => q.history),
+        k,
+        candidates,
+        true,
+      ).map((r) => r.items),
+  };
+}
+
+const recordedCandidates = (manifest: ModelManifest): number => Number((manifest as { grank?: { candidates?: number } }).grank?.candidates ?? 200);
+
+export const grankFamily: ModelFamily = defineFamily({
+  kind: 'grank',
+  summary: 'GRank (arXiv 2510.15299): generator by exact MIPS over id + SID item vectors, a cross-attention ranker re-scores its top candidates',
+  trainOptions,
+  trainHelp: `GRank: items are an id embedding plus the mean of their SID code embeddings (--sids DIR from sidrec tokenize, any
+kind; without it OPQ --digits x --sid-codebook-size is fitted here on --sid-features into OUT/sids), so items added while
+serving get vectors from their codes. Validation and test rank the generator's top --candidates with the ranker.`,
+  useOptions,
+  plan(input, flags): TrainingPlan {
+    const o = withDefaults(trainOptions, flags);
+    checkHeads(o.dim, o.heads);
+    const { split, dataDir, train, run } = input;
+    const sids = sidsForRun(input, o.sids, {
+      features: o['sid-features'],
+      config: { kind: 'opq', subspaces: o.digits, codebookSize: o['sid-codebook-size'] },
+      seed: train.seed,
+    });
+    const codes = codesOf(sids.table);
+    const config = {
+      dim: o.dim,
+      layers: o.layers,
+      heads: o.heads,
+      ffn: o.ffn,
+      dropout: o.dropout,
+      maxLen: flags['max-len'] as number,
+      idDropout: o['id-dropout'],
+      rankNegatives: o['rank-negatives'],
+      rankWeight: o['rank-weight'],
+      rankHidden: o['rank-hidden'],
+    };
+    const model = new GRank(codes, config, train.seed);
+    saveItemCodes(join(run.dir, MODEL_FILES.itemCodes), codes);
+    if (!run.resume) bundleSids(run.dir, sids.dir);
+    const windows = trainingWindows(split.train, model.config.maxLen);
+    const ranked = scorerOf(model, o.candidates, o['rank-negatives'] > 0);
+    const generator = scorerOf(model, o.candidates, false);
+    const validSplit = sampleValidation(split, o['valid-users'], train.seed);
+    return {
+      kind: 'grank',
+      numItems: split.numItems,
+      dataDir,
+      model,
+      hooks: {
+        batches: (_epoch, rng) => nextItemBatches(windows, train.batchSize, rng),
+        validate: async () => (await evaluate(ranked, validSplit, 'valid', { batchSize: 256 })).metrics,
+      },
+      settings: {
+        kind: 'grank',
+        numItems: split.numItems,
+        config: model.config,
+        data: resolve(dataDir),
+        sids: resolve(sids.dir),
+        validUsers: o['valid-users'],
+        candidates: o.candidates,
+      },
+      async finish(r) {
+        const progress = r.quiet !== true;
+        const test = await evaluate(ranked, split, 'test', { batchSize: 256, progress, label: 'test, generator + ranker' });
+        const alone = await evaluate(generator, split, 'test', { batchSize: 256, progress, label: 'test, generator' });
+        return {
+          test,
+          tables: [
+            { label: `grank generator + ranker, ${o.candidates} candidates (test)`, result: test },
+            { label: 'grank generator alone (test)', result: alone },
+          ],
+          manifest: { sids: resolve(sids.dir), grank: { candidates: o.candidates, testGenerator: alone.metrics } },
+        };
+      },
+    };
+  },
+  scorer(dir, manifest, flags) {
+    const o = withDefaults(useOptions, flags);
+    const model = openGRankModel(dir, manifest);
+    const candidates = o.candidates ?? recordedCandidates(manifest);
+    const ranker = o.ranking === 'ranker';
+    return { label: ranker ? `grank generator + ranker, ${candidates} candidates` : 'grank generator', scorer: () => scorerOf(model, candidates, ranker) };
+  },
+  recommender(dir, manifest, context, flags) {
+    const o = withDefaults(useOptions, flags);
+    return openGRank(dir, manifest, context, { candidates: o.candidates ?? recordedCandidates(manifest), ranker: o.ranking === 'ranker' });
+  },
+});

@@ -1,0 +1,279 @@
+/**
+ * GRank (arXiv 2510.15299): generate, then rank, without a structured index.
+ * - Items: a learned id embedding plus the mean of the item's Semantic-ID code embeddings, so an item added after
+ *   training (id embedding zero, codes from the frozen tokenizer) still has a vector. During training each item's
+ *   id embedding is dropped with probability `idDropout` per step, so the code part learns to stand alone.
+ * - Generator: a causal transformer over the history's item vectors (positions counted back from the newest);
+ *   the output at the newest position is the user vector (the paper's user query token, read where a causal model
+ *   has seen the whole history). Next-item cross-entropy over every item at every position.
+ * - Retrieval: maximum inner product of the user vector with every item vector (exact, one GEMM).
+ * - Ranker: one single-head cross-attention layer in which each candidate attends over the user's history, then an
+ *   MLP over [attended, candidate, attended * candidate]; its score is added to the generator's. Trained on the
+ *   generator's own hardest candidates (its top `rankNegatives` besides the target, per window), with a softmax
+ *   over target + negatives; the two losses are summed (weight `rankWeight`), end to end.
+ * Not built (yet): the paper's auxiliary target tokens in the generator's attention (target-aware learning) and its
+ * decomposed attention.
+ */
+import { Rng } from '../../core/rng.js';
+import { TopK } from '../../decode/topk.js';
+import type { NextItemBatch } from '../../model/next-item-batch.js';
+import { packHistories } from '../../model/next-item-batch.js';
+import {
+  add,
+  concat,
+  crossEntropy,
+  dropout,
+  embedding,
+  embeddingBag,
+  initNormal,
+  intTensor,
+  kernels,
+  linearCrossEntropy,
+  matmul,
+  mul,
+  mulScalar,
+  noGrad,
+  relu,
+  reshape,
+  tensor,
+  type Tensor,
+} from '../../tensor/index.js';
+import { LayerNorm, Linear, Module, MultiHeadAttention, TransformerBlock, type ForwardContext } from '../../tensor/layers/index.js';
+
+export interface GRankConfig {
+  /** @default 128 (the paper) */
+  readonly dim: number;
+  /** Generator transformer layers. @default 2 */
+  readonly layers: number;
+  /** @default 2 */
+  readonly heads: number;
+  /** @default 256 */
+  readonly ffn: number;
+  /** Dropout on the generator's inputs and blocks. @default 0.2 */
+  readonly dropout: number;
+  /** Most recent items the generator and the ranker read. @default 50 */
+  readonly maxLen: number;
+  /** Probability of dropping an item's id embedding in a training step (its codes stay). @default 0.2 */
+  readonly idDropout: number;
+  /** Hard negatives per window for the ranker (the generator's top items besides the target). @default 20 */
+  readonly rankNegatives: number;
+  /** Weight of the ranker's loss in the sum. @default 1 */
+  readonly rankWeight: number;
+  /** Hidden width of the ranker's MLP. @default 128 */
+  readonly rankHidden: number;
+}
+
+export const DEFAULT_GRANK_CONFIG: GRankConfig = Object.freeze({
+  dim: 128,
+  layers: 2,
+  heads: 2,
+  ffn: 256,
+  dropout: 0.2,
+  maxLen: 50,
+  idDropout: 0.2,
+  rankNegatives: 20,
+  rankWeight: 1,
+  rankHidden: 128,
+});
+
+/** Items' Semantic IDs as GRank reads them: (numItems, digits) codes in [0, codebookSize). */
+export interface GRankCodes {
+  readonly numItems: number;
+  readonly digits: number;
+  readonly codebookSize: number;
+  readonly codes: Int32Array;
+}
+
+export class GRank extends Module {
+  readonly config: GRankConfig;
+  readonly numItems: number;
+  /** (N + 1, m): code token ids (digit * C + code) per item row, row 0 (padding) all -1. */
+  private readonly itemTokens: Int32Array;
+  private readonly ids: Tensor; // (N + 1, D), row 0 padding
+  private readonly codeTable: Tensor; // (m * C, D)
+  private readonly positions: Tensor; // (maxLen, D)
+  private readonly blocks: TransformerBlock[];
+  private readonly norm: LayerNorm;
+  private readonly cross: MultiHeadAttention;
+  private readonly hidden: Linear;
+  private readonly scoreHead: Linear;
+
+  constructor(
+    readonly codes: GRankCodes,
+    config: Partial<GRankConfig>,
+    seed: number,
+  ) {
+    super();
+    this.config = { ...DEFAULT_GRANK_CONFIG, ...config };
+    const { dim, layers, heads, ffn, dropout: p, maxLen, rankHidden } = this.config;
+    const { numItems, digits: m, codebookSize: C } = codes;
+    this.numItems = numItems;
+    this.itemTokens = new Int32Array((numItems + 1) * m).fill(-1);
+    for (let i = 0; i < numItems * m; i++) this.itemTokens[m + i] = (i % m) * C + codes.codes[i];
+    const rng = new Rng(seed);
+    const scale = 1 / Math.sqrt(dim);
+    this.ids = initNormal(this.param('ids', [numItems + 1, dim]), rng, scale);
+    this.codeTable = initNormal(this.param('codes', [m * C, dim]), rng, scale);
+    this.positions = initNormal(this.param('positions', [maxLen, dim]), rng, scale);
+    this.blocks = Array.from({ length: layers }, (_, i) => this.module(`blocks.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: p }, rng)));
+    this.norm = this.module('norm', new LayerNorm(dim));
+    this.cross = this.module('ranker.attn', new MultiHeadAttention(dim, 1, rng, { cross: true }));
+    this.hidden = this.module('ranker.hidden', new Linear(3 * dim, rankHidden, rng));
+    this.scoreHead = this.module('ranker.out', new Linear(rankHidden, 1, rng));
+  }
+
+  /** Every item's vector (N + 1, D): id embedding (dropped per item with `idDropout` in training) + mean code embedding. */
+  itemVectors(ctx: ForwardContext): Tensor {
+    const m = this.codes.digits;
+    const bag = embeddingBag(this.codeTable, intTensor(this.itemTokens, [this.numItems + 1, m])); // (N + 1, D)
+    const p = this.config.idDropout;
+    if (!ctx.training || p <= 0) return add(this.ids, bag);
+    const rng = ctx.rng as Rng;
+    const keep = new Float32Array(this.numItems + 1);
+    for (let i = 0; i < keep.length; i++) keep[i] = rng.next() < p ? 0 : 1;
+    return add(mul(this.ids, tensor(keep, [this.numItems + 1, 1])), bag);
+  }
+
+  /** Generator outputs (B, L, D) for right-padded ids (item + 1, 0 = pad) read through `vectors`. */
+  private encode(vectors: Tensor, ids: Int32Array, lengths: Int32Array, length: number, ctx: ForwardContext): Tensor {
+    const B = lengths.length;
+    const back = new Int32Array(B * length);
+    for (let r = 0; r < B; r++) for (let t = 0; t < lengths[r]; t++) back[r * length + t] = lengths[r] - 1 - t;
+    let x = add(embedding(vectors, intTensor(ids, [B, length])), embedding(this.positions, intTensor(back, [B, length]))); // (B, L, D)
+    if (ctx.training && this.config.dropout > 0) x = dropout(x, this.config.dropout, ctx.rng as Rng);
+    for (const block of this.blocks) x = block.forward(x, ctx, { causal: true });
+    return this.norm.forward(x);
+  }
+
+  /**
+   * Ranker scores (B, K) of K candidates per row: candidate vectors (B, K, D) attend over the history's vectors
+   * (B, L, D, padding masked), then the MLP; `base` (B, K) (the generator's scores) is added.
+   */
+  private rank(candidates: Tensor, history: Tensor, padding: Int32Array, base: Tensor): Tensor {
+    const [B, K, D] = candidates.shape;
+    const attended = this.cross.forward(candidates, { training: false }, { keyPaddingMask: intTensor(padding, [B, history.shape[1]]) }, history); // (B, K, D)
+    const features = concat([attended, candidates, mul(attended, candidates)], 2); // (B, K, 3D)
+    const h = relu(this.hidden.forward(reshape(features, [B * K, 3 * D])));
+    return add(reshape(this.scoreHead.forward(h), [B, K]), base);
+  }
+
+  /** Generator next-item loss at every position + `rankWeight` x the ranker's loss at each window's last position. */
+  loss(batch: NextItemBatch, ctx: ForwardContext): Tensor {
+    const { size: B, length: L } = batch;
+    const D = this.config.dim;
+    const vectors = this.itemVectors(ctx); // (N + 1, D)
+    const h = this.encode(vectors, batch.inputs, batch.lengths, L, ctx); // (B, L, D)
+    const targets = Int32Array.from(batch.targets, (t) => (t < 0 ? -1 : t + 1));
+    const generator = linearCrossEntropy(h, vectors, null, intTensor(targets, [B, L]), { transposeWeight: true, reduction: 'mean' });
+    const K = this.config.rankNegatives;
+    if (K <= 0 || this.config.rankWeight <= 0) return generator;
+    // Each window's last real position: its user vector, its target, its hardest negatives.
+    const last = Int32Array.from(batch.lengths, (n, r) => r * L + n - 1);
+    const lastTarget = Int32Array.from(last, (p) => batch.targets[p]);
+    const user = embedding(reshape(h, [B * L, D]), intTensor(last, [B])); // (B, D)
+    const candidates = this.hardCandidates(user, vectors, lastTarget, K); // (B, 1 + K) item + 1 ids, target first
+    const cand = embedding(vectors, intTensor(candidates, [B, K + 1])); // (B, 1 + K, D)
+    const base = reshape(matmul(cand, reshape(user, [B, D, 1])), [B, K + 1]); // the generator's scores
+    const historyVectors = embedding(vectors, intTensor(batch.inputs, [B, L])); // (B, L, D)
+    const padding = Int32Array.from(batch.inputs, (id) => (id === 0 ? 1 : 0));
+    const scores = this.rank(cand, historyVectors, padding, base);
+    const ranker = crossEntropy(scores, intTensor(new Int32Array(B), [B]), { reduction: 'mean' });
+    return add(generator, mulScalar(ranker, this.config.rankWeight));
+  }
+
+  /** Per row: the target (as item + 1) then the `k` items the generator scores highest besides it. */
+  private hardCandidates(user: Tensor, vectors: Tensor, targets: Int32Array, k: number): Int32Array {
+    const B = targets.length;
+    const N = this.numItems;
+    const D = this.config.dim;
+    const scores = new Float32Array(B * N);
+    noGrad(() => kernels().gemm({ transA: false, transB: true, m: B, n: N, k: D, a: user.f32, b: vectors.f32.subarray(D), c: scores }));
+    const out = new Int32Array(B * (k + 1));
+    const top = new TopK(Math.min(k, N - 1));
+    const picked = new Int32Array(top.k);
+    for (let r = 0; r < B; r++) {
+      out[r * (k + 1)] = targets[r] + 1;
+      top.reset();
+      for (let i = 0; i < N; i++) if (i !== targets[r]) top.push(i, scores[r * N + i]);
+      const n = top.sortedInto(picked);
+      for (let j = 0; j < k; j++) out[r * (k + 1) + 1 + j] = n === 0 ? 0 : picked[j % n] + 1; // fewer items than k: repeats
+    }
+    return out;
+  }
+
+  /** User vectors (B, D) for histories, with the item vectors (N + 1, D) they were computed against. */
+  userVectors(histories: readonly ArrayLike<number>[]): { users: Float32Array; vectors: Float32Array } {
+    const D = this.config.dim;
+    const { ids, lengths, length } = packHistories(histories, this.config.maxLen);
+    const B = lengths.length;
+    const users = new Float32Array(B * D);
+    let vectors = new Float32Array(0);
+    noGrad(() => {
+      const v = this.itemVectors({ training: false });
+      vectors = Float32Array.from(v.f32);
+      const h = this.encode(v, ids, lengths, length, { training: false });
+      for (let r = 0; r < B; r++) users.set(h.f32.subarray((r * length + lengths[r] - 1) * D, (r * length + lengths[r]) * D), r * D);
+    });
+    return { users, vectors };
+  }
+
+  /** Generator scores of every item for each history: (B, numItems) row-major (exact MIPS). */
+  score(histories: readonly ArrayLike<number>[]): Float32Array {
+    const D = this.config.dim;
+    const { users, vectors } = this.userVectors(histories);
+    const B = histories.length;
+    const scores = new Float32Array(B * this.numItems);
+    kernels().gemm({ transA: false, transB: true, m: B, n: this.numItems, k: D, a: users, b: vectors.subarray(D), c: scores });
+    return scores;
+  }
+
+  /**
+   * Ranker scores (B, K) of K candidate items per history (`candidates` (B, K) item indices, row-major), the
+   * generator's score included: one batched cross-attention pass.
+   */
+  rerank(histories: readonly ArrayLike<number>[], candidates: Int32Array, K: number): Float32Array {
+    const D = this.config.dim;
+    const B = histories.length;
+    if (B === 0 || K === 0) return new Float32Array(0);
+    const { users, vectors } = this.userVectors(histories);
+    const { ids, length } = packHistories(histories, this.config.maxLen);
+    let out = new Float32Array(0);
+    noGrad(() => {
+      const v = tensor(vectors, [this.numItems + 1, D]);
+      const cand = embedding(
+        v,
+        intTensor(
+          Int32Array.from(candidates, (i) => i + 1),
+          [B, K],
+        ),
+      ); // (B, K, D)
+      const base = reshape(matmul(cand, tensor(users, [B, D, 1])), [B, K]);
+      const history = embedding(v, intTensor(ids, [B, length])); // (B, L, D)
+      const padding = Int32Array.from(ids, (id) => (id === 0 ? 1 : 0));
+      out = Float32Array.from(this.rank(cand, history, padding, base).f32);
+    });
+    return out;
+  }
+
+  /** The same weights around more items: new items' codes appended, their id embeddings zero (they read their codes). */
+  withItems(extra: Int32Array, count: number, seed: number): GRank {
+    const codes: GRankCodes = { ...this.codes, numItems: this.numItems + count, codes: concatInt(this.codes.codes, extra) };
+    const grown = new GRank(codes, this.config, seed);
+    const trained = new Map(this.namedParameters().map((p) => [p.name, p.tensor.f32]));
+    for (const p of grown.namedParameters()) {
+      const old = trained.get(p.name)!;
+      if (p.name === 'ids') {
+        p.tensor.f32.fill(0);
+        p.tensor.f32.set(old);
+      } else p.tensor.f32.set(old);
+    }
+    return grown;
+  }
+}
+
+function concatInt(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -1,0 +1,95 @@
+/**
+ * GRank behind the `Recommender` seam: generator MIPS over every item, the ranker re-scoring the top candidates
+ * (rank.ts). New items get codes from the frozen tokenizer (new-item-codes.ts) and, with a zero id embedding, a
+ * vector from their code embeddings: retrievable and rankable in the next request.
+ */
+import { join } from 'node:path';
+import type { NewItemFeatures, Recommendation, RecommendQuery, Recommender } from '../../decode/recommender.js';
+import { MODEL_FILES } from '../../model/files.js';
+import type { ModelManifest } from '../../model/manifest.js';
+import { loadItemCodes } from '../../model/rpg-io.js';
+import { loadCheckpoint } from '../../tensor/index.js';
+import type { TokenizeReport } from '../../tokenize/index.js';
+import type { OpenContext } from '../family.js';
+import { openNewItemCoding, type NewItemCoding } from '../new-item-codes.js';
+import { GRank, type GRankConfig } from './model.js';
+import { generateRank } from './rank.js';
+
+export interface GRankUse {
+  /** Generator candidates the ranker re-scores. */
+  readonly candidates: number;
+  /** false: the generator's MIPS ranking alone. */
+  readonly ranker: boolean;
+}
+
+export class GRankRecommender implements Recommender {
+  readonly kind = 'grank';
+  readonly cannotAddItems?: string;
+  readonly newItemsNeedSid?: number;
+  readonly featureDim?: number;
+  readonly tokenizerReport?: TokenizeReport;
+  addItems?: (items: readonly NewItemFeatures[]) => number[];
+  private scored: number[] = [];
+
+  constructor(
+    private model: GRank,
+    private readonly seed: number,
+    private readonly use: GRankUse,
+    coding: NewItemCoding,
+  ) {
+    ({
+      cannotAddItems: this.cannotAddItems,
+      newItemsNeedSid: this.newItemsNeedSid,
+      featureDim: this.featureDim,
+      tokenizerReport: this.tokenizerReport,
+    } = coding);
+    const codesFor = coding.codesFor;
+    if (codesFor) {
+      this.addItems = (items) => {
+        const first = this.model.numItems;
+        this.model = this.model.withItems(codesFor(items), items.length, this.seed);
+        return items.map((_, i) => first + i);
+      };
+    }
+  }
+
+  get numItems(): number {
+    return this.model.numItems;
+  }
+
+  semanticId(item: number): readonly number[] {
+    const m = this.model.codes.digits;
+    return Array.from(this.model.codes.codes.subarray(item * m, (item + 1) * m));
+  }
+
+  scoredPerQuery(): readonly number[] {
+    return this.scored;
+  }
+
+  recommend(queries: readonly RecommendQuery[]): Recommendation[][] {
+    if (queries.length === 0) return [];
+    const k = Math.max(...queries.map((q) => q.k));
+    const ranked = generateRank(
+      this.model,
+      queries.map((q) => q.history),
+      k,
+      this.use.candidates,
+      this.use.ranker,
+      queries.map((q) => q.exclude),
+    );
+    this.scored = queries.map(() => (this.use.ranker ? Math.min(this.model.numItems, Math.max(this.use.candidates, k)) : this.model.numItems));
+    return ranked.map((r, i) => Array.from(r.items.subarray(0, queries[i].k), (item, j) => ({ item, score: r.scores[j] })));
+  }
+}
+
+/** A GRank model directory's architecture (around its saved item codes) with its best weights. */
+export function openGRankModel(dir: string, manifest: ModelManifest): GRank {
+  const model = new GRank(loadItemCodes(join(dir, MODEL_FILES.itemCodes)), manifest.modelConfig as Partial<GRankConfig>, manifest.seed);
+  loadCheckpoint(join(dir, MODEL_FILES.best), model.namedParameters());
+  return model;
+}
+
+export function openGRank(dir: string, manifest: ModelManifest, context: OpenContext, use: GRankUse): GRankRecommender {
+  const model = openGRankModel(dir, manifest);
+  return new GRankRecommender(model, manifest.seed, use, openNewItemCoding('grank', dir, manifest, context, model.codes));
+}
