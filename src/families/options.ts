@@ -32,6 +32,15 @@ export function validUsersOption(defaultUsers: number) {
   } satisfies OptionSpecs;
 }
 
+/** The SID flags of a family that reads a tokenize directory or fits one (families/sids.ts). */
+export function sidOptions(sidsDescription: string, defaultFeatures: string) {
+  return {
+    sids: { type: 'string', description: sidsDescription },
+    'sid-features': { type: 'string', description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)', default: defaultFeatures },
+    'sid-codebook-size': num('Codes per digit when fitting SIDs here', 256, { integer: true, min: 2, max: 65536 }),
+  } as const satisfies OptionSpecs;
+}
+
 /** Refuses heads that do not divide dim, naming the flag. */
 export function checkHeads(dim: number, heads: number): void {
   if (dim % heads !== 0) throw new SidrecError('E_CONFIG', `--heads ${heads} must divide --dim ${dim}`, { field: 'heads' });

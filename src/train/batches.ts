@@ -107,16 +107,29 @@ export function targetCount(batch: NextItemBatch): number {
  * validation NDCG@10 .0111 after one epoch, bucketed ones .0066, with the same windows and initialisation.
  */
 export function lengthSortedParts(batch: NextItemBatch, slack = 1.5, minRows = 8): (readonly [NextItemBatch, number])[] {
-  const rows = Array.from({ length: batch.size }, (_, r) => r).sort((a, b) => batch.lengths[a] - batch.lengths[b] || a - b);
+  const rows = Array.from({ length: batch.size }, (_, r) => r);
   const total = targetCount(batch);
   if (total === 0) return [[batch, 1]];
+  return lengthGroups(rows, (r) => batch.lengths[r], slack, minRows).map((g) => {
+    const part = selectRows(batch, g);
+    return [part, targetCount(part) / total] as const;
+  });
+}
+
+/**
+ * `rows` sorted by `length` (ties by row), cut into groups: a group closes when adding the next (longer) row would
+ * make its padded positions exceed `slack` x its real ones; groups keep at least `minRows` rows (the last takes the
+ * rest). The grouping of every length-sorted-parts batching (next-item windows here, SID examples in tiger-batches.ts).
+ */
+export function lengthGroups(rows: readonly number[], length: (row: number) => number, slack: number, minRows: number): number[][] {
+  const sorted = [...rows].sort((a, b) => length(a) - length(b) || a - b);
   const groups: number[][] = [];
   let group: number[] = [];
   let real = 0;
-  let closed = 0; // rows in closed parts
-  for (const r of rows) {
-    const len = batch.lengths[r];
-    if (group.length >= minRows && (group.length + 1) * len > slack * (real + len) && batch.size - closed - group.length >= minRows) {
+  let closed = 0; // rows in closed groups
+  for (const r of sorted) {
+    const len = length(r);
+    if (group.length >= minRows && (group.length + 1) * len > slack * (real + len) && sorted.length - closed - group.length >= minRows) {
       groups.push(group);
       closed += group.length;
       group = [];
@@ -126,10 +139,7 @@ export function lengthSortedParts(batch: NextItemBatch, slack = 1.5, minRows = 8
     real += len;
   }
   groups.push(group);
-  return groups.map((g) => {
-    const part = selectRows(batch, g);
-    return [part, targetCount(part) / total] as const;
-  });
+  return groups;
 }
 
 function selectRows(batch: NextItemBatch, rows: readonly number[]): NextItemBatch {

@@ -6,6 +6,7 @@
  * (the last one always), a compute budget knob.
  */
 import type { Rng } from '../core/rng.js';
+import { lengthGroups } from './batches.js';
 import type { TrainSequence } from '../data/index.js';
 import type { SidBatch } from '../model/sid-batch.js';
 import { packEncoder, type SidVocabulary } from '../model/tiger-vocab.js';
@@ -101,22 +102,5 @@ export function sidUniformBatches(ex: SidExamples, batchSize: number, rng: Rng):
  */
 export function sidParts(ex: SidExamples, ctx: SidBatchContext, rows: Int32Array, slack = 1.5, minRows = 16): (readonly [SidBatch, number])[] {
   const len = (i: number): number => Math.max(1, Math.min(ex.pos[i], ctx.maxItems));
-  const sorted = Array.from(rows).sort((a, b) => len(a) - len(b) || a - b);
-  const groups: number[][] = [];
-  let group: number[] = [];
-  let real = 0;
-  let closed = 0;
-  for (const e of sorted) {
-    const l = len(e);
-    if (group.length >= minRows && (group.length + 1) * l > slack * (real + l) && sorted.length - closed - group.length >= minRows) {
-      groups.push(group);
-      closed += group.length;
-      group = [];
-      real = 0;
-    }
-    group.push(e);
-    real += l;
-  }
-  groups.push(group);
-  return groups.map((g) => [packSidBatch(ex, ctx, g), g.length / rows.length] as const);
+  return lengthGroups(Array.from(rows), len, slack, minRows).map((g) => [packSidBatch(ex, ctx, g), g.length / rows.length] as const);
 }

@@ -15,7 +15,7 @@ import type { SemanticIdTable } from '../../tokenize/sid-table.js';
 import { nextItemBatches, trainingWindows } from '../../train/batches.js';
 import type { TrainingPlan } from '../../train/run.js';
 import { defineFamily, type ModelFamily } from '../family.js';
-import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
+import { architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
 import { DEFAULT_GRANK_CONFIG as G, GRank, type GRankCodes } from './model.js';
 import { generateRank } from './rank.js';
@@ -40,14 +40,8 @@ const trainOptions = {
   'rank-weight': { type: 'number', min: 0, description: 'Ranker: weight of its loss in the sum', default: G.rankWeight },
   'rank-hidden': { type: 'number', integer: true, min: 1, description: 'Ranker: hidden width of its MLP', default: G.rankHidden },
   candidates: { type: 'number', integer: true, min: 1, description: 'Generator candidates the ranker re-scores (validation, test, serving)', default: 200 },
-  sids: { type: 'string', description: 'SIDs for the item vectors: a sidrec tokenize directory (any kind); default: fit OPQ here into OUT/sids' },
+  ...sidOptions('SIDs for the item vectors: a sidrec tokenize directory (any kind); default: fit OPQ here into OUT/sids', 'text,attributes,cooccurrence'),
   digits: { type: 'number', integer: true, min: 1, description: 'OPQ digits when fitting SIDs here', default: 8 },
-  'sid-features': {
-    type: 'string',
-    description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)',
-    default: 'text,attributes,cooccurrence',
-  },
-  'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'Codes per digit when fitting SIDs here', default: 256 },
   ...validUsersOption(0),
 } as const;
 

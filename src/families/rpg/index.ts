@@ -14,7 +14,7 @@ import { loadItemCodes, sidsFromTable } from '../../model/rpg-io.js';
 import { rpgExactScorer } from '../../model/rpg-score.js';
 import { DEFAULT_RPG_CONFIG as R, type ItemCodes } from '../../model/rpg.js';
 import { defineFamily, type ModelFamily } from '../family.js';
-import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
+import { architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
 import { openRpg, openRpgModel, recordedGraphSearch } from './recommender.js';
 import { rpgPlan, type RpgBatching } from './train.js';
@@ -24,17 +24,11 @@ const trainOptions = {
   'attn-dropout': { type: 'number', min: 0, max: 0.95, description: 'Dropout on the attention weights', default: R.attnDropout },
   'resid-dropout': { type: 'number', min: 0, max: 0.95, description: "Dropout on the blocks' residual branches", default: R.residDropout },
   temperature: { type: 'number', min: 0.001, description: 'Temperature of the cosine code logits', default: R.temperature },
-  sids: {
-    type: 'string',
-    description: 'SIDs: a sidrec tokenize directory (flat PQ/OPQ; or a file in it, or a model directory); default: fit OPQ here into OUT/sids',
-  },
+  ...sidOptions(
+    'SIDs: a sidrec tokenize directory (flat PQ/OPQ; or a file in it, or a model directory); default: fit OPQ here into OUT/sids',
+    'text,attributes,cooccurrence',
+  ),
   digits: { type: 'number', integer: true, min: 1, description: 'OPQ digits (sub-spaces) when fitting SIDs here', default: 32 },
-  'sid-features': {
-    type: 'string',
-    description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)',
-    default: 'text,attributes,cooccurrence',
-  },
-  'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'Codes per digit when fitting SIDs here', default: 256 },
   'graph-k': { type: 'number', integer: true, min: 1, description: 'Neighbours stored per item in the item graph', default: 200 },
   'graph-method': {
     type: 'string',

@@ -3,21 +3,20 @@
  * batches from the training part, validation NDCG@10 with the shared full-ranking evaluator each epoch, and the
  * best epoch's test metrics; driven by the one training entry (train/run.ts).
  */
-import { resolve } from 'node:path';
-import { sampleValidation, type LeaveOneOutSplit } from '../../data/index.js';
-import { evaluate, type EvalResult, type Scorer } from '../../eval/index.js';
+import type { LeaveOneOutSplit } from '../../data/index.js';
+import type { EvalResult, Scorer } from '../../eval/index.js';
 import { SasRec, type SasRecConfig } from '../../model/sasrec.js';
-import { nextItemBatches, trainingWindows } from '../../train/batches.js';
+import { fullScorer, nextItemPlan } from '../next-item-plan.js';
 import type { TrainConfig } from '../../train/config.js';
 import { runTraining, type TrainingPlan } from '../../train/run.js';
 import type { TrainResult, TrainRunOptions } from '../../train/trainer.js';
 import type { NextItemBatch } from '../../model/next-item-batch.js';
 
 export function sasRecScorer(model: SasRec): Scorer {
-  return { kind: 'scores', score: (batch) => model.score(batch.map((q) => q.history)) };
+  return fullScorer(model);
 }
 
-/** SASRec's run: every position of every training window is a target. */
+/** SASRec's run: every position of every training window is a target (next-item-plan.ts). */
 export function sasRecPlan(
   split: LeaveOneOutSplit,
   dataDir: string,
@@ -25,25 +24,7 @@ export function sasRecPlan(
   config: TrainConfig,
   validUsers = 0,
 ): TrainingPlan<NextItemBatch> & { readonly model: SasRec } {
-  const model = new SasRec(split.numItems, modelConfig, config.seed);
-  const windows = trainingWindows(split.train, model.config.maxLen);
-  const scorer = sasRecScorer(model);
-  const validSplit = sampleValidation(split, validUsers, config.seed);
-  return {
-    kind: 'sasrec',
-    numItems: split.numItems,
-    dataDir,
-    model,
-    hooks: {
-      batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
-      validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 512 })).metrics,
-    },
-    settings: { kind: 'sasrec', numItems: split.numItems, config: model.config, data: resolve(dataDir), ...(validUsers > 0 ? { validUsers } : {}) },
-    async finish(run) {
-      const test = await evaluate(scorer, split, 'test', { batchSize: 512, progress: run.quiet !== true });
-      return { test, tables: [{ label: 'sasrec (test)', result: test }] };
-    },
-  };
+  return nextItemPlan('sasrec', new SasRec(split.numItems, modelConfig, config.seed), split, dataDir, config, validUsers);
 }
 
 export interface SasRecRun {

@@ -8,7 +8,7 @@ import { SidrecError } from '../../core/errors.js';
 import { withDefaults, type OptionSpecs } from '../../core/option-spec.js';
 import { DEFAULT_GRYPHON_CONFIG as G } from '../../model/gryphon.js';
 import { defineFamily, type ModelFamily } from '../family.js';
-import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
+import { architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
 import { openSidModel, recordedTestBeam } from './open.js';
 import { openSidGenerative } from './recommender.js';
@@ -18,14 +18,11 @@ import { Tiger } from '../../model/tiger.js';
 
 const sidTrainOptions = (testBeam: number): OptionSpecs => ({
   ...architectureOptions({ dim: G.dim, layers: G.encoderLayers, heads: G.heads, ffn: G.ffn, dropout: G.dropout }, { layers: 'per stack: encoder and decoder' }),
-  sids: {
-    type: 'string',
-    description:
-      'SIDs: a hierarchical sidrec tokenize directory (rqkmeans / rqvae / --import; or a model directory); default: fit RQ-KMeans here into OUT/sids',
-  },
+  ...sidOptions(
+    'SIDs: a hierarchical sidrec tokenize directory (rqkmeans / rqvae / --import; or a model directory); default: fit RQ-KMeans here into OUT/sids',
+    'text',
+  ),
   levels: { type: 'number', integer: true, min: 1, max: 8, description: 'RQ-KMeans levels when fitting SIDs here', default: 3 },
-  'sid-features': { type: 'string', description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)', default: 'text' },
-  'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'Codes per level when fitting SIDs here', default: 256 },
   'valid-beam': { type: 'number', integer: true, min: 1, description: 'Beam width for validation', default: DEFAULT_SID_RUN.validBeam },
   'test-beam': { type: 'number', integer: true, min: 1, description: 'Beam width for the test evaluation', default: testBeam },
   'examples-per-user': { type: 'number', integer: true, min: 1, description: "Keep each user's most recent N training prefixes (default: all)" },
