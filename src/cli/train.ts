@@ -87,7 +87,7 @@ ${familyDetails}`,
         { file: o.out, field: 'out' },
       );
     }
-    if (!o.quiet) process.stderr.write(`kernels: ${JSON.stringify(describeKernels().chosen)}\n`);
+    if (!o.quiet) process.stderr.write(kernelsLine());
     const started = performance.now();
     const train = {
       ...T,
@@ -116,6 +116,13 @@ ${familyDetails}`,
     process.stdout.write(`model -> ${o.out}\n`);
   },
 });
+
+/** The kernels in use, and why the faster ones are not when GEMM falls back to plain TypeScript. */
+function kernelsLine(): string {
+  const { chosen, failures } = describeKernels();
+  const why = chosen.gemm === 'plain' ? Object.entries(failures).map(([p, f]) => `\n  ${p}: ${f}`) : [];
+  return `kernels: ${JSON.stringify(chosen)}${why.length ? `\nslow plain-TypeScript GEMM:${why.join('')}` : ''}\n`;
+}
 
 /** A dataset that training could only fail on (or evaluate on nobody) is refused before --out is touched. */
 function assertTrainable(ds: InteractionDataset, dir: string): void {

@@ -70,11 +70,16 @@ function loadBlas(): void {
   }
 }
 
+/** Why onnxruntime-node can be absent (an optional dependency) and how to get it back. */
+export const ONNXRUNTIME_MISSING =
+  'onnxruntime-node is not installed (an optional dependency: npm drops it when its install script cannot download from api.nuget.org); reinstall with ONNXRUNTIME_NODE_INSTALL=skip npm install for its CPU kernels';
+
 function loadOnnxruntime(): void {
   try {
     registerProvider(onnxruntimeProvider(loadOrtRuntime()));
   } catch (error) {
-    recordProviderFailure('onnxruntime', (error as Error).message);
+    const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /onnxruntime-node/.test((error as Error).message);
+    recordProviderFailure('onnxruntime', missing ? ONNXRUNTIME_MISSING : (error as Error).message);
   }
 }
 
