@@ -7,7 +7,8 @@
  *   the output at the newest position is the user vector (the paper's user query token, read where a causal model
  *   has seen the whole history). Next-item cross-entropy over every item at every position.
  * - Retrieval: maximum inner product of the user vector with every item vector (exact, one GEMM).
- * - Ranker: one single-head cross-attention layer in which each candidate attends over the user's history, then an
+ * - Ranker: one single-head cross-attention layer in which each candidate attends over the user's history (item
+ *   vectors plus a recency embedding of its own), then an
  *   MLP over [attended, candidate, attended * candidate]; its score is added to the generator's. Trained on the
  *   generator's own hardest candidates (its top `rankNegatives` besides the target, per window), with a softmax
  *   over target + negatives; the two losses are summed (weight `rankWeight`), end to end.
@@ -92,6 +93,7 @@ export class GRank extends Module {
   private readonly ids: Tensor; // (N + 1, D), row 0 padding
   private readonly codeTable: Tensor; // (m * C, D)
   private readonly positions: Tensor; // (maxLen, D)
+  private readonly rankPositions: Tensor; // (maxLen, D): the ranker's recency embedding of history items
   private readonly blocks: TransformerBlock[];
   private readonly norm: LayerNorm;
   private readonly cross: MultiHeadAttention;
@@ -115,11 +117,13 @@ export class GRank extends Module {
     this.ids = initNormal(this.param('ids', [numItems + 1, dim]), rng, scale);
     this.codeTable = initNormal(this.param('codes', [m * C, dim]), rng, scale);
     this.positions = initNormal(this.param('positions', [maxLen, dim]), rng, scale);
+    this.rankPositions = initNormal(this.param('ranker.positions', [maxLen, dim]), rng, scale);
     this.blocks = Array.from({ length: layers }, (_, i) => this.module(`blocks.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: p }, rng)));
     this.norm = this.module('norm', new LayerNorm(dim));
     this.cross = this.module('ranker.attn', new MultiHeadAttention(dim, 1, rng, { cross: true }));
     this.hidden = this.module('ranker.hidden', new Linear(3 * dim, rankHidden, rng));
-    this.scoreHead = this.module('ranker.out', new Linear(rankHidden, 1, rng));
+    // Zero-initialised: the ranker starts as the generator's own ranking and learns corrections to it.
+    this.scoreHead = this.module('ranker.out', new Linear(rankHidden, 1, rng, { initStd: 0 }));
   }
 
   /** Every item's vector (N + 1, D): id embedding (dropped per item with `idDropout` in training) + mean code embedding. */
@@ -137,12 +141,15 @@ export class GRank extends Module {
   /** Generator outputs (B, L, D) for right-padded ids (item + 1, 0 = pad) read through `vectors`. */
   private encode(vectors: Tensor, ids: Int32Array, lengths: Int32Array, length: number, ctx: ForwardContext): Tensor {
     const B = lengths.length;
-    const back = new Int32Array(B * length);
-    for (let r = 0; r < B; r++) for (let t = 0; t < lengths[r]; t++) back[r * length + t] = lengths[r] - 1 - t;
-    let x = add(embedding(vectors, intTensor(ids, [B, length])), embedding(this.positions, intTensor(back, [B, length]))); // (B, L, D)
+    let x = add(embedding(vectors, intTensor(ids, [B, length])), embedding(this.positions, recency(lengths, length))); // (B, L, D)
     if (ctx.training && this.config.dropout > 0) x = dropout(x, this.config.dropout, ctx.rng as Rng);
     for (const block of this.blocks) x = block.forward(x, ctx, { causal: true });
     return this.norm.forward(x);
+  }
+
+  /** What the ranker's candidates attend over: each history item's vector plus its recency embedding (B, L, D). */
+  private historyKeys(vectors: Tensor, ids: Int32Array, lengths: Int32Array, length: number): Tensor {
+    return add(embedding(vectors, intTensor(ids, [lengths.length, length])), embedding(this.rankPositions, recency(lengths, length)));
   }
 
   /**
@@ -174,7 +181,7 @@ export class GRank extends Module {
     const candidates = this.hardCandidates(user, vectors, lastTarget, K); // (B, 1 + K) item + 1 ids, target first
     const cand = embedding(vectors, intTensor(candidates, [B, K + 1])); // (B, 1 + K, D)
     const base = reshape(matmul(cand, reshape(user, [B, D, 1])), [B, K + 1]); // the generator's scores
-    const historyVectors = embedding(vectors, intTensor(batch.inputs, [B, L])); // (B, L, D)
+    const historyVectors = this.historyKeys(vectors, batch.inputs, batch.lengths, L); // (B, L, D)
     const padding = Int32Array.from(batch.inputs, (id) => (id === 0 ? 1 : 0));
     const scores = this.rank(cand, historyVectors, padding, base);
     const ranker = crossEntropy(scores, intTensor(new Int32Array(B), [B]), { reduction: 'mean' });
@@ -236,7 +243,7 @@ export class GRank extends Module {
     const B = histories.length;
     if (B === 0 || K === 0) return new Float32Array(0);
     const { users, vectors } = this.userVectors(histories);
-    const { ids, length } = packHistories(histories, this.config.maxLen);
+    const { ids, lengths, length } = packHistories(histories, this.config.maxLen);
     let out = new Float32Array(0);
     noGrad(() => {
       const v = tensor(vectors, [this.numItems + 1, D]);
@@ -248,7 +255,7 @@ export class GRank extends Module {
         ),
       ); // (B, K, D)
       const base = reshape(matmul(cand, tensor(users, [B, D, 1])), [B, K]);
-      const history = embedding(v, intTensor(ids, [B, length])); // (B, L, D)
+      const history = this.historyKeys(v, ids, lengths, length); // (B, L, D)
       const padding = Int32Array.from(ids, (id) => (id === 0 ? 1 : 0));
       out = Float32Array.from(this.rank(cand, history, padding, base).f32);
     });
@@ -269,6 +276,14 @@ export class GRank extends Module {
     }
     return grown;
   }
+}
+
+/** Positions counted back from each row's newest item (0 = newest), for right-padded rows: int32 (B, L). */
+function recency(lengths: Int32Array, length: number): Tensor {
+  const B = lengths.length;
+  const back = new Int32Array(B * length);
+  for (let r = 0; r < B; r++) for (let t = 0; t < lengths[r]; t++) back[r * length + t] = lengths[r] - 1 - t;
+  return intTensor(back, [B, length]);
 }
 
 function concatInt(a: Int32Array, b: Int32Array): Int32Array {
