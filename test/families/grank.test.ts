@@ -69,3 +69,37 @@ test('GRank serves: a new item given its SID is retrievable in the next request;
   assert.equal(wrong.status, 2);
   assert.match(wrong.stderr, /--beam is not an option of --model grank/);
 });
+
+test('GRank MIPS: exact equals a brute-force ranking; usearch finds most of the exact top 10; both skip exclusions', async () => {
+  const { exactMips, usearchMips } = await import('../../src/families/grank/mips.js');
+  const { Rng } = await import('../../src/core/rng.js');
+  const rng = new Rng(4);
+  const N = 3000;
+  const D = 16;
+  const vectors = Float32Array.from({ length: (N + 1) * D }, (_, i) => (i < D ? 0 : rng.normal()));
+  const B = 20;
+  const users = Float32Array.from({ length: B * D }, () => rng.normal());
+  const exclude = Array.from({ length: B }, (_, r) => new Set([r, r + 1]));
+  const exact = exactMips(vectors, N, D).search(users, B, 10, exclude);
+  let hits = 0;
+  const approx = usearchMips(vectors, N, D).search(users, B, 10, exclude);
+  for (let r = 0; r < B; r++) {
+    const scores = Array.from({ length: N }, (_, i) => {
+      let s = 0;
+      for (let d = 0; d < D; d++) s += users[r * D + d] * vectors[(i + 1) * D + d];
+      return [i, s] as const;
+    })
+      .filter(([i]) => !exclude[r].has(i))
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    assert.deepEqual(
+      Array.from(exact[r].items),
+      scores.slice(0, 10).map(([i]) => i),
+      `row ${r}`,
+    );
+    assert.ok(approx[r].items.every((i) => !exclude[r].has(i)));
+    const want = new Set(exact[r].items);
+    hits += Array.from(approx[r].items).filter((i) => want.has(i)).length;
+    assert.ok(Math.abs(approx[r].scores[0] - exact[r].scores[0]) < 1e-3 || approx[r].items[0] !== exact[r].items[0], 'inner products, not distances');
+  }
+  assert.ok(hits / (10 * B) >= 0.9, `usearch recall@10 ${hits / (10 * B)}`);
+});

@@ -18,7 +18,8 @@ import { defineFamily, type ModelFamily } from '../family.js';
 import { architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
 import { DEFAULT_GRANK_CONFIG as G, GRank, type GRankCodes } from './model.js';
-import { generateRank } from './rank.js';
+import type { MipsKind } from './mips.js';
+import { exactIndex, generateRank } from './rank.js';
 import { openGRank, openGRankModel } from './recommender.js';
 
 const trainOptions = {
@@ -53,6 +54,12 @@ const useOptions = {
     default: 'ranker',
   },
   candidates: { type: 'number', integer: true, min: 1, description: 'Generator candidates the ranker re-scores (default: as trained)' },
+  mips: {
+    type: 'string',
+    choices: ['exact', 'usearch'],
+    description: 'Retrieval for recommend / serve: exact inner products (one GEMM) or a usearch HNSW index',
+    default: 'exact',
+  },
 } as const;
 
 /** A SID table's codes as GRank reads them (the codebook wide enough for every digit, collision digits included). */
@@ -64,11 +71,13 @@ function codesOf(table: SemanticIdTable): GRankCodes {
 
 function scorerOf(model: GRank, candidates: number, ranker: boolean): Scorer {
   if (!ranker) return { kind: 'scores', score: (batch) => model.score(batch.map((q) => q.history)) };
+  // Item vectors once per batch of queries: the weights change between validations.
   return {
     kind: 'topk',
     topK: (batch, k) =>
       generateRank(
         model,
+        exactIndex(model),
         batch.map((q) => q.history),
         k,
         candidates,
@@ -158,6 +167,10 @@ serving get vectors from their codes. Validation and test rank the generator's t
   },
   recommender(dir, manifest, context, flags) {
     const o = withDefaults(useOptions, flags);
-    return openGRank(dir, manifest, context, { candidates: o.candidates ?? recordedCandidates(manifest), ranker: o.ranking === 'ranker' });
+    return openGRank(dir, manifest, context, {
+      candidates: o.candidates ?? recordedCandidates(manifest),
+      ranker: o.ranking === 'ranker',
+      mips: o.mips as MipsKind,
+    });
   },
 });

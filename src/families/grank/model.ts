@@ -37,6 +37,7 @@ import {
   relu,
   reshape,
   tensor,
+  tidy,
   type Tensor,
 } from '../../tensor/index.js';
 import { LayerNorm, Linear, Module, MultiHeadAttention, TransformerBlock, type ForwardContext } from '../../tensor/layers/index.js';
@@ -208,58 +209,61 @@ export class GRank extends Module {
     return out;
   }
 
-  /** User vectors (B, D) for histories, with the item vectors (N + 1, D) they were computed against. */
-  userVectors(histories: readonly ArrayLike<number>[]): { users: Float32Array; vectors: Float32Array } {
+  /** Every item's vector at inference (N + 1, D), row 0 padding: compute once, use for many queries. */
+  inferenceVectors(): Float32Array {
+    return noGrad(() => tidy(() => Float32Array.from(this.itemVectors({ training: false }).f32)));
+  }
+
+  /** User vectors (B, D) for histories, read through `vectors` (inferenceVectors()). */
+  userVectors(histories: readonly ArrayLike<number>[], vectors: Float32Array): Float32Array {
     const D = this.config.dim;
     const { ids, lengths, length } = packHistories(histories, this.config.maxLen);
     const B = lengths.length;
     const users = new Float32Array(B * D);
-    let vectors = new Float32Array(0);
-    noGrad(() => {
-      const v = this.itemVectors({ training: false });
-      vectors = Float32Array.from(v.f32);
-      const h = this.encode(v, ids, lengths, length, { training: false });
-      for (let r = 0; r < B; r++) users.set(h.f32.subarray((r * length + lengths[r] - 1) * D, (r * length + lengths[r]) * D), r * D);
-    });
-    return { users, vectors };
+    noGrad(() =>
+      tidy(() => {
+        const h = this.encode(tensor(vectors, [this.numItems + 1, D]), ids, lengths, length, { training: false });
+        for (let r = 0; r < B; r++) users.set(h.f32.subarray((r * length + lengths[r] - 1) * D, (r * length + lengths[r]) * D), r * D);
+      }),
+    );
+    return users;
   }
 
   /** Generator scores of every item for each history: (B, numItems) row-major (exact MIPS). */
   score(histories: readonly ArrayLike<number>[]): Float32Array {
     const D = this.config.dim;
-    const { users, vectors } = this.userVectors(histories);
-    const B = histories.length;
-    const scores = new Float32Array(B * this.numItems);
-    kernels().gemm({ transA: false, transB: true, m: B, n: this.numItems, k: D, a: users, b: vectors.subarray(D), c: scores });
+    const vectors = this.inferenceVectors();
+    const users = this.userVectors(histories, vectors);
+    const scores = new Float32Array(histories.length * this.numItems);
+    kernels().gemm({ transA: false, transB: true, m: histories.length, n: this.numItems, k: D, a: users, b: vectors.subarray(D), c: scores });
     return scores;
   }
 
   /**
    * Ranker scores (B, K) of K candidate items per history (`candidates` (B, K) item indices, row-major), the
-   * generator's score included: one batched cross-attention pass.
+   * generator's score included: one batched cross-attention pass over `users` (B, D) and `vectors`.
    */
-  rerank(histories: readonly ArrayLike<number>[], candidates: Int32Array, K: number): Float32Array {
+  rerank(histories: readonly ArrayLike<number>[], users: Float32Array, vectors: Float32Array, candidates: Int32Array, K: number): Float32Array {
     const D = this.config.dim;
     const B = histories.length;
     if (B === 0 || K === 0) return new Float32Array(0);
-    const { users, vectors } = this.userVectors(histories);
     const { ids, lengths, length } = packHistories(histories, this.config.maxLen);
-    let out = new Float32Array(0);
-    noGrad(() => {
-      const v = tensor(vectors, [this.numItems + 1, D]);
-      const cand = embedding(
-        v,
-        intTensor(
-          Int32Array.from(candidates, (i) => i + 1),
-          [B, K],
-        ),
-      ); // (B, K, D)
-      const base = reshape(matmul(cand, tensor(users, [B, D, 1])), [B, K]);
-      const history = this.historyKeys(v, ids, lengths, length); // (B, L, D)
-      const padding = Int32Array.from(ids, (id) => (id === 0 ? 1 : 0));
-      out = Float32Array.from(this.rank(cand, history, padding, base).f32);
-    });
-    return out;
+    return noGrad(() =>
+      tidy(() => {
+        const v = tensor(vectors, [this.numItems + 1, D]);
+        const cand = embedding(
+          v,
+          intTensor(
+            Int32Array.from(candidates, (i) => i + 1),
+            [B, K],
+          ),
+        ); // (B, K, D)
+        const base = reshape(matmul(cand, tensor(users, [B, D, 1])), [B, K]);
+        const history = this.historyKeys(v, ids, lengths, length); // (B, L, D)
+        const padding = Int32Array.from(ids, (id) => (id === 0 ? 1 : 0));
+        return Float32Array.from(this.rank(cand, history, padding, base).f32);
+      }),
+    );
   }
 
   /** The same weights around more items: new items' codes appended, their id embeddings zero (they read their codes). */

@@ -1,13 +1,26 @@
 /**
- * GRank's two-stage ranking shared by evaluation and serving: the generator's exact MIPS scores over every item,
- * the top `candidates` of them (history items excluded when asked) re-scored by the ranker, best first.
+ * GRank's two-stage ranking shared by evaluation and serving: the generator's maximum-inner-product candidates
+ * (mips.ts; history items excluded when asked), re-scored by the ranker, best first.
  */
 import { TopK } from '../../decode/topk.js';
+import { exactMips, type Mips } from './mips.js';
 import type { GRank } from './model.js';
 
 export interface Ranked {
   readonly items: Int32Array;
   readonly scores: Float32Array;
+}
+
+/** What ranking needs besides the model: item vectors computed once, and the MIPS index over them. */
+export interface GRankIndex {
+  readonly vectors: Float32Array;
+  readonly mips: Mips;
+}
+
+/** The exact index over the model's current item vectors (rebuild after weights or items change). */
+export function exactIndex(model: GRank): GRankIndex {
+  const vectors = model.inferenceVectors();
+  return { vectors, mips: exactMips(vectors, model.numItems, model.config.dim) };
 }
 
 /**
@@ -16,45 +29,31 @@ export interface Ranked {
  */
 export function generateRank(
   model: GRank,
+  index: GRankIndex,
   histories: readonly ArrayLike<number>[],
   k: number,
   candidates: number,
   ranker: boolean,
   exclude: readonly (ReadonlySet<number> | undefined)[] = [],
 ): Ranked[] {
-  const N = model.numItems;
   const B = histories.length;
   if (B === 0) return [];
-  const scores = model.score(histories); // (B, N)
-  const K = Math.min(ranker ? Math.max(candidates, k) : k, N);
-  const top = new TopK(K);
-  const picked = new Int32Array(B * K).fill(-1);
-  const pickedScores = new Float32Array(B * K);
-  let width = K;
-  for (let r = 0; r < B; r++) {
-    top.reset();
-    const skip = exclude[r];
-    for (let i = 0; i < N; i++) if (!skip?.has(i)) top.push(i, scores[r * N + i]);
-    const n = top.sortedInto(picked, r * K, pickedScores.subarray(r * K, (r + 1) * K));
-    width = Math.min(width, n);
-  }
-  if (!ranker || width === 0) return rows(picked, pickedScores, B, K, Math.min(k, width));
-  // Rows with fewer candidates than K (huge exclusions) are cut to the narrowest row so the batch stays rectangular.
-  const cut = width === K ? picked : Int32Array.from({ length: B * width }, (_, j) => picked[Math.floor(j / width) * K + (j % width)]);
-  const reranked = model.rerank(histories, cut, width); // (B, width)
-  const out: Ranked[] = [];
+  const users = model.userVectors(histories, index.vectors); // (B, D)
+  const found = index.mips.search(users, B, ranker ? Math.max(candidates, k) : k, exclude);
+  if (!ranker) return found;
+  // A rectangular batch for the ranker: rows cut to the narrowest (only exclusions or a tiny catalogue shorten one).
+  const width = Math.min(...found.map((f) => f.items.length));
+  if (width === 0) return found.map((f) => ({ items: f.items.slice(0, 0), scores: f.scores.slice(0, 0) }));
+  const picked = new Int32Array(B * width);
+  found.forEach((f, r) => picked.set(f.items.subarray(0, width), r * width));
+  const reranked = model.rerank(histories, users, index.vectors, picked, width); // (B, width)
   const best = new TopK(Math.min(k, width));
-  for (let r = 0; r < B; r++) {
+  return found.map((_, r) => {
     best.reset();
     for (let j = 0; j < width; j++) best.push(j, reranked[r * width + j]);
     const order = new Int32Array(best.size);
     const values = new Float32Array(best.size);
     best.sortedInto(order, 0, values);
-    out.push({ items: Int32Array.from(order, (j) => cut[r * width + j]), scores: values });
-  }
-  return out;
-}
-
-function rows(items: Int32Array, scores: Float32Array, B: number, K: number, k: number): Ranked[] {
-  return Array.from({ length: B }, (_, r) => ({ items: items.slice(r * K, r * K + k), scores: scores.slice(r * K, r * K + k) }));
+    return { items: Int32Array.from(order, (j) => picked[r * width + j]), scores: values };
+  });
 }

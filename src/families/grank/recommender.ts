@@ -13,13 +13,16 @@ import type { TokenizeReport } from '../../tokenize/index.js';
 import type { OpenContext } from '../family.js';
 import { openNewItemCoding, type NewItemCoding } from '../new-item-codes.js';
 import { GRank, type GRankConfig } from './model.js';
-import { generateRank } from './rank.js';
+import { exactMips, usearchMips, type MipsKind } from './mips.js';
+import { generateRank, type GRankIndex } from './rank.js';
 
 export interface GRankUse {
   /** Generator candidates the ranker re-scores. */
   readonly candidates: number;
   /** false: the generator's MIPS ranking alone. */
   readonly ranker: boolean;
+  /** Retrieval index. @default 'exact' */
+  readonly mips?: MipsKind;
 }
 
 export class GRankRecommender implements Recommender {
@@ -30,6 +33,7 @@ export class GRankRecommender implements Recommender {
   readonly tokenizerReport?: TokenizeReport;
   addItems?: (items: readonly NewItemFeatures[]) => number[];
   private scored: number[] = [];
+  private index: GRankIndex;
 
   constructor(
     private model: GRank,
@@ -37,6 +41,7 @@ export class GRankRecommender implements Recommender {
     private readonly use: GRankUse,
     coding: NewItemCoding,
   ) {
+    this.index = this.buildIndex();
     ({
       cannotAddItems: this.cannotAddItems,
       newItemsNeedSid: this.newItemsNeedSid,
@@ -48,9 +53,16 @@ export class GRankRecommender implements Recommender {
       this.addItems = (items) => {
         const first = this.model.numItems;
         this.model = this.model.withItems(codesFor(items), items.length, this.seed);
+        this.index = this.buildIndex(); // the new items' vectors enter the index at once
         return items.map((_, i) => first + i);
       };
     }
+  }
+
+  private buildIndex(): GRankIndex {
+    const vectors = this.model.inferenceVectors();
+    const { numItems, config } = this.model;
+    return { vectors, mips: this.use.mips === 'usearch' ? usearchMips(vectors, numItems, config.dim) : exactMips(vectors, numItems, config.dim) };
   }
 
   get numItems(): number {
@@ -71,6 +83,7 @@ export class GRankRecommender implements Recommender {
     const k = Math.max(...queries.map((q) => q.k));
     const ranked = generateRank(
       this.model,
+      this.index,
       queries.map((q) => q.history),
       k,
       this.use.candidates,
