@@ -102,4 +102,7 @@ test('GRank MIPS: exact equals a brute-force ranking; usearch finds most of the 
     assert.ok(Math.abs(approx[r].scores[0] - exact[r].scores[0]) < 1e-3 || approx[r].items[0] !== exact[r].items[0], 'inner products, not distances');
   }
   assert.ok(hits / (10 * B) >= 0.9, `usearch recall@10 ${hits / (10 * B)}`);
+  // One query alone (usearch answers it in another shape) gives what it gave in the batch.
+  const [alone] = usearchMips(vectors, N, D).search(users.subarray(0, D), 1, 10, [exclude[0]]);
+  assert.deepEqual(Array.from(alone.items), Array.from(approx[0].items));
 });

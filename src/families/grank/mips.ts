@@ -46,7 +46,8 @@ export function exactMips(vectors: Float32Array, numItems: number, dim: number):
 
 interface UsearchIndex {
   add(keys: BigUint64Array, vectors: Float32Array): void;
-  search(vectors: Float32Array, k: number): { keys: BigUint64Array; distances: Float32Array; counts: BigUint64Array; k: number };
+  /** One query: Matches (keys, distances); several: BatchMatches (with counts and k). */
+  search(vectors: Float32Array, k: number): { keys: BigUint64Array; distances: Float32Array; counts?: BigUint64Array; k?: number };
 }
 
 /** An HNSW index (usearch, inner product) over the item vectors; `expansion` trades recall for time. */
@@ -75,12 +76,13 @@ export function usearchMips(vectors: Float32Array, numItems: number, dim: number
         const skip = exclude[r];
         const items: number[] = [];
         const scores: number[] = [];
-        const count = Number(found.counts[r]);
+        const stride = found.k ?? widest;
+        const count = found.counts ? Number(found.counts[r]) : found.keys.length;
         for (let t = 0; t < count && items.length < k; t++) {
-          const item = Number(found.keys[r * found.k + t]);
+          const item = Number(found.keys[r * stride + t]);
           if (skip?.has(item)) continue;
           items.push(item);
-          scores.push(1 - found.distances[r * found.k + t]); // usearch's ip distance is 1 - <u, v>
+          scores.push(1 - found.distances[r * stride + t]); // usearch's ip distance is 1 - <u, v>
         }
         out.push({ items: Int32Array.from(items), scores: Float32Array.from(scores) });
       }
