@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { sampleValidation, type LeaveOneOutSplit } from '../data/index.js';
 import { evaluate, type Scorer } from '../eval/index.js';
 import type { NextItemBatch } from '../model/next-item-batch.js';
-import { nextItemBatches, trainingWindows } from '../train/batches.js';
+import { lengthSortedParts, nextItemBatches, trainingWindows } from '../train/batches.js';
 import type { TrainConfig } from '../train/config.js';
 import type { PlannedModel, TrainingPlan } from '../train/run.js';
 
@@ -29,7 +29,10 @@ export function nextItemPlan<M extends FullScoringModel>(
   config: TrainConfig,
   /** Validation users drawn once (0 = all); see sampleValidation. */
   validUsers = 0,
+  /** 'uniform': batches drawn uniformly, computed in length-sorted parts (as RPG trains). @default 'length-bucketed' */
+  batching: 'uniform' | 'length-bucketed' = 'length-bucketed',
 ): TrainingPlan<NextItemBatch> & { readonly model: M } {
+  const uniform = batching === 'uniform';
   const windows = trainingWindows(split.train, model.config.maxLen);
   const scorer = fullScorer(model);
   const validSplit = sampleValidation(split, validUsers, config.seed);
@@ -39,10 +42,18 @@ export function nextItemPlan<M extends FullScoringModel>(
     dataDir,
     model,
     hooks: {
-      batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng),
+      batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng, !uniform),
+      ...(uniform ? { parts: (batch: NextItemBatch) => lengthSortedParts(batch) } : {}),
       validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 512 })).metrics,
     },
-    settings: { kind, numItems: split.numItems, config: model.config, data: resolve(dataDir), ...(validUsers > 0 ? { validUsers } : {}) },
+    settings: {
+      kind,
+      numItems: split.numItems,
+      config: model.config,
+      data: resolve(dataDir),
+      ...(validUsers > 0 ? { validUsers } : {}),
+      ...(uniform ? { batching } : {}),
+    },
     async finish(run) {
       const test = await evaluate(scorer, split, 'test', { batchSize: 512, progress: run.quiet !== true });
       return { test, tables: [{ label: `${kind} (test)`, result: test }] };

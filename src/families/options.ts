@@ -41,6 +41,20 @@ export function sidOptions(sidsDescription: string, defaultFeatures: string) {
   } as const satisfies OptionSpecs;
 }
 
+export type Batching = 'uniform' | 'length-bucketed';
+
+/** --batching: how a step's examples are drawn (train/batches.ts, tiger-batches.ts). */
+export function batchingOption(defaultBatching: Batching) {
+  return {
+    batching: {
+      type: 'string',
+      choices: ['uniform', 'length-bucketed'],
+      description: 'Batches drawn uniformly (computed in length-sorted parts) or of similar-length histories (cheaper; RPG learned slower so)',
+      default: defaultBatching,
+    },
+  } as const satisfies OptionSpecs;
+}
+
 /** Refuses heads that do not divide dim, naming the flag. */
 export function checkHeads(dim: number, heads: number): void {
   if (dim % heads !== 0) throw new SidrecError('E_CONFIG', `--heads ${heads} must divide --dim ${dim}`, { field: 'heads' });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,9 +55,11 @@ test("markov through the CLI: train --model markov refuses another family's flag
   assert.match(help.stdout, /markov +Factorized first-order Markov chain/);
   const ok = spawnSync(
     process.execPath,
-    [cli, 'train', '--model', 'markov', '--data', dataDir, '--out', join(work, 'cli'), '--epochs', '1', '--dim', '16', '--quiet'],
+    [cli, 'train', '--model', 'markov', '--data', dataDir, '--out', join(work, 'cli'), '--epochs', '1', '--dim', '16', '--batching', 'uniform', '--quiet'],
     { encoding: 'utf8' },
   );
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /markov \(test\)/);
+  const runJson = JSON.parse(readFileSync(join(work, 'cli', 'run.json'), 'utf8'));
+  assert.equal(runJson.model.batching, 'uniform', 'uniform batches (length-sorted parts) recorded in run.json');
 });

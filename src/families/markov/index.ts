@@ -11,12 +11,13 @@ import type { ModelManifest } from '../../model/manifest.js';
 import { loadCheckpoint } from '../../tensor/index.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { fullScorer, nextItemPlan } from '../next-item-plan.js';
-import { validUsersOption } from '../options.js';
+import { batchingOption, type Batching, validUsersOption } from '../options.js';
 import { DEFAULT_MARKOV_CONFIG as D, MarkovChain, type MarkovConfig } from './model.js';
 
 const trainOptions = {
   dim: { type: 'number', integer: true, min: 1, description: 'Embedding size', default: D.dim },
   dropout: { type: 'number', min: 0, max: 0.95, description: "Dropout on the last item's embedding", default: D.dropout },
+  ...batchingOption('length-bucketed'),
   ...validUsersOption(0),
 } as const;
 
@@ -34,7 +35,7 @@ export const markovFamily: ModelFamily = defineFamily({
   plan({ split, dataDir, train }, flags) {
     const o = withDefaults(trainOptions, flags);
     const model = new MarkovChain(split.numItems, { dim: o.dim, dropout: o.dropout, maxLen: flags['max-len'] as number }, train.seed);
-    return nextItemPlan('markov', model, split, dataDir, train, o['valid-users']);
+    return nextItemPlan('markov', model, split, dataDir, train, o['valid-users'], o.batching as Batching);
   },
   scorer(dir, manifest) {
     const model = open(dir, manifest);

@@ -14,7 +14,7 @@ import { loadItemCodes, sidsFromTable } from '../../model/rpg-io.js';
 import { rpgExactScorer } from '../../model/rpg-score.js';
 import { DEFAULT_RPG_CONFIG as R, type ItemCodes } from '../../model/rpg.js';
 import { defineFamily, type ModelFamily } from '../family.js';
-import { architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
+import { architectureOptions, batchingOption, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
 import { openRpg, openRpgModel, recordedGraphSearch } from './recommender.js';
 import { rpgPlan, type RpgBatching } from './train.js';
@@ -39,12 +39,7 @@ const trainOptions = {
   beam: { type: 'number', integer: true, min: 1, description: 'Graph decoding: beam width b', default: G.beam },
   neighbors: { type: 'number', integer: true, min: 0, description: 'Graph decoding: neighbours read per beam item k (<= --graph-k)', default: G.neighbors },
   steps: { type: 'number', integer: true, min: 0, description: 'Graph decoding: expansion steps q', default: G.steps },
-  batching: {
-    type: 'string',
-    choices: ['uniform', 'length-bucketed'],
-    description: 'Batches drawn uniformly (computed in length-sorted parts) or of similar-length windows (learns slower)',
-    default: 'uniform',
-  },
+  ...batchingOption('uniform'),
   ...validUsersOption(0),
 } as const;
 

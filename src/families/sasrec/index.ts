@@ -5,11 +5,11 @@
 import { withDefaults } from '../../core/option-spec.js';
 import { DEFAULT_SASREC_CONFIG as D } from '../../model/sasrec.js';
 import { defineFamily, type ModelFamily } from '../family.js';
-import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
+import { architectureOptions, batchingOption, checkHeads, type Batching, validUsersOption } from '../options.js';
 import { openSasRecModel, sasRecRecommender } from './recommender.js';
 import { sasRecPlan, sasRecScorer } from './train.js';
 
-const trainOptions = { ...architectureOptions(D), ...validUsersOption(0) };
+const trainOptions = { ...architectureOptions(D), ...batchingOption('length-bucketed'), ...validUsersOption(0) };
 
 export const sasrecFamily: ModelFamily = defineFamily({
   kind: 'sasrec',
@@ -20,7 +20,7 @@ export const sasrecFamily: ModelFamily = defineFamily({
     const o = withDefaults(trainOptions, flags);
     checkHeads(o.dim, o.heads);
     const arch = { dim: o.dim, layers: o.layers, heads: o.heads, ffn: o.ffn, dropout: o.dropout, maxLen: flags['max-len'] as number };
-    return sasRecPlan(split, dataDir, arch, train, o['valid-users']);
+    return sasRecPlan(split, dataDir, arch, train, o['valid-users'], o.batching as Batching);
   },
   scorer(dir, manifest) {
     const model = openSasRecModel(dir, manifest);

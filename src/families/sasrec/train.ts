@@ -7,6 +7,7 @@ import type { LeaveOneOutSplit } from '../../data/index.js';
 import type { EvalResult, Scorer } from '../../eval/index.js';
 import { SasRec, type SasRecConfig } from '../../model/sasrec.js';
 import { fullScorer, nextItemPlan } from '../next-item-plan.js';
+import type { Batching } from '../options.js';
 import type { TrainConfig } from '../../train/config.js';
 import { runTraining, type TrainingPlan } from '../../train/run.js';
 import type { TrainResult, TrainRunOptions } from '../../train/trainer.js';
@@ -23,8 +24,9 @@ export function sasRecPlan(
   modelConfig: Partial<SasRecConfig>,
   config: TrainConfig,
   validUsers = 0,
+  batching: Batching = 'length-bucketed',
 ): TrainingPlan<NextItemBatch> & { readonly model: SasRec } {
-  return nextItemPlan('sasrec', new SasRec(split.numItems, modelConfig, config.seed), split, dataDir, config, validUsers);
+  return nextItemPlan('sasrec', new SasRec(split.numItems, modelConfig, config.seed), split, dataDir, config, validUsers, batching);
 }
 
 export interface SasRecRun {

@@ -8,7 +8,7 @@ import { SidrecError } from '../../core/errors.js';
 import { withDefaults, type OptionSpecs } from '../../core/option-spec.js';
 import { DEFAULT_GRYPHON_CONFIG as G } from '../../model/gryphon.js';
 import { defineFamily, type ModelFamily } from '../family.js';
-import { architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
+import { architectureOptions, batchingOption, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
 import { openSidModel, recordedTestBeam } from './open.js';
 import { openSidGenerative } from './recommender.js';
@@ -30,12 +30,7 @@ const sidTrainOptions = (testBeam: number): OptionSpecs => ({
     type: 'string',
     description: 'Start from the best weights of another tiger/gryphon run DIR on the same data and SIDs (a Gryphon from a TIGER starts its item scorer fresh)',
   },
-  batching: {
-    type: 'string',
-    choices: ['length-bucketed', 'uniform'],
-    description: 'Batches of similar-length histories, or drawn uniformly and computed in length-sorted parts (as RPG trains)',
-    default: 'length-bucketed',
-  },
+  ...batchingOption('length-bucketed'),
   ...validUsersOption(DEFAULT_SID_RUN.validUsers),
 });
 
