@@ -1,6 +1,7 @@
 /** Every `sidrec` subcommand, in the order `sidrec --help` lists them. */
 import type { Command } from './command.js';
 import { evaluateCommand } from './evaluate.js';
+import { exportCommand } from './export.js';
 import { prepareCommand } from './prepare.js';
 import { quickstartCommand } from './quickstart.js';
 import { recommendCommand } from './recommend.js';
@@ -23,4 +24,5 @@ export const commands: readonly Command<any>[] = [
   reproduce,
   recommendCommand,
   serveCommand,
+  exportCommand,
 ];

@@ -66,6 +66,25 @@ export interface ModelFamily {
   scorer(dir: string, manifest: ModelManifest, flags: Flags): FamilyScorer;
   /** A trained model directory as a `Recommender` (the CLI's recommend and the HTTP service). */
   recommender(dir: string, manifest: ModelManifest, context: OpenContext, flags: Flags): Recommender;
+  /** Writes the trained model as a self-checked ONNX export into `out` (absent: the kind cannot be exported yet). */
+  export?(dir: string, manifest: ModelManifest, context: OpenContext, out: string): ExportResult;
+}
+
+/** An export's self-check: its runtime's scores against the engine's on `histories` histories. */
+export interface ExportCheck {
+  readonly histories: number;
+  readonly maxAbsDiff: number;
+  readonly scoreRange: number;
+  /** Share of histories whose top 10 is the same, in order. */
+  readonly top10Agreement: number;
+}
+
+/** What `sidrec export` wrote. */
+export interface ExportResult {
+  readonly dir: string;
+  /** Size of the model file. */
+  readonly bytes: number;
+  readonly check: ExportCheck;
 }
 
 /** Freezes a family (and types its methods' parameters from the contract). */

@@ -7,6 +7,8 @@ import { DEFAULT_SASREC_CONFIG as D } from '../../model/sasrec.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { architectureOptions, batchingOption, checkHeads, type Batching, validUsersOption } from '../options.js';
 import { openSasRecModel, sasRecRecommender } from './recommender.js';
+import { checkHistories } from '../export-check.js';
+import { exportSasRec } from './export.js';
 import { sasRecPlan, sasRecScorer } from './train.js';
 
 const trainOptions = { ...architectureOptions(D), ...batchingOption('length-bucketed'), ...validUsersOption(0) };
@@ -28,5 +30,9 @@ export const sasrecFamily: ModelFamily = defineFamily({
   },
   recommender(dir, manifest) {
     return sasRecRecommender(openSasRecModel(dir, manifest));
+  },
+  export(dir, manifest, context, out) {
+    const model = openSasRecModel(dir, manifest);
+    return exportSasRec(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out);
   },
 });

@@ -39,7 +39,7 @@ export interface OnnxInitializer {
   readonly name: string;
   readonly elemType: OnnxElemType;
   readonly dims: readonly number[];
-  readonly values: readonly number[];
+  readonly values: ArrayLike<number>;
 }
 
 export interface OnnxGraph {
@@ -152,7 +152,7 @@ function writeInitializer(w: ProtoWriter, init: OnnxInitializer): void {
       ? new Uint8Array(Float32Array.from(init.values).buffer)
       : init.elemType === ONNX_INT32
         ? new Uint8Array(Int32Array.from(init.values).buffer)
-        : new Uint8Array(BigInt64Array.from(init.values.map((v) => BigInt(v))).buffer);
+        : new Uint8Array(BigInt64Array.from(Array.from(init.values, (v) => BigInt(v))).buffer);
   w.bytesField(9, raw); // raw_data: little-endian, as ONNX specifies
 }
 

@@ -38,6 +38,8 @@ export interface OrtRuntime {
   readonly Tensor: TensorCtor;
   readonly threads: number;
   createSession(graph: OnnxGraph): OrtSession;
+  /** A session over an encoded ModelProto (e.g. a model export). */
+  createSessionFromBytes(model: Uint8Array): OrtSession;
 }
 
 function sessionOptions(threads: number): object {
@@ -84,7 +86,9 @@ export function loadOrtRuntime(): OrtRuntime {
     Tensor,
     threads,
     createSession(graph) {
-      const model = encodeModel(graph);
+      return runtime.createSessionFromBytes(encodeModel(graph));
+    },
+    createSessionFromBytes(model) {
       const native = new binding.InferenceSession();
       native.loadModel(model.buffer as ArrayBuffer, model.byteOffset, model.byteLength, options);
       return {

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkHistories } from '../../src/families/export-check.js';
+import { checkSasRecExport } from '../../src/families/sasrec/export.js';
+import { sasRecGraph } from '../../src/families/sasrec/onnx.js';
+import { openSasRecModel } from '../../src/families/sasrec/recommender.js';
+import { readManifest } from '../../src/model/manifest.js';
+import { SasRec } from '../../src/model/sasrec.js';
+import { encodeModel } from '../../src/tensor/kernels/onnx-proto.js';
+import { tempDir, tinySasRecDir, tinyRpgDir, rpgFixtureData } from '../serve/helpers.js';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+test('sidrec export: SASRec as ONNX whose scores match the engine (checked before writing), with items and a description', async () => {
+  const dir = await tinySasRecDir(3);
+  const out = join(tempDir('export'), 'onnx');
+  const run = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', out], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /top-10 agreement 100%/);
+  for (const file of ['model.onnx', 'items.json', 'export.json']) assert.ok(existsSync(join(out, file)), file);
+  const description = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8'));
+  assert.equal(description.kind, 'sasrec');
+  assert.equal(description.check.top10Agreement, 1);
+  assert.ok(description.check.maxAbsDiff < 1e-4, `largest difference ${description.check.maxAbsDiff}`);
+  const items = JSON.parse(readFileSync(join(out, 'items.json'), 'utf8'));
+  assert.equal(items.ids.length, description.numItems);
+});
+
+test('the export check catches a graph that is not the model (the refusal rule); a kind without export is named', async () => {
+  const dir = await tinySasRecDir(4);
+  const model = openSasRecModel(dir, readManifest(dir));
+  const other = new SasRec(model.numItems, model.config, 99); // same shape, other weights
+  const histories = checkHistories(model.numItems, model.config.maxLen, 16);
+  const right = checkSasRecExport(model, encodeModel(sasRecGraph(model)), histories);
+  assert.equal(right.top10Agreement, 1);
+  const wrong = checkSasRecExport(model, encodeModel(sasRecGraph(other)), histories);
+  assert.ok(wrong.top10Agreement < 1 && wrong.maxAbsDiff > 1e-3 * Math.max(1, wrong.scoreRange), JSON.stringify(wrong));
+
+  const root = tempDir('export-rpg');
+  const data = rpgFixtureData(root);
+  const { tokenizeDataset } = await import('../../src/tokenize/index.js');
+  const { parseFeatureSpec } = await import('../../src/features/dataset.js');
+  const sids = tokenizeDataset(data.ds, data.sp, parseFeatureSpec('attributes'), { kind: 'opq', subspaces: 4, codebookSize: 16 }, 0);
+  const rpgDir = await tinyRpgDir(root, data, sids, { dim: 16, ffn: 32 }, 1);
+  const refused = spawnSync(process.execPath, [cli, 'export', '--model', rpgDir, '--out', join(root, 'onnx')], { encoding: 'utf8' });
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /model kind "rpg" cannot be exported yet \(exportable: sasrec\)/);
+  assert.ok(!existsSync(join(root, 'onnx')));
+});
