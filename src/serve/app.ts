@@ -18,6 +18,7 @@ import { resolveLimits, type ServeLimits } from './limits.js';
 import { Metrics } from './metrics.js';
 import { openModelDir, type ServingModel } from './model.js';
 import { itemRoutes } from './routes-items.js';
+import { checkExportFor, exportRoutes } from './routes-export.js';
 import { opsRoutes } from './routes-ops.js';
 import { recommendRoutes } from './routes-recommend.js';
 import { Scheduler } from './scheduler.js';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   readonly limits?: Partial<ServeLimits>;
   /** How a directory becomes a served model. @default openModelDir (the adapter registered for its kind, with dataDir and log) */
   readonly open?: (dir: string) => ServingModel | Promise<ServingModel>;
+  /** A `sidrec export` directory of the served model: the explorer can then rank in the browser (routes-export.ts). */
+  readonly exportDir?: string;
   /** Fastify logger setting. @default false */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -142,6 +145,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   recommendRoutes(app, ctx);
   itemRoutes(app, ctx);
   opsRoutes(app, ctx);
+  if (options.exportDir !== undefined) checkExportFor(options.exportDir, state.model.recommender.kind, state.model.recommender.numItems);
+  exportRoutes(app, options.exportDir);
   await app.ready();
   return app;
 }

@@ -51,7 +51,8 @@ export function opsRoutes(app: FastifyInstance, ctx: ServeContext): void {
 
   app.get('/', async (_request, reply) => {
     reply.type('text/html; charset=utf-8');
-    reply.header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
+    // 'self' and 'wasm-unsafe-eval': the optional in-browser ranking loads onnxruntime-web from /vendor/ort and compiles its WebAssembly.
+    reply.header('content-security-policy', "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'");
     return EXPLORER_HTML;
   });
 }

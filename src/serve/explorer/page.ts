@@ -56,6 +56,11 @@ export const EXPLORER_HTML = `<!doctype html>
       <p id="status" class="muted">Add items to the history to see recommendations.</p>
       <table><thead><tr><th>#</th><th>Item</th><th>Score</th><th>Semantic ID</th></tr></thead><tbody id="recs"></tbody></table>
     </section>
+    <section id="local" style="margin-top:16px" hidden>
+      <h2>Rank in this browser <button id="local-rank">rank here too</button></h2>
+      <p id="local-status" class="muted">The model runs in this page (onnxruntime-web, WebAssembly, one thread) once enabled.</p>
+      <table><thead><tr><th>#</th><th>Item</th><th>Score</th></tr></thead><tbody id="local-recs"></tbody></table>
+    </section>
     <section style="margin-top:16px">
       <h2>3. Codebook usage</h2>
       <div id="codebook" class="muted">No tokenizer report.</div>
@@ -157,7 +162,91 @@ function recommend() {
     if (res.fallback) note += " (no known history item: most popular)";
     if (res.unknown.length) note += "; unknown ids: " + res.unknown.join(", ");
     status.textContent = note;
+    rankLocally();
   }).catch(function (e) { if (seq === recSeq) status.textContent = "error: " + e.message; });
+}
+
+// In-browser ranking (GET /v1/export, served with sidrec serve --export DIR): the same scores as the server's model.
+var exportInfo = null;
+var local = null;
+function loadScript(src) {
+  return new Promise(function (resolve, reject) {
+    var s = document.createElement("script");
+    s.src = src;
+    s.onload = resolve;
+    s.onerror = function () { reject(new Error("cannot load " + src)); };
+    document.head.appendChild(s);
+  });
+}
+function enableLocal() {
+  if (local) return Promise.resolve(local);
+  var t0 = performance.now();
+  return loadScript(exportInfo.runtime + "ort.wasm.min.js").then(function () {
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.wasmPaths = exportInfo.runtime;
+    return Promise.all([ort.InferenceSession.create("/export/model.onnx", { executionProviders: ["wasm"] }), fetch("/export/items.json").then(function (r) { return r.json(); })]);
+  }).then(function (r) {
+    var index = new Map();
+    r[1].ids.forEach(function (id, i) { index.set(id, i); });
+    local = { session: r[0], ids: r[1].ids, titles: r[1].titles, index: index, loadMs: performance.now() - t0 };
+    return local;
+  });
+}
+// The graph's inputs for one history (export.json describes them), then a top-k without the history's items.
+function localRank(historyIds, k) {
+  return enableLocal().then(function (m) {
+    var known = historyIds.map(function (id) { return m.index.get(id); }).filter(function (i) { return i !== undefined; });
+    if (known.length === 0) return { items: [], ms: 0 };
+    var h = known.slice(Math.max(0, known.length - exportInfo.maxLen));
+    var L = h.length;
+    var ids = new BigInt64Array(L), back = new BigInt64Array(L), mask = new Float32Array(L * L);
+    for (var t = 0; t < L; t++) { ids[t] = BigInt(h[t] + 1); back[t] = BigInt(L - 1 - t); }
+    for (var i = 0; i < L; i++) for (var j = i + 1; j < L; j++) mask[i * L + j] = -1e30;
+    var feeds = {
+      ids: new ort.Tensor("int64", ids, [1, L]),
+      back: new ort.Tensor("int64", back, [1, L]),
+      mask: new ort.Tensor("float32", mask, [L, L]),
+      rows: new ort.Tensor("int64", BigInt64Array.of(BigInt(L - 1)), [1])
+    };
+    var t0 = performance.now();
+    return m.session.run(feeds).then(function (out) {
+      var scores = out.scores.data;
+      var skip = new Set(known);
+      var order = [];
+      for (var n = 0; n < scores.length; n++) if (!skip.has(n) && scores[n] === scores[n]) order.push(n);
+      order.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
+      var items = order.slice(0, k).map(function (n) { return { id: m.ids[n], score: scores[n], title: m.titles[n] }; });
+      return { items: items, ms: performance.now() - t0 };
+    });
+  });
+}
+window.sidrecLocal = { enable: enableLocal, rank: localRank };
+function rankLocally() {
+  if (!local || picked.length === 0) return;
+  var k = Math.max(1, Math.min(100, parseInt(document.getElementById("k").value, 10) || 10));
+  localRank(picked.map(function (h) { return h.id; }), k).then(function (res) {
+    var tbody = document.getElementById("local-recs");
+    tbody.textContent = "";
+    res.items.forEach(function (item, i) {
+      var tr = el("tr", { "data-id": item.id });
+      tr.appendChild(el("td", {}, String(i + 1)));
+      tr.appendChild(el("td", {}, label(item)));
+      tr.appendChild(el("td", { class: "score" }, item.score.toFixed(4)));
+      tbody.appendChild(tr);
+    });
+    document.getElementById("local-status").textContent = "in this browser: " + res.items.length + " items in " + res.ms.toFixed(1) + " ms (model loaded once in " + local.loadMs.toFixed(0) + " ms)";
+  }).catch(function (e) { document.getElementById("local-status").textContent = "error: " + e.message; });
+}
+function loadExport() {
+  fetch("/v1/export").then(function (r) { return r.ok ? r.json() : null; }).then(function (info) {
+    if (!info || !info.runtime) return;
+    exportInfo = info;
+    document.getElementById("local").hidden = false;
+    document.getElementById("local-rank").onclick = function () {
+      document.getElementById("local-status").textContent = "loading the model into this page...";
+      enableLocal().then(rankLocally).catch(function (e) { document.getElementById("local-status").textContent = "error: " + e.message; });
+    };
+  }).catch(function () {});
 }
 
 function barChart(title, values, max, cls, fmt) {
@@ -210,6 +299,7 @@ document.getElementById("search").addEventListener("input", function () {
 document.getElementById("clear").onclick = function () { picked = []; renderHistory(); recommend(); };
 document.getElementById("k").addEventListener("change", recommend);
 loadModel();
+loadExport();
 </script>
 </body>
 </html>
