@@ -147,6 +147,27 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
         },
       },
       '/v1/model': { get: { summary: 'What is loaded: kind, size, tokenizer codebook usage, limits', responses: { '200': { description: 'Model info' } } } },
+      '/v1/model/epochs': {
+        get: { summary: "The served model's training curve (loss, validation NDCG@10 by epoch)", responses: { '200': { description: 'Epochs' } } },
+      },
+      '/v1/export': {
+        get: {
+          summary: "The served model's ONNX export (sidrec serve --export), for ranking in the browser",
+          responses: { '200': { description: 'export.json' }, '404': { description: 'No export served' } },
+        },
+      },
+      '/export/{file}': {
+        get: {
+          summary: 'A file of the export: model.onnx or items.json',
+          responses: { '200': { description: 'The file' }, '404': { description: 'No such file' } },
+        },
+      },
+      '/vendor/ort/{file}': {
+        get: {
+          summary: "onnxruntime-web's WebAssembly build, from this install",
+          responses: { '200': { description: 'The file' }, '404': { description: 'onnxruntime-web not installed' } },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Serving' }, '503': { description: 'Shutting down' } } } },
       '/metrics': {
         get: { summary: 'Prometheus metrics (text format 0.0.4)', responses: { '200': { description: 'Metrics', content: { 'text/plain': {} } } } },

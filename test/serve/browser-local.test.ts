@@ -65,12 +65,20 @@ test('the explorer ranks in the browser exactly as the server does (SASRec, 20 h
         `history ${r}`,
       );
     }
+    // The training curve from the model's epochs.jsonl: one point per epoch in each chart.
+    const epochs = (await app.inject({ method: 'GET', url: '/v1/model/epochs' })).json().epochs;
+    assert.ok(epochs.length >= 1);
+    await page.locator('#chart-loss').waitFor();
+    assert.equal(await page.locator('#chart-loss circle').count(), epochs.length);
+    assert.equal(await page.locator('#chart-valid circle').count(), epochs.length);
     // The switch on the page shows the local ranking beside the server's.
     await page.fill('#search', items.texts[0].title!.split(' ')[0]);
     await page.locator('#results button', { hasText: items.texts[0].title! }).click();
     await page.click('#local-rank');
     await page.locator('#local-recs tr').nth(9).waitFor();
     assert.match((await page.locator('#local-status').textContent()) ?? '', /in this browser: 10 items in/);
+    // SIDREC_SCREENSHOT_DIR=DIR keeps a picture of the page (README's screenshot comes from here).
+    if (process.env.SIDREC_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.SIDREC_SCREENSHOT_DIR, 'explorer-local.png'), fullPage: true });
     assert.deepEqual(pageErrors, []);
   } finally {
     await context.close();

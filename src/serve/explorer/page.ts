@@ -62,6 +62,10 @@ export const EXPLORER_HTML = `<!doctype html>
       <table><thead><tr><th>#</th><th>Item</th><th>Score</th></tr></thead><tbody id="local-recs"></tbody></table>
     </section>
     <section style="margin-top:16px">
+      <h2>Training curve</h2>
+      <div id="curves" class="muted">No training log for this model.</div>
+    </section>
+    <section style="margin-top:16px">
       <h2>3. Codebook usage</h2>
       <div id="codebook" class="muted">No tokenizer report.</div>
     </section>
@@ -267,6 +271,50 @@ function barChart(title, values, max, cls, fmt) {
   return svg;
 }
 
+// A line chart of one series by epoch (the served model's epochs.jsonl).
+function lineChart(title, xs, ys, cls) {
+  var W = 560, H = 150, left = 44, bottom = 22, top = 18;
+  var svg = svgEl("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title });
+  svg.appendChild(svgEl("text", { x: left, y: 12 }, title));
+  var lo = Math.min.apply(null, ys), hi = Math.max.apply(null, ys);
+  if (hi === lo) { var pad = Math.abs(lo) * 0.05 || 0.001; lo -= pad; hi += pad; }
+  var px = function (i) { return left + (W - left - 8) * (xs.length === 1 ? 0.5 : i / (xs.length - 1)); };
+  var py = function (v) { return H - bottom - (H - bottom - top) * (v - lo) / (hi - lo); };
+  svg.appendChild(svgEl("line", { x1: left, y1: H - bottom, x2: W - 4, y2: H - bottom, stroke: "#999" }));
+  svg.appendChild(svgEl("text", { x: 2, y: top + 8 }, hi.toFixed(4)));
+  svg.appendChild(svgEl("text", { x: 2, y: H - bottom }, lo.toFixed(4)));
+  var d = ys.map(function (v, i) { return (i === 0 ? "M" : "L") + px(i).toFixed(1) + " " + py(v).toFixed(1); }).join(" ");
+  svg.appendChild(svgEl("path", { d: d, fill: "none", stroke: cls === "bar2" ? "#d9822b" : "#3b7ddd", "stroke-width": 2, class: "curve" }));
+  ys.forEach(function (v, i) {
+    var c = svgEl("circle", { cx: px(i), cy: py(v), r: 2.5, fill: "#1d2330", "data-epoch": xs[i] });
+    c.appendChild(svgEl("title", {}, "epoch " + xs[i] + ": " + v.toFixed(4)));
+    svg.appendChild(c);
+  });
+  svg.appendChild(svgEl("text", { x: left, y: H - 6 }, "epoch " + xs[0]));
+  svg.appendChild(svgEl("text", { x: W - 60, y: H - 6 }, "epoch " + xs[xs.length - 1]));
+  return svg;
+}
+function loadCurves() {
+  api("GET", "/v1/model/epochs").then(function (res) {
+    if (!res.epochs.length) return;
+    var box = document.getElementById("curves");
+    box.textContent = "";
+    box.classList.remove("muted");
+    var xs = res.epochs.map(function (e) { return e.epoch; });
+    var best = res.epochs.reduce(function (b, e) { return e.ndcg10 !== null && (b === null || e.ndcg10 > b.ndcg10) ? e : b; }, null);
+    box.appendChild(el("p", {}, res.epochs.length + (res.epochs.length === 1 ? " epoch" : " epochs") + (best ? "; best validation NDCG@10 " + best.ndcg10.toFixed(4) + " at epoch " + best.epoch : "")));
+    var c1 = lineChart("Training loss by epoch", xs, res.epochs.map(function (e) { return e.loss; }), "bar2");
+    c1.id = "chart-loss";
+    box.appendChild(c1);
+    var v = res.epochs.filter(function (e) { return e.ndcg10 !== null; });
+    if (v.length) {
+      var c2 = lineChart("Validation NDCG@10 by epoch", v.map(function (e) { return e.epoch; }), v.map(function (e) { return e.ndcg10; }), "bar");
+      c2.id = "chart-valid";
+      box.appendChild(c2);
+    }
+  }).catch(function () {});
+}
+
 function renderCodebook(info) {
   var box = document.getElementById("codebook");
   box.textContent = "";
@@ -300,6 +348,7 @@ document.getElementById("clear").onclick = function () { picked = []; renderHist
 document.getElementById("k").addEventListener("change", recommend);
 loadModel();
 loadExport();
+loadCurves();
 </script>
 </body>
 </html>
