@@ -1,10 +1,131 @@
-/** The histories an export is checked on: seeded, every length from 1 to the model's window, items from the whole catalogue. */
+/**
+ * What every model export shares: the histories it is checked on, the check itself (the graph run in
+ * onnxruntime-node against the engine's scores: largest difference within 1e-3 of the score range, every top 10
+ * the same), and writing the export directory whole (model.onnx, items.json, export.json) only after it passed.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeDirAtomic } from '../core/atomic-dir.js';
+import { SidrecError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { TopK } from '../decode/topk.js';
+import type { ServingItems } from '../model/bundle.js';
+import { loadOrtRuntime } from '../tensor/kernels/onnxruntime-session.js';
+import type { ExportCheck, ExportResult } from './family.js';
+import { HISTORY_INPUT_DOCS, historyInputs } from './onnx-graph.js';
 
+export const EXPORT_FORMAT = 'sidrec-export';
+
+/** Seeded histories, every length from 1 to a little past the model's window, items from the whole catalogue. */
 export function checkHistories(numItems: number, maxLen: number, count = 64, seed = 11): Int32Array[] {
   const rng = new Rng(seed);
   return Array.from({ length: count }, (_, r) => {
     const length = 1 + (r % Math.max(1, maxLen + 4)); // a few longer than the window: cut as the model reads them
     return Int32Array.from({ length }, () => rng.int(numItems));
   });
+}
+
+/** Top-10 item indices of each row of (B, N) scores. */
+function top10(scores: Float32Array, B: number, N: number): Int32Array[] {
+  const top = new TopK(Math.min(10, N));
+  return Array.from({ length: B }, (_, r) => {
+    top.reset();
+    for (let i = 0; i < N; i++) top.push(i, scores[r * N + i]);
+    const out = new Int32Array(top.size);
+    top.sortedInto(out);
+    return out;
+  });
+}
+
+/**
+ * Runs the graph (inputs named `inputs`, of onnx-graph.ts's history inputs; output `scores` (B, N)) in
+ * onnxruntime-node on `histories` and compares with `engine` (the same histories' scores from the engine).
+ */
+export function checkExport(
+  onnx: Uint8Array,
+  inputs: readonly string[],
+  maxLen: number,
+  numItems: number,
+  histories: readonly ArrayLike<number>[],
+  engine: Float32Array,
+): ExportCheck {
+  let runtime: ReturnType<typeof loadOrtRuntime>;
+  try {
+    runtime = loadOrtRuntime();
+  } catch (error) {
+    throw new SidrecError('E_STATE', `the export checks itself with onnxruntime-node, which does not load here: ${(error as Error).message}`);
+  }
+  const packed = historyInputs(histories, maxLen);
+  const { B, L } = packed;
+  const T = runtime.Tensor;
+  const all = {
+    ids: new T('int64', packed.ids, [B, L]),
+    back: new T('int64', packed.back, [B, L]),
+    pos: new T('int64', packed.pos, [B, L]),
+    mask: new T('float32', packed.mask, [L, L]),
+    rows: new T('int64', packed.rows, [B]),
+  };
+  const feeds = Object.fromEntries(inputs.map((name) => [name, all[name as keyof typeof all]]));
+  const got = new Float32Array(B * numItems);
+  const session = runtime.createSessionFromBytes(onnx);
+  try {
+    session.run(feeds, { scores: new T('float32', got, [B, numItems]) });
+  } finally {
+    session.dispose();
+  }
+  let maxAbsDiff = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < engine.length; i++) {
+    maxAbsDiff = Math.max(maxAbsDiff, Math.abs(engine[i] - got[i]));
+    lo = Math.min(lo, engine[i]);
+    hi = Math.max(hi, engine[i]);
+  }
+  const a = top10(engine, B, numItems);
+  const b = top10(got, B, numItems);
+  const same = a.filter((t, r) => t.every((item, j) => item === b[r][j])).length;
+  return { histories: B, maxAbsDiff, scoreRange: hi - lo, top10Agreement: B === 0 ? 1 : same / B };
+}
+
+export interface ExportSpec {
+  readonly kind: string;
+  /** The model directory it was exported from. */
+  readonly model: string;
+  readonly modelConfig: Readonly<Record<string, unknown>>;
+  readonly numItems: number;
+  readonly maxLen: number;
+  readonly inputs: readonly string[];
+  /** Anything else a runtime needs (e.g. RPG's item codes for graph decoding). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** Writes OUT/{model.onnx,items.json,export.json} whole when `check` passes; otherwise throws and writes nothing. */
+export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, items: ServingItems, check: ExportCheck): ExportResult {
+  if (!(check.maxAbsDiff <= 1e-3 * Math.max(1, check.scoreRange)) || check.top10Agreement < 1) {
+    throw new SidrecError(
+      'E_STATE',
+      `the ONNX graph disagrees with the engine (largest score difference ${check.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * check.top10Agreement).toFixed(1)}% over ${check.histories} histories); nothing written`,
+      { file: spec.model },
+    );
+  }
+  const description = {
+    format: EXPORT_FORMAT,
+    version: 1,
+    kind: spec.kind,
+    model: spec.model,
+    modelConfig: spec.modelConfig,
+    numItems: spec.numItems,
+    maxLen: spec.maxLen,
+    files: { model: 'model.onnx', items: 'items.json' },
+    inputs: Object.fromEntries(spec.inputs.map((name) => [name, HISTORY_INPUT_DOCS[name]])),
+    outputs: { scores: 'float32 (B, numItems): a score per item (higher is better)' },
+    ...spec.extra,
+    check,
+  };
+  writeDirAtomic(out, (tmp) => {
+    writeFileSync(join(tmp, 'model.onnx'), onnx);
+    writeFileSync(join(tmp, 'items.json'), `${JSON.stringify({ ids: items.itemIds, titles: items.texts.map((t) => t.title ?? '') })}\n`);
+    writeFileSync(join(tmp, 'export.json'), `${JSON.stringify(description, null, 2)}\n`);
+  });
+  return { dir: out, bytes: onnx.byteLength, check };
 }

@@ -11,7 +11,7 @@ import { openSasRecModel } from '../../src/families/sasrec/recommender.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { SasRec } from '../../src/model/sasrec.js';
 import { encodeModel } from '../../src/tensor/kernels/onnx-proto.js';
-import { tempDir, tinySasRecDir, tinyRpgDir, rpgFixtureData } from '../serve/helpers.js';
+import { tempDir, tinySasRecDir } from '../serve/helpers.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -30,7 +30,7 @@ test('sidrec export: SASRec as ONNX whose scores match the engine (checked befor
   assert.equal(items.ids.length, description.numItems);
 });
 
-test('the export check catches a graph that is not the model (the refusal rule); a kind without export is named', async () => {
+test('the export check catches a graph that is not the model (the refusal rule); a kind without an export is named', async () => {
   const dir = await tinySasRecDir(4);
   const model = openSasRecModel(dir, readManifest(dir));
   const other = new SasRec(model.numItems, model.config, 99); // same shape, other weights
@@ -40,14 +40,22 @@ test('the export check catches a graph that is not the model (the refusal rule);
   const wrong = checkSasRecExport(model, encodeModel(sasRecGraph(other)), histories);
   assert.ok(wrong.top10Agreement < 1 && wrong.maxAbsDiff > 1e-3 * Math.max(1, wrong.scoreRange), JSON.stringify(wrong));
 
-  const root = tempDir('export-rpg');
-  const data = rpgFixtureData(root);
-  const { tokenizeDataset } = await import('../../src/tokenize/index.js');
-  const { parseFeatureSpec } = await import('../../src/features/dataset.js');
-  const sids = tokenizeDataset(data.ds, data.sp, parseFeatureSpec('attributes'), { kind: 'opq', subspaces: 4, codebookSize: 16 }, 0);
-  const rpgDir = await tinyRpgDir(root, data, sids, { dim: 16, ffn: 32 }, 1);
-  const refused = spawnSync(process.execPath, [cli, 'export', '--model', rpgDir, '--out', join(root, 'onnx')], { encoding: 'utf8' });
+  // A kind without an export (the Markov chain) is refused by name.
+  const root = tempDir('export-markov');
+  const dataDir = join(root, 'data');
+  const synth = spawnSync(process.execPath, [cli, 'synth', '--out', join(root, 'raw'), '--users', '100', '--items', '40'], { encoding: 'utf8' });
+  assert.equal(synth.status, 0, synth.stderr);
+  const prepared = spawnSync(process.execPath, [cli, 'prepare', '--input', join(root, 'raw'), '--out', dataDir], { encoding: 'utf8' });
+  assert.equal(prepared.status, 0, prepared.stderr);
+  const markovDir = join(root, 'markov');
+  const trained = spawnSync(
+    process.execPath,
+    [cli, 'train', '--model', 'markov', '--data', dataDir, '--out', markovDir, '--epochs', '1', '--dim', '8', '--quiet'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(trained.status, 0, trained.stderr);
+  const refused = spawnSync(process.execPath, [cli, 'export', '--model', markovDir, '--out', join(root, 'onnx')], { encoding: 'utf8' });
   assert.equal(refused.status, 2, refused.stderr);
-  assert.match(refused.stderr, /model kind "rpg" cannot be exported yet \(exportable: sasrec\)/);
+  assert.match(refused.stderr, /model kind "markov" cannot be exported yet \(exportable: sasrec, rpg\)/);
   assert.ok(!existsSync(join(root, 'onnx')));
 });

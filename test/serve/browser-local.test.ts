@@ -1,7 +1,7 @@
 /**
  * Ranking in the browser (issue 19): a SASRec model exported with `sidrec export`, served with its export, runs in
  * headless Chromium through onnxruntime-web (WebAssembly, one thread) and ranks 20 fixed histories exactly as the
- * server does (the same top 10, in order). Skipped, saying why, when Chromium or onnxruntime-web is absent and
+ * server does, for SASRec and RPG (exact scoring) (the same top 10, in order). Skipped, saying why, when Chromium or onnxruntime-web is absent and
  * SIDREC_REQUIRE_BROWSER is not set (CI sets it).
  */
 import { test } from 'node:test';
@@ -15,7 +15,9 @@ import { readServingItems } from '../../src/model/bundle.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { buildServer } from '../../src/serve/app.js';
 import { ortWebDist } from '../../src/serve/routes-export.js';
-import { tempDir, tinySasRecDir } from './helpers.js';
+import { parseFeatureSpec } from '../../src/features/dataset.js';
+import { tokenizeDataset } from '../../src/tokenize/index.js';
+import { rpgFixtureData, tempDir, tinyRpgDir, tinySasRecDir } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -31,58 +33,71 @@ const hasOrtWeb = ortWebDist() !== undefined;
 const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} not installed (apt-get install chromium)` : !hasOrtWeb ? 'onnxruntime-web not installed' : '';
 if (missing && process.env.SIDREC_REQUIRE_BROWSER) throw new Error(`${missing}, but SIDREC_REQUIRE_BROWSER is set`);
 
-test('the explorer ranks in the browser exactly as the server does (SASRec, 20 histories, top 10)', { skip: missing || false, timeout: 120_000 }, async () => {
-  const dir = await tinySasRecDir(5);
-  const manifest = readManifest(dir);
-  const items = readServingItems(dir, manifest);
-  const exportDir = join(tempDir('export'), 'onnx');
-  familyOf('sasrec').export!(dir, manifest, { items, log: () => {} }, exportDir);
-  const app = await buildServer({ modelDir: dir, exportDir });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const profile = tempDir('chromium-local');
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
-  try {
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(base);
-    await page.locator('#local').waitFor({ state: 'visible' });
-    const histories = Array.from({ length: 20 }, (_, r) =>
-      Array.from({ length: 1 + (r % 7) }, (_, t) => items.itemIds[(r * 37 + t * 11) % items.itemIds.length]),
-    );
-    const local = (await page.evaluate(async (hs) => {
-      const w = globalThis as unknown as { sidrecLocal: { rank: (h: string[], k: number) => Promise<{ items: { id: string }[] }> } };
-      const out: string[][] = [];
-      for (const h of hs) out.push((await w.sidrecLocal.rank(h, 10)).items.map((i) => i.id));
-      return out;
-    }, histories)) as string[][];
-    for (const [r, history] of histories.entries()) {
-      const server = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history, k: 10 } })).json();
-      assert.deepEqual(
-        local[r],
-        server.items.map((i: { id: string }) => i.id),
-        `history ${r}`,
+async function rpgDir(): Promise<string> {
+  const root = tempDir('rpg-local');
+  const data = rpgFixtureData(root);
+  const sids = tokenizeDataset(data.ds, data.sp, parseFeatureSpec('attributes'), { kind: 'opq', subspaces: 4, codebookSize: 16 }, 0);
+  return tinyRpgDir(root, data, sids, { dim: 16, ffn: 32 }, 2);
+}
+
+for (const kind of ['sasrec', 'rpg'] as const) {
+  test(`the explorer ranks in the browser exactly as the server does (${kind}, 20 histories, top 10)`, {
+    skip: missing || false,
+    timeout: 180_000,
+  }, async () => {
+    const dir = kind === 'sasrec' ? await tinySasRecDir(5) : await rpgDir();
+    const manifest = readManifest(dir);
+    const items = readServingItems(dir, manifest);
+    const exportDir = join(tempDir('export'), 'onnx');
+    familyOf(kind).export!(dir, manifest, { items, log: () => {} }, exportDir);
+    const app = await buildServer({ modelDir: dir, exportDir });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const profile = tempDir('chromium-local');
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    try {
+      const page = await context.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(base);
+      await page.locator('#local').waitFor({ state: 'visible' });
+      const histories = Array.from({ length: 20 }, (_, r) =>
+        Array.from({ length: 1 + (r % 7) }, (_, t) => items.itemIds[(r * 37 + t * 11) % items.itemIds.length]),
       );
+      const local = (await page.evaluate(async (hs) => {
+        const w = globalThis as unknown as { sidrecLocal: { rank: (h: string[], k: number) => Promise<{ items: { id: string }[] }> } };
+        const out: string[][] = [];
+        for (const h of hs) out.push((await w.sidrecLocal.rank(h, 10)).items.map((i) => i.id));
+        return out;
+      }, histories)) as string[][];
+      for (const [r, history] of histories.entries()) {
+        const server = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history, k: 10 } })).json();
+        assert.deepEqual(
+          local[r],
+          server.items.map((i: { id: string }) => i.id),
+          `history ${r}`,
+        );
+      }
+      // The training curve from the model's epochs.jsonl: one point per epoch in each chart.
+      const epochs = (await app.inject({ method: 'GET', url: '/v1/model/epochs' })).json().epochs;
+      assert.ok(epochs.length >= 1);
+      await page.locator('#chart-loss').waitFor();
+      assert.equal(await page.locator('#chart-loss circle').count(), epochs.length);
+      assert.equal(await page.locator('#chart-valid circle').count(), epochs.length);
+      // The switch on the page shows the local ranking beside the server's.
+      await page.fill('#search', items.texts[0].title!.split(' ')[0]);
+      await page.locator('#results button', { hasText: items.texts[0].title! }).click();
+      await page.click('#local-rank');
+      await page.locator('#local-recs tr').nth(9).waitFor();
+      assert.match((await page.locator('#local-status').textContent()) ?? '', /in this browser: 10 items in/);
+      // SIDREC_SCREENSHOT_DIR=DIR keeps a picture of the page (README's screenshot comes from here).
+      if (process.env.SIDREC_SCREENSHOT_DIR)
+        await page.screenshot({ path: join(process.env.SIDREC_SCREENSHOT_DIR, `explorer-local-${kind}.png`), fullPage: true });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await context.close();
+      await app.close();
+      rmSync(profile, { recursive: true, force: true });
     }
-    // The training curve from the model's epochs.jsonl: one point per epoch in each chart.
-    const epochs = (await app.inject({ method: 'GET', url: '/v1/model/epochs' })).json().epochs;
-    assert.ok(epochs.length >= 1);
-    await page.locator('#chart-loss').waitFor();
-    assert.equal(await page.locator('#chart-loss circle').count(), epochs.length);
-    assert.equal(await page.locator('#chart-valid circle').count(), epochs.length);
-    // The switch on the page shows the local ranking beside the server's.
-    await page.fill('#search', items.texts[0].title!.split(' ')[0]);
-    await page.locator('#results button', { hasText: items.texts[0].title! }).click();
-    await page.click('#local-rank');
-    await page.locator('#local-recs tr').nth(9).waitFor();
-    assert.match((await page.locator('#local-status').textContent()) ?? '', /in this browser: 10 items in/);
-    // SIDREC_SCREENSHOT_DIR=DIR keeps a picture of the page (README's screenshot comes from here).
-    if (process.env.SIDREC_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.SIDREC_SCREENSHOT_DIR, 'explorer-local.png'), fullPage: true });
-    assert.deepEqual(pageErrors, []);
-  } finally {
-    await context.close();
-    await app.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
-});
+  });
+}

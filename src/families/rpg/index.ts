@@ -16,6 +16,8 @@ import { DEFAULT_RPG_CONFIG as R, type ItemCodes } from '../../model/rpg.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { architectureOptions, batchingOption, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
+import { checkHistories } from '../export-check.js';
+import { exportRpg } from './export.js';
 import { openRpg, openRpgModel, recordedGraphSearch } from './recommender.js';
 import { rpgPlan, type RpgBatching } from './train.js';
 
@@ -122,6 +124,10 @@ with the same code as sidrec tokenize, into OUT/sids.`,
         ? { graph: requireGraph(dir), search: recordedGraphSearch(manifest, { beam: o.beam, neighbors: o.neighbors, steps: o.steps }) }
         : undefined;
     return openRpg(dir, manifest, context, decoding);
+  },
+  export(dir, manifest, context, out) {
+    const model = openRpgModel(dir, manifest);
+    return exportRpg(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out);
   },
 });
 

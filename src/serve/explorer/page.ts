@@ -203,15 +203,18 @@ function localRank(historyIds, k) {
     if (known.length === 0) return { items: [], ms: 0 };
     var h = known.slice(Math.max(0, known.length - exportInfo.maxLen));
     var L = h.length;
-    var ids = new BigInt64Array(L), back = new BigInt64Array(L), mask = new Float32Array(L * L);
-    for (var t = 0; t < L; t++) { ids[t] = BigInt(h[t] + 1); back[t] = BigInt(L - 1 - t); }
+    var ids = new BigInt64Array(L), back = new BigInt64Array(L), pos = new BigInt64Array(L), mask = new Float32Array(L * L);
+    for (var t = 0; t < L; t++) { ids[t] = BigInt(h[t] + 1); back[t] = BigInt(L - 1 - t); pos[t] = BigInt(t); }
     for (var i = 0; i < L; i++) for (var j = i + 1; j < L; j++) mask[i * L + j] = -1e30;
-    var feeds = {
-      ids: new ort.Tensor("int64", ids, [1, L]),
-      back: new ort.Tensor("int64", back, [1, L]),
-      mask: new ort.Tensor("float32", mask, [L, L]),
-      rows: new ort.Tensor("int64", BigInt64Array.of(BigInt(L - 1)), [1])
+    var all = {
+      ids: function () { return new ort.Tensor("int64", ids, [1, L]); },
+      back: function () { return new ort.Tensor("int64", back, [1, L]); },
+      pos: function () { return new ort.Tensor("int64", pos, [1, L]); },
+      mask: function () { return new ort.Tensor("float32", mask, [L, L]); },
+      rows: function () { return new ort.Tensor("int64", BigInt64Array.of(BigInt(L - 1)), [1]); }
     };
+    var feeds = {};
+    Object.keys(exportInfo.inputs).forEach(function (name) { feeds[name] = all[name](); });
     var t0 = performance.now();
     return m.session.run(feeds).then(function (out) {
       var scores = out.scores.data;

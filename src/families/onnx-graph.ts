@@ -1,0 +1,146 @@
+/**
+ * Building model exports as ONNX graphs (opset 20) from trained parameters: a small builder (named nodes, weights
+ * as initializers, constants) and the pieces the families share, the pre-LN transformer stack with causal attention
+ * (tensor/layers/block.ts's computation) and its inputs for right-padded histories.
+ */
+import { packHistories } from '../model/next-item-batch.js';
+import type { NamedParameter } from '../tensor/index.js';
+import {
+  ONNX_FLOAT,
+  ONNX_INT64,
+  type OnnxAttribute,
+  type OnnxGraph,
+  type OnnxInitializer,
+  type OnnxNode,
+  type OnnxValueInfo,
+} from '../tensor/kernels/onnx-proto.js';
+
+const MASKED = -1e30;
+
+export class GraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  readonly initializers: OnnxInitializer[] = [];
+  private readonly params: Map<string, NamedParameter>;
+  private readonly added = new Set<string>();
+  private n = 0;
+
+  constructor(parameters: readonly NamedParameter[]) {
+    this.params = new Map(parameters.map((p) => [p.name, p]));
+  }
+
+  /** A trained parameter as an initializer (once), by its module path. */
+  weight(name: string): string {
+    const p = this.params.get(name);
+    if (!p) throw new Error(`the model has no parameter ${name}`);
+    if (!this.added.has(name)) this.initializers.push({ name, elemType: ONNX_FLOAT, dims: p.tensor.shape, values: p.tensor.f32 });
+    this.added.add(name);
+    return name;
+  }
+
+  constant(name: string, elemType: typeof ONNX_FLOAT | typeof ONNX_INT64, dims: readonly number[], values: ArrayLike<number>): string {
+    this.initializers.push({ name, elemType, dims, values });
+    return name;
+  }
+
+  node(op: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttribute>>, output?: string): string {
+    const out = output ?? `t${this.n++}`;
+    this.nodes.push({ op, inputs, outputs: [out], ...(attributes ? { attributes } : {}) });
+    return out;
+  }
+
+  linear(x: string, prefix: string): string {
+    return this.node('Add', [this.node('MatMul', [x, this.weight(`${prefix}.weight`)]), this.weight(`${prefix}.bias`)]);
+  }
+
+  layerNorm(x: string, prefix: string): string {
+    return this.node('LayerNormalization', [x, this.weight(`${prefix}.weight`), this.weight(`${prefix}.bias`)], {
+      axis: { kind: 'int', value: -1 },
+      epsilon: { kind: 'float', value: 1e-5 },
+    });
+  }
+
+  /** `layers` pre-LN blocks (`blocks.i`), causal via the graph input `mask`, then the final LayerNorm (`norm`): (B, L, D). */
+  transformer(x: string, layers: number, dim: number, heads: number): string {
+    const hd = dim / heads;
+    const heads4 = this.constant('shape_heads', ONNX_INT64, [4], [0, 0, heads, hd]);
+    const merged3 = this.constant('shape_merged', ONNX_INT64, [3], [0, 0, dim]);
+    const split3 = this.constant('split_qkv', ONNX_INT64, [3], [dim, dim, dim]);
+    const scale = this.constant('attn_scale', ONNX_FLOAT, [], [1 / Math.sqrt(hd)]);
+    const perm = (value: number[]): Readonly<Record<string, OnnxAttribute>> => ({ perm: { kind: 'ints', value } });
+    for (let b = 0; b < layers; b++) {
+      const p = `blocks.${b}`;
+      const qkv = this.linear(this.layerNorm(x, `${p}.ln1`), `${p}.attn.qkv`); // (B, L, 3D)
+      const [q, k, v] = [`q${b}`, `k${b}`, `v${b}`];
+      this.nodes.push({ op: 'Split', inputs: [qkv, split3], outputs: [q, k, v], attributes: { axis: { kind: 'int', value: 2 } } });
+      const qh = this.node('Transpose', [this.node('Reshape', [q, heads4])], perm([0, 2, 1, 3])); // (B, H, L, hd)
+      const kh = this.node('Transpose', [this.node('Reshape', [k, heads4])], perm([0, 2, 3, 1])); // (B, H, hd, L)
+      const vh = this.node('Transpose', [this.node('Reshape', [v, heads4])], perm([0, 2, 1, 3])); // (B, H, L, hd)
+      const scores = this.node('Add', [this.node('Mul', [this.node('MatMul', [qh, kh]), scale]), 'mask']); // (B, H, L, L)
+      const attended = this.node('MatMul', [this.node('Softmax', [scores], { axis: { kind: 'int', value: -1 } }), vh]);
+      const merged = this.node('Reshape', [this.node('Transpose', [attended], perm([0, 2, 1, 3])), merged3]); // (B, L, D)
+      x = this.node('Add', [x, this.linear(merged, `${p}.attn.out`)]);
+      const hidden = this.node('Gelu', [this.linear(this.layerNorm(x, `${p}.ln2`), `${p}.mlp.fc`)], { approximate: { kind: 'string', value: 'tanh' } });
+      x = this.node('Add', [x, this.linear(hidden, `${p}.mlp.proj`)]);
+    }
+    return this.layerNorm(x, 'norm');
+  }
+
+  /** The newest position of each row of x (B, L, D) through the graph input `rows`: (B, D). */
+  newest(x: string, dim: number): string {
+    const flat = this.constant('shape_flat', ONNX_INT64, [2], [-1, dim]);
+    return this.node('Gather', [this.node('Reshape', [x, flat]), 'rows'], { axis: { kind: 'int', value: 0 } });
+  }
+
+  graph(name: string, inputs: readonly OnnxValueInfo[], outputs: readonly OnnxValueInfo[]): OnnxGraph {
+    return { name, inputs, outputs, nodes: this.nodes, initializers: this.initializers, opset: 20 };
+  }
+}
+
+/** The graph inputs every history model here shares (export.json describes them). */
+export const HISTORY_INPUTS: readonly OnnxValueInfo[] = Object.freeze([
+  { name: 'ids', elemType: ONNX_INT64, dims: ['B', 'L'] },
+  { name: 'back', elemType: ONNX_INT64, dims: ['B', 'L'] },
+  { name: 'pos', elemType: ONNX_INT64, dims: ['B', 'L'] },
+  { name: 'mask', elemType: ONNX_FLOAT, dims: ['L', 'L'] },
+  { name: 'rows', elemType: ONNX_INT64, dims: ['B'] },
+]);
+
+/** What each input holds (export.json). */
+export const HISTORY_INPUT_DOCS: Readonly<Record<string, string>> = Object.freeze({
+  ids: 'int64 (B, L): item index + 1 of each history item, oldest first, right-padded with 0; the last maxLen items',
+  back: 'int64 (B, L): each position counted back from the newest (0 = newest), 0 at padding',
+  pos: 'int64 (B, L): each position counted from the oldest of the window (0 = oldest), 0 at padding',
+  mask: 'float32 (L, L): 0 on and below the diagonal, -1e30 above (causal)',
+  rows: 'int64 (B): r * L + length_r - 1, the flat index of each newest position',
+});
+
+export interface HistoryInputs {
+  readonly ids: BigInt64Array;
+  readonly back: BigInt64Array;
+  readonly pos: BigInt64Array;
+  readonly mask: Float32Array;
+  readonly rows: BigInt64Array;
+  readonly B: number;
+  readonly L: number;
+}
+
+/** The inputs for histories (item indices, oldest first), cut to the last `maxLen` items as the models read them. */
+export function historyInputs(histories: readonly ArrayLike<number>[], maxLen: number): HistoryInputs {
+  const packed = packHistories(histories, maxLen);
+  const { lengths, length: L } = packed;
+  const B = lengths.length;
+  const ids = BigInt64Array.from(packed.ids, (v) => BigInt(v));
+  const back = new BigInt64Array(B * L);
+  const pos = new BigInt64Array(B * L);
+  const rows = new BigInt64Array(B);
+  for (let r = 0; r < B; r++) {
+    for (let t = 0; t < lengths[r]; t++) {
+      back[r * L + t] = BigInt(lengths[r] - 1 - t);
+      pos[r * L + t] = BigInt(t);
+    }
+    rows[r] = BigInt(r * L + lengths[r] - 1);
+  }
+  const mask = new Float32Array(L * L);
+  for (let i = 0; i < L; i++) for (let j = i + 1; j < L; j++) mask[i * L + j] = MASKED;
+  return { ids, back, pos, mask, rows, B, L };
+}
