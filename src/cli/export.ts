@@ -27,6 +27,12 @@ Exportable kinds today: ${exportable.join(', ')}.`,
       model: { type: 'string', description: 'Trained model directory' },
       out: { type: 'string', description: 'Directory to write (replaced whole)' },
       format: { type: 'string', choices: ['onnx'], description: 'Export format', default: 'onnx' },
+      precision: {
+        type: 'string',
+        choices: ['float32', 'float16'],
+        description: 'Float weights: float32 (must agree exactly: every top 10), or float16 (half the size; written when 90% of top 10s agree)',
+        default: 'float32',
+      },
     },
   },
   async run(o) {
@@ -43,10 +49,12 @@ Exportable kinds today: ${exportable.join(', ')}.`,
     }
     const items = readServingItems(o.model, manifest);
     const started = performance.now();
-    const result = family.export(o.model, manifest, { items, log: (line) => process.stderr.write(`${line}\n`) }, o.out);
+    const result = family.export(o.model, manifest, { items, log: (line) => process.stderr.write(`${line}\n`) }, o.out, {
+      precision: o.precision as 'float32' | 'float16',
+    });
     const c = result.check;
     process.stdout.write(
-      `exported ${manifest.kind} -> ${result.dir}: model.onnx ${(result.bytes / 2 ** 20).toFixed(1)} MiB, checked on ${c.histories} histories (largest score difference ${c.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * c.top10Agreement).toFixed(0)}%) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      `exported ${manifest.kind} (${o.precision}) -> ${result.dir}: model.onnx ${(result.bytes / 2 ** 20).toFixed(1)} MiB, checked on ${c.histories} histories (largest score difference ${c.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * c.top10Agreement).toFixed(0)}%) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
     );
   },
 });

@@ -95,16 +95,26 @@ export interface ExportSpec {
   readonly numItems: number;
   readonly maxLen: number;
   readonly inputs: readonly string[];
+  readonly precision: 'float32' | 'float16';
   /** Anything else a runtime needs (e.g. RPG's item codes for graph decoding). */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Whether an export agrees with the engine: float32 within 1e-3 of the score range and every top 10 the same;
+ * float16 (rounded weights) within 2% of the range and at least 90% of the top 10s the same (the agreement is recorded).
+ */
+export function agrees(check: ExportCheck, precision: 'float32' | 'float16'): boolean {
+  const [tolerance, agreement] = precision === 'float32' ? [1e-3, 1] : [2e-2, 0.9];
+  return check.maxAbsDiff <= tolerance * Math.max(1, check.scoreRange) && check.top10Agreement >= agreement;
+}
+
 /** Writes OUT/{model.onnx,items.json,export.json} whole when `check` passes; otherwise throws and writes nothing. */
 export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, items: ServingItems, check: ExportCheck): ExportResult {
-  if (!(check.maxAbsDiff <= 1e-3 * Math.max(1, check.scoreRange)) || check.top10Agreement < 1) {
+  if (!agrees(check, spec.precision)) {
     throw new SidrecError(
       'E_STATE',
-      `the ONNX graph disagrees with the engine (largest score difference ${check.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * check.top10Agreement).toFixed(1)}% over ${check.histories} histories); nothing written`,
+      `the ${spec.precision} ONNX graph disagrees with the engine (largest score difference ${check.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * check.top10Agreement).toFixed(1)}% over ${check.histories} histories); nothing written`,
       { file: spec.model },
     );
   }
@@ -116,6 +126,7 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
     modelConfig: spec.modelConfig,
     numItems: spec.numItems,
     maxLen: spec.maxLen,
+    precision: spec.precision,
     files: { model: 'model.onnx', items: 'items.json' },
     inputs: Object.fromEntries(spec.inputs.map((name) => [name, HISTORY_INPUT_DOCS[name]])),
     outputs: { scores: 'float32 (B, numItems): a score per item (higher is better)' },

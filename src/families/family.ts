@@ -67,7 +67,7 @@ export interface ModelFamily {
   /** A trained model directory as a `Recommender` (the CLI's recommend and the HTTP service). */
   recommender(dir: string, manifest: ModelManifest, context: OpenContext, flags: Flags): Recommender;
   /** Writes the trained model as a self-checked ONNX export into `out` (absent: the kind cannot be exported yet). */
-  export?(dir: string, manifest: ModelManifest, context: OpenContext, out: string): ExportResult;
+  export?(dir: string, manifest: ModelManifest, context: OpenContext, out: string, options?: ExportOptions): ExportResult;
 }
 
 /** An export's self-check: its runtime's scores against the engine's on `histories` histories. */
@@ -77,6 +77,11 @@ export interface ExportCheck {
   readonly scoreRange: number;
   /** Share of histories whose top 10 is the same, in order. */
   readonly top10Agreement: number;
+}
+
+export interface ExportOptions {
+  /** Float weights stored as float32 (exact) or float16 (half the size; checked the same way). @default 'float32' */
+  readonly precision?: 'float32' | 'float16';
 }
 
 /** What `sidrec export` wrote. */

@@ -7,6 +7,8 @@ import { packHistories } from '../model/next-item-batch.js';
 import type { NamedParameter } from '../tensor/index.js';
 import {
   ONNX_FLOAT,
+  ONNX_FLOAT16,
+  type ONNX_INT32,
   ONNX_INT64,
   type OnnxAttribute,
   type OnnxGraph,
@@ -17,6 +19,9 @@ import {
 
 const MASKED = -1e30;
 
+/** How an export stores its float weights: float32, or float16 (half the file; Cast to float32 when loaded). */
+export type ExportPrecision = 'float32' | 'float16';
+
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly initializers: OnnxInitializer[] = [];
@@ -24,7 +29,10 @@ export class GraphBuilder {
   private readonly added = new Set<string>();
   private n = 0;
 
-  constructor(parameters: readonly NamedParameter[]) {
+  constructor(
+    parameters: readonly NamedParameter[],
+    readonly precision: ExportPrecision = 'float32',
+  ) {
     this.params = new Map(parameters.map((p) => [p.name, p]));
   }
 
@@ -32,13 +40,25 @@ export class GraphBuilder {
   weight(name: string): string {
     const p = this.params.get(name);
     if (!p) throw new Error(`the model has no parameter ${name}`);
-    if (!this.added.has(name)) this.initializers.push({ name, elemType: ONNX_FLOAT, dims: p.tensor.shape, values: p.tensor.f32 });
+    if (!this.added.has(name)) this.floats(name, p.tensor.shape, p.tensor.f32);
     this.added.add(name);
     return name;
   }
 
-  constant(name: string, elemType: typeof ONNX_FLOAT | typeof ONNX_INT64, dims: readonly number[], values: ArrayLike<number>): string {
+  constant(name: string, elemType: typeof ONNX_FLOAT | typeof ONNX_INT32 | typeof ONNX_INT64, dims: readonly number[], values: ArrayLike<number>): string {
+    if (elemType === ONNX_FLOAT) return this.floats(name, dims, values);
     this.initializers.push({ name, elemType, dims, values });
+    return name;
+  }
+
+  /** A float initializer at the export's precision: float16 tables (256 values or more) are Cast to float32 in the graph. */
+  private floats(name: string, dims: readonly number[], values: ArrayLike<number>): string {
+    if (this.precision === 'float32' || values.length < 256) {
+      this.initializers.push({ name, elemType: ONNX_FLOAT, dims, values });
+      return name;
+    }
+    this.initializers.push({ name: `${name}__f16`, elemType: ONNX_FLOAT16, dims, values });
+    this.nodes.push({ op: 'Cast', inputs: [`${name}__f16`], outputs: [name], attributes: { to: { kind: 'int', value: ONNX_FLOAT } } });
     return name;
   }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkHistories } from '../../src/families/export-check.js';
@@ -28,6 +28,14 @@ test('sidrec export: SASRec as ONNX whose scores match the engine (checked befor
   assert.ok(description.check.maxAbsDiff < 1e-4, `largest difference ${description.check.maxAbsDiff}`);
   const items = JSON.parse(readFileSync(join(out, 'items.json'), 'utf8'));
   assert.equal(items.ids.length, description.numItems);
+  // float16 weights: a smaller file, its agreement measured and recorded.
+  const half = join(tempDir('export16'), 'onnx');
+  const run16 = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', half, '--precision', 'float16'], { encoding: 'utf8' });
+  assert.equal(run16.status, 0, run16.stderr);
+  const d16 = JSON.parse(readFileSync(join(half, 'export.json'), 'utf8'));
+  assert.equal(d16.precision, 'float16');
+  assert.ok(d16.check.top10Agreement >= 0.9);
+  assert.ok(statSync(join(half, 'model.onnx')).size < 0.7 * statSync(join(out, 'model.onnx')).size, 'float16 weights shrink the file');
 });
 
 test('the export check catches a graph that is not the model (the refusal rule); a kind without an export is named', async () => {

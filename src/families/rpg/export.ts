@@ -22,8 +22,9 @@ export function exportRpg(
   items: ServingItems,
   histories: readonly ArrayLike<number>[],
   out: string,
+  precision: 'float32' | 'float16' = 'float32',
 ): ExportResult {
-  const onnx = encodeModel(rpgGraph(model));
+  const onnx = encodeModel(rpgGraph(model, precision));
   const check = checkRpgExport(model, onnx, histories);
   const spec = {
     kind: 'rpg',
@@ -32,6 +33,7 @@ export function exportRpg(
     numItems: model.numItems,
     maxLen: model.config.maxLen,
     inputs: RPG_INPUTS,
+    precision,
     extra: { digits: model.digits, codebookSize: model.codebookSize },
   };
   return writeExport(out, onnx, spec, items, check);

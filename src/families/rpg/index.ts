@@ -125,9 +125,9 @@ with the same code as sidrec tokenize, into OUT/sids.`,
         : undefined;
     return openRpg(dir, manifest, context, decoding);
   },
-  export(dir, manifest, context, out) {
+  export(dir, manifest, context, out, options = {}) {
     const model = openRpgModel(dir, manifest);
-    return exportRpg(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out);
+    return exportRpg(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision);
   },
 });
 

@@ -3,21 +3,21 @@
  * codes' log-probabilities), weights as initializers. A history item's input is the mean of its m code embeddings
  * (padding reads an appended zero row) plus its position from the oldest of the window; the GPT-2 stack; the m
  * residual SiLU heads, L2-normalised, against the unit code embeddings (normalised here once) over the temperature;
- * log-softmax per digit; item scores by gathering each item's m tokens. Inputs `ids`, `pos`, `mask`, `rows`
+ * log-softmax per digit; item scores by gathering each item's m tokens (int32 tables: half the bytes of int64). Inputs `ids`, `pos`, `mask`, `rows`
  * (onnx-graph.ts); output `scores` float (B, numItems). Graph-constrained decoding stays outside the graph (it needs
  * the log-probabilities and the item graph, both exportable as tables).
  */
 import type { Rpg } from '../../model/rpg.js';
 import { normalizeRowsInto } from '../../tensor/index.js';
-import { ONNX_FLOAT, ONNX_INT64, type OnnxGraph } from '../../tensor/kernels/onnx-proto.js';
-import { GraphBuilder, HISTORY_INPUTS } from '../onnx-graph.js';
+import { ONNX_FLOAT, ONNX_INT32, ONNX_INT64, type OnnxGraph } from '../../tensor/kernels/onnx-proto.js';
+import { type ExportPrecision, GraphBuilder, HISTORY_INPUTS } from '../onnx-graph.js';
 
 export const RPG_INPUTS: readonly string[] = Object.freeze(['ids', 'pos', 'mask', 'rows']);
 
-export function rpgGraph(model: Rpg): OnnxGraph {
+export function rpgGraph(model: Rpg, precision: ExportPrecision = 'float32'): OnnxGraph {
   const { dim: D, heads: H, layers, temperature } = model.config;
   const { numItems: N, digits: m, codebookSize: C, itemTokens } = model;
-  const g = new GraphBuilder(model.namedParameters());
+  const g = new GraphBuilder(model.namedParameters(), precision);
   const table = model.codeTable.f32;
   // Code embeddings with a zero row appended at index m * C: the padding item's m tokens all point there.
   const padded = new Float32Array((m * C + 1) * D);
@@ -26,7 +26,7 @@ export function rpgGraph(model: Rpg): OnnxGraph {
   tokens.set(itemTokens, m);
   const bag = g.node('Gather', [
     g.constant('codes_padded', ONNX_FLOAT, [m * C + 1, D], padded),
-    g.node('Gather', [g.constant('item_tokens', ONNX_INT64, [N + 1, m], tokens), 'ids']),
+    g.node('Gather', [g.constant('item_tokens', ONNX_INT32, [N + 1, m], tokens), 'ids']),
   ]); // (B, L, m, D)
   const mean = g.node('ReduceMean', [bag, g.constant('axis_bag', ONNX_INT64, [1], [2])], { keepdims: { kind: 'int', value: 0 } }); // (B, L, D)
   const x = g.node('Add', [mean, g.node('Gather', [g.weight('positions'), 'pos'])]);
@@ -46,7 +46,7 @@ export function rpgGraph(model: Rpg): OnnxGraph {
     axis: { kind: 'int', value: -1 },
   });
   const flat = g.node('Reshape', [g.node('Transpose', [logp], perm([1, 0, 2])), g.constant('shape_logp', ONNX_INT64, [2], [0, m * C])]); // (B, m*C)
-  const picked = g.node('Gather', [flat, g.constant('item_tokens_flat', ONNX_INT64, [N * m], itemTokens)], { axis: { kind: 'int', value: 1 } }); // (B, N*m)
+  const picked = g.node('Gather', [flat, g.constant('item_tokens_flat', ONNX_INT32, [N * m], itemTokens)], { axis: { kind: 'int', value: 1 } }); // (B, N*m)
   const perItem = g.node('Reshape', [picked, g.constant('shape_items', ONNX_INT64, [3], [0, N, m])]);
   g.node('ReduceSum', [perItem, g.constant('axis_digits', ONNX_INT64, [1], [2])], { keepdims: { kind: 'int', value: 0 } }, 'scores');
   return g.graph(

@@ -19,8 +19,9 @@ export function exportSasRec(
   items: ServingItems,
   histories: readonly ArrayLike<number>[],
   out: string,
+  precision: 'float32' | 'float16' = 'float32',
 ): ExportResult {
-  const onnx = encodeModel(sasRecGraph(model));
+  const onnx = encodeModel(sasRecGraph(model, precision));
   const check = checkSasRecExport(model, onnx, histories);
   const spec = {
     kind: 'sasrec',
@@ -29,6 +30,7 @@ export function exportSasRec(
     numItems: model.numItems,
     maxLen: model.config.maxLen,
     inputs: SASREC_INPUTS,
+    precision,
   };
   return writeExport(out, onnx, spec, items, check);
 }

@@ -31,8 +31,8 @@ export const sasrecFamily: ModelFamily = defineFamily({
   recommender(dir, manifest) {
     return sasRecRecommender(openSasRecModel(dir, manifest));
   },
-  export(dir, manifest, context, out) {
+  export(dir, manifest, context, out, options = {}) {
     const model = openSasRecModel(dir, manifest);
-    return exportSasRec(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out);
+    return exportSasRec(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision);
   },
 });

@@ -5,14 +5,14 @@
  */
 import type { SasRec } from '../../model/sasrec.js';
 import { ONNX_FLOAT, type OnnxGraph } from '../../tensor/kernels/onnx-proto.js';
-import { GraphBuilder, HISTORY_INPUTS } from '../onnx-graph.js';
+import { type ExportPrecision, GraphBuilder, HISTORY_INPUTS } from '../onnx-graph.js';
 
 export const SASREC_INPUTS: readonly string[] = Object.freeze(['ids', 'back', 'mask', 'rows']);
 
-export function sasRecGraph(model: SasRec): OnnxGraph {
+export function sasRecGraph(model: SasRec, precision: ExportPrecision = 'float32'): OnnxGraph {
   const { dim: D, heads: H, layers } = model.config;
   const N = model.numItems;
-  const g = new GraphBuilder(model.namedParameters());
+  const g = new GraphBuilder(model.namedParameters(), precision);
   const x = g.node('Add', [g.node('Gather', [g.weight('items'), 'ids']), g.node('Gather', [g.weight('positions'), 'back'])]); // (B, L, D)
   const newest = g.newest(g.transformer(x, layers, D, H), D); // (B, D)
   // Scores against items 1..N of the table (row 0 is padding), transposed once here: (D, N).

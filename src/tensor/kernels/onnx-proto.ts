@@ -9,7 +9,9 @@
 export const ONNX_FLOAT = 1;
 export const ONNX_INT32 = 6;
 export const ONNX_INT64 = 7;
-export type OnnxElemType = typeof ONNX_FLOAT | typeof ONNX_INT32 | typeof ONNX_INT64;
+/** IEEE half precision: initializers only (model exports store weights so, and Cast them to float). */
+export const ONNX_FLOAT16 = 10;
+export type OnnxElemType = typeof ONNX_FLOAT | typeof ONNX_INT32 | typeof ONNX_INT64 | typeof ONNX_FLOAT16;
 
 /** A dimension: a fixed size, or a symbol so that one session serves every size. */
 export type OnnxDim = number | string;
@@ -150,10 +152,39 @@ function writeInitializer(w: ProtoWriter, init: OnnxInitializer): void {
   const raw =
     init.elemType === ONNX_FLOAT
       ? new Uint8Array(Float32Array.from(init.values).buffer)
-      : init.elemType === ONNX_INT32
-        ? new Uint8Array(Int32Array.from(init.values).buffer)
-        : new Uint8Array(BigInt64Array.from(Array.from(init.values, (v) => BigInt(v))).buffer);
+      : init.elemType === ONNX_FLOAT16
+        ? new Uint8Array(Uint16Array.from(init.values, toHalf).buffer)
+        : init.elemType === ONNX_INT32
+          ? new Uint8Array(Int32Array.from(init.values).buffer)
+          : new Uint8Array(BigInt64Array.from(Array.from(init.values, (v) => BigInt(v))).buffer);
   w.bytesField(9, raw); // raw_data: little-endian, as ONNX specifies
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The IEEE half-precision bits of a float (round to nearest even; overflow to infinity, NaN kept). */
+export function toHalf(value: number): number {
+  f32[0] = value;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // infinity, NaN
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // overflow
+  if (e <= 0) {
+    if (e < -10) return sign; // underflow to zero
+    mant |= 0x800000; // subnormal: the implicit bit joins the mantissa
+    const shift = 14 - e;
+    const half = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (rest > mid || (rest === mid && half & 1) ? half + 1 : half);
+  }
+  const half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  return sign | (rest > 0x1000 || (rest === 0x1000 && half & 1) ? half + 1 : half); // a carry into the exponent is still right
 }
 
 /** Serialises a graph as an ONNX ModelProto (IR version 9, default domain at `opset`). */
