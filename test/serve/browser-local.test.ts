@@ -93,6 +93,11 @@ for (const kind of ['sasrec', 'rpg'] as const) {
       // SIDREC_SCREENSHOT_DIR=DIR keeps a picture of the page (README's screenshot comes from here).
       if (process.env.SIDREC_SCREENSHOT_DIR)
         await page.screenshot({ path: join(process.env.SIDREC_SCREENSHOT_DIR, `explorer-local-${kind}.png`), fullPage: true });
+      // Titles with HTML entities are shown decoded, as text.
+      const decoded = await page.evaluate(() =>
+        (globalThis as unknown as { decodeEntities: (s: string) => string }).decodeEntities('L&#39;Or&eacute;al &amp; Co <b>x</b>'),
+      );
+      assert.equal(decoded, "L'Oréal & Co <b>x</b>");
       assert.deepEqual(pageErrors, []);
     } finally {
       await context.close();

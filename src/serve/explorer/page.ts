@@ -100,7 +100,11 @@ function api(method, url, body) {
     });
   });
 }
-function label(item) { return item.title || ("item " + item.id); }
+// Catalogue titles often carry HTML entities ("L&amp;apos;Oreal"): decoded for display (a textarea's content is
+// text, so nothing in a title runs).
+var decoder = document.createElement("textarea");
+function decodeEntities(s) { decoder.innerHTML = s; return decoder.value; }
+function label(item) { return item.title ? decodeEntities(item.title) : ("item " + item.id); }
 
 function renderHistory() {
   var ol = document.getElementById("history");
