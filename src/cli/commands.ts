@@ -7,6 +7,7 @@ import { quickstartCommand } from './quickstart.js';
 import { recommendCommand } from './recommend.js';
 import { reproduceCommand } from './reproduce.js';
 import { serveCommand } from './serve.js';
+import { sidsCommand } from './sids.js';
 import { synthCommand } from './synth.js';
 import { tokenizeCommand } from './tokenize.js';
 import { trainCommand } from './train.js';
@@ -25,4 +26,5 @@ export const commands: readonly Command<any>[] = [
   recommendCommand,
   serveCommand,
   exportCommand,
+  sidsCommand,
 ];

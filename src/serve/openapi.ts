@@ -147,6 +147,12 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
         },
       },
       '/v1/model': { get: { summary: 'What is loaded: kind, size, tokenizer codebook usage, limits', responses: { '200': { description: 'Model info' } } } },
+      '/v1/sids/{prefix}': {
+        get: {
+          summary: 'Items whose semantic ID starts with a prefix (codes joined by -), at most ?limit',
+          responses: { '200': { description: 'Items' }, '400': { description: 'Not a prefix' } },
+        },
+      },
       '/v1/model/epochs': {
         get: { summary: "The served model's training curve (loss, validation NDCG@10 by epoch)", responses: { '200': { description: 'Epochs' } } },
       },
