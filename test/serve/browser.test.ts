@@ -81,6 +81,13 @@ test('explorer: search, build a history, see ranked items with SIDs and codebook
       assert.ok(row.cells[1].includes(item.title), `row ${i} title`);
       assert.equal(row.cells[2], item.score.toFixed(4));
       assert.equal(row.cells[3], item.sid.join('-'));
+      // Why: the history item sharing most SID digits with it (the page computes it from the same SIDs).
+      const history = ['1', '2'].map((id) => app.sidrec.state.model.recommender.semanticId(app.sidrec.state.model.catalog.indexOf(id)!)!);
+      const shared = Math.max(...history.map((h) => h.filter((c, d) => c === item.sid[d]).length));
+      assert.ok(
+        shared === 0 ? /no SID digit in common/.test(row.cells[4]) : row.cells[4].startsWith(`shares ${shared}/${item.sid.length} digits with `),
+        row.cells[4],
+      );
     });
 
     // Clicking a recommendation extends the history and re-ranks; clear empties it.

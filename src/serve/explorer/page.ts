@@ -54,7 +54,7 @@ export const EXPLORER_HTML = `<!doctype html>
     <section>
       <h2>2. Recommendations</h2>
       <p id="status" class="muted">Add items to the history to see recommendations.</p>
-      <table><thead><tr><th>#</th><th>Item</th><th>Score</th><th>Semantic ID</th></tr></thead><tbody id="recs"></tbody></table>
+      <table><thead><tr><th>#</th><th>Item</th><th>Score</th><th>Semantic ID</th><th>Why</th></tr></thead><tbody id="recs"></tbody></table>
     </section>
     <section id="local" style="margin-top:16px" hidden>
       <h2>Rank in this browser <button id="local-rank">rank here too</button></h2>
@@ -119,7 +119,7 @@ function renderHistory() {
   });
 }
 function addToHistory(item) {
-  picked.push({ id: item.id, title: item.title });
+  picked.push({ id: item.id, title: item.title, sid: item.sid });
   renderHistory();
   recommend();
 }
@@ -139,6 +139,20 @@ function search() {
       ul.appendChild(li);
     });
   }).catch(function (e) { ul.textContent = e.message; });
+}
+
+// Why an item is recommended, in SID terms: the history item sharing most of its digits (same position, same code).
+function explain(item) {
+  if (!item.sid) return "";
+  var best = null, bestShared = 0;
+  picked.forEach(function (h) {
+    if (!h.sid || h.sid.length !== item.sid.length) return;
+    var shared = 0;
+    for (var d = 0; d < h.sid.length; d++) if (h.sid[d] === item.sid[d]) shared++;
+    if (shared > bestShared) { bestShared = shared; best = h; }
+  });
+  if (!best) return "no SID digit in common with the history";
+  return "shares " + bestShared + "/" + item.sid.length + " digits with " + label(best);
 }
 
 function recommend() {
@@ -164,6 +178,7 @@ function recommend() {
       var sidTd = el("td");
       sidTd.appendChild(item.sid ? el("code", { class: "sid" }, item.sid.join("-")) : el("span", { class: "muted" }, "none"));
       tr.appendChild(sidTd);
+      tr.appendChild(el("td", { class: "why muted" }, explain(item)));
       tbody.appendChild(tr);
     });
     var note = res.items.length + " items";
