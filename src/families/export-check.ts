@@ -10,6 +10,7 @@ import { SidrecError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { TopK } from '../decode/topk.js';
 import type { ServingItems } from '../model/bundle.js';
+import { encodeModel, type OnnxGraph } from '../tensor/kernels/onnx-proto.js';
 import { loadOrtRuntime } from '../tensor/kernels/onnxruntime-session.js';
 import type { ExportCheck, ExportResult } from './family.js';
 import { HISTORY_INPUT_DOCS, historyInputs } from './onnx-graph.js';
@@ -139,4 +140,19 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
     writeFileSync(join(tmp, 'export.json'), `${JSON.stringify(description, null, 2)}\n`);
   });
   return { dir: out, bytes: onnx.byteLength, check };
+}
+
+/** One model's export, end to end: build the graph at `precision`, check it against `engine` on `histories`, write it. */
+export function exportGraph(
+  spec: Omit<ExportSpec, 'precision'>,
+  build: (precision: 'float32' | 'float16') => OnnxGraph,
+  engine: (histories: readonly ArrayLike<number>[]) => Float32Array,
+  items: ServingItems,
+  histories: readonly ArrayLike<number>[],
+  out: string,
+  precision: 'float32' | 'float16' = 'float32',
+): ExportResult {
+  const onnx = encodeModel(build(precision));
+  const check = checkExport(onnx, spec.inputs, spec.maxLen, spec.numItems, histories, engine(histories));
+  return writeExport(out, onnx, { ...spec, precision }, items, check);
 }

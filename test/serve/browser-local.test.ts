@@ -6,32 +6,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { familyOf } from '../../src/families/index.js';
 import { readServingItems } from '../../src/model/bundle.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { buildServer } from '../../src/serve/app.js';
+import { missingBrowser, withExplorer } from './chromium.js';
 import { ortWebDist } from '../../src/serve/routes-export.js';
 import { parseFeatureSpec } from '../../src/features/dataset.js';
 import { tokenizeDataset } from '../../src/tokenize/index.js';
 import { rpgFixtureData, tempDir, tinyRpgDir, tinySasRecDir } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const hasOrtWeb = ortWebDist() !== undefined;
-const missing = !existsSync(CHROMIUM) ? `${CHROMIUM} not installed (apt-get install chromium)` : !hasOrtWeb ? 'onnxruntime-web not installed' : '';
-if (missing && process.env.SIDREC_REQUIRE_BROWSER) throw new Error(`${missing}, but SIDREC_REQUIRE_BROWSER is set`);
+const missing = missingBrowser(ortWebDist() === undefined ? 'onnxruntime-web not installed' : '');
 
 async function rpgDir(): Promise<string> {
   const root = tempDir('rpg-local');
@@ -51,15 +37,7 @@ for (const kind of ['sasrec', 'rpg'] as const) {
     const exportDir = join(tempDir('export'), 'onnx');
     familyOf(kind).export!(dir, manifest, { items, log: () => {} }, exportDir);
     const app = await buildServer({ modelDir: dir, exportDir });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const profile = tempDir('chromium-local');
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
-    try {
-      const page = await context.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      await page.goto(base);
+    await withExplorer(app, async (page, pageErrors) => {
       await page.locator('#local').waitFor({ state: 'visible' });
       const histories = Array.from({ length: 20 }, (_, r) =>
         Array.from({ length: 1 + (r % 7) }, (_, t) => items.itemIds[(r * 37 + t * 11) % items.itemIds.length]),
@@ -99,10 +77,6 @@ for (const kind of ['sasrec', 'rpg'] as const) {
       );
       assert.equal(decoded, "L'Oréal & Co <b>x</b>");
       assert.deepEqual(pageErrors, []);
-    } finally {
-      await context.close();
-      await app.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   });
 }

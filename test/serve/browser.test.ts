@@ -6,41 +6,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
 import { buildServer } from '../../src/serve/app.js';
-import { sidKnnFixture, tempDir } from './helpers.js';
+import { missingBrowser, withExplorer } from './chromium.js';
+import { sidKnnFixture } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const missing = !existsSync(CHROMIUM);
-if (missing && process.env.SIDREC_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing but SIDREC_REQUIRE_BROWSER is set (install Debian's chromium)`);
+const missing = missingBrowser();
 
 test('explorer: search, build a history, see ranked items with SIDs and codebook charts', {
-  skip: missing ? `${CHROMIUM} not installed (apt-get install chromium)` : false,
+  skip: missing || false,
   timeout: 60_000,
 }, async () => {
   const fx = sidKnnFixture();
   const app = await buildServer({ modelDir: 'sid-knn', open: () => fx.open() });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const profile = tempDir('chromium');
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
-  try {
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(base);
+  await withExplorer(app, async (page, pageErrors) => {
     await page.locator('#model', { hasText: 'sid-knn' }).waitFor();
     assert.match((await page.locator('#model').textContent()) ?? '', new RegExp(`${fx.dataset.numItems} items`));
 
@@ -97,9 +75,5 @@ test('explorer: search, build a history, see ranked items with SIDs and codebook
     assert.equal(await page.locator('#history li').count(), 0);
     assert.equal(await page.locator('#recs tr').count(), 0);
     assert.deepEqual(pageErrors, []);
-  } finally {
-    await context.close();
-    await app.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
+  });
 });

@@ -4,15 +4,14 @@ import type { ServingItems } from '../../model/bundle.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { scoreAll } from '../../model/rpg-score.js';
 import type { Rpg } from '../../model/rpg.js';
-import { encodeModel } from '../../tensor/kernels/onnx-proto.js';
-import { checkExport, writeExport } from '../export-check.js';
-import type { ExportCheck, ExportResult } from '../family.js';
+import { exportGraph } from '../export-check.js';
+import type { ExportResult } from '../family.js';
 import { RPG_INPUTS, rpgGraph } from './onnx.js';
 
-export function checkRpgExport(model: Rpg, onnx: Uint8Array, histories: readonly ArrayLike<number>[]): ExportCheck {
+/** The engine's exact scores of every item, as the graph computes them. */
+function exactScores(model: Rpg, histories: readonly ArrayLike<number>[]): Float32Array {
   const { digits: m, codebookSize: C, numItems: N, itemTokens } = model;
-  const engine = scoreAll(model.logProbs(histories), histories.length, itemTokens, m, C, N);
-  return checkExport(onnx, RPG_INPUTS, model.config.maxLen, N, histories, engine);
+  return scoreAll(model.logProbs(histories), histories.length, itemTokens, m, C, N);
 }
 
 export function exportRpg(
@@ -24,8 +23,6 @@ export function exportRpg(
   out: string,
   precision: 'float32' | 'float16' = 'float32',
 ): ExportResult {
-  const onnx = encodeModel(rpgGraph(model, precision));
-  const check = checkRpgExport(model, onnx, histories);
   const spec = {
     kind: 'rpg',
     model: resolve(dir),
@@ -33,8 +30,15 @@ export function exportRpg(
     numItems: model.numItems,
     maxLen: model.config.maxLen,
     inputs: RPG_INPUTS,
-    precision,
     extra: { digits: model.digits, codebookSize: model.codebookSize },
   };
-  return writeExport(out, onnx, spec, items, check);
+  return exportGraph(
+    spec,
+    (p) => rpgGraph(model, p),
+    (h) => exactScores(model, h),
+    items,
+    histories,
+    out,
+    precision,
+  );
 }

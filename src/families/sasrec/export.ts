@@ -3,8 +3,7 @@ import { resolve } from 'node:path';
 import type { ServingItems } from '../../model/bundle.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import type { SasRec } from '../../model/sasrec.js';
-import { encodeModel } from '../../tensor/kernels/onnx-proto.js';
-import { checkExport, writeExport } from '../export-check.js';
+import { checkExport, exportGraph } from '../export-check.js';
 import type { ExportCheck, ExportResult } from '../family.js';
 import { SASREC_INPUTS, sasRecGraph } from './onnx.js';
 
@@ -21,8 +20,6 @@ export function exportSasRec(
   out: string,
   precision: 'float32' | 'float16' = 'float32',
 ): ExportResult {
-  const onnx = encodeModel(sasRecGraph(model, precision));
-  const check = checkSasRecExport(model, onnx, histories);
   const spec = {
     kind: 'sasrec',
     model: resolve(dir),
@@ -30,7 +27,14 @@ export function exportSasRec(
     numItems: model.numItems,
     maxLen: model.config.maxLen,
     inputs: SASREC_INPUTS,
-    precision,
   };
-  return writeExport(out, onnx, spec, items, check);
+  return exportGraph(
+    spec,
+    (p) => sasRecGraph(model, p),
+    (h) => model.score(h),
+    items,
+    histories,
+    out,
+    precision,
+  );
 }
