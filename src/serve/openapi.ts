@@ -153,6 +153,12 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
           responses: { '200': { description: 'Items' }, '400': { description: 'Not a prefix' } },
         },
       },
+      '/v1/model/codes': {
+        get: {
+          summary: "Per digit, the served items' code counts (most used first); collision group sizes",
+          responses: { '200': { description: 'Code use' } },
+        },
+      },
       '/v1/model/epochs': {
         get: { summary: "The served model's training curve (loss, validation NDCG@10 by epoch)", responses: { '200': { description: 'Epochs' } } },
       },

@@ -58,6 +58,26 @@ export function opsRoutes(app: FastifyInstance, ctx: ServeContext): void {
     return { epochs };
   });
 
+  // Codebook use per digit from the served items' SIDs: each digit's code counts, most used first (a flat curve is
+  // even use), and how many items share their whole SID (collision group sizes).
+  app.get('/v1/model/codes', async () => {
+    const { recommender, catalog } = ctx.state.model;
+    const first = recommender.semanticId(0);
+    if (!first) return { digits: 0, perDigit: [], collisionGroups: {} };
+    const m = first.length;
+    const counts: Map<number, number>[] = Array.from({ length: m }, () => new Map());
+    const groups = new Map<string, number>();
+    for (let i = 0; i < catalog.size; i++) {
+      const sid = recommender.semanticId(i)!;
+      for (let d = 0; d < m; d++) counts[d].set(sid[d], (counts[d].get(sid[d]) ?? 0) + 1);
+      const key = sid.join('-');
+      groups.set(key, (groups.get(key) ?? 0) + 1);
+    }
+    const sizes: Record<string, number> = {};
+    for (const n of groups.values()) sizes[n] = (sizes[n] ?? 0) + 1;
+    return { digits: m, items: catalog.size, perDigit: counts.map((c) => [...c.values()].sort((a, b) => b - a)), collisionGroups: sizes };
+  });
+
   app.post('/admin/reload', async (request) => {
     ctx.requireWriteAccess(request);
     const body = parseBody(ctx.schemas.reload, request.body ?? {});

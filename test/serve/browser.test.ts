@@ -32,6 +32,18 @@ test('explorer: search, build a history, see ranked items with SIDs and codebook
       `utilisation bars ${heights}`,
     );
 
+    // Code use per digit (rank-frequency curves from GET /v1/model/codes) and the collision groups.
+    const codes = (await app.inject({ method: 'GET', url: '/v1/model/codes' })).json();
+    assert.equal(codes.digits, report.digits);
+    assert.equal(
+      codes.perDigit[0].reduce((a: number, b: number) => a + b, 0),
+      fx.dataset.numItems,
+      'every item counted once per digit',
+    );
+    await page.locator('#chart-codes-0').waitFor();
+    assert.equal(await page.locator('#chart-codes-0 circle').count(), codes.perDigit[0].length);
+    assert.match((await page.locator('#collision-groups').textContent()) ?? '', /unique SIDs/);
+
     // Build a history by searching titles and clicking results.
     const first = fx.dataset.catalog.texts[0].title!;
     await page.fill('#search', first.split(' ')[0]);

@@ -294,7 +294,9 @@ function barChart(title, values, max, cls, fmt) {
 }
 
 // A line chart of one series by epoch (the served model's epochs.jsonl).
-function lineChart(title, xs, ys, cls) {
+function lineChart(title, xs, ys, cls, xName, fmt) {
+  xName = xName || "epoch";
+  fmt = fmt || function (v) { return v.toFixed(4); };
   var W = 560, H = 150, left = 44, bottom = 22, top = 18;
   var svg = svgEl("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": title });
   svg.appendChild(svgEl("text", { x: left, y: 12 }, title));
@@ -303,19 +305,37 @@ function lineChart(title, xs, ys, cls) {
   var px = function (i) { return left + (W - left - 8) * (xs.length === 1 ? 0.5 : i / (xs.length - 1)); };
   var py = function (v) { return H - bottom - (H - bottom - top) * (v - lo) / (hi - lo); };
   svg.appendChild(svgEl("line", { x1: left, y1: H - bottom, x2: W - 4, y2: H - bottom, stroke: "#999" }));
-  svg.appendChild(svgEl("text", { x: 2, y: top + 8 }, hi.toFixed(4)));
-  svg.appendChild(svgEl("text", { x: 2, y: H - bottom }, lo.toFixed(4)));
+  svg.appendChild(svgEl("text", { x: 2, y: top + 8 }, fmt(hi)));
+  svg.appendChild(svgEl("text", { x: 2, y: H - bottom }, fmt(lo)));
   var d = ys.map(function (v, i) { return (i === 0 ? "M" : "L") + px(i).toFixed(1) + " " + py(v).toFixed(1); }).join(" ");
   svg.appendChild(svgEl("path", { d: d, fill: "none", stroke: cls === "bar2" ? "#d9822b" : "#3b7ddd", "stroke-width": 2, class: "curve" }));
   ys.forEach(function (v, i) {
     var c = svgEl("circle", { cx: px(i), cy: py(v), r: 2.5, fill: "#1d2330", "data-epoch": xs[i] });
-    c.appendChild(svgEl("title", {}, "epoch " + xs[i] + ": " + v.toFixed(4)));
+    c.appendChild(svgEl("title", {}, xName + " " + xs[i] + ": " + fmt(v)));
     svg.appendChild(c);
   });
-  svg.appendChild(svgEl("text", { x: left, y: H - 6 }, "epoch " + xs[0]));
-  svg.appendChild(svgEl("text", { x: W - 60, y: H - 6 }, "epoch " + xs[xs.length - 1]));
+  svg.appendChild(svgEl("text", { x: left, y: H - 6 }, xName + " " + xs[0]));
+  svg.appendChild(svgEl("text", { x: W - 70, y: H - 6 }, xName + " " + xs[xs.length - 1]));
   return svg;
 }
+// Code frequencies: for a few digits, each code's item count, most used first (rank-frequency); flat = even use.
+function loadCodeUse() {
+  api("GET", "/v1/model/codes").then(function (res) {
+    if (!res.digits) return;
+    var box = document.getElementById("codebook");
+    var shown = [0, Math.floor(res.digits / 2), res.digits - 1].filter(function (d, i, a) { return a.indexOf(d) === i; });
+    shown.forEach(function (d) {
+      var counts = res.perDigit[d];
+      var c = lineChart("Digit " + d + ": items per code, most used first (" + counts.length + " codes used)", counts.map(function (_, i) { return i + 1; }), counts, "bar", "code rank", function (v) { return String(Math.round(v)); });
+      c.id = "chart-codes-" + d;
+      box.appendChild(c);
+    });
+    var sizes = Object.keys(res.collisionGroups).map(Number).sort(function (a, b) { return a - b; });
+    var text = sizes.map(function (n) { return res.collisionGroups[n] + (n === 1 ? " unique SIDs" : " SIDs shared by " + n + " items"); }).join(", ");
+    box.appendChild(el("p", { id: "collision-groups" }, "Collision groups: " + text));
+  }).catch(function () {});
+}
+
 function loadCurves() {
   api("GET", "/v1/model/epochs").then(function (res) {
     if (!res.epochs.length) return;
@@ -359,6 +379,7 @@ function loadModel() {
     modelInfo = info;
     document.getElementById("model").textContent = info.kind + " - " + info.numItems + " items" + (info.addedItems ? " (" + info.addedItems + " added)" : "") + " - generation " + info.generation;
     renderCodebook(info);
+    loadCodeUse();
   }).catch(function (e) { document.getElementById("model").textContent = "error: " + e.message; });
 }
 
