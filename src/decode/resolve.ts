@@ -49,7 +49,7 @@ export class Resolver {
  * items in `exclude`; ties keep candidate order.
  */
 export function rankPositions(items: Int32Array, scores: ArrayLike<number>, k: number, exclude?: ReadonlySet<number>): Int32Array {
-  const top = new TopK(Math.min(k, items.length));
+  const top = new TopK(Math.min(k, items.length), 'f64'); // beam log-likelihoods: ranked exactly, as before
   for (let p = 0; p < items.length; p++) if (!exclude?.has(items[p])) top.push(p, scores[p]);
   const out = new Int32Array(top.size);
   top.sortedInto(out);

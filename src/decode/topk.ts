@@ -1,16 +1,20 @@
 /**
  * The one top-k: streaming over (index, score) pairs, a size-k min-heap in typed arrays reused across queries (no
- * allocation per push). Ties prefer the smaller index, so results are deterministic. Scores are kept as float64,
- * so float64 inputs (beam log-likelihoods) are ranked exactly. Every ranking in sidrec goes through it.
+ * allocation per push). Ties prefer the smaller index, so results are deterministic. Scores are kept as float32
+ * (model scores are float32; a float64 sum such as a graph search's is compared as the float32 it is stored as),
+ * or as float64 with `precision: 'f64'` (beam log-likelihoods, ranked exactly). Every ranking in sidrec goes through it.
  */
 export class TopK {
   private readonly idx: Int32Array;
-  private readonly val: Float64Array;
+  private readonly val: Float32Array | Float64Array;
   private n = 0;
 
-  constructor(readonly k: number) {
+  constructor(
+    readonly k: number,
+    precision: 'f32' | 'f64' = 'f32',
+  ) {
     this.idx = new Int32Array(Math.max(1, k));
-    this.val = new Float64Array(Math.max(1, k));
+    this.val = precision === 'f64' ? new Float64Array(Math.max(1, k)) : new Float32Array(Math.max(1, k));
   }
 
   get size(): number {
