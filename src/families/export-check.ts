@@ -99,6 +99,8 @@ export interface ExportSpec {
   readonly precision: 'float32' | 'float16';
   /** Anything else a runtime needs (e.g. RPG's item codes for graph decoding). */
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** Extra binary files written beside the model (e.g. RPG's item graph), by name. */
+  readonly files?: Readonly<Record<string, Uint8Array>>;
 }
 
 /**
@@ -137,6 +139,7 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
   writeDirAtomic(out, (tmp) => {
     writeFileSync(join(tmp, 'model.onnx'), onnx);
     writeFileSync(join(tmp, 'items.json'), `${JSON.stringify({ ids: items.itemIds, titles: items.texts.map((t) => t.title ?? '') })}\n`);
+    for (const [name, bytes] of Object.entries(spec.files ?? {})) writeFileSync(join(tmp, name), bytes);
     writeFileSync(join(tmp, 'export.json'), `${JSON.stringify(description, null, 2)}\n`);
   });
   return { dir: out, bytes: onnx.byteLength, check };

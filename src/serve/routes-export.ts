@@ -17,7 +17,12 @@ const ORT_FILES: Readonly<Record<string, string>> = Object.freeze({
   'ort-wasm-simd-threaded.mjs': 'application/javascript',
   'ort-wasm-simd-threaded.wasm': 'application/wasm',
 });
-const EXPORT_FILES: Readonly<Record<string, string>> = Object.freeze({ 'model.onnx': 'application/octet-stream', 'items.json': 'application/json' });
+const EXPORT_FILES: Readonly<Record<string, string>> = Object.freeze({
+  'model.onnx': 'application/octet-stream',
+  'items.json': 'application/json',
+  'graph.bin': 'application/octet-stream',
+  'tokens.bin': 'application/octet-stream',
+});
 
 /** onnxruntime-web's dist folder in this install (its package.json is not exported, its main entry lives in dist/). */
 export function ortWebDist(): string | undefined {
@@ -52,7 +57,8 @@ export function exportRoutes(app: FastifyInstance, exportDir: string | undefined
   });
   app.get<{ Params: { file: string } }>('/export/:file', async (request, reply) => {
     const type = EXPORT_FILES[request.params.file];
-    if (!exportDir || !type) throw new SidrecError('E_NOT_FOUND', `no export file "${request.params.file}"`);
+    if (!exportDir || !type || !existsSync(join(exportDir, request.params.file)))
+      throw new SidrecError('E_NOT_FOUND', `no export file "${request.params.file}"`);
     reply.type(type);
     return readFileSync(join(exportDir, request.params.file));
   });

@@ -56,6 +56,26 @@ for (const kind of ['sasrec', 'rpg'] as const) {
           `history ${r}`,
         );
       }
+      if (kind === 'rpg') {
+        // Graph-constrained decoding in the page (the exported item graph, the ported search) against the server's.
+        const graphLocal = (await page.evaluate(async (hs) => {
+          const w = globalThis as unknown as { sidrecLocal: { rank: (h: string[], k: number, decode: string) => Promise<{ items: { id: string }[] }> } };
+          const out: string[][] = [];
+          for (const h of hs) out.push((await w.sidrecLocal.rank(h, 10, 'graph')).items.map((i) => i.id));
+          return out;
+        }, histories)) as string[][];
+        const served = familyOf('rpg').recommender(dir, manifest, { items, log: () => {} }, { decode: 'graph' });
+        const index = new Map(items.itemIds.map((id, i) => [id, i]));
+        for (const [r, history] of histories.entries()) {
+          const h = history.map((id) => index.get(id)!);
+          const [top] = served.recommend([{ history: h, k: 10, exclude: new Set(h) }]);
+          assert.deepEqual(
+            graphLocal[r],
+            top.map((t) => items.itemIds[t.item]),
+            `graph decoding, history ${r}`,
+          );
+        }
+      }
       // The training curve from the model's epochs.jsonl: one point per epoch in each chart.
       const epochs = (await app.inject({ method: 'GET', url: '/v1/model/epochs' })).json().epochs;
       assert.ok(epochs.length >= 1);

@@ -7,11 +7,19 @@ import type { Rpg } from '../../model/rpg.js';
 import { exportGraph } from '../export-check.js';
 import type { ExportResult } from '../family.js';
 import { RPG_INPUTS, rpgGraph } from './onnx.js';
+import type { GraphSearchConfig } from '../../decode/graph.js';
+import type { ItemGraph } from '../../decode/item-graph.js';
 
 /** The engine's exact scores of every item, as the graph computes them. */
 function exactScores(model: Rpg, histories: readonly ArrayLike<number>[]): Float32Array {
   const { digits: m, codebookSize: C, numItems: N, itemTokens } = model;
   return scoreAll(model.logProbs(histories), histories.length, itemTokens, m, C, N);
+}
+
+/** Little-endian int32 bytes of a table (what the page reads with an Int32Array). */
+function int32Bytes(values: Int32Array): Uint8Array {
+  const copy = Int32Array.from(values);
+  return new Uint8Array(copy.buffer);
 }
 
 export function exportRpg(
@@ -22,7 +30,13 @@ export function exportRpg(
   histories: readonly ArrayLike<number>[],
   out: string,
   precision: 'float32' | 'float16' = 'float32',
+  /** The item graph and search settings, for graph-constrained decoding in the runtime (absent: exact scoring only). */
+  decoding?: { readonly graph: ItemGraph; readonly search: GraphSearchConfig },
 ): ExportResult {
+  const graphFiles: Record<string, Uint8Array> = decoding
+    ? { 'graph.bin': int32Bytes(decoding.graph.neighbors), 'tokens.bin': int32Bytes(model.itemTokens) }
+    : {};
+  const graphInfo = decoding ? { graph: { k: decoding.graph.k, file: 'graph.bin', tokens: 'tokens.bin', search: decoding.search } } : {};
   const spec = {
     kind: 'rpg',
     model: resolve(dir),
@@ -30,7 +44,8 @@ export function exportRpg(
     numItems: model.numItems,
     maxLen: model.config.maxLen,
     inputs: RPG_INPUTS,
-    extra: { digits: model.digits, codebookSize: model.codebookSize },
+    extra: { digits: model.digits, codebookSize: model.codebookSize, ...graphInfo },
+    files: graphFiles,
   };
   return exportGraph(
     spec,

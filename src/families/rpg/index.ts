@@ -127,7 +127,9 @@ with the same code as sidrec tokenize, into OUT/sids.`,
   },
   export(dir, manifest, context, out, options = {}) {
     const model = openRpgModel(dir, manifest);
-    return exportRpg(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision);
+    const graph = openItemGraph(dir);
+    const decoding = graph ? { graph, search: recordedGraphSearch(manifest) } : undefined;
+    return exportRpg(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision, decoding);
   },
 });
 

@@ -4,8 +4,8 @@
  * (padding reads an appended zero row) plus its position from the oldest of the window; the GPT-2 stack; the m
  * residual SiLU heads, L2-normalised, against the unit code embeddings (normalised here once) over the temperature;
  * log-softmax per digit; item scores by gathering each item's m tokens (int32 tables: half the bytes of int64). Inputs `ids`, `pos`, `mask`, `rows`
- * (onnx-graph.ts); output `scores` float (B, numItems). Graph-constrained decoding stays outside the graph (it needs
- * the log-probabilities and the item graph, both exportable as tables).
+ * (onnx-graph.ts); outputs `scores` float (B, numItems) and `logp` float (B, m * C), the per-digit log-probabilities
+ * that graph-constrained decoding reads outside the graph (with the exported item graph and item tokens).
  */
 import type { Rpg } from '../../model/rpg.js';
 import { normalizeRowsInto } from '../../tensor/index.js';
@@ -45,13 +45,16 @@ export function rpgGraph(model: Rpg, precision: ExportPrecision = 'float32'): On
   const logp = g.node('LogSoftmax', [g.node('Mul', [z, g.constant('inv_temperature', ONNX_FLOAT, [], [1 / temperature])])], {
     axis: { kind: 'int', value: -1 },
   });
-  const flat = g.node('Reshape', [g.node('Transpose', [logp], perm([1, 0, 2])), g.constant('shape_logp', ONNX_INT64, [2], [0, m * C])]); // (B, m*C)
+  const flat = g.node('Reshape', [g.node('Transpose', [logp], perm([1, 0, 2])), g.constant('shape_logp', ONNX_INT64, [2], [0, m * C])], undefined, 'logp'); // (B, m*C)
   const picked = g.node('Gather', [flat, g.constant('item_tokens_flat', ONNX_INT32, [N * m], itemTokens)], { axis: { kind: 'int', value: 1 } }); // (B, N*m)
   const perItem = g.node('Reshape', [picked, g.constant('shape_items', ONNX_INT64, [3], [0, N, m])]);
   g.node('ReduceSum', [perItem, g.constant('axis_digits', ONNX_INT64, [1], [2])], { keepdims: { kind: 'int', value: 0 } }, 'scores');
   return g.graph(
     'sidrec_rpg',
     HISTORY_INPUTS.filter((i) => RPG_INPUTS.includes(i.name)),
-    [{ name: 'scores', elemType: ONNX_FLOAT, dims: ['B', N] }],
+    [
+      { name: 'scores', elemType: ONNX_FLOAT, dims: ['B', N] },
+      { name: 'logp', elemType: ONNX_FLOAT, dims: ['B', m * C] },
+    ],
   );
 }
