@@ -106,3 +106,47 @@ test('GRank MIPS: exact equals a brute-force ranking; usearch finds most of the 
   const [alone] = usearchMips(vectors, N, D).search(users.subarray(0, D), 1, 10, [exclude[0]]);
   assert.deepEqual(Array.from(alone.items), Array.from(approx[0].items));
 });
+
+test("GRank's joint loss: analytic gradients match central differences (generator, ranker and code parameters)", async () => {
+  const { GRank } = await import('../../src/families/grank/model.js');
+  const { Rng } = await import('../../src/core/rng.js');
+  const { noGrad, tidy } = await import('../../src/tensor/index.js');
+  const rng = new Rng(3);
+  const N = 30;
+  const codes = { numItems: N, digits: 2, codebookSize: 5, codes: Int32Array.from({ length: N * 2 }, () => rng.int(5)) };
+  const model = new GRank(codes, { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 4, rankHidden: 8 }, 5);
+  // The ranker's last layer starts at zero; give it weights so its gradient path is exercised too.
+  for (const p of model.namedParameters()) if (p.name.startsWith('ranker.out')) p.tensor.f32.forEach((_, i, a) => (a[i] = 0.3 * rng.normal()));
+  const lengths = Int32Array.of(4, 6, 3);
+  const L = 6;
+  const inputs = new Int32Array(3 * L);
+  const targets = new Int32Array(3 * L).fill(-1);
+  lengths.forEach((n, r) => {
+    for (let t = 0; t < n; t++) {
+      inputs[r * L + t] = 1 + rng.int(N);
+      targets[r * L + t] = rng.int(N);
+    }
+  });
+  const batch = { size: 3, length: L, inputs, targets, lengths };
+  const params = model.namedParameters();
+  const lossValue = (): number => noGrad(() => tidy(() => model.loss(batch, { training: false }).item()));
+  for (const p of params) p.tensor.grad?.fill(0);
+  tidy(() => model.loss(batch, { training: false }).backward());
+  const checked = ['codes', 'ids', 'blocks.0.attn.qkv.weight', 'ranker.attn.q.weight', 'ranker.hidden.weight', 'ranker.positions'];
+  for (const name of checked) {
+    const p = params.find((q) => q.name === name)!;
+    for (let trial = 0; trial < 3; trial++) {
+      const i = rng.int(p.tensor.size);
+      const analytic = p.tensor.grad![i];
+      const x = p.tensor.f32[i];
+      const eps = 3e-3; // small: the ranker's ReLU has kinks a larger step can cross
+      p.tensor.f32[i] = x + eps;
+      const up = lossValue();
+      p.tensor.f32[i] = x - eps;
+      const down = lossValue();
+      p.tensor.f32[i] = x;
+      const numeric = (up - down) / (2 * eps);
+      assert.ok(Math.abs(analytic - numeric) <= 0.1 * Math.abs(numeric) + 4e-4, `${name}[${i}]: analytic ${analytic}, numeric ${numeric}`);
+    }
+  }
+});
