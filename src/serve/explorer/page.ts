@@ -246,7 +246,7 @@ function localRank(historyIds, k, decode) {
       if (m.graph && decode === "graph") {
         var found = graphSearch(m.graph, out.logp.data, 0, k + skip.size); // room made for the excluded
         var kept = found.ranked.filter(function (e) { return !skip.has(e.item); }).slice(0, k);
-        return { items: kept.map(function (e) { return { id: m.ids[e.item], score: e.score, title: m.titles[e.item] }; }), ms: performance.now() - t0, visited: found.visited };
+        return { items: kept.map(function (e) { return { id: m.ids[e.item], score: e.score, title: m.titles[e.item] }; }), ms: performance.now() - t0, visited: found.visited, logp: out.logp.data };
       }
       var scores = out.scores.data;
       var order = [];
