@@ -7,9 +7,10 @@ import { resolve } from 'node:path';
 import { sampleValidation, type LeaveOneOutSplit } from '../data/index.js';
 import { evaluate, type Scorer } from '../eval/index.js';
 import type { NextItemBatch } from '../model/next-item-batch.js';
-import { lengthSortedParts, nextItemBatches, trainingWindows } from '../train/batches.js';
+import { lengthSortedParts, nextItemBatches, type TrainingWindow, trainingWindows } from '../train/batches.js';
 import type { TrainConfig } from '../train/config.js';
 import type { PlannedModel, TrainingPlan } from '../train/run.js';
+import type { TrainHooks } from '../train/trainer.js';
 
 /** A next-item model that scores every item: (B, numItems) row-major for B histories. */
 export interface FullScoringModel extends PlannedModel<NextItemBatch> {
@@ -19,6 +20,21 @@ export interface FullScoringModel extends PlannedModel<NextItemBatch> {
 
 export function fullScorer(model: FullScoringModel): Scorer {
   return { kind: 'scores', score: (batch) => model.score(batch.map((q) => q.history)) };
+}
+
+/** The loop's hooks for next-item windows: batches (uniform in length-sorted parts, or length-bucketed) and validation. */
+export function nextItemHooks(
+  windows: readonly TrainingWindow[],
+  batchSize: number,
+  batching: 'uniform' | 'length-bucketed',
+  validate: () => Promise<Readonly<Record<string, number>>>,
+): TrainHooks<NextItemBatch> {
+  const uniform = batching === 'uniform';
+  return {
+    batches: (_epoch, rng) => nextItemBatches(windows, batchSize, rng, !uniform),
+    ...(uniform ? { parts: (batch: NextItemBatch) => lengthSortedParts(batch) } : {}),
+    validate,
+  };
 }
 
 export function nextItemPlan<M extends FullScoringModel>(
@@ -41,11 +57,7 @@ export function nextItemPlan<M extends FullScoringModel>(
     numItems: split.numItems,
     dataDir,
     model,
-    hooks: {
-      batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng, !uniform),
-      ...(uniform ? { parts: (batch: NextItemBatch) => lengthSortedParts(batch) } : {}),
-      validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 512 })).metrics,
-    },
+    hooks: nextItemHooks(windows, config.batchSize, batching, async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 512 })).metrics),
     settings: {
       kind,
       numItems: split.numItems,

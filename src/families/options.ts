@@ -26,6 +26,11 @@ export function architectureOptions(d: ArchitectureDefaults, notes: { readonly l
   } satisfies OptionSpecs;
 }
 
+/** The architecture flags' values (architectureOptions) and the shared --max-len, as a model config. */
+export function architectureOf(o: ArchitectureDefaults, flags: Readonly<Record<string, unknown>>): ArchitectureDefaults & { readonly maxLen: number } {
+  return { dim: o.dim, layers: o.layers, heads: o.heads, ffn: o.ffn, dropout: o.dropout, maxLen: flags['max-len'] as number };
+}
+
 export function validUsersOption(defaultUsers: number) {
   return {
     'valid-users': num('Validation users, drawn once by --seed (the same users every epoch; 0 = all)', defaultUsers, { integer: true, min: 0 }),

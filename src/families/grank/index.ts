@@ -15,7 +15,7 @@ import type { SemanticIdTable } from '../../tokenize/sid-table.js';
 import { nextItemBatches, trainingWindows } from '../../train/batches.js';
 import type { TrainingPlan } from '../../train/run.js';
 import { defineFamily, type ModelFamily } from '../family.js';
-import { architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
+import { architectureOf, architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
 import { DEFAULT_GRANK_CONFIG as G, GRank, type GRankCodes } from './model.js';
 import type { MipsKind } from './mips.js';
@@ -107,12 +107,7 @@ serving get vectors from their codes. Validation and test rank the generator's t
     });
     const codes = codesOf(sids.table);
     const config = {
-      dim: o.dim,
-      layers: o.layers,
-      heads: o.heads,
-      ffn: o.ffn,
-      dropout: o.dropout,
-      maxLen: flags['max-len'] as number,
+      ...architectureOf(o, flags),
       idDropout: o['id-dropout'],
       rankNegatives: o['rank-negatives'],
       rankWeight: o['rank-weight'],

@@ -14,7 +14,7 @@ import { loadItemCodes, sidsFromTable } from '../../model/rpg-io.js';
 import { rpgExactScorer } from '../../model/rpg-score.js';
 import { DEFAULT_RPG_CONFIG as R, type ItemCodes } from '../../model/rpg.js';
 import { defineFamily, type ModelFamily } from '../family.js';
-import { architectureOptions, batchingOption, checkHeads, sidOptions, validUsersOption } from '../options.js';
+import { architectureOf, architectureOptions, batchingOption, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
 import { checkHistories } from '../export-check.js';
 import { exportRpg } from './export.js';
@@ -81,12 +81,7 @@ with the same code as sidrec tokenize, into OUT/sids.`,
       sidsDir = sids.dir;
     }
     const arch = {
-      dim: o.dim,
-      layers: o.layers,
-      heads: o.heads,
-      ffn: o.ffn,
-      dropout: o.dropout,
-      maxLen: flags['max-len'] as number,
+      ...architectureOf(o, flags),
       attnDropout: o['attn-dropout'],
       residDropout: o['resid-dropout'],
       temperature: o.temperature,

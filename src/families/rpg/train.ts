@@ -17,7 +17,8 @@ import type { NextItemBatch } from '../../model/next-item-batch.js';
 import { saveItemCodes } from '../../model/rpg-io.js';
 import { rpgExactScorer } from '../../model/rpg-score.js';
 import { Rpg, type ItemCodes, type RpgConfig } from '../../model/rpg.js';
-import { lengthSortedParts, nextItemBatches, trainingWindows } from '../../train/batches.js';
+import { trainingWindows } from '../../train/batches.js';
+import { nextItemHooks } from '../next-item-plan.js';
 import type { TrainConfig } from '../../train/config.js';
 import { runTraining, type TrainingPlan } from '../../train/run.js';
 import type { TrainResult, TrainRunOptions } from '../../train/trainer.js';
@@ -64,17 +65,12 @@ export function rpgPlan(
   const validUsers = extras.validUsers ?? 0;
   const validSplit = sampleValidation(split, validUsers, config.seed);
   const batching = extras.batching ?? 'uniform';
-  const uniform = batching === 'uniform';
   return {
     kind: 'rpg',
     numItems: split.numItems,
     dataDir,
     model,
-    hooks: {
-      batches: (_epoch, rng) => nextItemBatches(windows, config.batchSize, rng, !uniform),
-      ...(uniform ? { parts: (batch: NextItemBatch) => lengthSortedParts(batch) } : {}),
-      validate: async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 256 })).metrics,
-    },
+    hooks: nextItemHooks(windows, config.batchSize, batching, async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 256 })).metrics),
     settings: {
       kind: 'rpg',
       numItems: split.numItems,

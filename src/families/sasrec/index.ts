@@ -5,7 +5,7 @@
 import { withDefaults } from '../../core/option-spec.js';
 import { DEFAULT_SASREC_CONFIG as D } from '../../model/sasrec.js';
 import { defineFamily, type ModelFamily } from '../family.js';
-import { architectureOptions, batchingOption, checkHeads, type Batching, validUsersOption } from '../options.js';
+import { architectureOf, architectureOptions, batchingOption, checkHeads, type Batching, validUsersOption } from '../options.js';
 import { openSasRecModel, sasRecRecommender } from './recommender.js';
 import { checkHistories } from '../export-check.js';
 import { exportSasRec } from './export.js';
@@ -21,8 +21,7 @@ export const sasrecFamily: ModelFamily = defineFamily({
   plan({ split, dataDir, train }, flags) {
     const o = withDefaults(trainOptions, flags);
     checkHeads(o.dim, o.heads);
-    const arch = { dim: o.dim, layers: o.layers, heads: o.heads, ffn: o.ffn, dropout: o.dropout, maxLen: flags['max-len'] as number };
-    return sasRecPlan(split, dataDir, arch, train, o['valid-users'], o.batching as Batching);
+    return sasRecPlan(split, dataDir, architectureOf(o, flags), train, o['valid-users'], o.batching as Batching);
   },
   scorer(dir, manifest) {
     const model = openSasRecModel(dir, manifest);
