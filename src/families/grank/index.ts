@@ -39,6 +39,11 @@ const trainOptions = {
     default: G.rankNegatives,
   },
   'rank-weight': { type: 'number', min: 0, description: 'Ranker: weight of its loss in the sum', default: G.rankWeight },
+  'rank-end-to-end': {
+    type: 'boolean',
+    description: "Ranker: let its gradient reach the generator (the paper's end-to-end training; hurt the generator on Beauty)",
+    default: false,
+  },
   'rank-hidden': { type: 'number', integer: true, min: 1, description: 'Ranker: hidden width of its MLP', default: G.rankHidden },
   candidates: { type: 'number', integer: true, min: 1, description: 'Generator candidates the ranker re-scores (validation, test, serving)', default: 200 },
   ...sidOptions('SIDs for the item vectors: a sidrec tokenize directory (any kind); default: fit OPQ here into OUT/sids', 'text,attributes,cooccurrence'),
@@ -112,6 +117,7 @@ serving get vectors from their codes. Validation and test rank the generator's t
       rankNegatives: o['rank-negatives'],
       rankWeight: o['rank-weight'],
       rankHidden: o['rank-hidden'],
+      rankDetach: !o['rank-end-to-end'],
     };
     const model = new GRank(codes, config, train.seed);
     saveItemCodes(join(run.dir, MODEL_FILES.itemCodes), codes);
