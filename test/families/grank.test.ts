@@ -114,7 +114,11 @@ test("GRank's joint loss: analytic gradients match central differences (generato
   const rng = new Rng(3);
   const N = 30;
   const codes = { numItems: N, digits: 2, codebookSize: 5, codes: Int32Array.from({ length: N * 2 }, () => rng.int(5)) };
-  const model = new GRank(codes, { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 4, rankHidden: 8, rankDetach: false }, 5);
+  const model = new GRank(
+    codes,
+    { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 4, rankHidden: 8, rankDetach: false },
+    5,
+  );
   // The ranker's last layer starts at zero; give it weights so its gradient path is exercised too.
   for (const p of model.namedParameters()) if (p.name.startsWith('ranker.out')) p.tensor.f32.forEach((_, i, a) => (a[i] = 0.3 * rng.normal()));
   const lengths = Int32Array.of(4, 6, 3);
