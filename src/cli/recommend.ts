@@ -49,7 +49,8 @@ Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores 
     ); // RPG: graph decoding unless --decode exact
     let history: Int32Array;
     let user: number | undefined;
-    let catalogue: { readonly itemIds: readonly string[]; readonly texts: readonly ItemText[] };
+    const items = readServingItems(o.model, manifest, o.data); // the serving catalogue, read once
+    let catalogue: { readonly itemIds: readonly string[]; readonly texts: readonly ItemText[] } = items;
     if (o.user !== undefined) {
       const ds = loadPinnedDataset(o.model, manifest, o.data ?? manifest.dataDir);
       user = ds.userIds.indexOf(o.user);
@@ -57,7 +58,6 @@ Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores 
       history = userSequence(ds, user);
       catalogue = { itemIds: ds.itemIds, texts: ds.catalog.texts };
     } else {
-      catalogue = readServingItems(o.model, manifest, o.data);
       const itemIndex = new Map(catalogue.itemIds.map((id, i) => [id, i]));
       history = Int32Array.from(
         (o.items ?? '')
@@ -71,7 +71,6 @@ Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores 
       );
     }
     const exclude: ReadonlySet<number> = o['include-history'] ? new Set() : new Set(history);
-    const items = readServingItems(o.model, manifest, o.data);
     const recommender = family.recommender(o.model, manifest, { items, log: () => {} }, flags);
     const started = performance.now();
     const [top] = recommender.recommend([{ history: Array.from(history), k: o.k, exclude, ...(user !== undefined ? { user } : {}) }]);

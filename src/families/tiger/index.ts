@@ -12,7 +12,7 @@ import { architectureOptions, batchingOption, checkHeads, sidOptions, validUsers
 import { sidsForRun } from '../sids.js';
 import { openSidModel, recordedTestBeam } from './open.js';
 import { openSidGenerative } from './recommender.js';
-import { DEFAULT_SID_RUN, evaluateSid, gryphonScorer, sidPlan, tigerScorer, type SidModelKind } from './train.js';
+import { DEFAULT_SID_RUN, gryphonScorer, sidPlan, tigerScorer, type SidModelKind } from './train.js';
 import { GryphonRecommender, TigerRecommender } from '../../decode/beam-tiger.js';
 import { Tiger } from '../../model/tiger.js';
 
@@ -129,5 +129,3 @@ export const gryphonFamily: ModelFamily = sidFamily(
     },
   },
 );
-
-export { evaluateSid };
