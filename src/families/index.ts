@@ -5,6 +5,7 @@
 import { SidrecError } from '../core/errors.js';
 import type { ModelManifest } from '../model/manifest.js';
 import type { ModelFamily } from './family.js';
+import { digerFamily } from './diger/index.js';
 import { grankFamily } from './grank/index.js';
 import { markovFamily } from './markov/index.js';
 import { rpgFamily } from './rpg/index.js';
@@ -18,6 +19,7 @@ export const FAMILIES: Readonly<Record<string, ModelFamily>> = Object.freeze({
   gryphon: gryphonFamily,
   markov: markovFamily,
   grank: grankFamily,
+  diger: digerFamily,
 });
 
 export const FAMILY_KINDS: readonly string[] = Object.freeze(Object.keys(FAMILIES));

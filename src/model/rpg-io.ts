@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
 import { loadSidTable, TABLE_FILE, verifySidDir } from '../tokenize/index.js';
-import type { SemanticIdTable } from '../tokenize/sid-table.js';
+import { isHierarchical, type SemanticIdTable } from '../tokenize/sid-table.js';
 import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/index.js';
 import type { ItemCodes } from './rpg.js';
 import { MODEL_FILES } from './files.js';
@@ -43,8 +43,8 @@ export function readRpgSids(path: string, numItems: number): ItemCodes {
 
 /** Codes of a flat (unordered, no collision digit) SID table from `sidrec tokenize`. */
 export function sidsFromTable(table: SemanticIdTable, numItems: number): ItemCodes {
-  if (table.shape.collisionDigit)
-    throw new SidrecError('E_CONFIG', 'rpg needs flat PQ/OPQ SIDs, this table is hierarchical (it has a collision digit)', { field: 'sids' });
+  if (isHierarchical(table.shape))
+    throw new SidrecError('E_CONFIG', 'rpg needs flat PQ/OPQ SIDs, this table is hierarchical (RQ-KMeans / RQ-VAE / a residual set)', { field: 'sids' });
   if (table.count !== numItems) throw new SidrecError('E_SHAPE', `SID table has ${table.count} items, dataset has ${numItems}`, { field: 'sids' });
   return { numItems, digits: table.digits, codebookSize: table.shape.codebookSize, codes: Int32Array.from(table.codes) };
 }

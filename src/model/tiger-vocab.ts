@@ -87,19 +87,38 @@ export function packEncoder(
   maxItems: number,
 ): EncoderInput {
   const m = vocab.digits;
+  return packEncoderRows(
+    histories,
+    m,
+    maxItems,
+    (r) => vocab.userToken(users[r]),
+    (item, d) => itemTokens[item * m + d],
+  );
+}
+
+/**
+ * The encoder layout [user, item_1 digits..., item_L digits...] (right-padded, the most recent `maxItems` items)
+ * with ids from `userId(row)` and `itemId(item, digit)`: TIGER's token ids, or rows of DIGER's per-batch table.
+ */
+export function packEncoderRows(
+  histories: readonly ArrayLike<number>[],
+  digits: number,
+  maxItems: number,
+  userId: (row: number) => number,
+  itemId: (item: number, digit: number) => number,
+): EncoderInput {
   const B = histories.length;
   let length = 1;
-  for (const h of histories) length = Math.max(length, 1 + m * Math.min(h.length, maxItems));
+  for (const h of histories) length = Math.max(length, 1 + digits * Math.min(h.length, maxItems));
   const ids = new Int32Array(B * length).fill(-1);
   const padding = new Int32Array(B * length).fill(1);
   const lengths = new Int32Array(B);
   for (let r = 0; r < B; r++) {
     const h = histories[r];
-    const start = Math.max(0, h.length - maxItems);
     const row = r * length;
-    ids[row] = vocab.userToken(users[r]);
+    ids[row] = userId(r);
     let t = 1;
-    for (let p = start; p < h.length; p++) for (let d = 0; d < m; d++) ids[row + t++] = itemTokens[h[p] * m + d];
+    for (let p = Math.max(0, h.length - maxItems); p < h.length; p++) for (let d = 0; d < digits; d++) ids[row + t++] = itemId(h[p], d);
     padding.fill(0, row, row + t);
     lengths[r] = t;
   }

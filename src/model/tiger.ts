@@ -94,14 +94,27 @@ export class Tiger extends Module {
     this.heads = codeSizes.map((size, d) => this.module(`heads.${d}`, new Linear(dim, size, rng)));
   }
 
+  /** Digit d's output projection (D -> codeSizes[d]). */
+  head(d: number): Linear {
+    return this.heads[d];
+  }
+
   get digits(): number {
     return this.vocab.digits;
   }
 
   /** Encoder over packed inputs -> memory (B, T, D) and the padding mask tensor. */
   encode(input: EncoderInput, ctx: ForwardContext): { memory: Tensor; padding: Tensor } {
+    return this.encodeEmbedded(this.tokens.forward(intTensor(input.ids, [input.size, input.length])), input, ctx);
+  }
+
+  /**
+   * Encoder over already embedded inputs x (B, T, D) laid out as `input` (its padding): DIGER embeds SID tokens
+   * through its differentiable code assignment instead of the token table.
+   */
+  encodeEmbedded(embedded: Tensor, input: EncoderInput, ctx: ForwardContext): { memory: Tensor; padding: Tensor } {
     const { size: B, length: T } = input;
-    let x = this.tokens.forward(intTensor(input.ids, [B, T])); // (B, T, D)
+    let x = embedded; // (B, T, D)
     if (ctx.training && this.config.dropout > 0 && ctx.rng) x = dropout(x, this.config.dropout, ctx.rng as Rng);
     const padding = intTensor(input.padding, [B, T]);
     const bias = this.encBias.forward(T, T); // (H, T, T)
@@ -111,7 +124,13 @@ export class Tiger extends Module {
 
   /** Decoder over token prefixes int32 (B*G, t) (BOS first), G rows per request -> hidden (B*G, t, D). */
   decode(memory: Tensor, padding: Tensor, tokens: Int32Array, rows: number, t: number, groups: number, ctx: ForwardContext): Tensor {
-    let x = this.tokens.forward(intTensor(tokens, [rows, t])); // (B*G, t, D)
+    return this.decodeEmbedded(memory, padding, this.tokens.forward(intTensor(tokens, [rows, t])), groups, ctx);
+  }
+
+  /** Decoder over already embedded prefixes (B*G, t, D) -> hidden (B*G, t, D). */
+  decodeEmbedded(memory: Tensor, padding: Tensor, embedded: Tensor, groups: number, ctx: ForwardContext): Tensor {
+    const t = embedded.shape[1];
+    let x = embedded; // (B*G, t, D)
     if (ctx.training && this.config.dropout > 0 && ctx.rng) x = dropout(x, this.config.dropout, ctx.rng as Rng);
     const bias = this.decBias.forward(t, t); // (H, t, t)
     for (const block of this.decoder) x = block.forward(x, memory, padding, groups, bias, ctx);

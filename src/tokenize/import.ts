@@ -173,8 +173,9 @@ function align(
 
 export interface ImportedDatasetSidsOptions extends SidImportOptions {
   /**
-   * 'hierarchical' (RQ-VAE / residual k-means sets, TIGER): colliding items get the collision digit as fitted
-   * hierarchical SIDs do; 'flat' (PQ/OPQ, RPG): no collision digit, collisions kept. @default 'hierarchical'
+   * 'hierarchical' (RQ-VAE / residual k-means sets, TIGER): when items collide, the collision digit as fitted
+   * hierarchical SIDs have it (none for a collision-free set); 'flat' (PQ/OPQ, RPG): no collision digit, collisions
+   * kept. @default 'hierarchical'
    */
   readonly order?: 'hierarchical' | 'flat';
 }
@@ -186,11 +187,18 @@ export interface ImportedDatasetSidsOptions extends SidImportOptions {
 export function importDatasetSids(file: string, itemIds: readonly string[], opts: ImportedDatasetSidsOptions = {}): DatasetSids {
   const imported = importSids(file, itemIds, opts);
   const order = opts.order ?? 'hierarchical';
-  const table = SemanticIdTable.build(imported.codes, imported.count, {
+  // A hierarchical set gets the collision digit only when some items share a SID: a collision-free one (the
+  // published "zcr" sets) keeps its own digits, so a TIGER decodes 4 steps, not 4 plus a constant fifth.
+  const plain = SemanticIdTable.build(imported.codes, imported.count, {
     baseDigits: imported.levels,
-    collisionDigit: order === 'hierarchical',
+    collisionDigit: false,
     codebookSize: imported.codebookSize,
+    ...(order === 'hierarchical' ? { hierarchical: true } : {}),
   });
+  const table =
+    order === 'hierarchical' && plain.collisionStats().collidedItems > 0
+      ? SemanticIdTable.build(imported.codes, imported.count, { baseDigits: imported.levels, collisionDigit: true, codebookSize: imported.codebookSize })
+      : plain;
   const report = tableReport('imported', table);
   return {
     table,

@@ -34,7 +34,7 @@ import { ENCODE_BLOCK, type ArtifactArray, type FitProgress, type Tokenizer } fr
 const FORWARD_BLOCK = Math.min(ENCODE_BLOCK, 4096);
 
 /** An MLP of Linear layers with ReLU between them (none after the last). */
-class Mlp extends Module {
+export class Mlp extends Module {
   readonly layers: Linear[] = [];
 
   constructor(widths: readonly number[], rng: Rng) {
@@ -58,8 +58,11 @@ class Mlp extends Module {
   }
 }
 
-/** Encoder, codebooks and decoder; parameter names ("encoder.0.weight", "codebook.1") key the artifact arrays. */
-class RqVaeNet extends Module {
+/**
+ * Encoder, codebooks and decoder; parameter names ("encoder.0.weight", "codebook.1") key the artifact arrays.
+ * Exported for training it on with a recommender (DIGER: families/diger/).
+ */
+export class RqVaeNet extends Module {
   readonly encoder: Mlp;
   readonly decoder: Mlp;
   /** codebooks[l] is (codebookSize, latentDim). */
@@ -155,6 +158,16 @@ export class RqVaeTokenizer implements Tokenizer {
   ) {
     this.digits = config.levels;
     this.codebookSize = config.codebookSize;
+  }
+
+  /** The trainable network (shared, not copied): DIGER trains it on with the recommender. */
+  get network(): RqVaeNet {
+    return this.net;
+  }
+
+  /** A tokenizer over a network trained elsewhere (DIGER's frozen SIDs), sharing its weights. */
+  static fromNetwork(net: RqVaeNet): RqVaeTokenizer {
+    return new RqVaeTokenizer(net.config, net.inputDim, net);
   }
 
   static fit(config: RqVaeConfig, x: Float32Array, n: number, dim: number, onStep?: FitProgress): RqVaeTokenizer {

@@ -22,6 +22,11 @@ export interface SidTableShape {
   readonly baseDigits: number;
   /** Add the collision digit (hierarchical SIDs). */
   readonly collisionDigit: boolean;
+  /**
+   * Prefix-ordered codes (RQ-KMeans, RQ-VAE, imported residual sets), what TIGER-style decoders need. Absent: the
+   * same as collisionDigit (every hierarchical table had one until collision-free imported sets dropped it).
+   */
+  readonly hierarchical?: boolean;
   /** Codes per tokenizer digit. */
   readonly codebookSize: number;
 }
@@ -32,6 +37,11 @@ interface Trie {
   readonly itemStart: Int32Array; // (nodes)
   readonly itemEnd: Int32Array; // (nodes)
   readonly sortedItems: Int32Array; // (count)
+}
+
+/** Whether a table's codes are prefix-ordered (hierarchical), with or without a collision digit. */
+export function isHierarchical(shape: SidTableShape): boolean {
+  return shape.hierarchical ?? shape.collisionDigit;
 }
 
 export class SemanticIdTable {
@@ -48,8 +58,12 @@ export class SemanticIdTable {
     this.digits = shape.baseDigits + (shape.collisionDigit ? 1 : 0);
   }
 
-  /** Build from the tokenizer's (count, baseDigits) codes. */
-  static build(baseCodes: Int32Array, count: number, shape: SidTableShape): SemanticIdTable {
+  /**
+   * Build from the tokenizer's (count, baseDigits) codes. `collisionCodes` caps the collision digit (a model with
+   * a fixed vocabulary for it, DIGER's, whose SIDs move during training): items of a larger group share the last
+   * code, and the reverse map returns them together, as for flat SIDs.
+   */
+  static build(baseCodes: Int32Array, count: number, shape: SidTableShape, collisionCodes = Infinity): SemanticIdTable {
     const b = shape.baseDigits;
     if (baseCodes.length !== count * b) throw new SidrecError('E_SHAPE', `SID table: ${baseCodes.length} codes for ${count} x ${b}`);
     const order = Int32Array.from({ length: count }, (_, i) => i).sort((x, y) => {
@@ -66,7 +80,7 @@ export class SemanticIdTable {
       let rank = 0;
       for (let p = 0; p < count; p++) {
         rank = p > 0 && sameBase(baseCodes, b, order[p - 1], order[p]) ? rank + 1 : 0;
-        codes[order[p] * digits + b] = rank;
+        codes[order[p] * digits + b] = Math.min(rank, collisionCodes - 1);
       }
     }
     return new SemanticIdTable(shape, count, codes, buildTrie(codes, count, digits, order));
@@ -190,7 +204,14 @@ export class SemanticIdTable {
     ) {
       throw new SidrecError('E_STATE', 'sid-table artifact: metadata incomplete');
     }
-    const shape: SidTableShape = { baseDigits: meta.baseDigits, collisionDigit: meta.collisionDigit, codebookSize: meta.codebookSize };
+    if (meta.hierarchical !== undefined && typeof meta.hierarchical !== 'boolean')
+      throw new SidrecError('E_STATE', 'sid-table artifact: "hierarchical" is not a boolean');
+    const shape: SidTableShape = {
+      baseDigits: meta.baseDigits,
+      collisionDigit: meta.collisionDigit,
+      codebookSize: meta.codebookSize,
+      ...(meta.hierarchical !== undefined ? { hierarchical: meta.hierarchical } : {}),
+    };
     const get = (name: string): Int32Array => {
       const a = artifact.arrays[name];
       if (!(a instanceof Int32Array)) throw new SidrecError('E_STATE', `sid-table artifact: array "${name}" missing`, { field: name });

@@ -45,14 +45,19 @@ export interface SidBatchContext {
 
 /** One epoch's batches in a seeded order, bucketed by history length. */
 export function sidBatches(ex: SidExamples, ctx: SidBatchContext, batchSize: number, rng: Rng): SidBatch[] {
+  return bucketedExampleRows(ex, ctx.maxItems, batchSize, rng).map((rows) => packSidBatch(ex, ctx, rows));
+}
+
+/** One epoch's example indices in batches of similar history length (cut at `maxItems`), in a seeded order. */
+export function bucketedExampleRows(ex: SidExamples, maxItems: number, batchSize: number, rng: Rng): number[][] {
   const n = ex.seq.length;
   const order = rng.shuffle(Int32Array.from({ length: n }, (_, i) => i));
-  const len = (i: number): number => Math.min(ex.pos[i], ctx.maxItems);
+  const len = (i: number): number => Math.min(ex.pos[i], maxItems);
   const span = batchSize * 64;
-  const batches: SidBatch[] = [];
+  const batches: number[][] = [];
   for (let start = 0; start < n; start += span) {
     const window = Array.from(order.subarray(start, Math.min(n, start + span))).sort((a, b) => len(a) - len(b) || a - b);
-    for (let b = 0; b < window.length; b += batchSize) batches.push(packSidBatch(ex, ctx, window.slice(b, b + batchSize)));
+    for (let b = 0; b < window.length; b += batchSize) batches.push(window.slice(b, b + batchSize));
   }
   return rng.shuffle(batches);
 }

@@ -89,3 +89,18 @@ test('init helpers are seeded and have the right ranges', () => {
       .every((v) => v >= 2 && v < 3),
   );
 });
+
+test('parameter groups: lrScale scales the step (and the decoupled decay) of that parameter only; 0 freezes it', () => {
+  const a = param([1, 1], [0.5, -1]);
+  const b = { ...param([1, 1], [0.5, -1]), name: 'b', lrScale: 0.01 };
+  const c = { ...param([1, 1], [0.5, -1]), name: 'c', lrScale: 0 };
+  new T.AdamW([a, b, c], { lr: 0.1, weightDecay: 0.5 }).step();
+  // AdamW's first step: p -= lr (sign(g) + wd p).
+  close(a.tensor.f32[0], 1 - 0.1 * (1 + 0.5));
+  close(b.tensor.f32[0], 1 - 0.001 * (1 + 0.5));
+  close(b.tensor.f32[1], 1 + 0.001 * (1 - 0.5));
+  assert.deepEqual(Array.from(c.tensor.f32), [1, 1]);
+  const s = { ...param([1], [2]), lrScale: 0.5 };
+  new T.SGD([s], { lr: 0.1 }).step();
+  close(s.tensor.f32[0], 1 - 0.05 * 2);
+});

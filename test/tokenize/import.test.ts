@@ -77,3 +77,19 @@ test('an imported set is an ordinary SID directory without a tokenizer: collisio
   assert.equal(flat.table.digits, 2);
   assert.deepEqual([...flat.table.lookup([1, 2])].sort(), [0, 1], 'a flat SID resolves to every item that has it');
 });
+
+test('a collision-free hierarchical set keeps its own digits (no constant collision digit) and stays hierarchical', async () => {
+  const { importDatasetSids } = await import('../../src/tokenize/import.js');
+  const { saveDatasetSids, loadDatasetSids } = await import('../../src/tokenize/dataset.js');
+  const { isHierarchical } = await import('../../src/tokenize/sid-table.js');
+  const path = file('n.jsonl', '{"id": 10, "sid": [1, 2]}\n{"id": 11, "sid": [1, 3]}\n{"id": 12, "sid": [3, 4]}\n');
+  const sids = importDatasetSids(path, ids);
+  assert.equal(sids.table.digits, 2);
+  assert.equal(sids.table.shape.collisionDigit, false);
+  assert.ok(isHierarchical(sids.table.shape), 'a TIGER still takes it');
+  const out = join(dir, 'sids-zcr');
+  saveDatasetSids(out, sids);
+  const loaded = loadDatasetSids(out).table;
+  assert.ok(isHierarchical(loaded.shape) && loaded.digits === 2, 'the flag survives the round trip');
+  assert.ok(!isHierarchical(importDatasetSids(path, ids, { order: 'flat' }).table.shape));
+});

@@ -107,3 +107,14 @@ test('report: utilisation, perplexity and collision figures from a fitted tokeni
   assert.ok(Math.abs(r2.perDigit[1].perplexity - 4) < 1e-9);
   assert.equal(r2.relativeMse, 1);
 });
+
+test('a capped collision digit: items past the cap share its last code and resolve together', () => {
+  // Five items with one tokenizer SID, a collision digit of 3 codes: ranks 0, 1, 2, 2, 2.
+  const t = SemanticIdTable.build(new Int32Array(10).fill(1), 5, hier, 3);
+  assert.deepEqual(
+    Array.from({ length: 5 }, (_, i) => t.codesOf(i)[2]),
+    [0, 1, 2, 2, 2],
+  );
+  assert.deepEqual(Array.from(t.lookup([1, 1, 2])).sort(), [2, 3, 4]);
+  assert.deepEqual(Array.from(t.lookup([1, 1, 0])), [0]);
+});

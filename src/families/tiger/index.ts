@@ -13,6 +13,7 @@ import { sidsForRun } from '../sids.js';
 import { openSidModel, recordedTestBeam } from './open.js';
 import { openSidGenerative } from './recommender.js';
 import { DEFAULT_SID_RUN, gryphonScorer, sidPlan, tigerScorer, type SidModelKind } from './train.js';
+import { isHierarchical } from '../../tokenize/sid-table.js';
 import { GryphonRecommender, TigerRecommender } from '../../decode/beam-tiger.js';
 import { Tiger } from '../../model/tiger.js';
 
@@ -57,7 +58,7 @@ function sidFamily(kind: SidModelKind, summary: string, testBeam: number, extra:
         config: { kind: 'rqkmeans', levels: n('levels'), codebookSize: n('sid-codebook-size') },
         seed: input.train.seed,
       });
-      if (!sids.table.shape.collisionDigit)
+      if (!isHierarchical(sids.table.shape))
         throw new SidrecError('E_CONFIG', `${kind} needs hierarchical SIDs (sidrec tokenize --kind rqkmeans, or --import)`, { file: sids.dir, field: 'sids' });
       if (sids.table.count !== input.split.numItems)
         throw new SidrecError('E_STATE', `SID table has ${sids.table.count} items, dataset ${input.split.numItems}`, { file: sids.dir, field: 'sids' });

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../../core/errors.js';
-import { loadCheckpoint } from '../../tensor/index.js';
+import { loadCheckpoint, loadMatchingParameters } from '../../tensor/index.js';
 import { loadSidTable, TABLE_FILE } from '../../tokenize/index.js';
 import type { SemanticIdTable } from '../../tokenize/sid-table.js';
 import { Gryphon, type GryphonConfig } from '../../model/gryphon.js';
@@ -22,20 +22,34 @@ export interface LoadedSidModel {
   readonly table: SemanticIdTable;
 }
 
-export function openSidModel(dir: string, manifest: ModelManifest): LoadedSidModel {
-  if (manifest.kind !== 'tiger' && manifest.kind !== 'gryphon')
-    throw new SidrecError('E_STATE', `not a TIGER/Gryphon model: "${manifest.kind}"`, { file: dir, field: 'kind' });
+/**
+ * Where a family that trains a TIGER inside a larger model keeps it (DIGER: `tiger.*` beside its tokenizer): the
+ * TIGER kind to open it as and the prefix of its weights in the checkpoint.
+ */
+export interface EmbeddedSidModel {
+  readonly kind: 'tiger';
+  readonly prefix: string;
+}
+
+export function openSidModel(dir: string, manifest: ModelManifest, embedded?: EmbeddedSidModel): LoadedSidModel {
+  const kind = embedded?.kind ?? manifest.kind;
+  if (kind !== 'tiger' && kind !== 'gryphon') throw new SidrecError('E_STATE', `not a TIGER/Gryphon model: "${manifest.kind}"`, { file: dir, field: 'kind' });
   const sidsDir = recordedSids(manifest);
   if (sidsDir === undefined) throw new SidrecError('E_STATE', 'the manifest names no SID directory', { file: dir, field: 'sids' });
   const path = existsSync(sidsDir) && statSync(sidsDir).isDirectory() ? join(sidsDir, TABLE_FILE) : sidsDir;
   const table = loadSidTable(path);
   const config = manifest.modelConfig as unknown as GryphonConfig;
   const model =
-    manifest.kind === 'tiger'
+    kind === 'tiger'
       ? new Tiger(config, manifest.seed)
       : new Gryphon(manifest.numItems, new SidVocabulary(config.codeSizes, config.userBuckets).itemTokens(table), config, manifest.seed);
-  loadCheckpoint(join(dir, MODEL_FILES.best), model.namedParameters());
-  return { kind: manifest.kind, manifest, model, table };
+  const weights = join(dir, MODEL_FILES.best);
+  if (embedded) {
+    const { fresh } = loadMatchingParameters(weights, model.namedParameters(), (name) => embedded.prefix + name);
+    if (fresh.length > 0)
+      throw new SidrecError('E_STATE', `the checkpoint lacks ${embedded.prefix}${fresh[0]} (and ${fresh.length - 1} more)`, { file: weights });
+  } else loadCheckpoint(weights, model.namedParameters());
+  return { kind, manifest, model, table };
 }
 
 /** The test beam a TIGER/Gryphon run recorded (its default for decoding): 20 TIGER, 50 Gryphon when absent. */

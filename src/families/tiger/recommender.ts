@@ -17,7 +17,7 @@ import { GryphonRecommender as GryphonDecoder, TigerRecommender as TigerDecoder 
 import { rankPositions, type Candidates } from '../../decode/resolve.js';
 import { modelSids } from '../../model/bundle.js';
 import type { ModelManifest } from '../../model/manifest.js';
-import { openSidModel, recordedTestBeam, type LoadedSidModel } from './open.js';
+import { openSidModel, recordedTestBeam, type EmbeddedSidModel, type LoadedSidModel } from './open.js';
 import { Tiger } from '../../model/tiger.js';
 import { readSidReport, type TokenizeReport } from '../../tokenize/index.js';
 import type { Recommendation, RecommendQuery, Recommender } from '../../decode/recommender.js';
@@ -111,8 +111,13 @@ export function topCandidates({ candidates: { items }, scores }: ScoredCandidate
  * is the model directory's own copy when it has one (model/bundle.ts), so it serves after the tokenize folder
  * it was trained from changed or the directory moved; older directories read the recorded folder.
  */
-export function openSidGenerative(dir: string, manifest: ModelManifest, options: SidGenerativeOptions = {}): SidGenerativeRecommender {
+export function openSidGenerative(
+  dir: string,
+  manifest: ModelManifest,
+  options: SidGenerativeOptions = {},
+  embedded?: EmbeddedSidModel,
+): SidGenerativeRecommender {
   const sids = modelSids(dir, manifest);
   const resolved: ModelManifest = sids ? { ...manifest, sids: sids.dir } : manifest;
-  return new SidGenerativeRecommender(openSidModel(dir, resolved), options, sids ? readSidReport(sids.dir) : undefined);
+  return new SidGenerativeRecommender(openSidModel(dir, resolved, embedded), options, sids ? readSidReport(sids.dir) : undefined);
 }

@@ -56,7 +56,7 @@ export class Adam extends Optimizer {
       m: this.buffer(p, 'm'),
       v: this.buffer(p, 'v'),
       n: param.length,
-      lr: this.lr,
+      lr: this.lr * (p.lrScale ?? 1),
       beta1: this.beta1,
       beta2: this.beta2,
       eps: this.eps,

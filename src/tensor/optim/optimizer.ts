@@ -9,6 +9,11 @@ import { releaseF32 } from '../pool.js';
 export interface NamedParameter {
   readonly name: string;
   readonly tensor: Tensor;
+  /**
+   * This parameter's learning rate as a multiple of the optimiser's (a parameter group, as PyTorch's): e.g. DIGER's
+   * tokenizer at 1e-5 beside its recommender at 1e-3 is 0.01. Schedules scale every group alike. @default 1
+   */
+  readonly lrScale?: number;
 }
 
 /** One saved optimiser buffer: `${paramName}.${slot}` -> data (same size as the parameter). */

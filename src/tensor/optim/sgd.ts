@@ -29,13 +29,14 @@ export class SGD extends Optimizer {
     const wd = this.weightDecay;
     const buf = mu !== 0 ? this.buffer(p, 'momentum') : null;
     const first = this.stepCount === 1;
+    const lr = this.lr * (p.lrScale ?? 1);
     for (let i = 0; i < w.length; i++) {
       let d = grad[i] + wd * w[i];
       if (buf) {
         buf[i] = first ? d : mu * buf[i] + d;
         d = buf[i];
       }
-      w[i] -= this.lr * d;
+      w[i] -= lr * d;
     }
   }
 }

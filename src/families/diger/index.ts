@@ -1,0 +1,277 @@
+/**
+ * The DIGER family (Fu et al., "DIGER: differentiable Semantic IDs", arXiv 2601.19711): an RQ-VAE tokenizer,
+ * pre-trained as TIGER's (beta .25, k-means initialisation), then trained on jointly with a TIGER encoder-decoder
+ * through a straight-through Gumbel code assignment with an uncertainty-decay schedule (decay.ts). When training
+ * ends, the best epoch's SIDs are frozen into an ordinary SID directory (OUT/sids: tokenizer, table, report with
+ * the share of items whose SID changed), so decoding, evaluation and serving open it as a TIGER model.
+ *
+ * `--sid-mode static` trains the same TIGER on the pre-trained SIDs with the tokenizer frozen: the baseline at
+ * the same features, model size and budget.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SidrecError } from '../../core/errors.js';
+import { withDefaults, type OptionSpecs } from '../../core/option-spec.js';
+import { sampleValidation } from '../../data/index.js';
+import { datasetFeatures, parseFeatureSpec } from '../../features/dataset.js';
+import { MODEL_FILES } from '../../model/files.js';
+import { loadDatasetSids, readSidReport, saveDatasetSids, tokenizeDataset } from '../../tokenize/index.js';
+import { tableReport } from '../../tokenize/report.js';
+import { RqVaeTokenizer } from '../../tokenize/rqvae.js';
+import type { SemanticIdTable } from '../../tokenize/sid-table.js';
+import { bucketedExampleRows, sidExamples } from '../../train/tiger-batches.js';
+import type { TrainingPlan } from '../../train/run.js';
+import { defineFamily, type ModelFamily, type TrainInput } from '../family.js';
+import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
+import { openSidModel, recordedTestBeam, type EmbeddedSidModel } from '../tiger/open.js';
+import { openSidGenerative } from '../tiger/recommender.js';
+import { evaluateSid, SID_METRICS, tigerScorer } from '../tiger/train.js';
+import { TigerRecommender } from '../../decode/beam-tiger.js';
+import { Tiger } from '../../model/tiger.js';
+import { DEFAULT_DECAY, SID_MODES, type DecayConfig, type SidMode } from './decay.js';
+import { Diger, refreshDigerTable, type DigerBatch } from './model.js';
+
+const KIND = 'diger';
+const INITIAL_SIDS_DIR = 'sids-initial';
+const EMBEDDED: EmbeddedSidModel = { kind: 'tiger', prefix: 'tiger.' };
+
+const trainOptions: OptionSpecs = {
+  ...architectureOptions({ dim: 128, layers: 6, heads: 4, ffn: 512, dropout: 0.1 }, { layers: 'per stack: encoder and decoder' }),
+  history: { type: 'number', integer: true, min: 1, description: 'History items the encoder reads', default: 50 },
+  sids: { type: 'string', description: 'A pre-trained RQ-VAE SID directory (sidrec tokenize --kind rqvae); default: fit one here into OUT/sids-initial' },
+  'sid-features': { type: 'string', description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)', default: 'text' },
+  'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'Codes per digit when fitting SIDs here', default: 256 },
+  levels: { type: 'number', integer: true, min: 1, max: 8, description: 'RQ-VAE levels when fitting SIDs here', default: 3 },
+  'sid-mode': {
+    type: 'string',
+    choices: [...SID_MODES],
+    description: 'static: tokenizer frozen (TIGER on the pre-trained SIDs); gumbel: constant noise; frequency / std: the two decay schedules',
+    default: 'frequency',
+  },
+  tau: { type: 'number', min: 0.01, description: 'Gumbel-softmax temperature', default: DEFAULT_DECAY.tau },
+  'noise-scale': { type: 'number', min: 0, description: 'Gumbel noise scale (gumbel, frequency)', default: DEFAULT_DECAY.noiseScale },
+  'hot-ratio': { type: 'number', min: 1, description: 'frequency: a code is hot above this multiple of uniform use', default: DEFAULT_DECAY.hotRatio },
+  'usage-momentum': { type: 'number', min: 0, max: 0.9999, description: 'frequency: usage EMA momentum', default: DEFAULT_DECAY.momentum },
+  'sigma-lambda': { type: 'number', min: 0, description: 'std: lambda in L/(2(sigma+lambda)^2) + log(sigma+lambda)', default: DEFAULT_DECAY.lambda },
+  'sigma-lr': { type: 'number', min: 0, description: 'std: learning rate of sigma', default: 1e-3 },
+  'tokenizer-lr': { type: 'number', min: 0, description: 'Learning rate of the tokenizer (the recommender uses --lr)', default: 1e-5 },
+  'tokenizer-weight': { type: 'number', min: 0, description: "Weight of the RQ-VAE's own loss in the joint loss", default: 1 },
+  'collision-codes': {
+    type: 'number',
+    integer: true,
+    min: 1,
+    description: 'Codes of the collision digit (default: twice the largest pre-trained group, at least 4)',
+  },
+  'valid-beam': { type: 'number', integer: true, min: 1, description: 'Beam width for validation', default: 10 },
+  'test-beam': { type: 'number', integer: true, min: 1, description: 'Beam width for the test evaluation', default: 20 },
+  ...validUsersOption(2000),
+};
+
+const HELP = `DIGER: the RQ-VAE tokenizer (pre-trained here on --sid-features into OUT/sids-initial, or --sids DIR of
+sidrec tokenize --kind rqvae) trains on with a TIGER encoder-decoder (--layers per stack) through straight-through
+Gumbel code assignment: --sid-mode frequency (noise on over-used codes), std (a learnable noise scale), gumbel
+(constant noise) or static (tokenizer frozen: the TIGER baseline). --tokenizer-lr is the tokenizer's learning rate
+(the recommender's is --lr). Each epoch's validation records code use and perplexity per level and the share of
+items whose SID moved; at the end the best epoch's SIDs are frozen into OUT/sids, an ordinary SID directory.`;
+
+const useOptions: OptionSpecs = { beam: { type: 'number', integer: true, min: 1, description: 'Beam width (default: the test beam recorded at training)' } };
+
+interface PretrainedSids {
+  readonly dir: string;
+  readonly tokenizer: RqVaeTokenizer;
+  readonly table: SemanticIdTable;
+  readonly features: string;
+}
+
+/** The pre-trained RQ-VAE: --sids, or fitted here into OUT/sids-initial (read back on --resume). */
+function pretrainedSids(input: TrainInput, given: string | undefined, fit: { features: string; levels: number; codebookSize: number }): PretrainedSids {
+  const dir = given ?? join(input.run.dir, INITIAL_SIDS_DIR);
+  if (given === undefined && !(input.run.resume && existsSync(join(dir, 'sids.json')))) {
+    const log = input.run.quiet ? undefined : (line: string) => process.stderr.write(`sids: ${line}\n`);
+    const sids = tokenizeDataset(
+      input.dataset,
+      input.split,
+      parseFeatureSpec(fit.features, 'sid-features'),
+      { kind: 'rqvae', levels: fit.levels, codebookSize: fit.codebookSize },
+      input.train.seed,
+      undefined,
+      log ? { log } : {},
+    );
+    saveDatasetSids(dir, sids);
+  }
+  const loaded = loadDatasetSids(dir);
+  if (!(loaded.tokenizer instanceof RqVaeTokenizer))
+    throw new SidrecError('E_CONFIG', `DIGER trains an RQ-VAE tokenizer on; this SID directory holds ${loaded.tokenizer?.kind ?? 'no tokenizer'}`, {
+      file: dir,
+      field: 'sids',
+    });
+  const report = readSidReport(dir);
+  const features = report?.features?.map((f) => `${f.source}:${f.weight}`).join(',');
+  if (!features) throw new SidrecError('E_CONFIG', 'the SID directory does not record the features its tokenizer read', { file: dir, field: 'sids' });
+  return { dir, tokenizer: loaded.tokenizer, table: loaded.table, features };
+}
+
+/** Share of items whose codes differ between two tables of the same items (tokenizer digits only). */
+export function changedShare(a: SemanticIdTable, b: SemanticIdTable): number {
+  const levels = a.shape.baseDigits;
+  let changed = 0;
+  for (let i = 0; i < a.count; i++) {
+    const x = a.codesOf(i);
+    const y = b.codesOf(i);
+    for (let l = 0; l < levels; l++)
+      if (x[l] !== y[l]) {
+        changed++;
+        break;
+      }
+  }
+  return a.count === 0 ? 0 : changed / a.count;
+}
+
+function plan(input: TrainInput, flags: Readonly<Record<string, string | number | boolean | undefined>>): TrainingPlan<DigerBatch> {
+  const o = withDefaults(trainOptions, flags) as Record<string, number | string | undefined>;
+  const n = (name: string): number => o[name] as number;
+  checkHeads(n('dim'), n('heads'));
+  const pre = pretrainedSids(input, o.sids as string | undefined, {
+    features: o['sid-features'] as string,
+    levels: n('levels'),
+    codebookSize: n('sid-codebook-size'),
+  });
+  if (pre.table.count !== input.split.numItems)
+    throw new SidrecError('E_STATE', `SID table has ${pre.table.count} items, dataset ${input.split.numItems}`, { file: pre.dir, field: 'sids' });
+  const log = (line: string) => {
+    if (!input.run.quiet) process.stderr.write(`diger: ${line}\n`);
+  };
+  log(`features ${pre.features} for ${input.split.numItems} items ...`);
+  // The features the tokenizer was fitted on: sidrec tokenize seeds them with the tokenizer's seed.
+  const features = datasetFeatures(input.dataset, input.split, parseFeatureSpec(pre.features, 'sid-features'), { seed: pre.tokenizer.config.seed });
+  if (features.dim !== pre.tokenizer.inputDim)
+    throw new SidrecError('E_STATE', `features are ${features.dim}-d, the tokenizer reads ${pre.tokenizer.inputDim}-d`, { file: pre.dir, field: 'sids' });
+  const reencoded = pre.tokenizer.encode(features.data, features.count);
+  const levels = pre.table.shape.baseDigits;
+  for (let i = 0; i < features.count; i++)
+    for (let l = 0; l < levels; l++)
+      if (reencoded[i * levels + l] !== pre.table.codesOf(i)[l])
+        throw new SidrecError('E_STATE', `the features recomputed here do not give item ${input.dataset.itemIds[i]} its SID in the table (digit ${l})`, {
+          file: pre.dir,
+          field: 'sids',
+        });
+  const largest = pre.table.collisionStats().largestGroup;
+  const decay: DecayConfig = {
+    mode: o['sid-mode'] as SidMode,
+    tau: n('tau'),
+    noiseScale: n('noise-scale'),
+    hotRatio: n('hot-ratio'),
+    momentum: n('usage-momentum'),
+    lambda: n('sigma-lambda'),
+  };
+  const lr = input.train.lr;
+  const model = new Diger(
+    { dim: n('dim'), encoderLayers: n('layers'), decoderLayers: n('layers'), heads: n('heads'), ffn: n('ffn'), dropout: n('dropout'), maxItems: n('history') },
+    pre.tokenizer.network,
+    features,
+    {
+      decay,
+      tokenizerLrScale: n('tokenizer-lr') / lr,
+      sigmaLrScale: n('sigma-lr') / lr,
+      tokenizerWeight: n('tokenizer-weight'),
+      collisionCodes: o['collision-codes'] !== undefined ? n('collision-codes') : Math.max(4, 2 * largest),
+    },
+    input.train.seed,
+  );
+  const initial = model.table;
+  log(`${decay.mode}: ${pre.table.digits} digits, largest collision group ${largest}, collision digit of ${model.options.collisionCodes} codes`);
+  const examples = sidExamples(input.split.train);
+  const maxItems = model.tiger.config.maxItems;
+  const validSplit = sampleValidation(input.split, n('valid-users'), input.train.seed);
+  const testBeam = n('test-beam');
+  return {
+    kind: KIND,
+    numItems: input.split.numItems,
+    dataDir: input.dataDir,
+    model,
+    hooks: {
+      batches: (_epoch, rng) => {
+        refreshDigerTable(model); // this epoch's collision digits (and, after --resume, the restored tokenizer's SIDs)
+        return bucketedExampleRows(examples, maxItems, input.train.batchSize, rng).map((rows) => digerBatch(examples, rows, maxItems));
+      },
+      validate: async () => {
+        const table = refreshDigerTable(model);
+        const metrics = (await evaluateSid(model.tiger, table, validSplit, 'valid', n('valid-beam'), ['ndcg@10', 'recall@10'])).primary.metrics;
+        const use = model.codeUse();
+        const perLevel = Object.fromEntries(
+          use.used.flatMap((u, l) => [
+            [`codes-used@${l}`, u],
+            [`perplexity@${l}`, use.perplexity[l]],
+          ]),
+        );
+        return { ...metrics, ...perLevel, 'sids-changed': changedShare(initial, table), sigma: model.sigma.f32[0] };
+      },
+    },
+    settings: {
+      kind: KIND,
+      numItems: input.split.numItems,
+      config: model.config,
+      data: resolve(input.dataDir),
+      initialSids: resolve(pre.dir),
+      features: pre.features,
+    },
+    async finish(run) {
+      const table = refreshDigerTable(model); // the best epoch's weights are loaded
+      const sidsDir = join(run.dir, MODEL_FILES.sidsDir);
+      const changed = changedShare(initial, table);
+      const use = model.codeUse();
+      const report = {
+        ...tableReport('rqvae', table),
+        fittedItems: 0,
+        features: parseFeatureSpec(pre.features, 'sid-features'),
+        diger: { initialSids: resolve(pre.dir), sidsChanged: changed, codesUsed: use.used, perplexity: use.perplexity, mode: decay.mode },
+      };
+      saveDatasetSids(sidsDir, { tokenizer: RqVaeTokenizer.fromNetwork(model.tokenizer), table, report });
+      const test = await evaluateSid(model.tiger, table, input.split, 'test', testBeam, SID_METRICS, run.quiet === true ? undefined : `test, beam ${testBeam}`);
+      return {
+        test: test.primary,
+        tables: [{ label: `diger ${decay.mode} (test)`, result: test.primary }],
+        notes: [
+          `SIDs changed for ${(100 * changed).toFixed(1)}% of items; codes used per level ${use.used.map((u) => `${(100 * u).toFixed(0)}%`).join(' / ')}`,
+        ],
+        manifest: {
+          sids: resolve(sidsDir),
+          sid: { testBeam, validBeam: n('valid-beam'), validUsers: n('valid-users') },
+          diger: report.diger,
+        },
+      };
+    },
+  };
+}
+
+/** Example rows -> DIGER's batch of item indices. */
+function digerBatch(ex: ReturnType<typeof sidExamples>, rows: readonly number[], maxItems: number): DigerBatch {
+  const users = new Int32Array(rows.length);
+  const targets = new Int32Array(rows.length);
+  const histories = rows.map((e, r) => {
+    const s = ex.sequences[ex.seq[e]];
+    const t = ex.pos[e];
+    users[r] = s.user;
+    targets[r] = s.items[t];
+    return s.items.subarray(Math.max(0, t - maxItems), t);
+  });
+  return { size: rows.length, users, histories, targets };
+}
+
+export const digerFamily: ModelFamily = defineFamily({
+  kind: KIND,
+  summary: 'DIGER (2026): Semantic IDs learned with a TIGER recommender (straight-through Gumbel codes, uncertainty decay)',
+  trainOptions,
+  trainHelp: HELP,
+  useOptions,
+  plan,
+  scorer(dir, manifest, flags) {
+    const { model, table } = openSidModel(dir, manifest, EMBEDDED);
+    if (!(model instanceof Tiger)) throw new SidrecError('E_STATE', 'a DIGER model directory holds a TIGER', { file: dir, field: 'kind' });
+    const beamWidth = (flags.beam as number | undefined) ?? recordedTestBeam({ ...manifest, kind: 'tiger' });
+    return { label: `diger beam ${beamWidth}`, scorer: () => tigerScorer(new TigerRecommender(model, table, { beamWidth })) };
+  },
+  recommender(dir, manifest, _context, flags) {
+    return openSidGenerative(dir, manifest, { beamWidth: flags.beam as number | undefined }, EMBEDDED);
+  },
+});
