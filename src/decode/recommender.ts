@@ -5,6 +5,7 @@
  * nor the server imports a model class. Item indices here are the dataset's dense internal indices (new items get
  * the next ones); external ids are the catalogue's business (serve/catalog.ts).
  */
+import { SidrecError } from '../core/errors.js';
 import type { ItemText } from '../data/index.js';
 import type { TokenizeReport } from '../tokenize/index.js';
 import { TopK } from './topk.js';
@@ -56,6 +57,36 @@ export interface Recommender {
   scoredPerQuery?(): readonly number[];
   /** Digits of the `sid` every new item must give (models with imported SIDs); absent when features suffice. */
   readonly newItemsNeedSid?: number;
+  /** Each item's vector as the model reads it (its embedding, or the mean of its code embeddings): the explorer's map. */
+  itemVectors?(): ItemVectors;
+}
+
+/** (count, dim) row-major item vectors. */
+export interface ItemVectors {
+  readonly count: number;
+  readonly dim: number;
+  readonly data: Float32Array;
+}
+
+/** Rows `offset` .. offset + count of a (rows, dim) table as item vectors (e.g. an id table whose row 0 is padding). */
+export function tableRows(table: Float32Array, dim: number, count: number, offset = 0): ItemVectors {
+  return { count, dim, data: table.slice(offset * dim, (offset + count) * dim) };
+}
+
+/** Per item, the mean of the table rows its (count, m) tokens name (negative tokens skipped): SID models' item vectors. */
+export function meanOfTokenRows(table: Float32Array, dim: number, tokens: Int32Array, count: number, m: number): ItemVectors {
+  const data = new Float32Array(count * dim);
+  for (let i = 0; i < count; i++) {
+    let n = 0;
+    for (let d = 0; d < m; d++) {
+      const t = tokens[i * m + d];
+      if (t < 0) continue;
+      n++;
+      for (let j = 0; j < dim; j++) data[i * dim + j] += table[t * dim + j];
+    }
+    if (n > 1) for (let j = 0; j < dim; j++) data[i * dim + j] /= n;
+  }
+  return { count, dim, data };
 }
 
 /**
@@ -88,6 +119,7 @@ export class FullScoringRecommender implements Recommender {
     readonly numItems: number,
     /** Scores (B, numItems) row-major for B histories. */
     private readonly score: (histories: readonly (readonly number[])[]) => Float32Array,
+    private readonly vectors?: () => ItemVectors,
   ) {
     this.cannotAddItems = `model kind "${kind}" cannot add items without retraining: its items are learned id embeddings, it has no frozen tokenizer to give a new item a semantic ID`;
   }
@@ -104,6 +136,11 @@ export class FullScoringRecommender implements Recommender {
 
   scoredPerQuery(): readonly number[] {
     return new Array<number>(this.lastQueries).fill(this.numItems);
+  }
+
+  itemVectors(): ItemVectors {
+    if (!this.vectors) throw new SidrecError('E_CONFIG', `model kind "${this.kind}" exposes no item vectors`);
+    return this.vectors();
   }
 
   semanticId(): undefined {

@@ -160,7 +160,16 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
         },
       },
       '/v1/model/epochs': {
-        get: { summary: "The served model's training curve (loss, validation NDCG@10 by epoch)", responses: { '200': { description: 'Epochs' } } },
+        get: {
+          summary: "The served model's training curve (loss, validation NDCG@10 and every other validation figure by epoch)",
+          responses: { '200': { description: 'Epochs' } },
+        },
+      },
+      '/v1/model/map': {
+        get: {
+          summary: "Item vectors on their first two principal components, with each item's first SID code (empty for models without vectors)",
+          responses: { '200': { description: 'Item map' } },
+        },
       },
       '/v1/export': {
         get: {

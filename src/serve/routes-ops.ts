@@ -1,6 +1,7 @@
 /**
  * Operational endpoints: GET /healthz (liveness + what is loaded), GET /metrics (Prometheus text),
- * GET /openapi.json, GET /v1/model (kind, size, tokenizer codebook usage for the explorer's charts),
+ * GET /openapi.json, GET /v1/model (kind, size, tokenizer codebook usage for the explorer's charts), its training
+ * curve, code use and item map (GET /v1/model/epochs, /codes, /map),
  * POST /admin/reload (write token; load a model directory and swap it in), and the explorer page at /.
  */
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_FILES } from '../model/files.js';
 import { EXPLORER_HTML } from './explorer/page.js';
+import { itemMap, type ItemMap } from './item-map.js';
 import { openApiDocument } from './openapi.js';
 import { parseBody } from './schemas.js';
 
@@ -54,7 +56,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServeContext): void {
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as { epoch: number; loss: number; valid: Record<string, number> })
-      .map((e) => ({ epoch: e.epoch, loss: e.loss, ndcg10: e.valid['ndcg@10'] ?? null }));
+      .map((e) => ({ epoch: e.epoch, loss: e.loss, ndcg10: e.valid['ndcg@10'] ?? null, valid: e.valid }));
     return { epochs };
   });
 
@@ -76,6 +78,15 @@ export function opsRoutes(app: FastifyInstance, ctx: ServeContext): void {
     const sizes: Record<string, number> = {};
     for (const n of groups.values()) sizes[n] = (sizes[n] ?? 0) + 1;
     return { digits: m, items: catalog.size, perDigit: counts.map((c) => [...c.values()].sort((a, b) => b - a)), collisionGroups: sizes };
+  });
+
+  // The item map (item-map.ts), computed once per loaded model and catalogue size.
+  let map: { key: string; value: ItemMap | undefined } | undefined;
+  app.get('/v1/model/map', async () => {
+    const { model, generation } = ctx.state;
+    const key = `${generation}:${model.catalog.size}`;
+    if (map?.key !== key) map = { key, value: itemMap(model.recommender, (i) => model.catalog.idOf(i)) };
+    return map.value ?? { items: 0, stride: 1, explained: 0, ids: [], x: [], y: [], code: [] };
   });
 
   app.post('/admin/reload', async (request) => {

@@ -15,6 +15,8 @@ export interface PcaModel {
   readonly components: Float32Array;
   /** (outputDim, inputDim) back-projection (components^+). */
   readonly inverse: Float32Array;
+  /** Every principal axis's variance, largest first (set by fitPca; not stored in artifacts). */
+  readonly variance?: Float64Array;
 }
 
 /** Fit on the (n, dim) rows of x. Whitening adds eps = 1e-6 x mean eigenvalue to every eigenvalue. */
@@ -40,7 +42,7 @@ export function fitPca(x: Float32Array, n: number, dim: number, outputDim: numbe
       inverse[c * dim + r] = vectors[r * dim + c] * scale;
     }
   }
-  return { inputDim: dim, outputDim, mean, components, inverse };
+  return { inputDim: dim, outputDim, mean, components, inverse, variance: Float64Array.from(values, (v) => Math.max(v, 0)) };
 }
 
 /** (n, outputDim) = (x - mean) W, computed as x W - mean W. */

@@ -101,6 +101,16 @@ for (const kind of ['sasrec', 'rpg'] as const) {
       await page.locator('#chart-loss').waitFor();
       assert.equal(await page.locator('#chart-loss circle').count(), epochs.length);
       assert.equal(await page.locator('#chart-valid circle').count(), epochs.length);
+      // The item map: every item's vector on two principal axes, coloured by its first SID code (RPG) or plain (SASRec).
+      const map = (await app.inject({ method: 'GET', url: '/v1/model/map' })).json();
+      assert.equal(map.x.length, items.itemIds.length);
+      assert.ok(map.explained > 0 && map.explained <= 1, `explained ${map.explained}`);
+      assert.equal(
+        map.code.every((c: number | null) => c === null),
+        kind === 'sasrec',
+        'first codes for RPG, none for SASRec',
+      );
+      await page.locator('#chart-item-map').waitFor();
       // The switch on the page shows the local ranking beside the server's.
       await page.fill('#search', items.texts[0].title!.split(' ')[0]);
       await page.locator('#results button', { hasText: items.texts[0].title! }).click();

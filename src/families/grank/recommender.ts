@@ -4,7 +4,7 @@
  * vector from their code embeddings: retrievable and rankable in the next request.
  */
 import { join } from 'node:path';
-import type { NewItemFeatures, Recommendation, RecommendQuery, Recommender } from '../../decode/recommender.js';
+import { tableRows, type ItemVectors, type NewItemFeatures, type Recommendation, type RecommendQuery, type Recommender } from '../../decode/recommender.js';
 import { MODEL_FILES } from '../../model/files.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { loadItemCodes } from '../../model/rpg-io.js';
@@ -67,6 +67,10 @@ export class GRankRecommender implements Recommender {
 
   get numItems(): number {
     return this.model.numItems;
+  }
+
+  itemVectors(): ItemVectors {
+    return tableRows(this.index.vectors, this.model.config.dim, this.model.numItems, 1); // row 0 is padding
   }
 
   semanticId(item: number): readonly number[] {

@@ -17,7 +17,15 @@ import { Rpg, type ItemCodes, type RpgConfig } from '../../model/rpg.js';
 import { scoreAll } from '../../model/rpg-score.js';
 import { loadCheckpoint } from '../../tensor/index.js';
 import type { TokenizeReport } from '../../tokenize/index.js';
-import { topK, type NewItemFeatures, type Recommendation, type RecommendQuery, type Recommender } from '../../decode/recommender.js';
+import {
+  meanOfTokenRows,
+  topK,
+  type ItemVectors,
+  type NewItemFeatures,
+  type Recommendation,
+  type RecommendQuery,
+  type Recommender,
+} from '../../decode/recommender.js';
 import type { OpenContext } from '../family.js';
 import { openNewItemCoding, type NewItemCoding } from '../new-item-codes.js';
 
@@ -63,6 +71,12 @@ export class RpgRecommender implements Recommender {
 
   get numItems(): number {
     return this.model.numItems;
+  }
+
+  /** The mean of each item's code embeddings: how a history item enters RPG. */
+  itemVectors(): ItemVectors {
+    const { codeTable, config, itemTokens, numItems, digits } = this.model;
+    return meanOfTokenRows(codeTable.f32, config.dim, itemTokens, numItems, digits);
   }
 
   semanticId(item: number): readonly number[] {

@@ -3,7 +3,7 @@
  * Recommender it scores every item (decode/recommender.ts: FullScoringRecommender).
  */
 import { join } from 'node:path';
-import { FullScoringRecommender } from '../../decode/recommender.js';
+import { FullScoringRecommender, tableRows } from '../../decode/recommender.js';
 import { MODEL_FILES } from '../../model/files.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { SasRec, type SasRecConfig } from '../../model/sasrec.js';
@@ -17,5 +17,10 @@ export function openSasRecModel(dir: string, manifest: ModelManifest): SasRec {
 }
 
 export function sasRecRecommender(model: SasRec): FullScoringRecommender {
-  return new FullScoringRecommender('sasrec', model.numItems, (histories) => model.score(histories));
+  return new FullScoringRecommender(
+    'sasrec',
+    model.numItems,
+    (histories) => model.score(histories),
+    () => tableRows(model.itemTable.f32, model.config.dim, model.numItems, 1), // row 0 is padding
+  );
 }

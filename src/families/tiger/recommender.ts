@@ -20,7 +20,7 @@ import type { ModelManifest } from '../../model/manifest.js';
 import { openSidModel, recordedTestBeam, type EmbeddedSidModel, type LoadedSidModel } from './open.js';
 import { Tiger } from '../../model/tiger.js';
 import { readSidReport, type TokenizeReport } from '../../tokenize/index.js';
-import type { Recommendation, RecommendQuery, Recommender } from '../../decode/recommender.js';
+import { meanOfTokenRows, type ItemVectors, type Recommendation, type RecommendQuery, type Recommender } from '../../decode/recommender.js';
 
 /** User index read for queries that name no dataset user. */
 export const ANONYMOUS_USER = 0;
@@ -72,6 +72,13 @@ export class SidGenerativeRecommender implements Recommender {
 
   semanticId(item: number): readonly number[] {
     return Array.from(this.loaded.table.codesOf(item));
+  }
+
+  /** The mean of each item's SID token embeddings (what its history tokens carry into the encoder). */
+  itemVectors(): ItemVectors {
+    const tiger = this.loaded.model instanceof Tiger ? this.loaded.model : this.loaded.model.tiger;
+    const { table } = this.loaded;
+    return meanOfTokenRows(tiger.tokens.table.f32, tiger.config.dim, tiger.vocab.itemTokens(table), table.count, table.digits);
   }
 
   /**

@@ -69,6 +69,10 @@ export const EXPLORER_HTML = `<!doctype html>
       <h2>3. Codebook usage</h2>
       <div id="codebook" class="muted">No tokenizer report.</div>
     </section>
+    <section style="margin-top:16px">
+      <h2>4. Item map</h2>
+      <div id="item-map" class="muted">This model exposes no item vectors.</div>
+    </section>
   </div>
 </main>
 <script>
@@ -463,6 +467,15 @@ function loadCurves() {
       c2.id = "chart-valid";
       box.appendChild(c2);
     }
+    // SIDs learned during training (DIGER): the share of codes in use per level by epoch shows whether they collapse.
+    var last = res.epochs[res.epochs.length - 1].valid || {};
+    Object.keys(last).filter(function (key) { return key.indexOf("codes-used@") === 0; }).forEach(function (key) {
+      var level = key.slice("codes-used@".length);
+      var rows = res.epochs.filter(function (e) { return e.valid && e.valid[key] !== undefined; });
+      var c = lineChart("Level " + level + ": share of codes in use by epoch (perplexity " + (last["perplexity@" + level] || 0).toFixed(0) + " at the last)", rows.map(function (e) { return e.epoch; }), rows.map(function (e) { return e.valid[key]; }), "bar2", "epoch", function (x) { return (100 * x).toFixed(0) + "%"; });
+      c.id = "chart-codes-used-" + level;
+      box.appendChild(c);
+    });
   }).catch(function () {});
 }
 
@@ -483,12 +496,39 @@ function renderCodebook(info) {
   box.appendChild(c2);
 }
 
+// Item vectors in 2-D (PCA), one point per item, coloured by its first SID code: do items of one code sit together?
+function loadItemMap() {
+  api("GET", "/v1/model/map").then(function (res) {
+    if (!res.x.length) return;
+    var box = document.getElementById("item-map");
+    box.textContent = "";
+    box.classList.remove("muted");
+    var coded = res.code.some(function (c) { return c !== null; });
+    box.appendChild(el("p", {}, res.x.length + " of " + res.items + " items on the first two principal axes of the model's item vectors (" + (100 * res.explained).toFixed(1) + "% of their variance)" + (coded ? ", coloured by first SID code" : "")));
+    var W = 520, H = 380, pad = 8;
+    var canvas = el("canvas", { id: "chart-item-map", width: W, height: H });
+    canvas.style.border = "1px solid #d8dce6";
+    box.appendChild(canvas);
+    var g = canvas.getContext("2d");
+    var minX = Math.min.apply(null, res.x), maxX = Math.max.apply(null, res.x);
+    var minY = Math.min.apply(null, res.y), maxY = Math.max.apply(null, res.y);
+    var sx = (W - 2 * pad) / ((maxX - minX) || 1), sy = (H - 2 * pad) / ((maxY - minY) || 1);
+    g.globalAlpha = 0.6;
+    for (var i = 0; i < res.x.length; i++) {
+      var c = res.code[i];
+      g.fillStyle = c === null ? "#3b7ddd" : "hsl(" + Math.round((c * 137.508) % 360) + ", 65%, 48%)";
+      g.fillRect(pad + (res.x[i] - minX) * sx - 1.5, H - pad - (res.y[i] - minY) * sy - 1.5, 3, 3);
+    }
+  }).catch(function () {});
+}
+
 function loadModel() {
   api("GET", "/v1/model").then(function (info) {
     modelInfo = info;
     document.getElementById("model").textContent = info.kind + " - " + info.numItems + " items" + (info.addedItems ? " (" + info.addedItems + " added)" : "") + " - generation " + info.generation;
     renderCodebook(info);
     loadCodeUse();
+    loadItemMap();
   }).catch(function (e) { document.getElementById("model").textContent = "error: " + e.message; });
 }
 
