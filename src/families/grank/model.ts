@@ -195,7 +195,12 @@ export class GRank extends Module {
     const last = Int32Array.from(batch.lengths, (n, r) => r * L + n - 1);
     const lastTarget = Int32Array.from(last, (p) => batch.targets[p]);
     const user = embedding(reshape(h, [B * L, D]), intTensor(last, [B])); // (B, D)
-    const candidates = this.rankCandidates(user, vectors, lastTarget, K, (ctx.rng as Rng | undefined) ?? new Rng(0)); // (B, 1 + K) item + 1 ids, target first
+    const { candidates, retrieved } = this.rankCandidates(user, vectors, lastTarget, K, (ctx.rng as Rng | undefined) ?? new Rng(0)); // (B, 1 + K), target first
+    // The ranker only ever re-ranks what the generator retrieved: it learns on the windows whose target is among the
+    // generator's top rankPool. Taught also on targets outside it, it learned to lift the items least like the
+    // generator's favourites, ranking Beauty's validation targets below chance among the 200 candidates.
+    const rankTargets = Int32Array.from(retrieved, (inPool) => (inPool ? 0 : -1));
+    if (!rankTargets.includes(0)) return generator;
     // Detached: copies of the vectors the ranker reads, outside the graph, so only the ranker's parameters learn from it.
     const [rv, ru] = this.config.rankDetach
       ? [tensor(Float32Array.from(vectors.f32), vectors.shape), tensor(Float32Array.from(user.f32), user.shape)]
@@ -205,15 +210,16 @@ export class GRank extends Module {
     const historyVectors = this.historyKeys(rv, batch.inputs, batch.lengths, L); // (B, L, D)
     const padding = Int32Array.from(batch.inputs, (id) => (id === 0 ? 1 : 0));
     const scores = this.rank(cand, historyVectors, padding, base);
-    const ranker = crossEntropy(scores, intTensor(new Int32Array(B), [B]), { reduction: 'mean' });
+    const ranker = crossEntropy(scores, intTensor(rankTargets, [B]), { reduction: 'mean' });
     return add(generator, mulScalar(ranker, this.config.rankWeight));
   }
 
   /**
    * Per row: the target (as item + 1) then `k` items drawn without replacement from the `rankPool` the generator
-   * scores highest besides it (all of the pool, best first, when it holds no more than k).
+   * scores highest besides it (all of the pool, best first, when it holds no more than k); and whether the target
+   * itself is among the generator's top `rankPool` (what retrieval would hand the ranker).
    */
-  private rankCandidates(user: Tensor, vectors: Tensor, targets: Int32Array, k: number, rng: Rng): Int32Array {
+  private rankCandidates(user: Tensor, vectors: Tensor, targets: Int32Array, k: number, rng: Rng): { candidates: Int32Array; retrieved: Uint8Array } {
     const B = targets.length;
     const N = this.numItems;
     const D = this.config.dim;
@@ -222,8 +228,13 @@ export class GRank extends Module {
     const out = new Int32Array(B * (k + 1));
     const top = new TopK(Math.min(Math.max(k, this.config.rankPool), N - 1));
     const picked = new Int32Array(top.k);
+    const retrieved = new Uint8Array(B);
     for (let r = 0; r < B; r++) {
       out[r * (k + 1)] = targets[r] + 1;
+      const own = scores[r * N + targets[r]];
+      let above = 0;
+      for (let i = 0; i < N; i++) if (scores[r * N + i] > own) above++;
+      retrieved[r] = above < this.config.rankPool ? 1 : 0;
       top.reset();
       for (let i = 0; i < N; i++) if (i !== targets[r]) top.push(i, scores[r * N + i]);
       const n = top.sortedInto(picked);
@@ -238,7 +249,7 @@ export class GRank extends Module {
       }
       for (let j = 0; j < k; j++) out[r * (k + 1) + 1 + j] = n === 0 ? 0 : picked[j % n] + 1; // fewer items than k: repeats
     }
-    return out;
+    return { candidates: out, retrieved };
   }
 
   /** Every item's vector at inference (N + 1, D), row 0 padding: compute once, use for many queries. */
