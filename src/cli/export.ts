@@ -8,6 +8,7 @@ import { readServingItems } from '../model/bundle.js';
 import { readManifest } from '../model/manifest.js';
 import { checkOutputDir } from './options.js';
 import { defineCommand } from './command.js';
+import type { ExportPrecision } from '../families/onnx-graph.js';
 
 const exportable = Object.values(FAMILIES)
   .filter((f) => f.export)
@@ -29,8 +30,9 @@ Exportable kinds today: ${exportable.join(', ')}.`,
       format: { type: 'string', choices: ['onnx'], description: 'Export format', default: 'onnx' },
       precision: {
         type: 'string',
-        choices: ['float32', 'float16'],
-        description: 'Float weights: float32 (must agree exactly: every top 10), or float16 (half the size; written when 90% of top 10s agree)',
+        choices: ['float32', 'float16', 'int8'],
+        description:
+          'Float weights: float32 (must agree exactly: every top 10), float16 (half the size; written when 90% of top 10s agree) or int8 (a quarter, per-row or per-column scales; written when 90% of the items of each top 10 are kept)',
         default: 'float32',
       },
     },
@@ -50,11 +52,11 @@ Exportable kinds today: ${exportable.join(', ')}.`,
     const items = readServingItems(o.model, manifest);
     const started = performance.now();
     const result = family.export(o.model, manifest, { items, log: (line) => process.stderr.write(`${line}\n`) }, o.out, {
-      precision: o.precision as 'float32' | 'float16',
+      precision: o.precision as ExportPrecision,
     });
     const c = result.check;
     process.stdout.write(
-      `exported ${manifest.kind} (${o.precision}) -> ${result.dir}: model.onnx ${(result.bytes / 2 ** 20).toFixed(1)} MiB, checked on ${c.histories} histories (largest score difference ${c.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * c.top10Agreement).toFixed(0)}%) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      `exported ${manifest.kind} (${o.precision}) -> ${result.dir}: model.onnx ${(result.bytes / 2 ** 20).toFixed(1)} MiB, checked on ${c.histories} histories (largest score difference ${c.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * c.top10Agreement).toFixed(0)}%, items kept ${(100 * c.top10Overlap).toFixed(0)}%) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
     );
   },
 });

@@ -14,6 +14,7 @@ import { encodeModel, type OnnxGraph } from '../tensor/kernels/onnx-proto.js';
 import { loadOrtRuntime } from '../tensor/kernels/onnxruntime-session.js';
 import type { ExportCheck, ExportResult } from './family.js';
 import { HISTORY_INPUT_DOCS, historyInputs } from './onnx-graph.js';
+import type { ExportPrecision } from './onnx-graph.js';
 
 export const EXPORT_FORMAT = 'sidrec-export';
 
@@ -85,7 +86,12 @@ export function checkExport(
   const a = top10(engine, B, numItems);
   const b = top10(got, B, numItems);
   const same = a.filter((t, r) => t.every((item, j) => item === b[r][j])).length;
-  return { histories: B, maxAbsDiff, scoreRange: hi - lo, top10Agreement: B === 0 ? 1 : same / B };
+  let overlap = 0;
+  a.forEach((t, r) => {
+    const theirs = new Set(b[r]);
+    overlap += t.filter((item) => theirs.has(item)).length / Math.max(t.length, 1);
+  });
+  return { histories: B, maxAbsDiff, scoreRange: hi - lo, top10Agreement: B === 0 ? 1 : same / B, top10Overlap: B === 0 ? 1 : overlap / B };
 }
 
 export interface ExportSpec {
@@ -96,7 +102,7 @@ export interface ExportSpec {
   readonly numItems: number;
   readonly maxLen: number;
   readonly inputs: readonly string[];
-  readonly precision: 'float32' | 'float16';
+  readonly precision: ExportPrecision;
   /** Anything else a runtime needs (e.g. RPG's item codes for graph decoding). */
   readonly extra?: Readonly<Record<string, unknown>>;
   /** Extra binary files written beside the model (e.g. RPG's item graph), by name. */
@@ -105,9 +111,12 @@ export interface ExportSpec {
 
 /**
  * Whether an export agrees with the engine: float32 within 1e-3 of the score range and every top 10 the same;
- * float16 (rounded weights) within 2% of the range and at least 90% of the top 10s the same (the agreement is recorded).
+ * float16 (rounded weights) within 2% of the range and at least 90% of the top 10s the same, in order; int8 (coarser
+ * still, near-ties swap places) within 10% of the range and 90% of each top 10's items kept, in any order. Both
+ * figures are recorded.
  */
-export function agrees(check: ExportCheck, precision: 'float32' | 'float16'): boolean {
+export function agrees(check: ExportCheck, precision: ExportPrecision): boolean {
+  if (precision === 'int8') return check.maxAbsDiff <= 0.1 * Math.max(1, check.scoreRange) && check.top10Overlap >= 0.9;
   const [tolerance, agreement] = precision === 'float32' ? [1e-3, 1] : [2e-2, 0.9];
   return check.maxAbsDiff <= tolerance * Math.max(1, check.scoreRange) && check.top10Agreement >= agreement;
 }
@@ -117,7 +126,7 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
   if (!agrees(check, spec.precision)) {
     throw new SidrecError(
       'E_STATE',
-      `the ${spec.precision} ONNX graph disagrees with the engine (largest score difference ${check.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * check.top10Agreement).toFixed(1)}% over ${check.histories} histories); nothing written`,
+      `the ${spec.precision} ONNX graph disagrees with the engine (largest score difference ${check.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * check.top10Agreement).toFixed(1)}%, items kept ${(100 * check.top10Overlap).toFixed(1)}% over ${check.histories} histories); nothing written`,
       { file: spec.model },
     );
   }
@@ -148,12 +157,12 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
 /** One model's export, end to end: build the graph at `precision`, check it against `engine` on `histories`, write it. */
 export function exportGraph(
   spec: Omit<ExportSpec, 'precision'>,
-  build: (precision: 'float32' | 'float16') => OnnxGraph,
+  build: (precision: ExportPrecision) => OnnxGraph,
   engine: (histories: readonly ArrayLike<number>[]) => Float32Array,
   items: ServingItems,
   histories: readonly ArrayLike<number>[],
   out: string,
-  precision: 'float32' | 'float16' = 'float32',
+  precision: ExportPrecision = 'float32',
 ): ExportResult {
   const onnx = encodeModel(build(precision));
   const check = checkExport(onnx, spec.inputs, spec.maxLen, spec.numItems, histories, engine(histories));

@@ -21,6 +21,7 @@ import type { ModelManifest } from '../model/manifest.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainingPlan } from '../train/run.js';
 import type { TrainRunOptions } from '../train/trainer.js';
+import type { ExportPrecision } from './onnx-graph.js';
 
 /** Option values as parsed from flags: a family reads its own (see `withDefaults`). */
 export type Flags = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -77,11 +78,13 @@ export interface ExportCheck {
   readonly scoreRange: number;
   /** Share of histories whose top 10 is the same, in order. */
   readonly top10Agreement: number;
+  /** Mean share of a history's top 10 that the export's top 10 also holds (any order). */
+  readonly top10Overlap: number;
 }
 
 export interface ExportOptions {
   /** Float weights stored as float32 (exact) or float16 (half the size; checked the same way). @default 'float32' */
-  readonly precision?: 'float32' | 'float16';
+  readonly precision?: ExportPrecision;
 }
 
 /** What `sidrec export` wrote. */

@@ -8,6 +8,7 @@ import type { NamedParameter } from '../tensor/index.js';
 import {
   ONNX_FLOAT,
   ONNX_FLOAT16,
+  ONNX_INT8,
   type ONNX_INT32,
   ONNX_INT64,
   type OnnxAttribute,
@@ -19,8 +20,11 @@ import {
 
 const MASKED = -1e30;
 
-/** How an export stores its float weights: float32, or float16 (half the file; Cast to float32 when loaded). */
-export type ExportPrecision = 'float32' | 'float16';
+/**
+ * How an export stores its float weights: float32; float16 (half the file; Cast to float32 when loaded); or int8 (a
+ * quarter: symmetric, one scale per row of a matrix, DequantizeLinear to float32 when loaded).
+ */
+export type ExportPrecision = 'float32' | 'float16' | 'int8';
 
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
@@ -57,8 +61,22 @@ export class GraphBuilder {
       this.initializers.push({ name, elemType: ONNX_FLOAT, dims, values });
       return name;
     }
-    this.initializers.push({ name: `${name}__f16`, elemType: ONNX_FLOAT16, dims, values });
-    this.nodes.push({ op: 'Cast', inputs: [`${name}__f16`], outputs: [name], attributes: { to: { kind: 'int', value: ONNX_FLOAT } } });
+    if (this.precision === 'float16') {
+      this.initializers.push({ name: `${name}__f16`, elemType: ONNX_FLOAT16, dims, values });
+      this.nodes.push({ op: 'Cast', inputs: [`${name}__f16`], outputs: [name], attributes: { to: { kind: 'int', value: ONNX_FLOAT } } });
+      return name;
+    }
+    const q = quantizeMatrix(values, dims);
+    const scaleDims = q.axis === undefined ? [] : [dims[q.axis]];
+    this.initializers.push({ name: `${name}__q`, elemType: ONNX_INT8, dims, values: q.codes });
+    this.initializers.push({ name: `${name}__scale`, elemType: ONNX_FLOAT, dims: scaleDims, values: q.scales });
+    this.initializers.push({ name: `${name}__zero`, elemType: ONNX_INT8, dims: scaleDims, values: new Int8Array(q.scales.length) });
+    this.nodes.push({
+      op: 'DequantizeLinear',
+      inputs: [`${name}__q`, `${name}__scale`, `${name}__zero`],
+      outputs: [name],
+      ...(q.axis === undefined ? {} : { attributes: { axis: { kind: 'int', value: q.axis } } }),
+    });
     return name;
   }
 
@@ -163,4 +181,47 @@ export function historyInputs(histories: readonly ArrayLike<number>[], maxLen: n
   const mask = new Float32Array(L * L);
   for (let i = 0; i < L; i++) for (let j = i + 1; j < L; j++) mask[i * L + j] = MASKED;
   return { ids, back, pos, mask, rows, B, L };
+}
+
+/**
+ * int8 codes of a weight: a matrix gets one scale per row (axis 0: an embedding's items) or per column (axis 1: a
+ * linear layer's outputs), whichever reconstructs it with the smaller squared error; anything else one scale.
+ */
+export function quantizeMatrix(
+  values: ArrayLike<number>,
+  dims: readonly number[],
+): { readonly codes: Int8Array; readonly scales: Float32Array; readonly axis?: 0 | 1 } {
+  if (dims.length !== 2) return quantizeRows(values, 1);
+  const [rows, cols] = dims;
+  const byRow = quantizeRows(values, rows);
+  const transposed = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) transposed[c * rows + r] = values[r * cols + c];
+  const byColT = quantizeRows(transposed, cols);
+  let errRow = 0;
+  let errCol = 0;
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const v = values[r * cols + c];
+      errRow += (byRow.codes[r * cols + c] * byRow.scales[r] - v) ** 2;
+      errCol += (byColT.codes[c * rows + r] * byColT.scales[c] - v) ** 2;
+    }
+  if (errRow <= errCol) return { ...byRow, axis: 0 };
+  const codes = new Int8Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) codes[r * cols + c] = byColT.codes[c * rows + r];
+  return { codes, scales: byColT.scales, axis: 1 };
+}
+
+/** Symmetric int8 quantization of `rows` equal rows: per row, scale = max |w| / 127 and code = round(w / scale). */
+export function quantizeRows(values: ArrayLike<number>, rows: number): { readonly codes: Int8Array; readonly scales: Float32Array } {
+  const cols = values.length / rows;
+  const codes = new Int8Array(values.length);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let max = 0;
+    for (let j = 0; j < cols; j++) max = Math.max(max, Math.abs(values[r * cols + j]));
+    const scale = max > 0 ? max / 127 : 1;
+    scales[r] = scale;
+    for (let j = 0; j < cols; j++) codes[r * cols + j] = Math.max(-127, Math.min(127, Math.round(values[r * cols + j] / scale)));
+  }
+  return { codes, scales };
 }

@@ -36,6 +36,23 @@ test('sidrec export: SASRec as ONNX whose scores match the engine (checked befor
   assert.equal(d16.precision, 'float16');
   assert.ok(d16.check.top10Agreement >= 0.9);
   assert.ok(statSync(join(half, 'model.onnx')).size < 0.7 * statSync(join(out, 'model.onnx')).size, 'float16 weights shrink the file');
+  // int8 weights (per-row scales, DequantizeLinear in the graph): a quarter of the float32 tables.
+  const quarter = join(tempDir('export8'), 'onnx');
+  const run8 = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', quarter, '--precision', 'int8'], { encoding: 'utf8' });
+  assert.equal(run8.status, 0, run8.stderr);
+  const d8 = JSON.parse(readFileSync(join(quarter, 'export.json'), 'utf8'));
+  assert.equal(d8.precision, 'int8');
+  assert.ok(d8.check.top10Overlap >= 0.9, `int8 keeps ${d8.check.top10Overlap} of each top 10`);
+  assert.ok(statSync(join(quarter, 'model.onnx')).size < statSync(join(half, 'model.onnx')).size, 'int8 weights shrink the file below float16');
+});
+
+test('int8 quantization: per-row symmetric codes reconstruct each weight within half a step of its row', async () => {
+  const { quantizeRows } = await import('../../src/families/onnx-graph.js');
+  const values = Float32Array.of(0.5, -1, 0.25, 0, 0, 0, 3, 1.5, -3);
+  const { codes, scales } = quantizeRows(values, 3);
+  assert.deepEqual(Array.from(codes.subarray(0, 3)), [64, -127, 32]);
+  assert.deepEqual(Array.from(codes.subarray(3, 6)), [0, 0, 0], 'an all-zero row stays zero');
+  values.forEach((v, i) => assert.ok(Math.abs(codes[i] * scales[Math.floor(i / 3)] - v) <= scales[Math.floor(i / 3)] / 2 + 1e-7));
 });
 
 test('the export check catches a graph that is not the model (the refusal rule); a kind without an export is named', async () => {

@@ -9,6 +9,7 @@ import type { ExportResult } from '../family.js';
 import { RPG_INPUTS, rpgGraph } from './onnx.js';
 import type { GraphSearchConfig } from '../../decode/graph.js';
 import type { ItemGraph } from '../../decode/item-graph.js';
+import type { ExportPrecision } from '../onnx-graph.js';
 
 /** The engine's exact scores of every item, as the graph computes them. */
 function exactScores(model: Rpg, histories: readonly ArrayLike<number>[]): Float32Array {
@@ -29,7 +30,7 @@ export function exportRpg(
   items: ServingItems,
   histories: readonly ArrayLike<number>[],
   out: string,
-  precision: 'float32' | 'float16' = 'float32',
+  precision: ExportPrecision = 'float32',
   /** The item graph and search settings, for graph-constrained decoding in the runtime (absent: exact scoring only). */
   decoding?: { readonly graph: ItemGraph; readonly search: GraphSearchConfig },
 ): ExportResult {

@@ -6,6 +6,7 @@ import type { SasRec } from '../../model/sasrec.js';
 import { checkExport, exportGraph } from '../export-check.js';
 import type { ExportCheck, ExportResult } from '../family.js';
 import { SASREC_INPUTS, sasRecGraph } from './onnx.js';
+import type { ExportPrecision } from '../onnx-graph.js';
 
 export function checkSasRecExport(model: SasRec, onnx: Uint8Array, histories: readonly ArrayLike<number>[]): ExportCheck {
   return checkExport(onnx, SASREC_INPUTS, model.config.maxLen, model.numItems, histories, model.score(histories));
@@ -18,7 +19,7 @@ export function exportSasRec(
   items: ServingItems,
   histories: readonly ArrayLike<number>[],
   out: string,
-  precision: 'float32' | 'float16' = 'float32',
+  precision: ExportPrecision = 'float32',
 ): ExportResult {
   const spec = {
     kind: 'sasrec',

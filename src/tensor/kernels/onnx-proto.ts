@@ -2,7 +2,7 @@
  * A minimal ONNX protobuf encoder: just enough of ModelProto / GraphProto / NodeProto / ValueInfoProto /
  * TensorProto / AttributeProto to describe the small single-purpose graphs the onnxruntime kernel provider runs.
  * There is no Python `onnx` package here and no protobuf dependency, so the wire format is written by hand
- * (field numbers from onnx/onnx.proto3). Only float32 / int32 / int64 tensors and scalar / list attributes exist.
+ * (field numbers from onnx/onnx.proto3). Float32 / int32 / int64 tensors (float16 and int8 as initializers) and scalar / list attributes.
  */
 
 /** ONNX TensorProto.DataType values that the kernels use. */
@@ -11,7 +11,9 @@ export const ONNX_INT32 = 6;
 export const ONNX_INT64 = 7;
 /** IEEE half precision: initializers only (model exports store weights so, and Cast them to float). */
 export const ONNX_FLOAT16 = 10;
-export type OnnxElemType = typeof ONNX_FLOAT | typeof ONNX_INT32 | typeof ONNX_INT64 | typeof ONNX_FLOAT16;
+/** Signed 8-bit: quantized weight initializers only (DequantizeLinear turns them back into float). */
+export const ONNX_INT8 = 3;
+export type OnnxElemType = typeof ONNX_FLOAT | typeof ONNX_INT32 | typeof ONNX_INT64 | typeof ONNX_FLOAT16 | typeof ONNX_INT8;
 
 /** A dimension: a fixed size, or a symbol so that one session serves every size. */
 export type OnnxDim = number | string;
@@ -156,7 +158,9 @@ function writeInitializer(w: ProtoWriter, init: OnnxInitializer): void {
         ? new Uint8Array(Uint16Array.from(init.values, toHalf).buffer)
         : init.elemType === ONNX_INT32
           ? new Uint8Array(Int32Array.from(init.values).buffer)
-          : new Uint8Array(BigInt64Array.from(Array.from(init.values, (v) => BigInt(v))).buffer);
+          : init.elemType === ONNX_INT8
+            ? new Uint8Array(Int8Array.from(init.values).buffer)
+            : new Uint8Array(BigInt64Array.from(Array.from(init.values, (v) => BigInt(v))).buffer);
   w.bytesField(9, raw); // raw_data: little-endian, as ONNX specifies
 }
 
