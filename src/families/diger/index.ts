@@ -1,7 +1,8 @@
 /**
  * The DIGER family (Fu et al., "DIGER: differentiable Semantic IDs", arXiv 2601.19711): an RQ-VAE tokenizer,
- * pre-trained as TIGER's (beta .25, k-means initialisation), then trained on jointly with a TIGER encoder-decoder
- * through a straight-through Gumbel code assignment with an uncertainty-decay schedule (decay.ts). When training
+ * pre-trained as TIGER's (beta .25, k-means initialisation), whose codebooks then train on in the same steps as a
+ * TIGER encoder-decoder through a straight-through Gumbel code assignment with an uncertainty-decay schedule
+ * (model.ts, decay.ts), the recommender reading each epoch's SIDs. When training
  * ends, the best epoch's SIDs are frozen into an ordinary SID directory (OUT/sids: tokenizer, table, report with
  * the share of items whose SID changed), so decoding, evaluation and serving open it as a TIGER model.
  *
@@ -19,8 +20,9 @@ import { loadDatasetSids, readSidReport, saveDatasetSids, tokenizeDataset } from
 import { tableReport } from '../../tokenize/report.js';
 import { RqVaeTokenizer } from '../../tokenize/rqvae.js';
 import type { SemanticIdTable } from '../../tokenize/sid-table.js';
-import { bucketedExampleRows, sidExamples } from '../../train/tiger-batches.js';
+import { sidBatches, sidExamples } from '../../train/tiger-batches.js';
 import type { TrainingPlan } from '../../train/run.js';
+import type { SidBatch } from '../../model/sid-batch.js';
 import { defineFamily, type ModelFamily, type TrainInput } from '../family.js';
 import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
 import { openSidModel, recordedTestBeam, type EmbeddedSidModel } from '../tiger/open.js';
@@ -29,7 +31,7 @@ import { evaluateSid, SID_METRICS, tigerScorer } from '../tiger/train.js';
 import { TigerRecommender } from '../../decode/beam-tiger.js';
 import { Tiger } from '../../model/tiger.js';
 import { DEFAULT_DECAY, SID_MODES, type DecayConfig, type SidMode } from './decay.js';
-import { Diger, refreshDigerTable, type DigerBatch } from './model.js';
+import { Diger, refreshDigerTable } from './model.js';
 
 const KIND = 'diger';
 const INITIAL_SIDS_DIR = 'sids-initial';
@@ -55,7 +57,7 @@ const trainOptions: OptionSpecs = {
   'sigma-lambda': { type: 'number', min: 0, description: 'std: lambda in L/(2(sigma+lambda)^2) + log(sigma+lambda)', default: DEFAULT_DECAY.lambda },
   'sigma-lr': { type: 'number', min: 0, description: 'std: learning rate of sigma', default: 1e-3 },
   'tokenizer-lr': { type: 'number', min: 0, description: 'Learning rate of the tokenizer (the recommender uses --lr)', default: 1e-5 },
-  'tokenizer-weight': { type: 'number', min: 0, description: "Weight of the RQ-VAE's own loss in the joint loss", default: 1 },
+  'tokenizer-weight': { type: 'number', min: 0, description: "Weight of the tokenizer's loss (latent reconstruction + codebook + commitment)", default: 1 },
   'collision-codes': {
     type: 'number',
     integer: true,
@@ -68,10 +70,11 @@ const trainOptions: OptionSpecs = {
 };
 
 const HELP = `DIGER: the RQ-VAE tokenizer (pre-trained here on --sid-features into OUT/sids-initial, or --sids DIR of
-sidrec tokenize --kind rqvae) trains on with a TIGER encoder-decoder (--layers per stack) through straight-through
-Gumbel code assignment: --sid-mode frequency (noise on over-used codes), std (a learnable noise scale), gumbel
-(constant noise) or static (tokenizer frozen: the TIGER baseline). --tokenizer-lr is the tokenizer's learning rate
-(the recommender's is --lr). Each epoch's validation records code use and perplexity per level and the share of
+sidrec tokenize --kind rqvae) keeps training its codebooks beside a TIGER encoder-decoder (--layers per stack) that
+reads each epoch's SIDs; codes are drawn by a straight-through Gumbel softmax: --sid-mode frequency (noise on items
+whose first code is over-used), std (a learnable noise scale that decays with the loss), gumbel (constant noise) or
+static (tokenizer frozen: the TIGER baseline). --tokenizer-lr is the codebooks' learning rate (the recommender's is
+--lr; the tokenizer's encoder stays as pre-trained). Each epoch's validation records code use and perplexity per level and the share of
 items whose SID moved; at the end the best epoch's SIDs are frozen into OUT/sids, an ordinary SID directory.`;
 
 const useOptions: OptionSpecs = { beam: { type: 'number', integer: true, min: 1, description: 'Beam width (default: the test beam recorded at training)' } };
@@ -127,7 +130,7 @@ export function changedShare(a: SemanticIdTable, b: SemanticIdTable): number {
   return a.count === 0 ? 0 : changed / a.count;
 }
 
-function plan(input: TrainInput, flags: Readonly<Record<string, string | number | boolean | undefined>>): TrainingPlan<DigerBatch> {
+function plan(input: TrainInput, flags: Readonly<Record<string, string | number | boolean | undefined>>): TrainingPlan<SidBatch> {
   const o = withDefaults(trainOptions, flags) as Record<string, number | string | undefined>;
   const n = (name: string): number => o[name] as number;
   checkHeads(n('dim'), n('heads'));
@@ -191,8 +194,9 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
     model,
     hooks: {
       batches: (_epoch, rng) => {
-        refreshDigerTable(model); // this epoch's collision digits (and, after --resume, the restored tokenizer's SIDs)
-        return bucketedExampleRows(examples, maxItems, input.train.batchSize, rng).map((rows) => digerBatch(examples, rows, maxItems));
+        const table = refreshDigerTable(model); // this epoch's SIDs (after --resume: the restored tokenizer's)
+        const vocab = model.tiger.vocab;
+        return sidBatches(examples, { vocab, table, itemTokens: vocab.itemTokens(table), maxItems }, input.train.batchSize, rng);
       },
       validate: async () => {
         const table = refreshDigerTable(model);
@@ -242,20 +246,6 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
       };
     },
   };
-}
-
-/** Example rows -> DIGER's batch of item indices. */
-function digerBatch(ex: ReturnType<typeof sidExamples>, rows: readonly number[], maxItems: number): DigerBatch {
-  const users = new Int32Array(rows.length);
-  const targets = new Int32Array(rows.length);
-  const histories = rows.map((e, r) => {
-    const s = ex.sequences[ex.seq[e]];
-    const t = ex.pos[e];
-    users[r] = s.user;
-    targets[r] = s.items[t];
-    return s.items.subarray(Math.max(0, t - maxItems), t);
-  });
-  return { size: rows.length, users, histories, targets };
 }
 
 export const digerFamily: ModelFamily = defineFamily({

@@ -1,50 +1,24 @@
 /**
- * DIGER (arXiv 2601.19711): a TIGER encoder-decoder (model/tiger.ts) trained jointly with the RQ-VAE tokenizer
- * that gives its Semantic IDs. Per batch, the items the batch touches (history and targets) are re-tokenized
- * through the differentiable code assignment (quantize.ts); each tokenizer digit's SID token embedding is then
- * onehot_l @ E_l (exactly TIGER's embedding row in the forward pass), and each target digit's cross-entropy is
- * taken against the soft-gradient one-hot, so the recommendation loss reaches the codes from both sides. The
- * collision digit stays an ordinary token, from the table refreshed at each epoch's start (`refreshTable`).
+ * DIGER (arXiv 2601.19711): a TIGER encoder-decoder (model/tiger.ts) trained jointly with the RQ-VAE tokenizer that
+ * gives its Semantic IDs, as the authors' public code does it. The recommender reads and predicts the hard codes of
+ * the table refreshed at each epoch's start (`refreshTable`); in the same steps the tokenizer's codebooks keep
+ * training on the batch's target items through the noisy straight-through assignment (quantize.ts: latent
+ * reconstruction + codebook + commitment, the encoder frozen), with the noise schedule of decay.ts. So the SIDs move
+ * between epochs, explored where codes are crowded ('frequency') or while the recommendation loss is high ('std'),
+ * and the recommender follows them.
  *
- * Parameters: `tiger.*` (lr), `tokenizer.*` (lr x tokenizerLrScale), `sigma` ('std' decay), `usage.<level>`
- * (the 'frequency' decay's usage EMAs: buffers that take no gradient, saved with the weights).
+ * Parameters: `tiger.*` (lr), `tokenizer.codebook.*` (lr x tokenizerLrScale; the rest of the tokenizer frozen),
+ * `sigma` ('std'), `usage.<level>` (the 'frequency' usage EMAs: buffers that take no gradient, saved with the weights).
  */
 import { Rng } from '../../core/rng.js';
-import {
-  add,
-  concat,
-  embedding,
-  initConstant,
-  intTensor,
-  linear,
-  linearCrossEntropy,
-  logSoftmax,
-  matmul,
-  mul,
-  mulScalar,
-  noGrad,
-  reshape,
-  slice,
-  sumAll,
-  tidy,
-  type NamedParameter,
-  type Tensor,
-} from '../../tensor/index.js';
+import { add, initConstant, mulScalar, noGrad, tidy, type NamedParameter, type Tensor } from '../../tensor/index.js';
 import { Module, type ForwardContext } from '../../tensor/layers/index.js';
+import type { SidBatch } from '../../model/sid-batch.js';
 import { Tiger, type TigerConfig } from '../../model/tiger.js';
-import { packEncoderRows } from '../../model/tiger-vocab.js';
 import type { RqVaeNet } from '../../tokenize/rqvae.js';
 import { SemanticIdTable } from '../../tokenize/sid-table.js';
-import { levelNoise, uncertaintyWeighted, updateUsage, type DecayConfig } from './decay.js';
-import { assignSoftCodes } from './quantize.js';
-
-/** One step's examples: who, what they had (item indices, oldest first, at most maxItems), what came next. */
-export interface DigerBatch {
-  readonly size: number;
-  readonly users: Int32Array;
-  readonly histories: readonly Int32Array[];
-  readonly targets: Int32Array;
-}
+import { hotRows, levelNoise, nearestCodes, uncertaintyWeighted, updateUsage, type DecayConfig } from './decay.js';
+import { quantizeWithNoise } from './quantize.js';
 
 export interface DigerOptions {
   readonly decay: DecayConfig;
@@ -52,7 +26,7 @@ export interface DigerOptions {
   readonly tokenizerLrScale: number;
   /** sigma's lr / recommender lr ('std'; DIGER: 1e-3 / 1e-3). */
   readonly sigmaLrScale: number;
-  /** Weight of the RQ-VAE's own loss beside the recommendation loss. @default 1 */
+  /** Weight of the tokenizer's loss (latent reconstruction + codebook + commitment) beside the recommendation loss. */
   readonly tokenizerWeight: number;
   /** Codes of the collision digit (fixed vocabulary; larger groups share the last). */
   readonly collisionCodes: number;
@@ -70,11 +44,12 @@ export class Diger extends Module {
   readonly tokenizer: RqVaeNet;
   /** (1) the 'std' decay's noise scale. */
   readonly sigma: Tensor;
-  /** Per tokenizer level, (K) usage EMA ('frequency'). */
+  /** Per tokenizer level, (K) usage EMA of the nearest codes ('frequency'). */
   readonly usage: Tensor[] = [];
   /** The SIDs as of the last `refreshTable` (nearest codes, collision digit capped). */
   table: SemanticIdTable;
-  private readonly scratch: Int32Array;
+  /** (count, latentDim) every item's latent: the encoder is frozen, so it is computed once. */
+  private readonly latents: Float32Array;
 
   constructor(
     tigerConfig: Partial<TigerConfig>,
@@ -92,7 +67,12 @@ export class Diger extends Module {
     );
     this.sigma = initConstant(this.param('sigma', [1]), 1);
     for (let l = 0; l < levels; l++) this.usage.push(initConstant(this.param(`usage.${l}`, [codebookSize]), 1 / codebookSize));
-    this.scratch = new Int32Array(features.count).fill(-1);
+    this.latents = new Float32Array(features.count * tokenizer.config.latentDim);
+    const block = 4096;
+    for (let s = 0; s < features.count; s += block) {
+      const m = Math.min(block, features.count - s);
+      this.latents.set(tokenizer.encodeLatent(features.data.subarray(s * features.dim, (s + m) * features.dim), m), s * tokenizer.config.latentDim);
+    }
     this.table = this.refreshTable();
   }
 
@@ -100,12 +80,13 @@ export class Diger extends Module {
     return { ...this.tiger.config, diger: this.options };
   }
 
-  /** Parameter groups: the tokenizer at its own lr (frozen in 'static' mode), sigma at its own. */
+  /** Parameter groups: the codebooks at the tokenizer's lr (frozen in 'static' mode), the rest of the tokenizer frozen, sigma at its own. */
   override namedParameters(prefix = ''): NamedParameter[] {
     const frozen = this.options.decay.mode === 'static';
     return super.namedParameters(prefix).map((p) => {
       const name = p.name.slice(prefix.length);
-      if (name.startsWith('tokenizer.')) return { ...p, lrScale: frozen ? 0 : this.options.tokenizerLrScale };
+      if (name.startsWith('tokenizer.codebook.')) return { ...p, lrScale: frozen ? 0 : this.options.tokenizerLrScale };
+      if (name.startsWith('tokenizer.')) return { ...p, lrScale: 0 };
       if (name === 'sigma') return { ...p, lrScale: this.options.sigmaLrScale };
       return p;
     });
@@ -114,13 +95,9 @@ export class Diger extends Module {
   /** Every item's nearest codes now (no noise) -> the table, collision digit capped at `collisionCodes`. */
   refreshTable(): SemanticIdTable {
     const net = this.tokenizer;
-    const { count, dim, data } = this.features;
+    const { count } = this.features;
     const codes = new Int32Array(count * net.config.levels);
-    const block = 4096;
-    for (let s = 0; s < count; s += block) {
-      const m = Math.min(block, count - s);
-      net.quantize(net.encodeLatent(data.subarray(s * dim, (s + m) * dim), m), m, codes, s);
-    }
+    net.quantize(this.latents.slice(), count, codes);
     this.table = SemanticIdTable.build(
       codes,
       count,
@@ -130,82 +107,29 @@ export class Diger extends Module {
     return this.table;
   }
 
-  loss(batch: DigerBatch, ctx: ForwardContext): Tensor {
-    const net = this.tokenizer;
-    const { levels, codebookSize: K } = net.config;
-    const { decay } = this.options;
-    const tiger = this.tiger;
-    const vocab = tiger.vocab;
-    const m = vocab.digits; // levels + the collision digit
-    const D = tiger.config.dim;
-    const B = batch.size;
-    // The batch's distinct items, in first-seen order.
-    const items: number[] = [];
-    const slot = (item: number): number => {
-      if (this.scratch[item] < 0) {
-        this.scratch[item] = items.length;
-        items.push(item);
-      }
-      return this.scratch[item];
-    };
-    for (const h of batch.histories) for (const it of h) slot(it);
-    for (const t of batch.targets) slot(t);
-    const U = items.length;
-    const x = new Float32Array(U * this.features.dim);
-    items.forEach((it, u) => x.set(this.features.data.subarray(it * this.features.dim, (it + 1) * this.features.dim), u * this.features.dim));
-
-    const rng = (ctx.rng as Rng | undefined) ?? new Rng(0);
+  /** TIGER's loss on the table's codes, plus (training, not 'static') the tokenizer's loss on the batch's targets. */
+  loss(batch: SidBatch, ctx: ForwardContext): Tensor {
+    const { decay, tokenizerWeight } = this.options;
+    const rec = this.tiger.loss(batch, ctx);
+    let total = decay.mode === 'std' ? uncertaintyWeighted(rec, this.sigma, decay.lambda) : rec;
+    if (!ctx.training || decay.mode === 'static' || tokenizerWeight === 0) return total;
+    const items = [...new Set(batch.targetItems)];
+    const L = this.tokenizer.config.latentDim;
+    const K = this.tokenizer.config.codebookSize;
+    const z = new Float32Array(items.length * L);
+    items.forEach((item, u) => z.set(this.latents.subarray(item * L, (item + 1) * L), u * L));
+    let hot: Uint8Array | undefined;
     const sigma = this.sigma.f32[0];
-    const noise = (l: number) => levelNoise(decay, this.usage[l]?.f32, ctx.training ? sigma : 0);
-    const quiet = () => ({ tau: decay.tau, noiseScale: 0 });
-    const assign = () => assignSoftCodes(net, x, U, ctx.training ? noise : quiet, rng);
-    const soft = decay.mode === 'static' ? noGrad(assign) : assign();
-    if (ctx.training && decay.mode === 'frequency') for (let l = 0; l < levels; l++) updateUsage(this.usage[l].f32, soft.codes, U, levels, l, decay.momentum);
-
-    // Rows of the batch's token table: [digit 0 of each item, ..., digit levels-1 of each item, every vocab token].
-    const W = tiger.tokens.table; // (vocab, D)
-    const tab = concat([...soft.onehots.map((h, l) => matmul(h, slice(W, 0, vocab.offsets[l], vocab.offsets[l] + K))), W], 0);
-    const base = levels * U;
-    const collisionRow = (item: number): number => base + vocab.token(levels, this.table.codesOf(item)[levels]);
-
-    const input = packEncoderRows(
-      batch.histories,
-      m,
-      tiger.config.maxItems,
-      (r) => base + vocab.userToken(batch.users[r]),
-      (item, d) => (d < levels ? d * U + this.scratch[item] : collisionRow(item)),
-    );
-    const { memory, padding } = tiger.encodeEmbedded(embedding(tab, intTensor(input.ids, [B, input.length])), input, ctx);
-    const dec = new Int32Array(B * m);
-    for (let r = 0; r < B; r++) {
-      const t = batch.targets[r];
-      dec[r * m] = base + vocab.bos;
-      for (let d = 0; d + 1 < m; d++) dec[r * m + d + 1] = d < levels ? d * U + this.scratch[t] : collisionRow(t);
-    }
-    const h = tiger.decodeEmbedded(memory, padding, embedding(tab, intTensor(dec, [B, m])), 1, ctx); // (B, m, D)
-    const targetSlots = intTensor(
-      Int32Array.from(batch.targets, (t) => this.scratch[t]),
-      [B],
-    );
-    let rec: Tensor | null = null;
-    for (let d = 0; d < m; d++) {
-      const hd = reshape(slice(h, 1, d, d + 1), [B, D]);
-      const head = tiger.head(d);
-      let l: Tensor;
-      if (d < levels) {
-        // Cross-entropy against the target's one-hot, which carries the soft assignment's gradient.
-        const target = embedding(soft.onehots[d], targetSlots); // (B, K)
-        l = mulScalar(sumAll(mul(logSoftmax(linear(hd, head.weight, head.bias)), target)), -1 / B);
-      } else {
-        const codes = Int32Array.from(batch.targets, (t) => this.table.codesOf(t)[levels]);
-        l = linearCrossEntropy(hd, head.weight, head.bias, intTensor(codes, [B]), { reduction: 'mean' });
+    const noise = (level: number, logits: Float32Array) => {
+      if (level === 0 && decay.mode === 'frequency') {
+        const nearest = nearestCodes(logits, items.length, K);
+        hot = hotRows(nearest, this.usage[0].f32, decay.hotRatio); // decided on the first level, for every level
+        updateUsage(this.usage[0].f32, nearest, decay.momentum);
       }
-      rec = rec ? add(rec, l) : l;
-    }
-    for (const it of items) this.scratch[it] = -1;
-    let total = mulScalar(rec as Tensor, 1 / m);
-    if (decay.mode === 'std') total = uncertaintyWeighted(total, this.sigma, decay.lambda);
-    if (decay.mode !== 'static' && this.options.tokenizerWeight > 0) total = add(total, mulScalar(soft.tokenizerLoss, this.options.tokenizerWeight));
+      return levelNoise(decay, sigma, hot, K);
+    };
+    const tokenizer = quantizeWithNoise(this.tokenizer, z, items.length, noise, (ctx.rng as Rng | undefined) ?? new Rng(0));
+    total = add(total, mulScalar(tokenizer.loss, tokenizerWeight));
     return total;
   }
 
@@ -232,7 +156,7 @@ export class Diger extends Module {
   }
 }
 
-/** tidy-wrapped `refreshTable` (the encode allocates engine tensors). */
+/** tidy-wrapped `refreshTable`. */
 export function refreshDigerTable(model: Diger): SemanticIdTable {
-  return tidy(() => model.refreshTable());
+  return noGrad(() => tidy(() => model.refreshTable()));
 }
