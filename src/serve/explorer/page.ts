@@ -514,10 +514,11 @@ function loadItemMap() {
     var minY = Math.min.apply(null, res.y), maxY = Math.max.apply(null, res.y);
     var sx = (W - 2 * pad) / ((maxX - minX) || 1), sy = (H - 2 * pad) / ((maxY - minY) || 1);
     g.globalAlpha = 0.6;
+    var size = res.x.length < 2000 ? 5 : 3;
     for (var i = 0; i < res.x.length; i++) {
       var c = res.code[i];
       g.fillStyle = c === null ? "#3b7ddd" : "hsl(" + Math.round((c * 137.508) % 360) + ", 65%, 48%)";
-      g.fillRect(pad + (res.x[i] - minX) * sx - 1.5, H - pad - (res.y[i] - minY) * sy - 1.5, 3, 3);
+      g.fillRect(pad + (res.x[i] - minX) * sx - size / 2, H - pad - (res.y[i] - minY) * sy - size / 2, size, size);
     }
   }).catch(function () {});
 }
