@@ -4,7 +4,7 @@
  */
 import { SidrecError } from '../core/errors.js';
 import { loadDataset, split } from '../data/index.js';
-import { evaluate, formatTable, writeResultJson } from '../eval/index.js';
+import { DEFAULT_METRICS, evaluate, formatTable, writeResultJson } from '../eval/index.js';
 import { defineCommand } from './command.js';
 import { flagsFor, mergedFamilyOptions } from './family-options.js';
 import { resolveScorer } from './scorers.js';
@@ -21,6 +21,7 @@ export const evaluateCommand = defineCommand({
   sidrec evaluate --model runs/beauty/rpg --decode graph --beam 20 --neighbors 200 --steps 3
   sidrec evaluate --model runs/beauty/rpg --decode exact                 (RPG scoring every item)
   sidrec evaluate --model runs/beauty/gryphon --beam 50 --ranking beam     (Gryphon's candidates by beam likelihood)
+  sidrec evaluate --model runs/beauty/grank --ranking generator --metrics recall@50,recall@200,recall@500   (candidate recall)
 RPG graph settings default to those recorded at training time; TIGER/Gryphon --beam defaults to the test beam.`,
     options: {
       model: { type: 'string', description: 'Trained model directory, or a baseline: popularity | bigram' },
@@ -29,6 +30,11 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
       'history-cap': { type: 'number', integer: true, min: 1, description: 'Most recent items kept as history', default: 50 },
       json: { type: 'string', description: 'Also write the metrics (with cold-start buckets) to this JSON file' },
       'per-user': { type: 'boolean', description: 'Include per-user ranks in the JSON', default: false },
+      metrics: {
+        type: 'string',
+        description: 'Metrics, comma-separated (recall@K, ndcg@K; K up to the catalogue), e.g. recall@50,recall@200,recall@500 for candidate recall',
+        default: DEFAULT_METRICS.join(','),
+      },
       ...mergedFamilyOptions((f) => f.useOptions),
       quiet: { type: 'boolean', description: 'No progress bar', default: false },
     },
@@ -38,7 +44,11 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
     const flags = isModelDir(o.model) ? flagsFor(familyOf(readManifest(o.model).kind, o.model), (f) => f.useOptions, o) : {};
     const resolved = await resolveScorer(o.model, o.data, flags);
     const sp = split(loadDataset(resolved.dataDir), { historyCap: o['history-cap'] });
-    const result = await evaluate(resolved.scorer(sp), sp, o.split as 'test' | 'valid', { progress: !o.quiet });
+    const metrics = String(o.metrics)
+      .split(',')
+      .map((m) => m.trim())
+      .filter((m) => m !== '');
+    const result = await evaluate(resolved.scorer(sp), sp, o.split as 'test' | 'valid', { progress: !o.quiet, metrics });
     process.stdout.write(`${formatTable([result], [`${resolved.label} (${o.split})`])}\n`);
     const stats = resolved.stats?.();
     if (stats)

@@ -177,3 +177,16 @@ test('synth: every --items the flag accepts works (40 items over the default 20 
   assert.equal(readFileSync(join(out, 'items.jsonl'), 'utf8').trim().split('\n').length, 40);
   refused(sidrec(['synth', '--items', '10', '--topics', '11', '--out', join(work, 'synth-bad')]), 'synth', 'E_CONFIG', /--topics 11 exceeds --items 10/);
 });
+
+test('sidrec evaluate --metrics: any recall@K / ndcg@K list (candidate recall), and a bad one named', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'sidrec-metrics-')), 'data');
+  saveDataset(dir, syntheticDataset(generateSynthetic({ numUsers: 200, numItems: 80, numTopics: 4, seed: 2 })));
+  const ok = spawnSync(process.execPath, [cli, 'evaluate', '--model', 'bigram', '--data', dir, '--metrics', 'recall@50,recall@70', '--quiet'], {
+    encoding: 'utf8',
+  });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /recall@50 +recall@70/);
+  const bad = spawnSync(process.execPath, [cli, 'evaluate', '--model', 'bigram', '--data', dir, '--metrics', 'hits@5'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown metric "hits@5"/);
+});
