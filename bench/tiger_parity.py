@@ -16,24 +16,11 @@ Usage: /usr/bin/python3 bench/tiger_parity.py OUT_DIR [RAW_DIR (sequences.txt)] 
 import json, math, os, re, struct, sys
 
 import numpy as np
+
+from safetensors_np import read_safetensors
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        blob = f.read()
-    out = {}
-    for name, meta in header.items():
-        if name == "__metadata__":
-            continue
-        dtype = {"F32": np.float32, "I32": np.int32}[meta["dtype"]]
-        a, b = meta["data_offsets"]
-        out[name] = np.frombuffer(blob[a:b], dtype=dtype).reshape(meta["shape"])
-    return out
 
 
 # ---------------------------------------------------------------- the model
