@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/core/rng.js';
@@ -190,6 +190,10 @@ test('DIGER trains through the family table; the frozen SIDs are an ordinary SID
   const manifest = readManifest(dir);
   assert.equal(manifest.kind, 'diger');
   assert.ok(existsSync(join(dir, 'sids-initial', 'sids.json')) && existsSync(join(dir, 'sids', 'sids.json')));
+  const changed = readFileSync(join(dir, 'sids-changed.tsv'), 'utf8').trim().split('\n');
+  assert.equal(changed[0], 'id\tbefore\tafter');
+  const recorded = (readManifest(dir) as unknown as { diger: { sidsChanged: number } }).diger.sidsChanged;
+  assert.equal(changed.length - 1, Math.round(recorded * dataset.numItems), 'one line per moved item');
   const frozen = loadDatasetSids(join(dir, 'sids'));
   assert.ok(frozen.tokenizer instanceof RqVaeTokenizer, 'the frozen SIDs keep their tokenizer');
   const seeded = datasetFeatures(dataset, sp, parseFeatureSpec('attributes'), { seed: train.seed });

@@ -4,13 +4,15 @@
  * TIGER encoder-decoder through a straight-through Gumbel code assignment with an uncertainty-decay schedule
  * (model.ts, decay.ts), the recommender reading each epoch's SIDs. When training
  * ends, the best epoch's SIDs are frozen into an ordinary SID directory (OUT/sids: tokenizer, table, report with
- * the share of items whose SID changed), so decoding, evaluation and serving open it as a TIGER model.
+ * the share of items whose SID changed; OUT/sids-changed.tsv lists them), so decoding, evaluation and serving open it
+ * as a TIGER model.
  *
  * `--sid-mode static` trains the same TIGER on the pre-trained SIDs with the tokenizer frozen: the baseline at
  * the same features, model size and budget.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../core/atomic.js';
 import { SidrecError } from '../../core/errors.js';
 import { withDefaults, type OptionSpecs } from '../../core/option-spec.js';
 import { sampleValidation } from '../../data/index.js';
@@ -35,6 +37,8 @@ import { Diger, refreshDigerTable } from './model.js';
 
 const KIND = 'diger';
 const INITIAL_SIDS_DIR = 'sids-initial';
+/** The items whose SIDs training moved (changedSidsTsv), beside the model. */
+const CHANGED_FILE = 'sids-changed.tsv';
 const EMBEDDED: EmbeddedSidModel = { kind: 'tiger', prefix: 'tiger.' };
 
 const trainOptions: OptionSpecs = {
@@ -112,6 +116,18 @@ function pretrainedSids(input: TrainInput, given: string | undefined, fit: { fea
   const features = report?.features?.map((f) => `${f.source}:${f.weight}`).join(',');
   if (!features) throw new SidrecError('E_CONFIG', 'the SID directory does not record the features its tokenizer read', { file: dir, field: 'sids' });
   return { dir, tokenizer: loaded.tokenizer, table: loaded.table, features };
+}
+
+/** Which items' SIDs training moved: one line per item, `id<TAB>before<TAB>after` (codes joined by -). */
+export function changedSidsTsv(before: SemanticIdTable, after: SemanticIdTable, ids: readonly string[]): string {
+  const lines = ['id\tbefore\tafter'];
+  const levels = before.shape.baseDigits;
+  for (let i = 0; i < before.count; i++) {
+    const a = Array.from(before.codesOf(i).subarray(0, levels));
+    const b = Array.from(after.codesOf(i).subarray(0, levels));
+    if (a.some((c, l) => c !== b[l])) lines.push(`${ids[i]}\t${a.join('-')}\t${b.join('-')}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Share of items whose codes differ between two tables of the same items (tokenizer digits only). */
@@ -231,6 +247,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
         diger: { initialSids: resolve(pre.dir), sidsChanged: changed, codesUsed: use.used, perplexity: use.perplexity, mode: decay.mode },
       };
       saveDatasetSids(sidsDir, { tokenizer: RqVaeTokenizer.fromNetwork(model.tokenizer), table, report });
+      writeFileAtomic(join(run.dir, CHANGED_FILE), changedSidsTsv(initial, table, input.dataset.itemIds));
       const test = await evaluateSid(model.tiger, table, input.split, 'test', testBeam, SID_METRICS, run.quiet === true ? undefined : `test, beam ${testBeam}`);
       return {
         test: test.primary,
