@@ -65,7 +65,7 @@ for (let s = 0; s < queries.length; s += 100) {
   });
 }
 console.log(`${queries.length} validation users; target in the generator's top ${K}: ${(retrieved / queries.length).toFixed(4)}`);
-console.log('| scored by | target mean rank among the candidates (chance ' + K / 2 + ') | top-10 hit rate | score spread |');
+console.log(`| scored by | target mean rank among the candidates (chance ${K / 2}) | top-10 hit rate | score spread |`);
 console.log('|---|---|---|---|');
 kinds.forEach((kind, k) =>
   console.log(`| ${kind} | ${(rankSum[k] / Math.max(retrieved, 1)).toFixed(1)} | ${(hits[k] / queries.length).toFixed(4)} | ${spread[k].toFixed(3)} |`),

@@ -49,7 +49,7 @@ export class GraphDecoder {
   constructor(
     private readonly tokens: Int32Array,
     private readonly digits: number,
-    private readonly graph: ItemGraph,
+    private readonly graph: Pick<ItemGraph, 'numItems' | 'k' | 'neighbors'>,
     config: Partial<GraphSearchConfig> = {},
   ) {
     this.config = { ...DEFAULT_GRAPH_SEARCH, ...config };

@@ -3,7 +3,6 @@
  * as initializers, constants) and the pieces the families share, the pre-LN transformer stack with causal attention
  * (tensor/layers/block.ts's computation) and its inputs for right-padded histories.
  */
-import { packHistories } from '../model/next-item-batch.js';
 import type { NamedParameter } from '../tensor/index.js';
 import {
   ONNX_FLOAT,
@@ -17,8 +16,6 @@ import {
   type OnnxNode,
   type OnnxValueInfo,
 } from '../tensor/kernels/onnx-proto.js';
-
-const MASKED = -1e30;
 
 /**
  * How an export stores its float weights: float32; float16 (half the file; Cast to float32 when loaded); or int8 (a
@@ -144,44 +141,7 @@ export const HISTORY_INPUTS: readonly OnnxValueInfo[] = Object.freeze([
 ]);
 
 /** What each input holds (export.json). */
-export const HISTORY_INPUT_DOCS: Readonly<Record<string, string>> = Object.freeze({
-  ids: 'int64 (B, L): item index + 1 of each history item, oldest first, right-padded with 0; the last maxLen items',
-  back: 'int64 (B, L): each position counted back from the newest (0 = newest), 0 at padding',
-  pos: 'int64 (B, L): each position counted from the oldest of the window (0 = oldest), 0 at padding',
-  mask: 'float32 (L, L): 0 on and below the diagonal, -1e30 above (causal)',
-  rows: 'int64 (B): r * L + length_r - 1, the flat index of each newest position',
-});
-
-export interface HistoryInputs {
-  readonly ids: BigInt64Array;
-  readonly back: BigInt64Array;
-  readonly pos: BigInt64Array;
-  readonly mask: Float32Array;
-  readonly rows: BigInt64Array;
-  readonly B: number;
-  readonly L: number;
-}
-
-/** The inputs for histories (item indices, oldest first), cut to the last `maxLen` items as the models read them. */
-export function historyInputs(histories: readonly ArrayLike<number>[], maxLen: number): HistoryInputs {
-  const packed = packHistories(histories, maxLen);
-  const { lengths, length: L } = packed;
-  const B = lengths.length;
-  const ids = BigInt64Array.from(packed.ids, (v) => BigInt(v));
-  const back = new BigInt64Array(B * L);
-  const pos = new BigInt64Array(B * L);
-  const rows = new BigInt64Array(B);
-  for (let r = 0; r < B; r++) {
-    for (let t = 0; t < lengths[r]; t++) {
-      back[r * L + t] = BigInt(lengths[r] - 1 - t);
-      pos[r * L + t] = BigInt(t);
-    }
-    rows[r] = BigInt(r * L + lengths[r] - 1);
-  }
-  const mask = new Float32Array(L * L);
-  for (let i = 0; i < L; i++) for (let j = i + 1; j < L; j++) mask[i * L + j] = MASKED;
-  return { ids, back, pos, mask, rows, B, L };
-}
+export { HISTORY_INPUT_DOCS, historyInputs, type HistoryInputs } from '../model/history-inputs.js';
 
 /**
  * int8 codes of a weight: a matrix gets one scale per row (axis 0: an embedding's items) or per column (axis 1: a

@@ -2,12 +2,14 @@
  * Ranking in the browser: with `sidrec serve --export DIR` (a `sidrec export` directory of the served model), the
  * explorer can download the ONNX export and run it locally with onnxruntime-web (WebAssembly, one thread), beside
  * the server's ranking. GET /v1/export describes it (404 without one), GET /export/{model.onnx,items.json} serve its
- * files, GET /vendor/ort/{file} serves onnxruntime-web's browser build from this install (404 when the optional
+ * files, GET /vendor/sidrec-browser.js the ranking module (browser/local-ranker.ts, bundled), GET /vendor/ort/{file}
+ * serves onnxruntime-web's browser build from this install (404 when the optional
  * package is not installed: `npm install onnxruntime-web`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { SidrecError } from '../core/errors.js';
 
@@ -31,6 +33,12 @@ export function ortWebDist(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** This install's browser bundle (dist/browser/sidrec-browser.js, built by npm run build:browser), if built. */
+export function browserBundle(): string | undefined {
+  const path = fileURLToPath(new URL('../../browser/sidrec-browser.js', import.meta.url)); // dist/src/serve -> dist/browser
+  return existsSync(path) ? path : undefined;
 }
 
 /** Refuses an export of another model: its kind and item count must be the served model's. */
@@ -61,6 +69,12 @@ export function exportRoutes(app: FastifyInstance, exportDir: string | undefined
       throw new SidrecError('E_NOT_FOUND', `no export file "${request.params.file}"`);
     reply.type(type);
     return readFileSync(join(exportDir, request.params.file));
+  });
+  app.get('/vendor/sidrec-browser.js', async (_request, reply) => {
+    const path = browserBundle();
+    if (!path) throw new SidrecError('E_NOT_FOUND', 'the browser bundle is not built (npm run build:browser)');
+    reply.type('application/javascript');
+    return readFileSync(path);
   });
   app.get<{ Params: { file: string } }>('/vendor/ort/:file', async (request, reply) => {
     const type = ORT_FILES[request.params.file];

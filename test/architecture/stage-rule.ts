@@ -1,8 +1,8 @@
 /**
  * The stage rule of ARCHITECTURE.md, checked on source text: a file in one stage folder of src/ may import from
  * its own stage and from the stages below it, never from one above. The low stages form a strict order
- * (core -> tensor -> data -> features -> tokenize -> model); decode, eval, train, families, serve and cli sit above
- * them in the order listed, each importing only stages before it. Relative imports and `import()` are read; package
+ * (core -> tensor -> data -> features -> tokenize -> model); decode, eval, train, families, serve, cli and browser
+ * sit above them in the order listed, each importing only stages before it. Relative imports and `import()` are read; package
  * imports are not stages.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -22,6 +22,7 @@ export const STAGE_ORDER: readonly string[] = Object.freeze([
   'families',
   'serve',
   'cli',
+  'browser',
 ]);
 
 export interface StageViolation {

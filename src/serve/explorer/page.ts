@@ -1,9 +1,10 @@
 /**
  * The explorer: one static HTML page with vanilla JS, served at / by the same process. Build a history by
  * searching items by title, see the recommendations (titles, scores, semantic IDs), and the tokenizer's
- * codebook usage per digit as inline SVG bar charts. It only calls the public API (/v1/model, /v1/items,
- * /v1/recommend), so it doubles as a usage example. Embedded as a string so `tsc` ships it with the build;
- * the script avoids template literals so it can live inside this one.
+ * codebook usage per digit as inline SVG bar charts, the training curve and the item map. It only calls the public
+ * API (/v1/model..., /v1/items, /v1/recommend), so it doubles as a usage example; "rank here too" loads the export
+ * with onnxruntime-web through the bundled ranking module (/vendor/sidrec-browser.js, src/browser/). Embedded as a
+ * string so `tsc` ships it with the build; the script avoids template literals so it can live inside this one.
  */
 export const EXPLORER_HTML = `<!doctype html>
 <html lang="en">
@@ -207,159 +208,21 @@ function loadScript(src) {
 }
 function enableLocal() {
   if (local) return Promise.resolve(local);
-  var t0 = performance.now();
   return loadScript(exportInfo.runtime + "ort.wasm.min.js").then(function () {
     ort.env.wasm.numThreads = 1;
     ort.env.wasm.wasmPaths = exportInfo.runtime;
-    return Promise.all([ort.InferenceSession.create("/export/model.onnx", { executionProviders: ["wasm"] }), fetch("/export/items.json").then(function (r) { return r.json(); })]);
-  }).then(function (r) {
-    var index = new Map();
-    r[1].ids.forEach(function (id, i) { index.set(id, i); });
-    local = { session: r[0], ids: r[1].ids, titles: r[1].titles, index: index, loadMs: performance.now() - t0, graph: null };
-    if (!exportInfo.graph) return local;
-    var bin = function (f) { return fetch("/export/" + f).then(function (res) { return res.arrayBuffer(); }).then(function (buf) { return new Int32Array(buf); }); };
-    return Promise.all([bin(exportInfo.graph.file), bin(exportInfo.graph.tokens)]).then(function (t) {
-      local.graph = { neighbors: t[0], tokens: t[1], k: exportInfo.graph.k, search: exportInfo.graph.search, numItems: exportInfo.numItems, digits: exportInfo.digits };
-      local.loadMs = performance.now() - t0;
-      return local;
-    });
-  });
+    // The ranking module (src/browser/local-ranker.ts, bundled): the server's own graph decoding and exclusions.
+    return import("/vendor/sidrec-browser.js");
+  }).then(function (mod) {
+    return mod.openLocalRanker(ort, "/export/", { description: exportInfo });
+  }).then(function (ranker) { local = ranker; return local; });
 }
-// The graph's inputs for one history (export.json describes them), then a top-k without the history's items.
+// One history (ids, oldest first) ranked in this page, the history's items left out.
 function localRank(historyIds, k, decode) {
-  return enableLocal().then(function (m) {
-    var known = historyIds.map(function (id) { return m.index.get(id); }).filter(function (i) { return i !== undefined; });
-    if (known.length === 0) return { items: [], ms: 0 };
-    var h = known.slice(Math.max(0, known.length - exportInfo.maxLen));
-    var L = h.length;
-    var ids = new BigInt64Array(L), back = new BigInt64Array(L), pos = new BigInt64Array(L), mask = new Float32Array(L * L);
-    for (var t = 0; t < L; t++) { ids[t] = BigInt(h[t] + 1); back[t] = BigInt(L - 1 - t); pos[t] = BigInt(t); }
-    for (var i = 0; i < L; i++) for (var j = i + 1; j < L; j++) mask[i * L + j] = -1e30;
-    var all = {
-      ids: function () { return new ort.Tensor("int64", ids, [1, L]); },
-      back: function () { return new ort.Tensor("int64", back, [1, L]); },
-      pos: function () { return new ort.Tensor("int64", pos, [1, L]); },
-      mask: function () { return new ort.Tensor("float32", mask, [L, L]); },
-      rows: function () { return new ort.Tensor("int64", BigInt64Array.of(BigInt(L - 1)), [1]); }
-    };
-    var feeds = {};
-    Object.keys(exportInfo.inputs).forEach(function (name) { feeds[name] = all[name](); });
-    var t0 = performance.now();
-    return m.session.run(feeds).then(function (out) {
-      var skip = new Set(known);
-      if (m.graph && decode === "graph") {
-        var found = graphSearch(m.graph, out.logp.data, 0, k + skip.size); // room made for the excluded
-        var kept = found.ranked.filter(function (e) { return !skip.has(e.item); }).slice(0, k);
-        return { items: kept.map(function (e) { return { id: m.ids[e.item], score: e.score, title: m.titles[e.item] }; }), ms: performance.now() - t0, visited: found.visited, logp: out.logp.data };
-      }
-      var scores = out.scores.data;
-      var order = [];
-      for (var n = 0; n < scores.length; n++) if (!skip.has(n) && scores[n] === scores[n]) order.push(n);
-      order.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
-      var items = order.slice(0, k).map(function (n) { return { id: m.ids[n], score: scores[n], title: m.titles[n] }; });
-      return { items: items, ms: performance.now() - t0 };
-    });
-  });
+  return enableLocal().then(function (ranker) { return ranker.rank(historyIds, k, { decode: decode || "exact" }); });
 }
 window.sidrecLocal = { enable: enableLocal, rank: localRank };
 
-// RPG's graph-constrained decoding (src/decode/graph.ts), ported line for line so the page visits the same items: the
-// seeded random initial beam (src/core/rng.ts: SplitMix32 seeding, xoshiro128**), then q steps over the item graph.
-function Rng(seed) {
-  var x = seed >>> 0;
-  function next32() {
-    x = (x + 0x9e3779b9) >>> 0;
-    var z = x;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  }
-  this.s0 = next32(); this.s1 = next32(); this.s2 = next32(); this.s3 = next32() | 1;
-}
-function rotl(x, k) { return ((x << k) | (x >>> (32 - k))) >>> 0; }
-Rng.prototype.nextUint32 = function () {
-  var result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-  var t = (this.s1 << 9) >>> 0;
-  this.s2 ^= this.s0; this.s3 ^= this.s1; this.s1 ^= this.s2; this.s0 ^= this.s3; this.s2 ^= t;
-  this.s3 = rotl(this.s3, 11);
-  return result;
-};
-Rng.prototype.int = function (n) { return Math.floor((this.nextUint32() / 4294967296) * n); };
-// decode/topk.ts's heap with float32 scores: the same selection and order (ties to the smaller index).
-function TopK(k) { this.k = k; this.idx = new Int32Array(Math.max(1, k)); this.val = new Float32Array(Math.max(1, k)); this.n = 0; }
-TopK.prototype.worse = function (sa, ia, sb, ib) { return sa < sb || (sa === sb && ia > ib); };
-TopK.prototype.push = function (index, score) {
-  if (this.k === 0) return;
-  var i;
-  if (this.n < this.k) {
-    i = this.n++;
-    while (i > 0) {
-      var parent = (i - 1) >> 1;
-      if (!this.worse(score, index, this.val[parent], this.idx[parent])) break;
-      this.idx[i] = this.idx[parent]; this.val[i] = this.val[parent]; i = parent;
-    }
-    this.idx[i] = index; this.val[i] = score;
-    return;
-  }
-  if (!this.worse(this.val[0], this.idx[0], score, index)) return;
-  i = 0;
-  for (;;) {
-    var l = 2 * i + 1;
-    if (l >= this.n) break;
-    var r = l + 1;
-    var c = r < this.n && this.worse(this.val[r], this.idx[r], this.val[l], this.idx[l]) ? r : l;
-    if (!this.worse(this.val[c], this.idx[c], score, index)) break;
-    this.idx[i] = this.idx[c]; this.val[i] = this.val[c]; i = c;
-  }
-  this.idx[i] = index; this.val[i] = score;
-};
-TopK.prototype.sorted = function () {
-  var self = this;
-  var order = [];
-  for (var i = 0; i < this.n; i++) order.push(i);
-  order.sort(function (a, b) { return self.val[b] - self.val[a] || self.idx[a] - self.idx[b]; });
-  return order.map(function (o) { return { item: self.idx[o], score: self.val[o] }; });
-};
-function graphSearch(g, logp, user, topK) {
-  var N = g.numItems, m = g.digits, kn = g.search.neighbors, steps = g.search.steps, K = g.k;
-  var stamp = new Int32Array(N).fill(-1), cache = new Float32Array(N), inStep = new Int32Array(N).fill(-1);
-  var best = new TopK(Math.min(topK, N));
-  var visited = 0;
-  function visit(item) {
-    if (stamp[item] === 0) return cache[item];
-    var s = 0;
-    for (var d = 0; d < m; d++) s += logp[g.tokens[item * m + d]];
-    stamp[item] = 0; cache[item] = s; visited++;
-    best.push(item, s);
-    return s;
-  }
-  var b = Math.min(g.search.beam, N);
-  var rng = new Rng((Math.imul(g.search.seed >>> 0, 0x9e3779b1) ^ Math.imul(user + 1, 0x85ebca77)) >>> 0);
-  var top = new TopK(b);
-  var drawn = 0;
-  while (drawn < b) {
-    var item = b * 2 > N ? drawn : rng.int(N);
-    if (stamp[item] === 0) continue;
-    top.push(item, visit(item));
-    drawn++;
-  }
-  var beam = top.sorted().map(function (e) { return e.item; });
-  for (var step = 0; step < steps; step++) {
-    top = new TopK(b);
-    var frontier = [];
-    beam.forEach(function (it) {
-      frontier.push(it);
-      for (var j = 0; j < kn; j++) { var nb = g.neighbors[it * K + j]; if (nb >= 0) frontier.push(nb); }
-    });
-    frontier.forEach(function (it) {
-      if (inStep[it] === step) return;
-      inStep[it] = step;
-      top.push(it, visit(it));
-    });
-    beam = top.sorted().map(function (e) { return e.item; });
-  }
-  return { ranked: best.sorted(), visited: visited };
-}
 function rankLocally() {
   if (!local || picked.length === 0) return;
   var k = Math.max(1, Math.min(100, parseInt(document.getElementById("k").value, 10) || 10));

@@ -1,0 +1,71 @@
+/**
+ * The browser ranking module (src/browser/local-ranker.ts) without a browser: onnxruntime-web's WebAssembly runtime
+ * in Node, the export read through a fetch over its directory. It must give the server's top 10 (history excluded)
+ * for SASRec and RPG exact scoring, and close to it with RPG's graph decoding (the runtime's log-probabilities differ
+ * from the engine's in the last float bits, so the graph walk may visit other items). The Chromium test
+ * (test/serve/browser-local.test.ts) runs the same module bundled, in the explorer page.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openLocalRanker, type OrtModule } from '../../src/browser/index.js';
+import { familyOf } from '../../src/families/index.js';
+import { parseFeatureSpec } from '../../src/features/dataset.js';
+import { readServingItems } from '../../src/model/bundle.js';
+import { readManifest } from '../../src/model/manifest.js';
+import { ortWebDist } from '../../src/serve/routes-export.js';
+import { tokenizeDataset } from '../../src/tokenize/index.js';
+import { rpgFixtureData, tempDir, tinyRpgDir, tinySasRecDir } from '../serve/helpers.js';
+
+const skip = ortWebDist() === undefined ? 'onnxruntime-web not installed' : false;
+
+for (const kind of ['sasrec', 'rpg'] as const) {
+  test(`the browser module ranks as the server does, in Node (${kind}, 12 histories, top 10)`, { skip, timeout: 120_000 }, async () => {
+    let dir: string;
+    if (kind === 'sasrec') dir = await tinySasRecDir(6);
+    else {
+      const root = tempDir('rpg-module');
+      const data = rpgFixtureData(root);
+      const sids = tokenizeDataset(data.ds, data.sp, parseFeatureSpec('attributes'), { kind: 'opq', subspaces: 4, codebookSize: 16 }, 0);
+      dir = await tinyRpgDir(root, data, sids, { dim: 16, ffn: 32 }, 2);
+    }
+    const manifest = readManifest(dir);
+    const items = readServingItems(dir, manifest);
+    const exportDir = join(tempDir('module-export'), 'onnx');
+    familyOf(kind).export!(dir, manifest, { items, log: () => {} }, exportDir);
+    const ort = (await import('onnxruntime-web')) as unknown as OrtModule & { env: { wasm: { numThreads: number } } };
+    ort.env.wasm.numThreads = 1;
+    const base = 'export://';
+    const fetchFile = async (url: string): Promise<Response> => new Response(readFileSync(join(exportDir, url.slice(base.length))));
+    const ranker = await openLocalRanker(ort, base, { fetch: fetchFile, sessionOptions: {} });
+    const context = { items, log: () => {} };
+    const served = familyOf(kind).recommender(dir, manifest, context, {});
+    const graph = kind === 'rpg' ? familyOf(kind).recommender(dir, manifest, context, { decode: 'graph' }) : undefined;
+    let overlap = 0;
+    for (let r = 0; r < 12; r++) {
+      const history = Array.from({ length: 1 + (r % 5) }, (_, t) => (r * 29 + t * 13) % items.itemIds.length);
+      const ids = history.map((i) => items.itemIds[i]);
+      const exclude = new Set(history);
+      const local = await ranker.rank(ids, 10);
+      const [server] = served.recommend([{ history, k: 10, exclude }]);
+      assert.deepEqual(
+        local.items.map((i) => i.id),
+        server.map((s) => items.itemIds[s.item]),
+        `history ${r}: exact`,
+      );
+      assert.ok(
+        local.items.every((i) => !ids.includes(i.id)),
+        'the history is left out',
+      );
+      if (graph) {
+        const decoded = await ranker.rank(ids, 10, { decode: 'graph' });
+        assert.ok((decoded.visited ?? 0) > 0 && decoded.items.length === 10);
+        const [g] = graph.recommend([{ history, k: 10, exclude }]);
+        const want = new Set(g.map((s) => items.itemIds[s.item]));
+        overlap += decoded.items.filter((i) => want.has(i.id)).length / 10 / 12;
+      }
+    }
+    if (graph) assert.ok(overlap >= 0.8, `graph decoding: module vs server top-10 overlap ${overlap}`);
+  });
+}
