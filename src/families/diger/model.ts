@@ -44,7 +44,7 @@ export class Diger extends Module {
   readonly tokenizer: RqVaeNet;
   /** (1) the 'std' decay's noise scale. */
   readonly sigma: Tensor;
-  /** Per tokenizer level, (K) usage EMA of the nearest codes ('frequency'). */
+  /** Per tokenizer level, (K) usage EMA of the nearest codes ('frequency'; the first level's decides which items are hot). */
   readonly usage: Tensor[] = [];
   /** The SIDs as of the last `refreshTable` (nearest codes, collision digit capped). */
   table: SemanticIdTable;
@@ -121,10 +121,11 @@ export class Diger extends Module {
     let hot: Uint8Array | undefined;
     const sigma = this.sigma.f32[0];
     const noise = (level: number, logits: Float32Array) => {
-      if (level === 0 && decay.mode === 'frequency') {
+      if (decay.mode === 'frequency') {
+        // Each level keeps the usage EMA of its nearest codes; the first level's decides, for all of an item's levels.
         const nearest = nearestCodes(logits, items.length, K);
-        hot = hotRows(nearest, this.usage[0].f32, decay.hotRatio); // decided on the first level, for every level
-        updateUsage(this.usage[0].f32, nearest, decay.momentum);
+        updateUsage(this.usage[level].f32, nearest, decay.momentum);
+        if (level === 0) hot = hotRows(nearest, this.usage[0].f32, decay.hotRatio);
       }
       return levelNoise(decay, sigma, hot, K);
     };
