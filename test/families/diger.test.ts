@@ -205,6 +205,7 @@ test('DIGER trains through the family table; the frozen SIDs are an ordinary SID
   const reopened = familyOf('diger').scorer(dir, manifest, {});
   assert.equal((await evaluate(reopened.scorer(sp), sp, 'test')).metrics['ndcg@10'], finished!.test.metrics['ndcg@10']);
   const rec = familyOf('diger').recommender(dir, manifest, { items: { ids: dataset.itemIds } as never, log: () => {} }, {});
+  assert.equal(rec.kind, 'diger');
   const out = rec.recommend([{ history: [3, 10], k: 5, exclude: new Set<number>() }]);
   assert.equal(out[0].length, 5);
 });

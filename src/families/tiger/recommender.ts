@@ -39,7 +39,8 @@ export interface ScoredCandidates {
 }
 
 export class SidGenerativeRecommender implements Recommender {
-  readonly kind: 'tiger' | 'gryphon';
+  /** The manifest's kind ('tiger', 'gryphon', or a family that trains a TIGER inside, e.g. 'diger'). */
+  readonly kind: string;
   readonly beamWidth: number;
   readonly ranking: 'item' | 'beam';
   readonly cannotAddItems: string;
@@ -50,10 +51,10 @@ export class SidGenerativeRecommender implements Recommender {
     options: SidGenerativeOptions = {},
     readonly tokenizerReport?: TokenizeReport,
   ) {
-    this.kind = loaded.kind;
+    this.kind = loaded.manifest.kind;
     this.beamWidth = options.beamWidth ?? recordedTestBeam(loaded.manifest);
     this.ranking = loaded.kind === 'tiger' ? 'beam' : (options.ranking ?? 'item');
-    this.cannotAddItems = `model kind "${loaded.kind}" cannot add items without retraining: its decoder generates only the semantic IDs it was trained on`;
+    this.cannotAddItems = `model kind "${this.kind}" cannot add items without retraining: its decoder generates only the semantic IDs it was trained on`;
     const { model, table } = loaded;
     if (model instanceof Tiger) {
       const decoder = new TigerDecoder(model, table, { beamWidth: this.beamWidth });
