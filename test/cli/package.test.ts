@@ -34,8 +34,11 @@ test('package.json: main, types and bin name files the build produces, and files
   assert.match(pkg.scripts.prepack ?? '', /build:package/, 'npm pack builds dist/ first (a fresh clone has none)');
 });
 
-test('package.json files: the library, the CLI and the addon sources; no tests, benches, CI or notes', () => {
-  for (const f of pkg.files) assert.match(f, /^(dist\/src\/|native\/)/, `files entry ${f}`);
+test('package.json files: the library, the CLI, the browser bundle and the addon sources; no tests, benches, CI or notes', () => {
+  for (const f of pkg.files) assert.match(f, /^(dist\/src\/|dist\/browser\/|native\/)/, `files entry ${f}`);
+  // sidrec/browser: the bundle npm run build:browser writes, which prepack's build:package makes.
+  assert.ok(shipped('dist/browser/sidrec-browser.js'), 'the browser bundle is shipped');
+  assert.match(pkg.scripts['build:package'] ?? '', /build:browser/, 'the packed build bundles the browser module');
   // The postinstall builds the optional addon from these.
   assert.match(pkg.scripts.postinstall ?? '', /native\/build\.mjs --optional/);
   for (const path of ['native/build.mjs', 'native/binding.gyp']) assert.ok(shipped(path), path);
