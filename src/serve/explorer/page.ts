@@ -312,12 +312,18 @@ function loadCodeUse() {
   }).catch(function () {});
 }
 
+// A section's box, its placeholder text cleared, ready for charts.
+function openBox(id) {
+  var box = document.getElementById(id);
+  box.textContent = "";
+  box.classList.remove("muted");
+  return box;
+}
+
 function loadCurves() {
   api("GET", "/v1/model/epochs").then(function (res) {
     if (!res.epochs.length) return;
-    var box = document.getElementById("curves");
-    box.textContent = "";
-    box.classList.remove("muted");
+    var box = openBox("curves");
     var xs = res.epochs.map(function (e) { return e.epoch; });
     var best = res.epochs.reduce(function (b, e) { return e.ndcg10 !== null && (b === null || e.ndcg10 > b.ndcg10) ? e : b; }, null);
     box.appendChild(el("p", {}, res.epochs.length + (res.epochs.length === 1 ? " epoch" : " epochs") + (best ? "; best validation NDCG@10 " + best.ndcg10.toFixed(4) + " at epoch " + best.epoch : "")));
@@ -363,9 +369,7 @@ function renderCodebook(info) {
 function loadItemMap() {
   api("GET", "/v1/model/map").then(function (res) {
     if (!res.x.length) return;
-    var box = document.getElementById("item-map");
-    box.textContent = "";
-    box.classList.remove("muted");
+    var box = openBox("item-map");
     var coded = res.code.some(function (c) { return c !== null; });
     box.appendChild(el("p", {}, res.x.length + " of " + res.items + " items on the first two principal axes of the model's item vectors (" + (100 * res.explained).toFixed(1) + "% of their variance)" + (coded ? ", coloured by first SID code" : "")));
     var W = 520, H = 380, pad = 8;
