@@ -140,10 +140,11 @@ test('DIGER frequency decay: noise only on items whose first code is used above 
   assert.equal(levelNoise({ ...DEFAULT_DECAY, mode: 'std' }, -0.42).noiseScale, 0.42);
 });
 
-test('DIGER std decay: d/dsigma of L/(2(sigma+lambda)^2) + log(sigma+lambda) is 1/s - L/s^3, so sigma falls once L < s^2', () => {
+test('DIGER std decay: d/dsigma of L/(2(|sigma|+lambda)^2) + log(|sigma|+lambda) is sign(sigma) (1/s - L/s^3), so |sigma| falls once L < s^2', () => {
   for (const [L, sigma0] of [
     [1.2, 1],
     [9, 0.5],
+    [1.2, -0.3],
   ]) {
     const sigma = parameter([1], Float32Array.of(sigma0));
     const loss = scalar(L);
@@ -152,11 +153,12 @@ test('DIGER std decay: d/dsigma of L/(2(sigma+lambda)^2) + log(sigma+lambda) is 
       o.backward();
       return o.item();
     });
-    const s = sigma0 + 1.7;
+    const s = Math.abs(sigma0) + 1.7;
+    const sign = Math.sign(sigma0);
     assert.ok(Math.abs(out - (L / (2 * s * s) + Math.log(s))) < 1e-5);
     const g = (sigma.grad as Float32Array)[0];
-    assert.ok(Math.abs(g - (1 / s - L / s ** 3)) < 1e-5, `gradient ${g}`);
-    assert.equal(g > 0, L < s * s, 'gradient descent lowers sigma exactly when the loss is below (sigma + lambda)^2');
+    assert.ok(Math.abs(g - sign * (1 / s - L / s ** 3)) < 1e-5, `gradient ${g}`);
+    assert.equal(sign * g > 0, L < s * s, 'gradient descent shrinks |sigma| exactly when the loss is below (|sigma| + lambda)^2');
   }
 });
 

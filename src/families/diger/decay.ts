@@ -7,7 +7,7 @@
  *   above `hotRatio` x uniform; the decision holds for all of the item's levels; every other item takes its nearest
  *   codes, so crowded codes shed items while the rest settle;
  * - 'std': a learnable sigma, |sigma| the noise scale on every item, and the recommendation loss L weighted as
- *   L / (2 (sigma + lambda)^2) + log(sigma + lambda) (uncertainty weighting): sigma follows sqrt(L) - lambda down.
+ *   L / (2 (|sigma| + lambda)^2) + log(|sigma| + lambda) (uncertainty weighting): |sigma| follows sqrt(L) - lambda down.
  * The usage EMAs are saved with the weights (buffers that take no gradient), so a resumed run continues them.
  */
 import { add, addScalar, div, log, mul, mulScalar, type GumbelOptions, type Tensor } from '../../tensor/index.js';
@@ -25,7 +25,7 @@ export interface DecayConfig {
   readonly hotRatio: number;
   /** 'frequency': usage EMA momentum. @default 0.99 */
   readonly momentum: number;
-  /** 'std': lambda in L / (2 (sigma + lambda)^2) + log(sigma + lambda). @default 1.7 */
+  /** 'std': lambda in L / (2 (|sigma| + lambda)^2) + log(|sigma| + lambda). @default 1.7 */
   readonly lambda: number;
 }
 
@@ -80,8 +80,12 @@ export function updateUsage(usage: Float32Array, nearest: Int32Array, momentum: 
   for (let k = 0; k < usage.length; k++) usage[k] = momentum * usage[k] + (1 - momentum) * share[k];
 }
 
-/** 'std': L / (2 (sigma + lambda)^2) + log(sigma + lambda) for the scalar loss L and the (1) parameter sigma. */
+/**
+ * 'std': L / (2 (|sigma| + lambda)^2) + log(|sigma| + lambda) for the scalar loss L and the (1) parameter sigma, as the
+ * authors' code weights it (|sigma| is also the noise scale, so a sigma that crosses zero keeps a sensible weight).
+ */
 export function uncertaintyWeighted(loss: Tensor, sigma: Tensor, lambda: number): Tensor {
-  const s = addScalar(sigma, lambda); // (1)
+  const sign = sigma.f32[0] < 0 ? -1 : 1; // |sigma| = sign * sigma, with its gradient away from 0
+  const s = addScalar(mulScalar(sigma, sign), lambda); // (1)
   return add(div(loss, mulScalar(mul(s, s), 2)), log(s));
 }
