@@ -118,32 +118,33 @@ function pretrainedSids(input: TrainInput, given: string | undefined, fit: { fea
   return { dir, tokenizer: loaded.tokenizer, table: loaded.table, features };
 }
 
-/** Which items' SIDs training moved: one line per item, `id<TAB>before<TAB>after` (codes joined by -). */
-export function changedSidsTsv(before: SemanticIdTable, after: SemanticIdTable, ids: readonly string[]): string {
-  const lines = ['id\tbefore\tafter'];
+/** The items whose tokenizer digits differ between two tables of the same items. */
+export function movedItems(before: SemanticIdTable, after: SemanticIdTable): number[] {
   const levels = before.shape.baseDigits;
+  const moved: number[] = [];
   for (let i = 0; i < before.count; i++) {
-    const a = Array.from(before.codesOf(i).subarray(0, levels));
-    const b = Array.from(after.codesOf(i).subarray(0, levels));
-    if (a.some((c, l) => c !== b[l])) lines.push(`${ids[i]}\t${a.join('-')}\t${b.join('-')}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** Share of items whose codes differ between two tables of the same items (tokenizer digits only). */
-export function changedShare(a: SemanticIdTable, b: SemanticIdTable): number {
-  const levels = a.shape.baseDigits;
-  let changed = 0;
-  for (let i = 0; i < a.count; i++) {
-    const x = a.codesOf(i);
-    const y = b.codesOf(i);
+    const a = before.codesOf(i);
+    const b = after.codesOf(i);
     for (let l = 0; l < levels; l++)
-      if (x[l] !== y[l]) {
-        changed++;
+      if (a[l] !== b[l]) {
+        moved.push(i);
         break;
       }
   }
-  return a.count === 0 ? 0 : changed / a.count;
+  return moved;
+}
+
+/** The moved items, one line each: `id<TAB>before<TAB>after` (codes joined by -). */
+export function changedSidsTsv(before: SemanticIdTable, after: SemanticIdTable, moved: readonly number[], ids: readonly string[]): string {
+  const levels = before.shape.baseDigits;
+  const sid = (table: SemanticIdTable, i: number): string => Array.from(table.codesOf(i).subarray(0, levels)).join('-');
+  return `${['id\tbefore\tafter', ...moved.map((i) => `${ids[i]}\t${sid(before, i)}\t${sid(after, i)}`)].join('\n')}\n`;
+}
+
+/** Code use per tokenizer level (tableReport's): share of codes used and perplexity. */
+function codeUse(table: SemanticIdTable): { readonly used: number[]; readonly perplexity: number[] } {
+  const { perDigit } = tableReport('rqvae', table);
+  return { used: perDigit.map((d) => d.utilisation), perplexity: perDigit.map((d) => d.perplexity) };
 }
 
 function plan(input: TrainInput, flags: Readonly<Record<string, string | number | boolean | undefined>>): TrainingPlan<SidBatch> {
@@ -217,14 +218,14 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
       validate: async () => {
         const table = refreshDigerTable(model);
         const metrics = (await evaluateSid(model.tiger, table, validSplit, 'valid', n('valid-beam'), ['ndcg@10', 'recall@10'])).primary.metrics;
-        const use = model.codeUse();
+        const use = codeUse(table);
         const perLevel = Object.fromEntries(
           use.used.flatMap((u, l) => [
             [`codes-used@${l}`, u],
             [`perplexity@${l}`, use.perplexity[l]],
           ]),
         );
-        return { ...metrics, ...perLevel, 'sids-changed': changedShare(initial, table), sigma: model.sigma.f32[0] };
+        return { ...metrics, ...perLevel, 'sids-changed': movedItems(initial, table).length / table.count, sigma: model.sigma.f32[0] };
       },
     },
     settings: {
@@ -238,8 +239,9 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
     async finish(run) {
       const table = refreshDigerTable(model); // the best epoch's weights are loaded
       const sidsDir = join(run.dir, MODEL_FILES.sidsDir);
-      const changed = changedShare(initial, table);
-      const use = model.codeUse();
+      const moved = movedItems(initial, table);
+      const changed = moved.length / table.count;
+      const use = codeUse(table);
       const report = {
         ...tableReport('rqvae', table),
         fittedItems: 0,
@@ -247,7 +249,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
         diger: { initialSids: resolve(pre.dir), sidsChanged: changed, codesUsed: use.used, perplexity: use.perplexity, mode: decay.mode },
       };
       saveDatasetSids(sidsDir, { tokenizer: RqVaeTokenizer.fromNetwork(model.tokenizer), table, report });
-      writeFileAtomic(join(run.dir, CHANGED_FILE), changedSidsTsv(initial, table, input.dataset.itemIds));
+      writeFileAtomic(join(run.dir, CHANGED_FILE), changedSidsTsv(initial, table, moved, input.dataset.itemIds));
       const test = await evaluateSid(model.tiger, table, input.split, 'test', testBeam, SID_METRICS, run.quiet === true ? undefined : `test, beam ${testBeam}`);
       return {
         test: test.primary,

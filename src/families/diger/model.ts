@@ -133,28 +133,6 @@ export class Diger extends Module {
     total = add(total, mulScalar(tokenizer.loss, tokenizerWeight));
     return total;
   }
-
-  /** Code use per tokenizer level of the current table: share of codes used and perplexity (exp entropy). */
-  codeUse(): { readonly used: number[]; readonly perplexity: number[] } {
-    const { levels, codebookSize: K } = this.tokenizer.config;
-    const used: number[] = [];
-    const perplexity: number[] = [];
-    for (let l = 0; l < levels; l++) {
-      const counts = new Float64Array(K);
-      for (let i = 0; i < this.table.count; i++) counts[this.table.codesOf(i)[l]]++;
-      let entropy = 0;
-      let nonzero = 0;
-      for (const c of counts) {
-        if (c === 0) continue;
-        nonzero++;
-        const p = c / this.table.count;
-        entropy -= p * Math.log(p);
-      }
-      used.push(nonzero / K);
-      perplexity.push(Math.exp(entropy));
-    }
-    return { used, perplexity };
-  }
 }
 
 /** tidy-wrapped `refreshTable`. */
