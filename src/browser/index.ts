@@ -8,4 +8,5 @@ export {
   type OrtModule,
   type OrtSession,
   type RankOptions,
+  type TigerExportLayout,
 } from './local-ranker.js';

@@ -1,9 +1,10 @@
 /**
  * Ranking in a web page (issue: recommendations in the browser): a `sidrec export` directory (model.onnx, items.json,
- * export.json; RPG adds graph.bin and tokens.bin) run with onnxruntime-web, giving the server's ranking for a
- * history. SASRec and RPG score every item (`decode: 'exact'`); RPG can also decode over its item graph
- * (`decode: 'graph'`) with the server's own GraphDecoder (decode/graph.ts), so the page visits the same items. The
- * history's items are excluded, as the HTTP service excludes them. No Node APIs: bundled by esbuild into
+ * export.json; RPG adds graph.bin and tokens.bin, TIGER-style models decoder.onnx and sids.bin) run with
+ * onnxruntime-web, giving the server's ranking for a history. SASRec and RPG score every item (`decode: 'exact'`);
+ * RPG can also decode over its item graph (`decode: 'graph'`) with the server's own GraphDecoder (decode/graph.ts),
+ * so the page visits the same items; TIGER, Gryphon and DIGER run the server's beam search over the exported
+ * encoder and decoder step (decode/sid-runtime.ts). The history's items are excluded, as the HTTP service excludes them. No Node APIs: bundled by esbuild into
  * dist/browser/sidrec-browser.js (ESM); onnxruntime-web is passed in, not bundled.
  *
  * @example
@@ -15,15 +16,9 @@
 import { GraphDecoder, type GraphSearchConfig } from '../decode/graph.js';
 import { historyInputs } from '../model/history-inputs.js';
 
-/** What this module needs of onnxruntime-web (or onnxruntime-node). */
-export interface OrtModule {
-  readonly InferenceSession: { create(model: string | Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };
-  readonly Tensor: new (type: 'int64' | 'float32', data: BigInt64Array | Float32Array, dims: readonly number[]) => unknown;
-}
+import { SidBeamRanker, type OrtModule, type OrtSession, type TigerExportLayout } from '../decode/sid-runtime.js';
 
-export interface OrtSession {
-  run(feeds: Record<string, unknown>): Promise<Record<string, { readonly data: unknown }>>;
-}
+export type { OrtModule, OrtSession, TigerExportLayout };
 
 /** export.json, the part this module reads (families/export-check.ts writes it). */
 export interface ExportDescription {
@@ -37,6 +32,8 @@ export interface ExportDescription {
   readonly digits?: number;
   /** RPG: the item graph for graph-constrained decoding. */
   readonly graph?: { readonly k: number; readonly file: string; readonly tokens: string; readonly search: GraphSearchConfig };
+  /** TIGER, Gryphon, DIGER: what the encoder and decoder-step graphs read, and how the beams are ranked. */
+  readonly tiger?: TigerExportLayout;
 }
 
 export interface LocalItem {
@@ -49,7 +46,7 @@ export interface LocalRanking {
   readonly items: readonly LocalItem[];
   /** Milliseconds of inference and ranking (the model already loaded). */
   readonly ms: number;
-  /** Graph decoding: items scored. */
+  /** Graph decoding: items scored; beam search: items the beams reached. */
   readonly visited?: number;
   /** RPG: the per-digit log-probabilities (m * C) the ranking came from. */
   readonly logp?: Float32Array;
@@ -75,6 +72,8 @@ export class LocalRanker {
     /** Milliseconds the download and session creation took. */
     readonly loadMs: number,
     graph?: { readonly neighbors: Int32Array; readonly tokens: Int32Array },
+    /** TIGER-style exports: the beam-search runtime over the encoder (`session`) and the decoder step. */
+    private readonly beams?: SidBeamRanker,
   ) {
     ids.forEach((id, i) => this.index.set(id, i));
     const g = description.graph;
@@ -87,6 +86,16 @@ export class LocalRanker {
     const known = historyIds.map((id) => this.index.get(id)).filter((i): i is number => i !== undefined);
     if (known.length === 0) return { items: [], ms: 0 };
     const started = performance.now();
+    const skip = new Set(known);
+    for (const id of options.exclude ?? []) {
+      const i = this.index.get(id);
+      if (i !== undefined) skip.add(i);
+    }
+    const item = (i: number, score: number): LocalItem => ({ id: this.ids[i], title: this.titles[i] ?? '', score });
+    if (this.beams) {
+      const [ranked] = await this.beams.rank([known], k, [skip]);
+      return { items: Array.from(ranked.items, (i, j) => item(i, ranked.scores[j])), ms: performance.now() - started, visited: ranked.candidates };
+    }
     const inputs = historyInputs([known], this.description.maxLen);
     const { Tensor } = this.ort;
     const { B, L } = inputs;
@@ -99,12 +108,6 @@ export class LocalRanker {
     };
     const feeds = Object.fromEntries(Object.keys(this.description.inputs).map((name) => [name, all[name]()]));
     const out = await this.session.run(feeds);
-    const skip = new Set(known);
-    for (const id of options.exclude ?? []) {
-      const i = this.index.get(id);
-      if (i !== undefined) skip.add(i);
-    }
-    const item = (i: number, score: number): LocalItem => ({ id: this.ids[i], title: this.titles[i] ?? '', score });
     if (options.decode === 'graph' && this.decoder && out.logp) {
       const logp = out.logp.data as Float32Array;
       const found = this.decoder.search(logp, 0, 0, k + skip.size); // room for the excluded
@@ -150,8 +153,18 @@ export async function openLocalRanker(
     ok(description.files.model).then(async (r) => new Uint8Array(await r.arrayBuffer())),
     ok(description.files.items).then((r) => r.json() as Promise<{ ids: string[]; titles: string[] }>),
   ]);
-  const session = await ort.InferenceSession.create(model, options.sessionOptions ?? { executionProviders: ['wasm'] });
+  const sessionOptions = options.sessionOptions ?? { executionProviders: ['wasm'] };
+  const session = await ort.InferenceSession.create(model, sessionOptions);
   const int32 = async (file: string): Promise<Int32Array> => new Int32Array(await (await ok(file)).arrayBuffer());
   const graph = description.graph ? { neighbors: await int32(description.graph.file), tokens: await int32(description.graph.tokens) } : undefined;
-  return new LocalRanker(ort, session, description, items.ids, items.titles, performance.now() - started, graph);
+  const t = description.tiger;
+  let beams: SidBeamRanker | undefined;
+  if (t) {
+    const [decoder, codes] = await Promise.all([
+      ok(t.files.decoder).then(async (r) => ort.InferenceSession.create(new Uint8Array(await r.arrayBuffer()), sessionOptions)),
+      int32(t.files.sids),
+    ]);
+    beams = new SidBeamRanker(ort, session, decoder, t, codes, description.numItems);
+  }
+  return new LocalRanker(ort, session, description, items.ids, items.titles, performance.now() - started, graph, beams);
 }

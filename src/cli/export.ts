@@ -21,8 +21,11 @@ export const exportCommand = defineCommand({
     details: `Examples:
   sidrec export --model runs/beauty/sasrec --out runs/beauty/sasrec-onnx
 Writes OUT/model.onnx, OUT/items.json (item ids and titles in model order) and OUT/export.json (inputs, outputs, the
-model it came from, the self-check). The export runs in onnxruntime-node on 64 seeded histories first and is written
-only when its scores match the engine's (largest difference within 1e-3 of the score range, every top 10 the same).
+model it came from, the self-check); RPG adds its item graph (graph.bin, tokens.bin); TIGER, Gryphon and DIGER write
+the encoder as model.onnx, one decoder step as decoder.onnx and every item's SID (sids.bin), and the runtime runs
+the server's beam search in TypeScript (sidrec/browser). The export runs in onnxruntime-node on 64 seeded
+histories first and is written only when it ranks as the engine does (float32: largest score difference within
+1e-3 of the score range, every top 10 the same).
 Exportable kinds today: ${exportable.join(', ')}.`,
     options: {
       model: { type: 'string', description: 'Trained model directory' },
@@ -51,12 +54,12 @@ Exportable kinds today: ${exportable.join(', ')}.`,
     }
     const items = readServingItems(o.model, manifest);
     const started = performance.now();
-    const result = family.export(o.model, manifest, { items, log: (line) => process.stderr.write(`${line}\n`) }, o.out, {
+    const result = await family.export(o.model, manifest, { items, log: (line) => process.stderr.write(`${line}\n`) }, o.out, {
       precision: o.precision as ExportPrecision,
     });
     const c = result.check;
     process.stdout.write(
-      `exported ${manifest.kind} (${o.precision}) -> ${result.dir}: model.onnx ${(result.bytes / 2 ** 20).toFixed(1)} MiB, checked on ${c.histories} histories (largest score difference ${c.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * c.top10Agreement).toFixed(0)}%, items kept ${(100 * c.top10Overlap).toFixed(0)}%) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      `exported ${manifest.kind} (${o.precision}) -> ${result.dir}: ONNX ${(result.bytes / 2 ** 20).toFixed(1)} MiB, checked on ${c.histories} histories (largest score difference ${c.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * c.top10Agreement).toFixed(0)}%, items kept ${(100 * c.top10Overlap).toFixed(0)}%) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
     );
   },
 });

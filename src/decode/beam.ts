@@ -43,13 +43,53 @@ export interface Beams {
   readonly scores: Float64Array;
 }
 
+/** What one decoding step asks the model for: digit `step`'s logits of `rows` = requests x groups prefixes. */
+export interface BeamStep {
+  readonly step: number;
+  /** int32 (rows, step) */
+  readonly prefixes: Int32Array;
+  readonly rows: number;
+  readonly groups: number;
+}
+
+/** A BeamModel whose logits come back later (onnxruntime's run is asynchronous: the browser, the export check). */
+export interface AsyncBeamModel {
+  readonly requests: number;
+  width(step: number): number;
+  logits(step: number, prefixes: Int32Array, rows: number, groups: number): Promise<Float32Array>;
+}
+
 /** Runs beam search for every request of `model`. */
 export function beamSearch(model: BeamModel, opts: BeamOptions): Beams[] {
+  const search = beamSteps(model.requests, model.width.bind(model), opts);
+  let next = search.next();
+  while (!next.done) {
+    const q = next.value;
+    next = search.next(model.logits(q.step, q.prefixes, q.rows, q.groups));
+  }
+  return next.value;
+}
+
+/** beamSearch over a model that answers asynchronously: the same steps, the same beams. */
+export async function beamSearchAsync(model: AsyncBeamModel, opts: BeamOptions): Promise<Beams[]> {
+  const search = beamSteps(model.requests, model.width.bind(model), opts);
+  let next = search.next();
+  while (!next.done) {
+    const q = next.value;
+    next = search.next(await model.logits(q.step, q.prefixes, q.rows, q.groups));
+  }
+  return next.value;
+}
+
+/**
+ * The search itself, driven from outside: it yields each step's prefixes and takes that step's logits (rows,
+ * width(step)) back, so the synchronous engine and an asynchronous runtime share every line of it.
+ */
+function* beamSteps(R: number, widthOf: (step: number) => number, opts: BeamOptions): Generator<BeamStep, Beams[], Float32Array> {
   const { beamWidth, steps } = opts;
   if (!Number.isInteger(beamWidth) || beamWidth < 1)
     throw new SidrecError('E_CONFIG', `beamWidth must be a positive integer, got ${beamWidth}`, { field: 'beamWidth' });
   const processors = opts.processors ?? [];
-  const R = model.requests;
   let beams: Beams[] = Array.from({ length: R }, () => ({ count: 1, steps: 0, codes: new Int32Array(0), scores: Float64Array.of(0) }));
   for (let step = 0; step < steps; step++) {
     const groups = Math.max(1, ...beams.map((b) => b.count));
@@ -62,8 +102,8 @@ export function beamSearch(model: BeamModel, opts: BeamOptions): Beams[] {
         if (b.count > 0) prefixes.set(b.codes.subarray(src, src + step), (r * groups + g) * step);
       }
     }
-    const width = model.width(step);
-    const logits = model.logits(step, prefixes, rows, groups); // (rows, width)
+    const width = widthOf(step);
+    const logits = yield { step, prefixes, rows, groups }; // (rows, width)
     if (logits.length !== rows * width) throw new SidrecError('E_SHAPE', `beam model returned ${logits.length} logits, expected ${rows} x ${width}`);
     applyProcessors(processors, step, prefixes, rows, logits, width);
     logSoftmaxRows(logits, rows, width);

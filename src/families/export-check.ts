@@ -83,15 +83,61 @@ export function checkExport(
     lo = Math.min(lo, engine[i]);
     hi = Math.max(hi, engine[i]);
   }
-  const a = top10(engine, B, numItems);
-  const b = top10(got, B, numItems);
-  const same = a.filter((t, r) => t.every((item, j) => item === b[r][j])).length;
+  return { histories: B, maxAbsDiff, scoreRange: hi - lo, ...topAgreement(top10(engine, B, numItems), top10(got, B, numItems)) };
+}
+
+/** How far the export's top lists (`got`) agree with the engine's (`want`): the same in order, and the items kept. */
+function topAgreement(want: readonly ArrayLike<number>[], got: readonly ArrayLike<number>[]): Pick<ExportCheck, 'top10Agreement' | 'top10Overlap'> {
+  const B = want.length;
+  let same = 0;
   let overlap = 0;
-  a.forEach((t, r) => {
-    const theirs = new Set(b[r]);
-    overlap += t.filter((item) => theirs.has(item)).length / Math.max(t.length, 1);
+  want.forEach((t, r) => {
+    const theirs = Array.from(got[r]);
+    if (t.length === theirs.length && Array.from(t).every((item, j) => item === theirs[j])) same++;
+    const set = new Set(theirs);
+    overlap += Array.from(t).filter((item) => set.has(item)).length / Math.max(t.length, 1);
   });
-  return { histories: B, maxAbsDiff, scoreRange: hi - lo, top10Agreement: B === 0 ? 1 : same / B, top10Overlap: B === 0 ? 1 : overlap / B };
+  return { top10Agreement: B === 0 ? 1 : same / B, top10Overlap: B === 0 ? 1 : overlap / B };
+}
+
+/** A ranking (items best first, with their scores) from the engine or an export. */
+export interface RankedList {
+  readonly items: ArrayLike<number>;
+  readonly scores: ArrayLike<number>;
+}
+
+/**
+ * The check for exports that rank candidates rather than score every item (TIGER's beam search): each history's
+ * top 10 from the export against the engine's, and the largest score difference over the items both hold.
+ */
+export function checkRankings(want: readonly RankedList[], got: readonly RankedList[]): ExportCheck {
+  let maxAbsDiff = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  want.forEach((w, r) => {
+    const theirs = new Map(Array.from(got[r].items, (item, j) => [item, got[r].scores[j]] as const));
+    for (let j = 0; j < w.items.length; j++) {
+      lo = Math.min(lo, w.scores[j]);
+      hi = Math.max(hi, w.scores[j]);
+      const score = theirs.get(w.items[j]);
+      if (score !== undefined) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(score - w.scores[j]));
+    }
+  });
+  return {
+    histories: want.length,
+    maxAbsDiff,
+    scoreRange: hi > lo ? hi - lo : 0,
+    ...topAgreement(
+      want.map((w) => w.items),
+      got.map((g) => g.items),
+    ),
+  };
+}
+
+/** Little-endian int32 bytes of a table (what a page reads with an Int32Array). */
+export function int32Bytes(values: Int32Array): Uint8Array {
+  const copy = Int32Array.from(values);
+  return new Uint8Array(copy.buffer);
 }
 
 export interface ExportSpec {
@@ -107,6 +153,10 @@ export interface ExportSpec {
   readonly extra?: Readonly<Record<string, unknown>>;
   /** Extra binary files written beside the model (e.g. RPG's item graph), by name. */
   readonly files?: Readonly<Record<string, Uint8Array>>;
+  /** What each input holds (default: onnx-graph.ts's history inputs named by `inputs`). */
+  readonly inputDocs?: Readonly<Record<string, string>>;
+  /** What each output holds (default: `scores`). */
+  readonly outputDocs?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -140,8 +190,8 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
     maxLen: spec.maxLen,
     precision: spec.precision,
     files: { model: 'model.onnx', items: 'items.json' },
-    inputs: Object.fromEntries(spec.inputs.map((name) => [name, HISTORY_INPUT_DOCS[name]])),
-    outputs: { scores: 'float32 (B, numItems): a score per item (higher is better)' },
+    inputs: spec.inputDocs ?? Object.fromEntries(spec.inputs.map((name) => [name, HISTORY_INPUT_DOCS[name]])),
+    outputs: spec.outputDocs ?? { scores: 'float32 (B, numItems): a score per item (higher is better)' },
     ...spec.extra,
     check,
   };
@@ -151,7 +201,8 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
     for (const [name, bytes] of Object.entries(spec.files ?? {})) writeFileSync(join(tmp, name), bytes);
     writeFileSync(join(tmp, 'export.json'), `${JSON.stringify(description, null, 2)}\n`);
   });
-  return { dir: out, bytes: onnx.byteLength, check };
+  const graphs = Object.entries(spec.files ?? {}).filter(([name]) => name.endsWith('.onnx'));
+  return { dir: out, bytes: graphs.reduce((sum, [, bytes]) => sum + bytes.byteLength, onnx.byteLength), check };
 }
 
 /** One model's export, end to end: build the graph at `precision`, check it against `engine` on `histories`, write it. */

@@ -68,7 +68,7 @@ export interface ModelFamily {
   /** A trained model directory as a `Recommender` (the CLI's recommend and the HTTP service). */
   recommender(dir: string, manifest: ModelManifest, context: OpenContext, flags: Flags): Recommender;
   /** Writes the trained model as a self-checked ONNX export into `out` (absent: the kind cannot be exported yet). */
-  export?(dir: string, manifest: ModelManifest, context: OpenContext, out: string, options?: ExportOptions): ExportResult;
+  export?(dir: string, manifest: ModelManifest, context: OpenContext, out: string, options?: ExportOptions): ExportResult | Promise<ExportResult>;
 }
 
 /** An export's self-check: its runtime's scores against the engine's on `histories` histories. */
@@ -90,7 +90,7 @@ export interface ExportOptions {
 /** What `sidrec export` wrote. */
 export interface ExportResult {
   readonly dir: string;
-  /** Size of the model file. */
+  /** Size of the ONNX graphs (model.onnx, and decoder.onnx for TIGER-style models). */
   readonly bytes: number;
   readonly check: ExportCheck;
 }

@@ -28,6 +28,7 @@ export class GraphBuilder {
   readonly initializers: OnnxInitializer[] = [];
   private readonly params: Map<string, NamedParameter>;
   private readonly added = new Set<string>();
+  private readonly constants = new Map<string, string>();
   private n = 0;
 
   constructor(
@@ -46,10 +47,25 @@ export class GraphBuilder {
     return name;
   }
 
+  /**
+   * A constant initializer; asking again for a name already added returns it when the dims agree (the pieces below
+   * ask for their small shape constants each time they are used).
+   */
   constant(name: string, elemType: typeof ONNX_FLOAT | typeof ONNX_INT32 | typeof ONNX_INT64, dims: readonly number[], values: ArrayLike<number>): string {
+    const known = this.constants.get(name);
+    if (known !== undefined) {
+      if (known !== dims.join('x')) throw new Error(`ONNX constant ${name} asked for as [${dims}] after [${known}]`);
+      return name;
+    }
+    this.constants.set(name, dims.join('x'));
     if (elemType === ONNX_FLOAT) return this.floats(name, dims, values);
     this.initializers.push({ name, elemType, dims, values });
     return name;
+  }
+
+  /** A fresh value name. */
+  name(): string {
+    return `t${this.n++}`;
   }
 
   /** A float initializer at the export's precision: float16 tables (256 values or more) are Cast to float32 in the graph. */
@@ -78,7 +94,7 @@ export class GraphBuilder {
   }
 
   node(op: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttribute>>, output?: string): string {
-    const out = output ?? `t${this.n++}`;
+    const out = output ?? this.name();
     this.nodes.push({ op, inputs, outputs: [out], ...(attributes ? { attributes } : {}) });
     return out;
   }
@@ -94,28 +110,56 @@ export class GraphBuilder {
     });
   }
 
+  /**
+   * Multi-head attention of q (B, Tq, D) over k, v (B, Tk, D), the scaled scores plus each of `terms` (additive,
+   * broadcast to (B, H, Tq, Tk): masks, relative-position bias) -> merged heads (B, Tq, D), before the output projection.
+   */
+  attend(q: string, k: string, v: string, dim: number, heads: number, terms: readonly string[]): string {
+    const hd = dim / heads;
+    const heads4 = this.constant(`shape_heads_${heads}`, ONNX_INT64, [4], [0, 0, heads, hd]);
+    const merged3 = this.constant(`shape_merged_${dim}`, ONNX_INT64, [3], [0, 0, dim]);
+    const scale = this.constant(`attn_scale_${hd}`, ONNX_FLOAT, [], [1 / Math.sqrt(hd)]);
+    const perm = (value: number[]): Readonly<Record<string, OnnxAttribute>> => ({ perm: { kind: 'ints', value } });
+    const qh = this.node('Transpose', [this.node('Reshape', [q, heads4])], perm([0, 2, 1, 3])); // (B, H, Tq, hd)
+    const kh = this.node('Transpose', [this.node('Reshape', [k, heads4])], perm([0, 2, 3, 1])); // (B, H, hd, Tk)
+    const vh = this.node('Transpose', [this.node('Reshape', [v, heads4])], perm([0, 2, 1, 3])); // (B, H, Tk, hd)
+    let scores = this.node('Mul', [this.node('MatMul', [qh, kh]), scale]); // (B, H, Tq, Tk)
+    for (const term of terms) scores = this.node('Add', [scores, term]);
+    const attended = this.node('MatMul', [this.node('Softmax', [scores], { axis: { kind: 'int', value: -1 } }), vh]);
+    return this.node('Reshape', [this.node('Transpose', [attended], perm([0, 2, 1, 3])), merged3]); // (B, Tq, D)
+  }
+
+  /** Self-attention through the fused projection `${prefix}.qkv` and `${prefix}.out` (tensor/layers/attention.ts). */
+  selfAttention(x: string, prefix: string, dim: number, heads: number, terms: readonly string[]): string {
+    const qkv = this.linear(x, `${prefix}.qkv`); // (B, L, 3D)
+    const [q, k, v] = [this.name(), this.name(), this.name()];
+    const split3 = this.constant(`split_qkv_${dim}`, ONNX_INT64, [3], [dim, dim, dim]);
+    this.nodes.push({ op: 'Split', inputs: [qkv, split3], outputs: [q, k, v], attributes: { axis: { kind: 'int', value: 2 } } });
+    return this.linear(this.attend(q, k, v, dim, heads, terms), `${prefix}.out`);
+  }
+
+  /** Cross-attention of x over `memory` through `${prefix}.q`, `${prefix}.kv` (packed [k | v]) and `${prefix}.out`. */
+  crossAttention(x: string, memory: string, prefix: string, dim: number, heads: number, terms: readonly string[]): string {
+    const kv = this.linear(memory, `${prefix}.kv`); // (B, Tk, 2D)
+    const [k, v] = [this.name(), this.name()];
+    const split2 = this.constant(`split_kv_${dim}`, ONNX_INT64, [2], [dim, dim]);
+    this.nodes.push({ op: 'Split', inputs: [kv, split2], outputs: [k, v], attributes: { axis: { kind: 'int', value: 2 } } });
+    return this.linear(this.attend(this.linear(x, `${prefix}.q`), k, v, dim, heads, terms), `${prefix}.out`);
+  }
+
+  /** The feed-forward `${prefix}.fc` -> activation -> `${prefix}.proj` (tensor/layers/block.ts's MLP). */
+  mlp(x: string, prefix: string, activation: 'gelu' | 'relu'): string {
+    const h = this.linear(x, `${prefix}.fc`);
+    const act = activation === 'gelu' ? this.node('Gelu', [h], { approximate: { kind: 'string', value: 'tanh' } }) : this.node('Relu', [h]);
+    return this.linear(act, `${prefix}.proj`);
+  }
+
   /** `layers` pre-LN blocks (`blocks.i`), causal via the graph input `mask`, then the final LayerNorm (`norm`): (B, L, D). */
   transformer(x: string, layers: number, dim: number, heads: number): string {
-    const hd = dim / heads;
-    const heads4 = this.constant('shape_heads', ONNX_INT64, [4], [0, 0, heads, hd]);
-    const merged3 = this.constant('shape_merged', ONNX_INT64, [3], [0, 0, dim]);
-    const split3 = this.constant('split_qkv', ONNX_INT64, [3], [dim, dim, dim]);
-    const scale = this.constant('attn_scale', ONNX_FLOAT, [], [1 / Math.sqrt(hd)]);
-    const perm = (value: number[]): Readonly<Record<string, OnnxAttribute>> => ({ perm: { kind: 'ints', value } });
     for (let b = 0; b < layers; b++) {
       const p = `blocks.${b}`;
-      const qkv = this.linear(this.layerNorm(x, `${p}.ln1`), `${p}.attn.qkv`); // (B, L, 3D)
-      const [q, k, v] = [`q${b}`, `k${b}`, `v${b}`];
-      this.nodes.push({ op: 'Split', inputs: [qkv, split3], outputs: [q, k, v], attributes: { axis: { kind: 'int', value: 2 } } });
-      const qh = this.node('Transpose', [this.node('Reshape', [q, heads4])], perm([0, 2, 1, 3])); // (B, H, L, hd)
-      const kh = this.node('Transpose', [this.node('Reshape', [k, heads4])], perm([0, 2, 3, 1])); // (B, H, hd, L)
-      const vh = this.node('Transpose', [this.node('Reshape', [v, heads4])], perm([0, 2, 1, 3])); // (B, H, L, hd)
-      const scores = this.node('Add', [this.node('Mul', [this.node('MatMul', [qh, kh]), scale]), 'mask']); // (B, H, L, L)
-      const attended = this.node('MatMul', [this.node('Softmax', [scores], { axis: { kind: 'int', value: -1 } }), vh]);
-      const merged = this.node('Reshape', [this.node('Transpose', [attended], perm([0, 2, 1, 3])), merged3]); // (B, L, D)
-      x = this.node('Add', [x, this.linear(merged, `${p}.attn.out`)]);
-      const hidden = this.node('Gelu', [this.linear(this.layerNorm(x, `${p}.ln2`), `${p}.mlp.fc`)], { approximate: { kind: 'string', value: 'tanh' } });
-      x = this.node('Add', [x, this.linear(hidden, `${p}.mlp.proj`)]);
+      x = this.node('Add', [x, this.selfAttention(this.layerNorm(x, `${p}.ln1`), `${p}.attn`, dim, heads, ['mask'])]);
+      x = this.node('Add', [x, this.mlp(this.layerNorm(x, `${p}.ln2`), `${p}.mlp`, 'gelu')]);
     }
     return this.layerNorm(x, 'norm');
   }

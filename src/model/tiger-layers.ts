@@ -8,24 +8,7 @@
 import type { Rng } from '../core/rng.js';
 import { add, dropout, embedding, initNormal, intTensor, permute, reshape, type Tensor } from '../tensor/index.js';
 import { LayerNorm, MLP, Module, MultiHeadAttention, type ForwardContext } from '../tensor/layers/index.js';
-
-/** T5's bucket of relative position (key - query). */
-export function relativeBucket(relative: number, bidirectional: boolean, buckets: number, maxDistance: number): number {
-  let n = -relative;
-  let ret = 0;
-  let nb = buckets;
-  if (bidirectional) {
-    nb = buckets >> 1;
-    if (n < 0) {
-      ret += nb;
-      n = -n;
-    }
-  } else n = Math.max(n, 0);
-  const maxExact = nb >> 1;
-  if (n < maxExact) return ret + n;
-  const v = maxExact + Math.floor((Math.log(n / maxExact) / Math.log(maxDistance / maxExact)) * (nb - maxExact));
-  return ret + Math.min(v, nb - 1);
-}
+import { relativeBuckets } from './tiger-inputs.js';
 
 export class RelativePositionBias extends Module {
   /** (buckets, H) */
@@ -48,9 +31,7 @@ export class RelativePositionBias extends Module {
     const key = `${Tq}x${Tk}`;
     let ids = this.cache.get(key);
     if (!ids) {
-      ids = new Int32Array(Tq * Tk);
-      for (let i = 0; i < Tq; i++)
-        for (let j = 0; j < Tk; j++) ids[i * Tk + j] = relativeBucket(j - (i + Tk - Tq), this.bidirectional, this.buckets, this.maxDistance);
+      ids = relativeBuckets(Tq, Tk, this.bidirectional, this.buckets, this.maxDistance);
       this.cache.set(key, ids);
     }
     return permute(embedding(this.table, intTensor(ids, [Tq, Tk])), [2, 0, 1]); // (Tq, Tk, H) -> (H, Tq, Tk)

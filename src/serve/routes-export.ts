@@ -24,6 +24,8 @@ const EXPORT_FILES: Readonly<Record<string, string>> = Object.freeze({
   'items.json': 'application/json',
   'graph.bin': 'application/octet-stream',
   'tokens.bin': 'application/octet-stream',
+  'decoder.onnx': 'application/octet-stream',
+  'sids.bin': 'application/octet-stream',
 });
 
 /** onnxruntime-web's dist folder in this install (its package.json is not exported, its main entry lives in dist/). */

@@ -1,7 +1,8 @@
 /**
  * The browser ranking module (src/browser/local-ranker.ts) without a browser: onnxruntime-web's WebAssembly runtime
  * in Node, the export read through a fetch over its directory. It must give the server's top 10 (history excluded)
- * for SASRec and RPG exact scoring, and close to it with RPG's graph decoding (the runtime's log-probabilities differ
+ * for SASRec, RPG exact scoring and TIGER / Gryphon beam search (the export's encoder and decoder step, the
+ * server's beam search in TypeScript), and close to it with RPG's graph decoding (the runtime's log-probabilities differ
  * from the engine's in the last float bits, so the graph walk may visit other items). The Chromium test
  * (test/serve/browser-local.test.ts) runs the same module bundled, in the explorer page.
  */
@@ -16,14 +17,15 @@ import { readServingItems } from '../../src/model/bundle.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { ortWebDist } from '../../src/serve/routes-export.js';
 import { tokenizeDataset } from '../../src/tokenize/index.js';
-import { rpgFixtureData, tempDir, tinyRpgDir, tinySasRecDir } from '../serve/helpers.js';
+import { rpgFixtureData, tempDir, tinyRpgDir, tinySasRecDir, tinySidGenerativeDir } from '../serve/helpers.js';
 
 const skip = ortWebDist() === undefined ? 'onnxruntime-web not installed' : false;
 
-for (const kind of ['sasrec', 'rpg'] as const) {
+for (const kind of ['sasrec', 'rpg', 'tiger', 'gryphon'] as const) {
   test(`the browser module ranks as the server does, in Node (${kind}, 12 histories, top 10)`, { skip, timeout: 120_000 }, async () => {
     let dir: string;
     if (kind === 'sasrec') dir = await tinySasRecDir(6);
+    else if (kind === 'tiger' || kind === 'gryphon') dir = await tinySidGenerativeDir(kind);
     else {
       const root = tempDir('rpg-module');
       const data = rpgFixtureData(root);
@@ -33,7 +35,7 @@ for (const kind of ['sasrec', 'rpg'] as const) {
     const manifest = readManifest(dir);
     const items = readServingItems(dir, manifest);
     const exportDir = join(tempDir('module-export'), 'onnx');
-    familyOf(kind).export!(dir, manifest, { items, log: () => {} }, exportDir);
+    await familyOf(kind).export!(dir, manifest, { items, log: () => {} }, exportDir);
     const ort = (await import('onnxruntime-web')) as unknown as OrtModule & { env: { wasm: { numThreads: number } } };
     ort.env.wasm.numThreads = 1;
     const base = 'export://';

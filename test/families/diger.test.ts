@@ -11,6 +11,7 @@ import { hotRows, levelNoise, nearestCodes, uncertaintyWeighted, updateUsage, DE
 import { Diger } from '../../src/families/diger/model.js';
 import { familyOf } from '../../src/families/index.js';
 import { popularityScorer } from '../../src/model/baselines.js';
+import { readServingItems } from '../../src/model/bundle.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { Tiger } from '../../src/model/tiger.js';
 import { scalar, tensor, parameter, tidy } from '../../src/tensor/index.js';
@@ -210,6 +211,14 @@ test('DIGER trains through the family table; the frozen SIDs are an ordinary SID
   assert.equal(rec.kind, 'diger');
   const out = rec.recommend([{ history: [3, 10], k: 5, exclude: new Set<number>() }]);
   assert.equal(out[0].length, 5);
+  // Exported as TIGER's encoder and decoder step on the frozen SIDs, checked against this recommender.
+  const exportDir = join(work, 'onnx');
+  const items = readServingItems(dir, manifest);
+  const exported = await familyOf('diger').export!(dir, manifest, { items, log: () => {} }, exportDir);
+  assert.equal(exported.check.top10Agreement, 1);
+  const description = JSON.parse(readFileSync(join(exportDir, 'export.json'), 'utf8'));
+  assert.equal(description.kind, 'diger');
+  assert.equal(description.tiger.digits, frozen.table.digits);
 });
 
 function baseCodes(table: { count: number; digits: number; shape: { baseDigits: number }; codesOf(i: number): Int32Array }): number[] {

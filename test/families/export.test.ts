@@ -4,14 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkHistories } from '../../src/families/export-check.js';
+import { agrees, checkHistories, checkRankings } from '../../src/families/export-check.js';
 import { checkSasRecExport } from '../../src/families/sasrec/export.js';
 import { sasRecGraph } from '../../src/families/sasrec/onnx.js';
 import { openSasRecModel } from '../../src/families/sasrec/recommender.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { SasRec } from '../../src/model/sasrec.js';
 import { encodeModel } from '../../src/tensor/kernels/onnx-proto.js';
-import { tempDir, tinySasRecDir } from '../serve/helpers.js';
+import { tempDir, tinySasRecDir, tinySidGenerativeDir } from '../serve/helpers.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -44,6 +44,33 @@ test('sidrec export: SASRec as ONNX whose scores match the engine (checked befor
   assert.equal(d8.precision, 'int8');
   assert.ok(d8.check.top10Overlap >= 0.9, `int8 keeps ${d8.check.top10Overlap} of each top 10`);
   assert.ok(statSync(join(quarter, 'model.onnx')).size < statSync(join(half, 'model.onnx')).size, 'int8 weights shrink the file below float16');
+});
+
+test('sidrec export: TIGER as an encoder and a decoder step whose beam search (in TypeScript) ranks as the engine does', async () => {
+  const dir = await tinySidGenerativeDir('tiger');
+  const out = join(tempDir('export-tiger'), 'onnx');
+  const run = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', out], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  for (const file of ['model.onnx', 'decoder.onnx', 'sids.bin', 'items.json', 'export.json']) assert.ok(existsSync(join(out, file)), file);
+  const description = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8'));
+  assert.equal(description.kind, 'tiger');
+  assert.equal(description.check.top10Agreement, 1);
+  assert.equal(description.tiger.ranking, 'beam');
+  assert.equal(description.tiger.beamWidth, 8, 'the recorded test beam');
+  assert.equal(statSync(join(out, 'sids.bin')).size, 4 * description.numItems * description.tiger.digits);
+  assert.ok(description.inputs.prefix && description.outputs.logits, 'the decoder step is described');
+});
+
+test('the ranking check of beam-search exports: the same lists agree; a reordered or different list does not', () => {
+  const want = [{ items: [3, 1, 2], scores: [-1, -2, -3] }];
+  assert.deepEqual(checkRankings(want, want), { histories: 1, maxAbsDiff: 0, scoreRange: 2, top10Agreement: 1, top10Overlap: 1 });
+  const swapped = checkRankings(want, [{ items: [1, 3, 2], scores: [-1.5, -1.5, -3] }]);
+  assert.equal(swapped.top10Agreement, 0);
+  assert.equal(swapped.top10Overlap, 1);
+  assert.equal(swapped.maxAbsDiff, 0.5);
+  const other = checkRankings(want, [{ items: [7, 8, 2], scores: [0, 0, -3] }]);
+  assert.ok(Math.abs(other.top10Overlap - 1 / 3) < 1e-12);
+  assert.equal(agrees(other, 'int8'), false);
 });
 
 test('int8 quantization: per-row symmetric codes reconstruct each weight within half a step of its row', async () => {
@@ -81,6 +108,6 @@ test('the export check catches a graph that is not the model (the refusal rule);
   assert.equal(trained.status, 0, trained.stderr);
   const refused = spawnSync(process.execPath, [cli, 'export', '--model', markovDir, '--out', join(root, 'onnx')], { encoding: 'utf8' });
   assert.equal(refused.status, 2, refused.stderr);
-  assert.match(refused.stderr, /model kind "markov" cannot be exported yet \(exportable: sasrec, rpg\)/);
+  assert.match(refused.stderr, /model kind "markov" cannot be exported yet \(exportable: sasrec, rpg, tiger, gryphon, diger\)/);
   assert.ok(!existsSync(join(root, 'onnx')));
 });

@@ -8,7 +8,7 @@ import { evaluate } from '../../src/eval/index.js';
 import { parseFeatureSpec } from '../../src/features/dataset.js';
 import { popularityScorer } from '../../src/model/baselines.js';
 import { readManifest } from '../../src/model/manifest.js';
-import { relativeBucket } from '../../src/model/tiger-layers.js';
+import { relativeBucket } from '../../src/model/tiger-inputs.js';
 import { Tiger } from '../../src/model/tiger.js';
 import { SidVocabulary } from '../../src/model/tiger-vocab.js';
 import { loadCheckpoint, memoryStats, noGrad, tidy } from '../../src/tensor/index.js';

@@ -1,7 +1,8 @@
 /**
- * Ranking in the browser (issue 19): a SASRec model exported with `sidrec export`, served with its export, runs in
+ * Ranking in the browser (issue 19): a model exported with `sidrec export`, served with its export, runs in
  * headless Chromium through onnxruntime-web (WebAssembly, one thread) and ranks 20 fixed histories exactly as the
- * server does, for SASRec and RPG (exact scoring) (the same top 10, in order). Skipped, saying why, when Chromium or onnxruntime-web is absent and
+ * server does (the same top 10, in order), for SASRec, RPG (exact scoring) and TIGER (the encoder and decoder step
+ * in the page, the server's beam search in TypeScript). Skipped, saying why, when Chromium or onnxruntime-web is absent and
  * SIDREC_REQUIRE_BROWSER is not set (CI sets it).
  */
 import { test } from 'node:test';
@@ -18,7 +19,7 @@ import { missingBrowser, withExplorer } from './chromium.js';
 import { ortWebDist } from '../../src/serve/routes-export.js';
 import { parseFeatureSpec } from '../../src/features/dataset.js';
 import { tokenizeDataset } from '../../src/tokenize/index.js';
-import { rpgFixtureData, tempDir, tinyRpgDir, tinySasRecDir } from './helpers.js';
+import { rpgFixtureData, tempDir, tinyRpgDir, tinySasRecDir, tinySidGenerativeDir } from './helpers.js';
 
 const missing = missingBrowser(ortWebDist() === undefined ? 'onnxruntime-web not installed' : '');
 
@@ -29,16 +30,16 @@ async function rpgDir(): Promise<string> {
   return tinyRpgDir(root, data, sids, { dim: 16, ffn: 32 }, 2);
 }
 
-for (const kind of ['sasrec', 'rpg'] as const) {
+for (const kind of ['sasrec', 'rpg', 'tiger'] as const) {
   test(`the explorer ranks in the browser exactly as the server does (${kind}, 20 histories, top 10)`, {
     skip: missing || false,
     timeout: 180_000,
   }, async () => {
-    const dir = kind === 'sasrec' ? await tinySasRecDir(5) : await rpgDir();
+    const dir = kind === 'sasrec' ? await tinySasRecDir(5) : kind === 'rpg' ? await rpgDir() : await tinySidGenerativeDir('tiger');
     const manifest = readManifest(dir);
     const items = readServingItems(dir, manifest);
     const exportDir = join(tempDir('export'), 'onnx');
-    familyOf(kind).export!(dir, manifest, { items, log: () => {} }, exportDir);
+    await familyOf(kind).export!(dir, manifest, { items, log: () => {} }, exportDir);
     const app = await buildServer({ modelDir: dir, exportDir });
     await withExplorer(app, async (page, pageErrors) => {
       await page.locator('#local').waitFor({ state: 'visible' });

@@ -1,6 +1,6 @@
 /**
  * Fixtures for the serving tests, all from the library on seeded synthetic data: a tiny trained SASRec model
- * directory (one epoch, ~1 s) and an in-memory SID-kNN model (LSA text features -> OPQ tokenizer -> SID table),
+ * directory (one epoch, ~1 s), a tiny TIGER or Gryphon, and an in-memory SID-kNN model (LSA text features -> OPQ tokenizer -> SID table),
  * the SID-based model whose items can be added without retraining. Plus small HTTP helpers and the slow server
  * (a worker thread) for the overload and shutdown tests.
  */
@@ -16,7 +16,9 @@ import type { RpgConfig } from '../../src/model/rpg.js';
 import { sidsFromTable } from '../../src/model/rpg-io.js';
 import { trainRpg } from '../../src/families/rpg/train.js';
 import { TextFeaturizer, type ItemFeatures } from '../../src/features/index.js';
-import { fitTokenizer, saveDatasetSids, SemanticIdTable, tokenizeReport, type DatasetSids, type Tokenizer } from '../../src/tokenize/index.js';
+import { fitTokenizer, saveDatasetSids, SemanticIdTable, tokenizeDataset, tokenizeReport, type DatasetSids, type Tokenizer } from '../../src/tokenize/index.js';
+import { parseFeatureSpec } from '../../src/features/dataset.js';
+import { trainSidModel } from '../../src/families/tiger/train.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { trainSasRec } from '../../src/families/sasrec/train.js';
 import { featurizerText, SidKnnRecommender } from '../../src/serve/sid-knn.js';
@@ -73,6 +75,32 @@ export async function tinySasRecDir(seed = 1, root = tempDir('sasrec')): Promise
     { dim: 16, heads: 2, layers: 1, ffn: 32, maxLen: 20 },
     { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 64, warmupSteps: 2, lr: 0.01, seed },
     { dir: out, quiet: true },
+  );
+  return out;
+}
+
+/**
+ * Trains a tiny TIGER or Gryphon (1+1 layers, d 32, two epochs) on synthetic data with RQ-KMeans SIDs (2 x 8 codes
+ * plus the collision digit); returns its model directory.
+ */
+export async function tinySidGenerativeDir(kind: 'tiger' | 'gryphon', root = tempDir(kind)): Promise<string> {
+  const dataDir = join(root, 'data');
+  const sidsDir = join(root, 'sids');
+  const ds = syntheticDataset(generateSynthetic(SYNTH));
+  saveDataset(dataDir, ds);
+  const sp = split(ds, { historyCap: 20 });
+  const sids = tokenizeDataset(ds, sp, parseFeatureSpec('cooccurrence'), { kind: 'rqkmeans', levels: 2, codebookSize: 8 }, 1);
+  saveDatasetSids(sidsDir, sids);
+  const out = join(root, kind);
+  await trainSidModel(
+    kind,
+    sp,
+    dataDir,
+    { dir: sidsDir, table: sids.table },
+    { dim: 32, encoderLayers: 1, decoderLayers: 1, heads: 2, ffn: 64, dropout: 0.1, userBuckets: 50 },
+    { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, lr: 0.01, warmupSteps: 5, seed: 4 },
+    { dir: out, quiet: true },
+    { validUsers: 50, validBeam: 5, testBeam: 8 },
   );
   return out;
 }

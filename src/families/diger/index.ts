@@ -29,6 +29,8 @@ import { defineFamily, type ModelFamily, type TrainInput } from '../family.js';
 import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
 import { openSidModel, recordedTestBeam, type EmbeddedSidModel } from '../tiger/open.js';
 import { openSidGenerative } from '../tiger/recommender.js';
+import { exportSidGenerative } from '../tiger/export.js';
+import { checkHistories } from '../export-check.js';
 import { evaluateSid, SID_METRICS, tigerScorer } from '../tiger/train.js';
 import { TigerRecommender } from '../../decode/beam-tiger.js';
 import { Tiger } from '../../model/tiger.js';
@@ -282,5 +284,10 @@ export const digerFamily: ModelFamily = defineFamily({
   },
   recommender(dir, manifest, _context, flags) {
     return openSidGenerative(dir, manifest, { beamWidth: flags.beam as number | undefined }, EMBEDDED);
+  },
+  export(dir, manifest, context, out, options = {}) {
+    const loaded = openSidModel(dir, manifest, EMBEDDED);
+    if (!(loaded.model instanceof Tiger)) throw new SidrecError('E_STATE', 'a DIGER model directory holds a TIGER', { file: dir, field: 'kind' });
+    return exportSidGenerative(loaded, dir, manifest, context.items, checkHistories(loaded.table.count, loaded.model.config.maxItems), out, options.precision);
   },
 });

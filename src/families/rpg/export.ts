@@ -4,7 +4,7 @@ import type { ServingItems } from '../../model/bundle.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { scoreAll } from '../../model/rpg-score.js';
 import type { Rpg } from '../../model/rpg.js';
-import { exportGraph } from '../export-check.js';
+import { exportGraph, int32Bytes } from '../export-check.js';
 import type { ExportResult } from '../family.js';
 import { RPG_INPUTS, rpgGraph } from './onnx.js';
 import type { GraphSearchConfig } from '../../decode/graph.js';
@@ -15,12 +15,6 @@ import type { ExportPrecision } from '../onnx-graph.js';
 function exactScores(model: Rpg, histories: readonly ArrayLike<number>[]): Float32Array {
   const { digits: m, codebookSize: C, numItems: N, itemTokens } = model;
   return scoreAll(model.logProbs(histories), histories.length, itemTokens, m, C, N);
-}
-
-/** Little-endian int32 bytes of a table (what the page reads with an Int32Array). */
-function int32Bytes(values: Int32Array): Uint8Array {
-  const copy = Int32Array.from(values);
-  return new Uint8Array(copy.buffer);
 }
 
 export function exportRpg(

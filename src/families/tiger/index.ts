@@ -16,6 +16,8 @@ import { DEFAULT_SID_RUN, gryphonScorer, sidPlan, tigerScorer, type SidModelKind
 import { isHierarchical } from '../../tokenize/sid-table.js';
 import { GryphonRecommender, TigerRecommender } from '../../decode/beam-tiger.js';
 import { Tiger } from '../../model/tiger.js';
+import { checkHistories } from '../export-check.js';
+import { exportSidGenerative } from './export.js';
 
 const sidTrainOptions = (testBeam: number): OptionSpecs => ({
   ...architectureOptions({ dim: G.dim, layers: G.encoderLayers, heads: G.heads, ffn: G.ffn, dropout: G.dropout }, { layers: 'per stack: encoder and decoder' }),
@@ -101,6 +103,11 @@ function sidFamily(kind: SidModelKind, summary: string, testBeam: number, extra:
     },
     recommender(dir, manifest, _context, flags) {
       return openSidGenerative(dir, manifest, { beamWidth: flags.beam as number | undefined, ranking: flags.ranking as 'item' | 'beam' | undefined });
+    },
+    export(dir, manifest, context, out, options = {}) {
+      const loaded = openSidModel(dir, manifest);
+      const tiger = loaded.model instanceof Tiger ? loaded.model : loaded.model.tiger;
+      return exportSidGenerative(loaded, dir, manifest, context.items, checkHistories(loaded.table.count, tiger.config.maxItems), out, options.precision);
     },
   });
 }

@@ -125,3 +125,11 @@ function probe(runtime: OrtRuntime): void {
     throw new Error('onnxruntime-node internals changed: a synchronous run did not write its pre-bound output');
   }
 }
+
+/**
+ * onnxruntime-node's public, asynchronous API (`InferenceSession.create` / `run`): the shape onnxruntime-web has,
+ * for code written for the browser and checked here (a TIGER export's beam search, decode/sid-runtime.ts).
+ */
+export async function loadOrtPublicApi(): Promise<unknown> {
+  return import('onnxruntime-node');
+}
