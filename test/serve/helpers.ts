@@ -79,11 +79,19 @@ export async function tinySasRecDir(seed = 1, root = tempDir('sasrec')): Promise
   return out;
 }
 
+/** Tiny TIGER / Gryphon model directories trained on one synthetic dataset and its SIDs. */
+export interface TinySidModels {
+  readonly ds: InteractionDataset;
+  readonly sp: LeaveOneOutSplit;
+  readonly sids: DatasetSids;
+  readonly dirs: Readonly<Partial<Record<'tiger' | 'gryphon', string>>>;
+}
+
 /**
- * Trains a tiny TIGER or Gryphon (1+1 layers, d 32, two epochs) on synthetic data with RQ-KMeans SIDs (2 x 8 codes
- * plus the collision digit); returns its model directory.
+ * Trains tiny TIGER and/or Gryphon models (1+1 layers, d 32, two epochs, test beam 8) on synthetic data with RQ-KMeans
+ * SIDs (2 x 8 codes plus the collision digit).
  */
-export async function tinySidGenerativeDir(kind: 'tiger' | 'gryphon', root = tempDir(kind)): Promise<string> {
+export async function tinySidModels(kinds: readonly ('tiger' | 'gryphon')[], root = tempDir('sid-models')): Promise<TinySidModels> {
   const dataDir = join(root, 'data');
   const sidsDir = join(root, 'sids');
   const ds = syntheticDataset(generateSynthetic(SYNTH));
@@ -91,18 +99,26 @@ export async function tinySidGenerativeDir(kind: 'tiger' | 'gryphon', root = tem
   const sp = split(ds, { historyCap: 20 });
   const sids = tokenizeDataset(ds, sp, parseFeatureSpec('cooccurrence'), { kind: 'rqkmeans', levels: 2, codebookSize: 8 }, 1);
   saveDatasetSids(sidsDir, sids);
-  const out = join(root, kind);
-  await trainSidModel(
-    kind,
-    sp,
-    dataDir,
-    { dir: sidsDir, table: sids.table },
-    { dim: 32, encoderLayers: 1, decoderLayers: 1, heads: 2, ffn: 64, dropout: 0.1, userBuckets: 50 },
-    { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, lr: 0.01, warmupSteps: 5, seed: 4 },
-    { dir: out, quiet: true },
-    { validUsers: 50, validBeam: 5, testBeam: 8 },
-  );
-  return out;
+  const dirs: Partial<Record<'tiger' | 'gryphon', string>> = {};
+  for (const kind of kinds) {
+    dirs[kind] = join(root, kind);
+    await trainSidModel(
+      kind,
+      sp,
+      dataDir,
+      { dir: sidsDir, table: sids.table },
+      { dim: 32, encoderLayers: 1, decoderLayers: 1, heads: 2, ffn: 64, dropout: 0.1, userBuckets: 50 },
+      { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, lr: 0.01, warmupSteps: 5, seed: 4 },
+      { dir: dirs[kind], quiet: true },
+      { validUsers: 50, validBeam: 5, testBeam: 8 },
+    );
+  }
+  return { ds, sp, sids, dirs };
+}
+
+/** One tiny TIGER or Gryphon model directory (tinySidModels). */
+export async function tinySidGenerativeDir(kind: 'tiger' | 'gryphon'): Promise<string> {
+  return (await tinySidModels([kind], tempDir(kind))).dirs[kind]!;
 }
 
 export interface SidFixture {

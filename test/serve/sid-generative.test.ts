@@ -8,46 +8,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateSynthetic, saveDataset, split, syntheticDataset, userSequence, type UserIndex } from '../../src/data/index.js';
+import { userSequence, type UserIndex } from '../../src/data/index.js';
 import { GryphonRecommender, TigerRecommender } from '../../src/decode/beam-tiger.js';
 import { rankBy, rankPositions } from '../../src/decode/resolve.js';
-import { parseFeatureSpec } from '../../src/features/dataset.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { openSidModel } from '../../src/families/tiger/open.js';
 import type { Gryphon } from '../../src/model/gryphon.js';
 import type { Tiger } from '../../src/model/tiger.js';
 import { buildServer } from '../../src/serve/app.js';
 import { ANONYMOUS_USER } from '../../src/families/tiger/recommender.js';
-import { saveDatasetSids, tokenizeDataset } from '../../src/tokenize/index.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
-import { trainSidModel } from '../../src/families/tiger/train.js';
-import { SYNTH, tempDir } from './helpers.js';
+import { tinySidModels } from './helpers.js';
 
-const root = tempDir('tiger');
-const dataDir = join(root, 'data');
-const sidsDir = join(root, 'sids');
-const ds = syntheticDataset(generateSynthetic(SYNTH));
-saveDataset(dataDir, ds);
-const sp = split(ds, { historyCap: 20 });
-const sids = tokenizeDataset(ds, sp, parseFeatureSpec('cooccurrence'), { kind: 'rqkmeans', levels: 2, codebookSize: 8 }, 1);
-saveDatasetSids(sidsDir, sids);
-const model = { dim: 32, encoderLayers: 1, decoderLayers: 1, heads: 2, ffn: 64, dropout: 0.1, userBuckets: 50 };
-const config = { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, lr: 0.01, warmupSteps: 5, seed: 4 };
-const dirs = { tiger: join(root, 'tiger'), gryphon: join(root, 'gryphon') };
-for (const kind of ['tiger', 'gryphon'] as const) {
-  await trainSidModel(
-    kind,
-    sp,
-    dataDir,
-    { dir: sidsDir, table: sids.table },
-    model,
-    config,
-    { dir: dirs[kind], quiet: true },
-    { validUsers: 50, validBeam: 5, testBeam: 8 },
-  );
-}
+const { ds, sp, sids, dirs: trained } = await tinySidModels(['tiger', 'gryphon']);
+const dirs = { tiger: trained.tiger!, gryphon: trained.gryphon! };
 
 const idsOf = (items: ArrayLike<number>): string[] => Array.from(items, (i) => ds.itemIds[i]);
 const anonymous = (history: Int32Array) => [{ user: ANONYMOUS_USER as UserIndex, history }];
