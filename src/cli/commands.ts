@@ -1,5 +1,6 @@
 /** Every `sidrec` subcommand, in the order `sidrec --help` lists them. */
 import type { Command } from './command.js';
+import { curvesCommand } from './curves.js';
 import { evaluateCommand } from './evaluate.js';
 import { exportCommand } from './export.js';
 import { prepareCommand } from './prepare.js';
@@ -22,6 +23,7 @@ export const commands: readonly Command<any>[] = [
   tokenizeCommand,
   trainCommand,
   evaluateCommand,
+  curvesCommand,
   reproduce,
   recommendCommand,
   serveCommand,

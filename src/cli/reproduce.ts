@@ -15,6 +15,7 @@ import { defineCommand, type Command } from './command.js';
 import { readExperiment, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
 import { parseCommand } from './options.js';
 import { MODEL_FILES } from '../model/files.js';
+import { readEpochLog } from '../train/epoch-log.js';
 
 /** The stage commands, passed in so this file needs no import of the command table (which lists this command). */
 // biome-ignore lint/suspicious/noExplicitAny: stage commands of different option specs
@@ -106,7 +107,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       await run('train', { data: dirs.data, sids, out: dirs.model, resume: o.resume || undefined, 'stop-after': o['stop-after'] }, false, () =>
         existsSync(manifestPath),
       );
-      const epochs = readEpochs(join(dirs.model, MODEL_FILES.epochs));
+      const epochs = readEpochLog(join(dirs.model, MODEL_FILES.epochs));
       if (!existsSync(manifestPath)) {
         say(`paused after epoch ${epochs.length}; continue: sidrec reproduce ${o.experiment} --resume`);
         return;
@@ -145,14 +146,6 @@ function withSeed(experiment: Experiment, stage: StageName, command: Command<any
   const options: Record<string, string | number | boolean> = { ...(experiment.stages[stage] ?? {}) };
   if (experiment.seed !== undefined && 'seed' in command.spec.options && options.seed === undefined) options.seed = experiment.seed;
   return options;
-}
-
-function readEpochs(path: string): unknown[] {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as unknown);
 }
 
 /** HEAD's commit, with "+dirty" when tracked files differ from it; "unknown" outside a git checkout. */

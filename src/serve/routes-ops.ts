@@ -6,9 +6,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServeContext } from './context.js';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_FILES } from '../model/files.js';
+import { readEpochLog } from '../train/epoch-log.js';
 import { EXPLORER_HTML } from './explorer/page.js';
 import { itemMap, type ItemMap } from './item-map.js';
 import { openApiDocument } from './openapi.js';
@@ -50,13 +50,12 @@ export function opsRoutes(app: FastifyInstance, ctx: ServeContext): void {
 
   // The training curve of the served model (its epochs.jsonl), for the explorer's chart; empty for in-memory models.
   app.get('/v1/model/epochs', async () => {
-    const path = join(ctx.state.model.source, MODEL_FILES.epochs);
-    if (!existsSync(path)) return { epochs: [] };
-    const epochs = readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as { epoch: number; loss: number; valid: Record<string, number> })
-      .map((e) => ({ epoch: e.epoch, loss: e.loss, ndcg10: e.valid['ndcg@10'] ?? null, valid: e.valid }));
+    const epochs = readEpochLog(join(ctx.state.model.source, MODEL_FILES.epochs)).map((e) => ({
+      epoch: e.epoch,
+      loss: e.loss,
+      ndcg10: e.valid['ndcg@10'] ?? null,
+      valid: e.valid,
+    }));
     return { epochs };
   });
 

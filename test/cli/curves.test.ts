@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const sidrec = (args: string[]) => spawnSync(process.execPath, [cli, 'curves', ...args], { encoding: 'utf8' });
+
+function run(dir: string, ndcg: number[]): void {
+  mkdirSync(dir, { recursive: true });
+  const lines = ndcg.map((v, i) => JSON.stringify({ epoch: i + 1, loss: 3 - i / 2, seconds: 10, valid: { 'ndcg@10': v } }));
+  writeFileSync(join(dir, 'epochs.jsonl'), `${lines.join('\n')}\n`);
+}
+
+test('sidrec curves: runs side by side, a table per metric and SVG charts; unknown metrics and non-SVG outputs refused', () => {
+  const work = mkdtempSync(join(tmpdir(), 'curves-'));
+  run(join(work, 'static', 'model'), [0.01, 0.02, 0.025]);
+  run(join(work, 'frequency'), [0.012, 0.018]);
+  const models = `${join(work, 'static', 'model')},${join(work, 'frequency')}`;
+  const svg = join(work, 'c.svg');
+  const ok = sidrec(['--models', models, '--out', svg]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /ndcg@10\nepoch\s+static\s+frequency\n\s+1\s+0\.0100\s+0\.0120\n\s+2\s+0\.0200\s+0\.0180\n\s+3\s+0\.0250\s+-\n/);
+  assert.match(ok.stdout, /loss\n/);
+  const text = readFileSync(svg, 'utf8');
+  assert.equal((text.match(/<polyline /g) ?? []).length, 4, 'two runs x two metrics');
+  assert.ok(text.includes('>static<') && text.includes('>frequency<'), 'run names from their folders');
+
+  const unknown = sidrec(['--models', models, '--metrics', 'ndcg@20']);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /no run records "ndcg@20"/);
+  const notSvg = sidrec(['--models', models, '--out', join(work, 'static', 'model')]);
+  assert.equal(notSvg.status, 2);
+  assert.match(notSvg.stderr, /ending in \.svg/);
+  const missing = sidrec(['--models', join(work, 'nothing')]);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /no finished epoch logged yet/);
+  assert.ok(existsSync(join(work, 'static', 'model', 'epochs.jsonl')));
+});
