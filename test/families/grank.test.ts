@@ -157,3 +157,50 @@ test("GRank's joint loss: analytic gradients match central differences (generato
     }
   }
 });
+
+test("GRank's target-aware tokens: the history never sees them (weight 0: the same loss as without them); their loss's gradients match central differences", async () => {
+  const { GRank } = await import('../../src/families/grank/model.js');
+  const { Rng } = await import('../../src/core/rng.js');
+  const { noGrad, tidy } = await import('../../src/tensor/index.js');
+  const rng = new Rng(8);
+  const N = 30;
+  const codes = { numItems: N, digits: 2, codebookSize: 5, codes: Int32Array.from({ length: N * 2 }, () => rng.int(5)) };
+  const base = { dim: 8, layers: 2, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 0 };
+  const plain = new GRank(codes, base, 5);
+  const silent = new GRank(codes, { ...base, auxNegatives: 3, auxWeight: 0 }, 5);
+  const aware = new GRank(codes, { ...base, auxNegatives: 3, auxWeight: 1 }, 5);
+  const L = 6;
+  const lengths = Int32Array.of(4, 6, 3, 5);
+  const inputs = new Int32Array(4 * L);
+  const targets = new Int32Array(4 * L).fill(-1);
+  lengths.forEach((n, r) => {
+    for (let t = 0; t < n; t++) {
+      inputs[r * L + t] = 1 + rng.int(N);
+      targets[r * L + t] = rng.int(N);
+    }
+  });
+  const batch = { size: 4, length: L, inputs, targets, lengths };
+  const lossOf = (model: InstanceType<typeof GRank>): number => noGrad(() => tidy(() => model.loss(batch, { training: false }).item()));
+  const without = lossOf(plain);
+  assert.ok(Math.abs(lossOf(silent) - without) <= 1e-5 * Math.abs(without), `weight 0: ${lossOf(silent)} vs ${without}`);
+  assert.ok(lossOf(aware) > without + 0.1, 'with weight 1 the auxiliary loss (about log 4 at the start) is added');
+  const params = aware.namedParameters();
+  for (const p of params) p.tensor.grad?.fill(0);
+  tidy(() => aware.loss(batch, { training: false }).backward());
+  for (const name of ['aux.score.weight', 'aux.position', 'blocks.0.attn.qkv.weight', 'ids', 'codes']) {
+    const p = params.find((q) => q.name === name)!;
+    for (let trial = 0; trial < 3; trial++) {
+      const i = rng.int(p.tensor.size);
+      const analytic = p.tensor.grad![i];
+      const x = p.tensor.f32[i];
+      const eps = 1e-3;
+      p.tensor.f32[i] = x + eps;
+      const up = lossOf(aware);
+      p.tensor.f32[i] = x - eps;
+      const down = lossOf(aware);
+      p.tensor.f32[i] = x;
+      const numeric = (up - down) / (2 * eps);
+      assert.ok(Math.abs(analytic - numeric) <= 0.05 * Math.abs(numeric) + 2e-4, `${name}[${i}]: analytic ${analytic}, numeric ${numeric}`);
+    }
+  }
+});

@@ -52,6 +52,15 @@ const trainOptions = {
     default: false,
   },
   'rank-hidden': { type: 'number', integer: true, min: 1, description: 'Ranker: hidden width of its MLP', default: G.rankHidden },
+  'aux-negatives': {
+    type: 'number',
+    integer: true,
+    min: 0,
+    description:
+      "Target-aware learning (the paper's auxiliary tokens, training only): in-batch negatives that join each window's target as extra tokens attending to its history (0 = off)",
+    default: G.auxNegatives,
+  },
+  'aux-weight': { type: 'number', min: 0, description: "Target-aware learning: weight of the auxiliary tokens' loss", default: G.auxWeight },
   candidates: { type: 'number', integer: true, min: 1, description: 'Generator candidates the ranker re-scores (validation, test, serving)', default: 200 },
   ...sidOptions('SIDs for the item vectors: a sidrec tokenize directory (any kind); default: fit OPQ here into OUT/sids', 'text,attributes,cooccurrence'),
   digits: { type: 'number', integer: true, min: 1, description: 'OPQ digits when fitting SIDs here', default: 8 },
@@ -126,6 +135,8 @@ serving get vectors from their codes. Validation and test rank the generator's t
       rankWeight: o['rank-weight'],
       rankHidden: o['rank-hidden'],
       rankDetach: !o['rank-end-to-end'],
+      auxNegatives: o['aux-negatives'],
+      auxWeight: o['aux-weight'],
     };
     const model = new GRank(codes, config, train.seed);
     saveItemCodes(join(run.dir, MODEL_FILES.itemCodes), codes);

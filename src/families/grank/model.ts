@@ -13,8 +13,13 @@
  *   generator's own hardest candidates (its top `rankNegatives` besides the target, per window), with a softmax
  *   over target + negatives; the two losses are summed (weight `rankWeight`). By default the ranker's gradient stops at
  *   the generator's outputs (`rankDetach`): trained fully end to end, the ranker's loss wrecked the generator on Beauty.
- * Not built (yet): the paper's auxiliary target tokens in the generator's attention (target-aware learning) and its
- * decomposed attention.
+ * - Target-aware learning (the paper's auxiliary tokens, training only; off unless `auxNegatives` > 0): each window's
+ *   target and `auxNegatives` in-batch negatives (other windows' targets) join the sequence as extra tokens that
+ *   attend to the whole history and to themselves; the history never attends to them, so its outputs, the
+ *   generator's loss and inference are unchanged. A linear head scores each extra token's output and a softmax over
+ *   them must pick the target (the paper's self-attention info loss, weight `auxWeight`): the shared blocks learn
+ *   to read the history in the light of a candidate.
+ * Not built: the paper's decomposed attention (a FLOP saving at its 64-item histories plus long sequences).
  */
 import { Rng } from '../../core/rng.js';
 import { TopK } from '../../decode/topk.js';
@@ -37,6 +42,7 @@ import {
   noGrad,
   relu,
   reshape,
+  slice,
   tensor,
   tidy,
   type Tensor,
@@ -77,6 +83,10 @@ export interface GRankConfig {
    * .0073 generator alone). @default true
    */
   readonly rankDetach: boolean;
+  /** Target-aware learning: in-batch negatives per window that join its target as auxiliary tokens (0 = off). @default 0 */
+  readonly auxNegatives: number;
+  /** Weight of the auxiliary tokens' loss. @default 1 */
+  readonly auxWeight: number;
 }
 
 export const DEFAULT_GRANK_CONFIG: GRankConfig = Object.freeze({
@@ -92,6 +102,8 @@ export const DEFAULT_GRANK_CONFIG: GRankConfig = Object.freeze({
   rankWeight: 1,
   rankHidden: 128,
   rankDetach: true,
+  auxNegatives: 0,
+  auxWeight: 1,
 });
 
 /** Items' Semantic IDs as GRank reads them: (numItems, digits) codes in [0, codebookSize). */
@@ -116,6 +128,9 @@ export class GRank extends Module {
   private readonly cross: MultiHeadAttention;
   private readonly hidden: Linear;
   private readonly scoreHead: Linear;
+  /** Target-aware learning (auxNegatives > 0): the auxiliary tokens' position embedding (1, 1, D) and score head. */
+  private readonly aux?: { readonly position: Tensor; readonly score: Linear };
+  private readonly auxBias = new Map<string, Tensor>();
 
   constructor(
     readonly codes: GRankCodes,
@@ -141,6 +156,9 @@ export class GRank extends Module {
     this.hidden = this.module('ranker.hidden', new Linear(3 * dim, rankHidden, rng));
     // Zero-initialised: the ranker starts as the generator's own ranking and learns corrections to it.
     this.scoreHead = this.module('ranker.out', new Linear(rankHidden, 1, rng, { initStd: 0 }));
+    // Last, so the parameters above start the same with or without them.
+    if (this.config.auxNegatives > 0)
+      this.aux = { position: initNormal(this.param('aux.position', [1, 1, dim]), rng, scale), score: this.module('aux.score', new Linear(dim, 1, rng)) };
   }
 
   /** Every item's vector (N + 1, D): id embedding (dropped per item with `idDropout` in training) + mean code embedding. */
@@ -162,6 +180,78 @@ export class GRank extends Module {
     if (ctx.training && this.config.dropout > 0) x = dropout(x, this.config.dropout, ctx.rng as Rng);
     for (const block of this.blocks) x = block.forward(x, ctx, { causal: true });
     return this.norm.forward(x);
+  }
+
+  /**
+   * The generator over the history (B, L) plus A auxiliary tokens per row (`auxIds` (B, A), item + 1) that see the
+   * whole history and themselves, while the history sees only its past: outputs (B, L + A, D).
+   */
+  private encodeWithAux(vectors: Tensor, ids: Int32Array, lengths: Int32Array, length: number, auxIds: Int32Array, ctx: ForwardContext): Tensor {
+    const B = lengths.length;
+    const A = auxIds.length / B;
+    const T = length + A;
+    const history = add(embedding(vectors, intTensor(ids, [B, length])), embedding(this.positions, recency(lengths, length))); // (B, L, D)
+    const extra = add(embedding(vectors, intTensor(auxIds, [B, A])), this.aux!.position); // (B, A, D)
+    let x = concat([history, extra], 1); // (B, L + A, D)
+    if (ctx.training && this.config.dropout > 0) x = dropout(x, this.config.dropout, ctx.rng as Rng);
+    const padding = new Int32Array(B * T);
+    for (let r = 0; r < B; r++) for (let t = lengths[r]; t < length; t++) padding[r * T + t] = 1;
+    const options = { keyPaddingMask: intTensor(padding, [B, T]), bias: this.auxAttentionBias(length, A) };
+    for (const block of this.blocks) x = block.forward(x, ctx, options);
+    return this.norm.forward(x);
+  }
+
+  /** (H, L + A, L + A): 0 where a query may look (history: its past; an auxiliary token: the history and itself), else -1e30. */
+  private auxAttentionBias(length: number, A: number): Tensor {
+    const key = `${length}+${A}`;
+    let bias = this.auxBias.get(key);
+    if (!bias) {
+      const T = length + A;
+      const H = this.config.heads;
+      const mask = new Float32Array(H * T * T).fill(-1e30);
+      for (let h = 0; h < H; h++)
+        for (let i = 0; i < T; i++) {
+          const row = (h * T + i) * T;
+          if (i < length) mask.fill(0, row, row + i + 1);
+          else {
+            mask.fill(0, row, row + length);
+            mask[row + i] = 0;
+          }
+        }
+      bias = tensor(mask, [H, T, T]);
+      bias.kept = true;
+      this.auxBias.set(key, bias);
+    }
+    return bias;
+  }
+
+  /**
+   * Per window: its target (item + 1) first, then `n` in-batch negatives, the targets of the next windows (an item
+   * equal to the target is replaced by a seeded random one).
+   */
+  private auxCandidates(lastTargets: Int32Array, n: number, rng: Rng): Int32Array {
+    const B = lastTargets.length;
+    const N = this.numItems;
+    const out = new Int32Array(B * (n + 1));
+    for (let r = 0; r < B; r++) {
+      const target = lastTargets[r];
+      out[r * (n + 1)] = target + 1;
+      for (let j = 1; j <= n; j++) {
+        let item = lastTargets[(r + j) % B];
+        while (item === target) item = rng.int(N);
+        out[r * (n + 1) + j] = item + 1;
+      }
+    }
+    return out;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    for (const bias of this.auxBias.values()) {
+      bias.kept = false;
+      bias.dispose();
+    }
+    this.auxBias.clear();
   }
 
   /** What the ranker's candidates attend over: each history item's vector plus its recency embedding (B, L, D). */
@@ -186,14 +276,24 @@ export class GRank extends Module {
     const { size: B, length: L } = batch;
     const D = this.config.dim;
     const vectors = this.itemVectors(ctx); // (N + 1, D)
-    const h = this.encode(vectors, batch.inputs, batch.lengths, L, ctx); // (B, L, D)
+    const last = Int32Array.from(batch.lengths, (n, r) => r * L + n - 1); // each window's last real position
+    const lastTarget = Int32Array.from(last, (p) => batch.targets[p]);
+    let h: Tensor; // (B, L, D)
+    let info: Tensor | null = null;
+    if (this.aux) {
+      const A = this.config.auxNegatives + 1;
+      const auxIds = this.auxCandidates(lastTarget, A - 1, (ctx.rng as Rng | undefined) ?? new Rng(0));
+      const all = this.encodeWithAux(vectors, batch.inputs, batch.lengths, L, auxIds, ctx); // (B, L + A, D)
+      h = slice(all, 1, 0, L);
+      const scores = reshape(this.aux.score.forward(reshape(slice(all, 1, L, L + A), [B * A, D])), [B, A]); // target first
+      info = mulScalar(crossEntropy(scores, intTensor(new Int32Array(B), [B]), { reduction: 'mean' }), this.config.auxWeight);
+    } else h = this.encode(vectors, batch.inputs, batch.lengths, L, ctx);
     const targets = Int32Array.from(batch.targets, (t) => (t < 0 ? -1 : t + 1));
-    const generator = linearCrossEntropy(h, vectors, null, intTensor(targets, [B, L]), { transposeWeight: true, reduction: 'mean' });
+    let generator = linearCrossEntropy(h, vectors, null, intTensor(targets, [B, L]), { transposeWeight: true, reduction: 'mean' });
+    if (info) generator = add(generator, info);
     const K = this.config.rankNegatives;
     if (K <= 0 || this.config.rankWeight <= 0) return generator;
-    // Each window's last real position: its user vector, its target, its hardest negatives.
-    const last = Int32Array.from(batch.lengths, (n, r) => r * L + n - 1);
-    const lastTarget = Int32Array.from(last, (p) => batch.targets[p]);
+    // Each window's user vector, its target, its hardest negatives.
     const user = embedding(reshape(h, [B * L, D]), intTensor(last, [B])); // (B, D)
     const { candidates, retrieved } = this.rankCandidates(user, vectors, lastTarget, K, (ctx.rng as Rng | undefined) ?? new Rng(0)); // (B, 1 + K), target first
     // The ranker only ever re-ranks what the generator retrieved: it learns on the windows whose target is among the
