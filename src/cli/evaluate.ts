@@ -3,7 +3,7 @@
  * negatives) of a trained model directory or a built-in baseline, printed as a table and optionally as JSON.
  */
 import { SidrecError } from '../core/errors.js';
-import { loadDataset, split } from '../data/index.js';
+import { loadDataset, sampleQueries, split } from '../data/index.js';
 import { DEFAULT_METRICS, evaluate, formatTable, writeResultJson } from '../eval/index.js';
 import { defineCommand } from './command.js';
 import { flagsFor, mergedFamilyOptions } from './family-options.js';
@@ -22,12 +22,19 @@ export const evaluateCommand = defineCommand({
   sidrec evaluate --model runs/beauty/rpg --decode exact                 (RPG scoring every item)
   sidrec evaluate --model runs/beauty/gryphon --beam 50 --ranking beam     (Gryphon's candidates by beam likelihood)
   sidrec evaluate --model runs/beauty/grank --ranking generator --metrics recall@50,recall@200,recall@500   (candidate recall)
+  sidrec evaluate --model runs/beauty/tiger --beam 500 --metrics recall@50,recall@200,recall@500 --users 4000   (on a sample)
 RPG graph settings default to those recorded at training time; TIGER/Gryphon --beam defaults to the test beam.`,
     options: {
       model: { type: 'string', description: 'Trained model directory, or a baseline: popularity | bigram' },
       data: { type: 'string', description: 'Dataset artifact directory (default: the one the model was trained on)' },
       split: { type: 'string', choices: ['test', 'valid'], description: 'Which leave-one-out target to rank', default: 'test' },
       'history-cap': { type: 'number', integer: true, min: 1, description: 'Most recent items kept as history', default: 50 },
+      users: {
+        type: 'number',
+        integer: true,
+        min: 1,
+        description: "Rank a seeded sample of this many users (seed 0; a quick estimate: the protocol's figures rank every user)",
+      },
       json: { type: 'string', description: 'Also write the metrics (with cold-start buckets) to this JSON file' },
       'per-user': { type: 'boolean', description: 'Include per-user ranks in the JSON', default: false },
       metrics: {
@@ -43,12 +50,14 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
     if (!o.model) throw new SidrecError('E_CONFIG', 'missing --model (a trained model directory, or popularity | bigram)', { field: 'model' });
     const flags = isModelDir(o.model) ? flagsFor(familyOf(readManifest(o.model).kind, o.model), (f) => f.useOptions, o) : {};
     const resolved = await resolveScorer(o.model, o.data, flags);
-    const sp = split(loadDataset(resolved.dataDir), { historyCap: o['history-cap'] });
+    const which = o.split as 'test' | 'valid';
+    const all = split(loadDataset(resolved.dataDir), { historyCap: o['history-cap'] });
+    const sp = o.users === undefined ? all : sampleQueries(all, which, o.users, 0);
     const metrics = String(o.metrics)
       .split(',')
       .map((m) => m.trim())
       .filter((m) => m !== '');
-    const result = await evaluate(resolved.scorer(sp), sp, o.split as 'test' | 'valid', { progress: !o.quiet, metrics });
+    const result = await evaluate(resolved.scorer(sp), sp, which, { progress: !o.quiet, metrics });
     process.stdout.write(`${formatTable([result], [`${resolved.label} (${o.split})`])}\n`);
     const stats = resolved.stats?.();
     if (stats)

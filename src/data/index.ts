@@ -6,6 +6,7 @@ export { loadCatalogEntries, loadAttributes, alignCatalog, type CatalogOptions, 
 export { kCoreFilter, type KCoreOptions } from './kcore.js';
 export {
   split,
+  sampleQueries,
   sampleValidation,
   DEFAULT_SPLIT_OPTIONS,
   type SplitOptions,

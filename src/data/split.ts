@@ -75,10 +75,16 @@ export function split(ds: InteractionDataset, options: SplitOptions = {}): Leave
  * user order), for cheaper per-epoch validation; 0 or at least all of them keeps the split as it is.
  */
 export function sampleValidation(split: LeaveOneOutSplit, users: number, seed: number): LeaveOneOutSplit {
-  if (users <= 0 || users >= split.valid.length) return split;
+  return sampleQueries(split, 'valid', users, seed);
+}
+
+/** The split with its `which` queries cut to `users` users drawn by `seed`, in user order (sampleValidation's draw). */
+export function sampleQueries(split: LeaveOneOutSplit, which: 'valid' | 'test', users: number, seed: number): LeaveOneOutSplit {
+  const queries = split[which];
+  if (users <= 0 || users >= queries.length) return split;
   const order = new Rng(seed ^ 0x2545f491)
-    .shuffle(Array.from(split.valid.keys()))
+    .shuffle(Array.from(queries.keys()))
     .slice(0, users)
     .sort((a, b) => a - b);
-  return { ...split, valid: order.map((i) => split.valid[i]) };
+  return { ...split, [which]: order.map((i) => queries[i]) };
 }

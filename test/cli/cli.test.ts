@@ -189,4 +189,13 @@ test('sidrec evaluate --metrics: any recall@K / ndcg@K list (candidate recall), 
   const bad = spawnSync(process.execPath, [cli, 'evaluate', '--model', 'bigram', '--data', dir, '--metrics', 'hits@5'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown metric "hits@5"/);
+  // --users: a seeded sample of the queries, the same each time.
+  const sample = () =>
+    spawnSync(process.execPath, [cli, 'evaluate', '--model', 'bigram', '--data', dir, '--users', '60', '--quiet', '--json', join(dir, '..', 's.json')], {
+      encoding: 'utf8',
+    });
+  const first = sample();
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /bigram \(test\) +all +60 /);
+  assert.equal(sample().stdout, first.stdout);
 });
