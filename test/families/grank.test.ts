@@ -13,6 +13,9 @@ import { readManifest } from '../../src/model/manifest.js';
 import { buildServer } from '../../src/serve/app.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { runTraining } from '../../src/train/run.js';
+import { Rng } from '../../src/core/rng.js';
+import { GRank } from '../../src/families/grank/model.js';
+import { noGrad, tidy } from '../../src/tensor/index.js';
 
 const work = mkdtempSync(join(tmpdir(), 'sidrec-grank-'));
 const dataDir = join(work, 'data');
@@ -110,37 +113,30 @@ test('GRank MIPS: exact equals a brute-force ranking; usearch finds most of the 
   assert.ok(Array.from(alone.items).filter((i) => exact0.has(i)).length >= 7, `single-query recall ${Array.from(alone.items)}`);
 });
 
-test("GRank's joint loss: analytic gradients match central differences (generator, ranker and code parameters)", async () => {
-  const { GRank } = await import('../../src/families/grank/model.js');
-  const { Rng } = await import('../../src/core/rng.js');
-  const { noGrad, tidy } = await import('../../src/tensor/index.js');
-  const rng = new Rng(3);
-  const N = 30;
-  const codes = { numItems: N, digits: 2, codebookSize: 5, codes: Int32Array.from({ length: N * 2 }, () => rng.int(5)) };
-  const model = new GRank(
-    codes,
-    { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 4, rankPool: 29, rankHidden: 8, rankDetach: false },
-    5,
-  );
-  // The ranker's last layer starts at zero; give it weights so its gradient path is exercised too.
-  for (const p of model.namedParameters()) if (p.name.startsWith('ranker.out')) p.tensor.f32.forEach((_, i, a) => (a[i] = 0.3 * rng.normal()));
-  const lengths = Int32Array.of(4, 6, 3);
-  const L = 6;
-  const inputs = new Int32Array(3 * L);
-  const targets = new Int32Array(3 * L).fill(-1);
+/** Right-padded windows of the given lengths, items and targets drawn by `rng` (a NextItemBatch). */
+function randomBatch(rng: Rng, lengths: Int32Array, L: number, N: number) {
+  const inputs = new Int32Array(lengths.length * L);
+  const targets = new Int32Array(lengths.length * L).fill(-1);
   lengths.forEach((n, r) => {
     for (let t = 0; t < n; t++) {
       inputs[r * L + t] = 1 + rng.int(N);
       targets[r * L + t] = rng.int(N);
     }
   });
-  const batch = { size: 3, length: L, inputs, targets, lengths };
+  return { size: lengths.length, length: L, inputs, targets, lengths };
+}
+
+/** The loss of `model` on `batch` (no graph kept). */
+function lossOf(model: GRank, batch: ReturnType<typeof randomBatch>): number {
+  return noGrad(() => tidy(() => model.loss(batch, { training: false }).item()));
+}
+
+/** Backpropagates once, then checks 3 random entries of each named parameter against central differences. */
+function checkGradients(model: GRank, batch: ReturnType<typeof randomBatch>, names: readonly string[], rng: Rng, relative: number, absolute: number): void {
   const params = model.namedParameters();
-  const lossValue = (): number => noGrad(() => tidy(() => model.loss(batch, { training: false }).item()));
   for (const p of params) p.tensor.grad?.fill(0);
   tidy(() => model.loss(batch, { training: false }).backward());
-  const checked = ['codes', 'ids', 'blocks.0.attn.qkv.weight', 'ranker.attn.q.weight', 'ranker.hidden.weight', 'ranker.positions'];
-  for (const name of checked) {
+  for (const name of names) {
     const p = params.find((q) => q.name === name)!;
     for (let trial = 0; trial < 3; trial++) {
       const i = rng.int(p.tensor.size);
@@ -148,59 +144,50 @@ test("GRank's joint loss: analytic gradients match central differences (generato
       const x = p.tensor.f32[i];
       const eps = 1e-3; // small: the ranker's ReLU has kinks a larger step can cross (3e-3 crossed one)
       p.tensor.f32[i] = x + eps;
-      const up = lossValue();
+      const up = lossOf(model, batch);
       p.tensor.f32[i] = x - eps;
-      const down = lossValue();
+      const down = lossOf(model, batch);
       p.tensor.f32[i] = x;
       const numeric = (up - down) / (2 * eps);
-      assert.ok(Math.abs(analytic - numeric) <= 0.1 * Math.abs(numeric) + 4e-4, `${name}[${i}]: analytic ${analytic}, numeric ${numeric}`);
+      assert.ok(Math.abs(analytic - numeric) <= relative * Math.abs(numeric) + absolute, `${name}[${i}]: analytic ${analytic}, numeric ${numeric}`);
     }
   }
+}
+
+const randomCodes = (rng: Rng, N: number) => ({ numItems: N, digits: 2, codebookSize: 5, codes: Int32Array.from({ length: N * 2 }, () => rng.int(5)) });
+
+test("GRank's joint loss: analytic gradients match central differences (generator, ranker and code parameters)", () => {
+  const rng = new Rng(3);
+  const N = 30;
+  const model = new GRank(
+    randomCodes(rng, N),
+    { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 4, rankPool: 29, rankHidden: 8, rankDetach: false },
+    5,
+  );
+  // The ranker's last layer starts at zero; give it weights so its gradient path is exercised too.
+  for (const p of model.namedParameters()) if (p.name.startsWith('ranker.out')) p.tensor.f32.forEach((_, i, a) => (a[i] = 0.3 * rng.normal()));
+  const batch = randomBatch(rng, Int32Array.of(4, 6, 3), 6, N);
+  checkGradients(
+    model,
+    batch,
+    ['codes', 'ids', 'blocks.0.attn.qkv.weight', 'ranker.attn.q.weight', 'ranker.hidden.weight', 'ranker.positions'],
+    rng,
+    0.1,
+    4e-4,
+  );
 });
 
-test("GRank's target-aware tokens: the history never sees them (weight 0: the same loss as without them); their loss's gradients match central differences", async () => {
-  const { GRank } = await import('../../src/families/grank/model.js');
-  const { Rng } = await import('../../src/core/rng.js');
-  const { noGrad, tidy } = await import('../../src/tensor/index.js');
+test("GRank's target-aware tokens: the history never sees them (weight 0: the same loss as without them); their loss's gradients match central differences", () => {
   const rng = new Rng(8);
   const N = 30;
-  const codes = { numItems: N, digits: 2, codebookSize: 5, codes: Int32Array.from({ length: N * 2 }, () => rng.int(5)) };
+  const codes = randomCodes(rng, N);
   const base = { dim: 8, layers: 2, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 0 };
   const plain = new GRank(codes, base, 5);
   const silent = new GRank(codes, { ...base, auxNegatives: 3, auxWeight: 0 }, 5);
   const aware = new GRank(codes, { ...base, auxNegatives: 3, auxWeight: 1 }, 5);
-  const L = 6;
-  const lengths = Int32Array.of(4, 6, 3, 5);
-  const inputs = new Int32Array(4 * L);
-  const targets = new Int32Array(4 * L).fill(-1);
-  lengths.forEach((n, r) => {
-    for (let t = 0; t < n; t++) {
-      inputs[r * L + t] = 1 + rng.int(N);
-      targets[r * L + t] = rng.int(N);
-    }
-  });
-  const batch = { size: 4, length: L, inputs, targets, lengths };
-  const lossOf = (model: InstanceType<typeof GRank>): number => noGrad(() => tidy(() => model.loss(batch, { training: false }).item()));
-  const without = lossOf(plain);
-  assert.ok(Math.abs(lossOf(silent) - without) <= 1e-5 * Math.abs(without), `weight 0: ${lossOf(silent)} vs ${without}`);
-  assert.ok(lossOf(aware) > without + 0.1, 'with weight 1 the auxiliary loss (about log 4 at the start) is added');
-  const params = aware.namedParameters();
-  for (const p of params) p.tensor.grad?.fill(0);
-  tidy(() => aware.loss(batch, { training: false }).backward());
-  for (const name of ['aux.score.weight', 'aux.position', 'blocks.0.attn.qkv.weight', 'ids', 'codes']) {
-    const p = params.find((q) => q.name === name)!;
-    for (let trial = 0; trial < 3; trial++) {
-      const i = rng.int(p.tensor.size);
-      const analytic = p.tensor.grad![i];
-      const x = p.tensor.f32[i];
-      const eps = 1e-3;
-      p.tensor.f32[i] = x + eps;
-      const up = lossOf(aware);
-      p.tensor.f32[i] = x - eps;
-      const down = lossOf(aware);
-      p.tensor.f32[i] = x;
-      const numeric = (up - down) / (2 * eps);
-      assert.ok(Math.abs(analytic - numeric) <= 0.05 * Math.abs(numeric) + 2e-4, `${name}[${i}]: analytic ${analytic}, numeric ${numeric}`);
-    }
-  }
+  const batch = randomBatch(rng, Int32Array.of(4, 6, 3, 5), 6, N);
+  const without = lossOf(plain, batch);
+  assert.ok(Math.abs(lossOf(silent, batch) - without) <= 1e-5 * Math.abs(without), `weight 0: ${lossOf(silent, batch)} vs ${without}`);
+  assert.ok(lossOf(aware, batch) > without + 0.1, 'with weight 1 the auxiliary loss (about log 4 at the start) is added');
+  checkGradients(aware, batch, ['aux.score.weight', 'aux.position', 'blocks.0.attn.qkv.weight', 'ids', 'codes'], rng, 0.05, 2e-4);
 });
