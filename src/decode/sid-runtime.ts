@@ -77,17 +77,17 @@ export class SidBeamRanker {
   /** The best `k` items after each history (item indices, oldest first), leaving out `exclude[r]`. */
   async rank(histories: readonly ArrayLike<number>[], k: number, exclude: readonly ReadonlySet<number>[] = []): Promise<SidRanked[]> {
     const { layout } = this;
-    const T_ = this.ort.Tensor;
+    const { Tensor } = this.ort;
     const enc = tigerEncoderInputs(layout, this.itemTokens, histories);
     const encoded = await this.encoder.run({
-      tokens: new T_('int64', enc.tokens, [enc.B, enc.T]),
-      keyMask: new T_('float32', enc.keyMask, [enc.B, enc.T]),
-      encBuckets: new T_('int64', enc.encBuckets, [enc.T, enc.T]),
-      ...(layout.ranking === 'item' ? { pool: new T_('float32', enc.pool, [enc.B, 1, enc.T]) } : {}),
+      tokens: new Tensor('int64', enc.tokens, [enc.B, enc.T]),
+      keyMask: new Tensor('float32', enc.keyMask, [enc.B, enc.T]),
+      encBuckets: new Tensor('int64', enc.encBuckets, [enc.T, enc.T]),
+      ...(layout.ranking === 'item' ? { pool: new Tensor('float32', enc.pool, [enc.B, 1, enc.T]) } : {}),
     });
     const memoryData = (encoded.memory as Tensorish).data as Float32Array;
-    const memory = new T_('float32', memoryData, [enc.B, enc.T, layout.dim]);
-    const keyMask = new T_('float32', enc.keyMask, [enc.B, enc.T]);
+    const memory = new Tensor('float32', memoryData, [enc.B, enc.T, layout.dim]);
+    const keyMask = new Tensor('float32', enc.keyMask, [enc.B, enc.T]);
     const V = this.offsets[layout.digits];
     const model: AsyncBeamModel = {
       requests: enc.B,
@@ -97,11 +97,11 @@ export class SidBeamRanker {
         const out = await this.decoder.run({
           memory,
           keyMask,
-          prefix: new T_('int64', d.prefix, [rows, d.t]),
-          decBuckets: new T_('int64', d.decBuckets, [d.t, d.t]),
-          causal: new T_('float32', d.causal, [d.t, d.t]),
-          crossShape: new T_('int64', d.crossShape, [3]),
-          rowShape: new T_('int64', d.rowShape, [3]),
+          prefix: new Tensor('int64', d.prefix, [rows, d.t]),
+          decBuckets: new Tensor('int64', d.decBuckets, [d.t, d.t]),
+          causal: new Tensor('float32', d.causal, [d.t, d.t]),
+          crossShape: new Tensor('int64', d.crossShape, [3]),
+          rowShape: new Tensor('int64', d.rowShape, [3]),
         });
         const all = (out.logits as Tensorish).data as Float32Array; // (rows, V)
         const width = layout.codeSizes[step];
