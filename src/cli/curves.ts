@@ -38,7 +38,8 @@ export const curvesCommand = defineCommand({
     details: `Examples:
   sidrec curves --models runs/diger-beauty-static/model,runs/diger-beauty-frequency/model
   sidrec curves --models runs/a/model,runs/b/model --metrics ndcg@10,perplexity@2,codes-used@2 --out curves.svg
-Reads each model directory's epochs.jsonl (finished epochs so far, so a run still training can be watched). A
+Reads each model directory's epochs.jsonl (finished epochs so far, so a run still training can be watched; a run
+with none yet is left out, saying so). A
 metric is "loss" (mean training loss), "seconds", or any validation figure the run records (ndcg@10, recall@10; DIGER
 also codes-used@L, perplexity@L, sids-changed). Prints one table per metric (a column per run) and, with --out,
 writes the charts as one SVG file (a panel per metric).`,
@@ -59,12 +60,14 @@ writes the charts as one SVG file (a panel per metric).`,
       throw new SidrecError('E_CONFIG', 'the charts are SVG: give --out a name ending in .svg', { file: o.out, field: 'out' });
     const metrics = list(o.metrics);
     if (metrics.length === 0) throw new SidrecError('E_CONFIG', 'missing --metrics', { field: 'metrics' });
-    const runs = dirs.map((dir, i) => {
-      const path = join(dir, MODEL_FILES.epochs);
-      const epochs = readEpochLog(path);
-      if (epochs.length === 0) throw new SidrecError('E_NOT_FOUND', 'no finished epoch logged yet', { file: path, field: 'models' });
-      return { label: labels[i] ?? runLabel(dir), epochs };
-    });
+    const runs = dirs
+      .map((dir, i) => ({ label: labels[i] ?? runLabel(dir), path: join(dir, MODEL_FILES.epochs) }))
+      .map((run) => ({ ...run, epochs: readEpochLog(run.path) }))
+      .filter((run) => {
+        if (run.epochs.length === 0) process.stderr.write(`sidrec curves: ${run.path}: no finished epoch logged yet; left out\n`);
+        return run.epochs.length > 0;
+      });
+    if (runs.length === 0) throw new SidrecError('E_NOT_FOUND', 'none of the runs has logged a finished epoch yet', { field: 'models' });
     for (const metric of metrics) {
       if (!runs.some((r) => r.epochs.some((e) => Number.isFinite(metricOf(e, metric)))))
         throw new SidrecError('E_CONFIG', `no run records "${metric}" (e.g. loss, ndcg@10)`, { field: 'metrics' });

@@ -37,6 +37,9 @@ test('sidrec curves: runs side by side, a table per metric and SVG charts; unkno
   assert.match(notSvg.stderr, /ending in \.svg/);
   const missing = sidrec(['--models', join(work, 'nothing')]);
   assert.equal(missing.status, 2);
-  assert.match(missing.stderr, /no finished epoch logged yet/);
+  assert.match(missing.stderr, /none of the runs has logged a finished epoch yet/);
+  const partly = sidrec(['--models', `${models},${join(work, 'nothing')}`]);
+  assert.equal(partly.status, 0, partly.stderr);
+  assert.match(partly.stderr, /nothing.*no finished epoch logged yet; left out/);
   assert.ok(existsSync(join(work, 'static', 'model', 'epochs.jsonl')));
 });
