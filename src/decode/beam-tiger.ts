@@ -22,6 +22,8 @@ export interface SidDecodeOptions {
   readonly steps?: number;
   /** @default 1 */
   readonly temperature?: number;
+  /** Most decoder rows (queries x beams) per decoding pass. @default MAX_BEAM_ROWS */
+  readonly maxRows?: number;
 }
 
 /** A BeamModel over already-encoded requests. */
@@ -35,6 +37,28 @@ export function tigerBeamModel(tiger: Tiger, enc: EncodedRequests): BeamModel {
 
 function processorsFor(table: SemanticIdTable, temperature = 1): LogitsProcessor[] {
   return temperature === 1 ? [new TriePrefixConstraint(table)] : [new TemperatureProcessor(temperature), new TriePrefixConstraint(table)];
+}
+
+/**
+ * Most decoder rows (queries x beams) one decoding pass holds: a wider beam decodes fewer queries at a time, so memory
+ * stays bounded (the default beams, 20 and 50, over evaluation's 256-query batches fit in one pass).
+ */
+export const MAX_BEAM_ROWS = 256 * 50;
+
+/** Each chunk of `queries` small enough for `beamWidth` beams apiece, encoded once, through `fn`; results in order. */
+function perChunk<T>(
+  tiger: Tiger,
+  itemTokens: Int32Array,
+  queries: readonly EvalQuery[],
+  beamWidth: number,
+  maxRows: number,
+  fn: (enc: EncodedRequests) => T[],
+): T[] {
+  const size = Math.max(1, Math.floor(maxRows / Math.max(1, beamWidth)));
+  if (queries.length <= size) return withEncoded(tiger, itemTokens, queries, fn);
+  const out: T[] = [];
+  for (let s = 0; s < queries.length; s += size) out.push(...withEncoded(tiger, itemTokens, queries.slice(s, s + size), fn));
+  return out;
 }
 
 /** Encode queries once, run `fn`, release the encoder output. */
@@ -71,7 +95,7 @@ export class TigerRecommender {
 
   /** Final beams of each query (trie-constrained), `beamWidth` wide (default: the options'). */
   beams(queries: readonly EvalQuery[], beamWidth = this.opts.beamWidth): Beams[] {
-    return withEncoded(this.tiger, this.itemTokens, queries, (enc) =>
+    return perChunk(this.tiger, this.itemTokens, queries, beamWidth, this.opts.maxRows ?? MAX_BEAM_ROWS, (enc) =>
       beamSearch(tigerBeamModel(this.tiger, enc), {
         beamWidth,
         steps: this.opts.steps ?? this.table.digits,
@@ -123,7 +147,7 @@ export class GryphonRecommender {
     const steps = this.opts.steps ?? this.table.digits;
     // With a collision digit, beams cover the tokenizer digits and the last step keeps every item of each group.
     const expandLast = steps === this.table.digits && this.table.shape.collisionDigit;
-    return withEncoded(tiger, this.itemTokens, queries, (enc) => {
+    return perChunk(tiger, this.itemTokens, queries, beamWidth, this.opts.maxRows ?? MAX_BEAM_ROWS, (enc) => {
       const users = this.gryphon.userVectors(enc); // (B, D)
       const beams = beamSearch(tigerBeamModel(tiger, enc), { beamWidth, steps, processors: processorsFor(this.table, this.opts.temperature), expandLast });
       return beams.map((b, r) => {

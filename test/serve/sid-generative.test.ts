@@ -151,3 +151,25 @@ test('sidrec recommend on TIGER and Gryphon directories: a dataset user decodes 
     top4(g.candidates.items, g.candidates.beamScores, seen),
   );
 });
+
+test('a wide beam decodes its queries in chunks of bounded rows: the same candidates as one pass', () => {
+  const queries = sp.test.slice(0, 10).map((q) => ({ user: q.user, history: q.history }));
+  for (const kind of ['tiger', 'gryphon'] as const) {
+    const loaded = openSidModel(dirs[kind], readManifest(dirs[kind]));
+    if (kind === 'tiger') {
+      const whole = new TigerRecommender(loaded.model as Tiger, loaded.table, { beamWidth: 8 }).candidates(queries);
+      const chunked = new TigerRecommender(loaded.model as Tiger, loaded.table, { beamWidth: 8, maxRows: 16 }).candidates(queries);
+      assert.deepEqual(
+        chunked.map((c) => Array.from(c.items)),
+        whole.map((c) => Array.from(c.items)),
+      );
+    } else {
+      const whole = new GryphonRecommender(loaded.model as Gryphon, loaded.table, { beamWidth: 8 }).rank(queries, 10);
+      const chunked = new GryphonRecommender(loaded.model as Gryphon, loaded.table, { beamWidth: 8, maxRows: 24 }).rank(queries, 10);
+      assert.deepEqual(
+        chunked.map((r) => Array.from(r.byItemScore)),
+        whole.map((r) => Array.from(r.byItemScore)),
+      );
+    }
+  }
+});
