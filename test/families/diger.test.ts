@@ -226,3 +226,16 @@ function baseCodes(table: { count: number; digits: number; shape: { baseDigits: 
   for (let i = 0; i < table.count; i++) out.push(...Array.from(table.codesOf(i).subarray(0, table.shape.baseDigits)));
   return out;
 }
+
+test('DIGER noise check: the nearest-vs-second gap per level, and how many codes a noise scale changes (none at 0, about half of 2 at a huge one)', async () => {
+  const { noiseReport } = await import('../../src/families/diger/noise-check.js');
+  // 1-d latents at .1 and .9 over codes {0, 1}: both gaps .8; residuals .1 and -.1 over {0, .1}: gaps .01 and .03.
+  const latents = Float32Array.of(0.1, 0.9);
+  const codebooks = [Float32Array.of(0, 1), Float32Array.of(0, 0.1)];
+  const [first, second] = noiseReport(latents, 2, codebooks, [0, 1e4], 3);
+  assert.ok(Math.abs(first.gapMedian - 0.8) < 1e-6 && Math.abs(first.energy - 0.41) < 1e-6, JSON.stringify(first));
+  assert.equal(first.changed[0], 0);
+  assert.ok(Math.abs(second.gapP10 - 0.01) < 1e-6 && Math.abs(second.gapMedian - 0.03) < 1e-6, JSON.stringify(second));
+  const many = noiseReport(Float32Array.from({ length: 400 }, (_, i) => (i % 2 ? 0.9 : 0.1)), 400, codebooks, [1e4]);
+  assert.ok(many[0].changed[0] > 0.35 && many[0].changed[0] < 0.65, `a huge scale picks either code: ${many[0].changed[0]}`);
+});

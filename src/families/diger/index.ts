@@ -36,6 +36,7 @@ import { TigerRecommender } from '../../decode/beam-tiger.js';
 import { Tiger } from '../../model/tiger.js';
 import { DEFAULT_DECAY, SID_MODES, type DecayConfig, type SidMode } from './decay.js';
 import { Diger, refreshDigerTable } from './model.js';
+import { noiseReport } from './noise-check.js';
 
 const KIND = 'diger';
 const INITIAL_SIDS_DIR = 'sids-initial';
@@ -57,7 +58,13 @@ const trainOptions: OptionSpecs = {
     default: 'frequency',
   },
   tau: { type: 'number', min: 0.01, description: 'Gumbel-softmax temperature', default: DEFAULT_DECAY.tau },
-  'noise-scale': { type: 'number', min: 0, description: 'Gumbel noise scale (gumbel, frequency)', default: DEFAULT_DECAY.noiseScale },
+  'noise-scale': {
+    type: 'number',
+    min: 0,
+    description:
+      'Gumbel noise scale (gumbel, frequency): absolute, against the squared-distance gaps between codes of this RQ-VAE (the run logs how many codes one draw changes)',
+    default: DEFAULT_DECAY.noiseScale,
+  },
   'hot-ratio': { type: 'number', min: 1, description: 'frequency: a code is hot above this multiple of uniform use', default: DEFAULT_DECAY.hotRatio },
   'usage-momentum': { type: 'number', min: 0, max: 0.9999, description: 'frequency: usage EMA momentum', default: DEFAULT_DECAY.momentum },
   'sigma-lambda': { type: 'number', min: 0, description: 'std: lambda in L/(2(sigma+lambda)^2) + log(sigma+lambda)', default: DEFAULT_DECAY.lambda },
@@ -202,6 +209,22 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
   );
   const initial = model.table;
   log(`${decay.mode}: ${pre.table.digits} digits, largest collision group ${largest}, collision digit of ${model.options.collisionCodes} codes`);
+  if (decay.mode !== 'static' && !input.run.quiet) {
+    // The noise scale is absolute: say what it does to this latent's codes (std starts at |sigma| = 1).
+    const scale = decay.mode === 'std' ? 1 : decay.noiseScale;
+    const rows = Math.min(features.count, 2000);
+    const net = pre.tokenizer.network;
+    const report = noiseReport(
+      net.encodeLatent(features.data.subarray(0, rows * features.dim), rows),
+      rows,
+      net.codebooks.map((c) => c.f32),
+      [scale],
+    );
+    const pct = (v: number): string => `${Math.round(100 * v)}%`;
+    log(
+      `noise scale ${scale}: one noisy draw changes ${report.map((r) => pct(r.changed[0])).join(' / ')} of the codes at levels ${report.map((r) => r.level).join(' / ')} (median nearest-vs-second gaps ${report.map((r) => r.gapMedian.toPrecision(2)).join(' / ')})${report[0].changed[0] > 0.5 ? '; the noise overwhelms this latent: a smaller --noise-scale keeps codes near their choice (node dist/bench/diger-noise.js compares scales)' : ''}`,
+    );
+  }
   const examples = sidExamples(input.split.train);
   const maxItems = model.tiger.config.maxItems;
   const validSplit = sampleValidation(input.split, n('valid-users'), input.train.seed);
