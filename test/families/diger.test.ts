@@ -236,6 +236,11 @@ test('DIGER noise check: the nearest-vs-second gap per level, and how many codes
   assert.ok(Math.abs(first.gapMedian - 0.8) < 1e-6 && Math.abs(first.energy - 0.41) < 1e-6, JSON.stringify(first));
   assert.equal(first.changed[0], 0);
   assert.ok(Math.abs(second.gapP10 - 0.01) < 1e-6 && Math.abs(second.gapMedian - 0.03) < 1e-6, JSON.stringify(second));
-  const many = noiseReport(Float32Array.from({ length: 400 }, (_, i) => (i % 2 ? 0.9 : 0.1)), 400, codebooks, [1e4]);
+  const many = noiseReport(
+    Float32Array.from({ length: 400 }, (_, i) => (i % 2 ? 0.9 : 0.1)),
+    400,
+    codebooks,
+    [1e4],
+  );
   assert.ok(many[0].changed[0] > 0.35 && many[0].changed[0] < 0.65, `a huge scale picks either code: ${many[0].changed[0]}`);
 });
