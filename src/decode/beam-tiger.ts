@@ -55,7 +55,6 @@ function perChunk<T>(
   fn: (enc: EncodedRequests) => T[],
 ): T[] {
   const size = Math.max(1, Math.floor(maxRows / Math.max(1, beamWidth)));
-  if (queries.length <= size) return withEncoded(tiger, itemTokens, queries, fn);
   const out: T[] = [];
   for (let s = 0; s < queries.length; s += size) out.push(...withEncoded(tiger, itemTokens, queries.slice(s, s + size), fn));
   return out;

@@ -103,11 +103,14 @@ export class GraphBuilder {
     return this.node('Add', [this.node('MatMul', [x, this.weight(`${prefix}.weight`)]), this.weight(`${prefix}.bias`)]);
   }
 
-  layerNorm(x: string, prefix: string): string {
-    return this.node('LayerNormalization', [x, this.weight(`${prefix}.weight`), this.weight(`${prefix}.bias`)], {
-      axis: { kind: 'int', value: -1 },
-      epsilon: { kind: 'float', value: 1e-5 },
-    });
+  /** LayerNorm through `${prefix}.weight` / `.bias`; `output` names its value (a graph output). */
+  layerNorm(x: string, prefix: string, output?: string): string {
+    return this.node(
+      'LayerNormalization',
+      [x, this.weight(`${prefix}.weight`), this.weight(`${prefix}.bias`)],
+      { axis: { kind: 'int', value: -1 }, epsilon: { kind: 'float', value: 1e-5 } },
+      output,
+    );
   }
 
   /**

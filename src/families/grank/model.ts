@@ -47,7 +47,7 @@ import {
   tidy,
   type Tensor,
 } from '../../tensor/index.js';
-import { LayerNorm, Linear, Module, MultiHeadAttention, TransformerBlock, type ForwardContext } from '../../tensor/layers/index.js';
+import { LayerNorm, Linear, Module, MultiHeadAttention, TransformerBlock, type BlockInputs, type ForwardContext } from '../../tensor/layers/index.js';
 
 export interface GRankConfig {
   /** @default 128 (the paper) */
@@ -173,30 +173,24 @@ export class GRank extends Module {
     return add(mul(this.ids, tensor(keep, [this.numItems + 1, 1])), bag);
   }
 
-  /** Generator outputs (B, L, D) for right-padded ids (item + 1, 0 = pad) read through `vectors`. */
-  private encode(vectors: Tensor, ids: Int32Array, lengths: Int32Array, length: number, ctx: ForwardContext): Tensor {
+  /**
+   * Generator outputs (B, L, D) for right-padded ids (item + 1, 0 = pad) read through `vectors`. With `auxIds` (B, A)
+   * (item + 1; target-aware learning), A auxiliary tokens per row follow the history: they see the whole history and
+   * themselves while the history sees only its past, and the outputs are (B, L + A, D).
+   */
+  private encode(vectors: Tensor, ids: Int32Array, lengths: Int32Array, length: number, ctx: ForwardContext, auxIds?: Int32Array): Tensor {
     const B = lengths.length;
     let x = add(embedding(vectors, intTensor(ids, [B, length])), embedding(this.positions, recency(lengths, length))); // (B, L, D)
+    let options: BlockInputs = { causal: true };
+    if (auxIds) {
+      const A = auxIds.length / B;
+      const T = length + A;
+      x = concat([x, add(embedding(vectors, intTensor(auxIds, [B, A])), this.aux!.position)], 1); // (B, L + A, D)
+      const padding = new Int32Array(B * T);
+      for (let r = 0; r < B; r++) for (let t = lengths[r]; t < length; t++) padding[r * T + t] = 1;
+      options = { keyPaddingMask: intTensor(padding, [B, T]), bias: this.auxAttentionBias(length, A) };
+    }
     if (ctx.training && this.config.dropout > 0) x = dropout(x, this.config.dropout, ctx.rng as Rng);
-    for (const block of this.blocks) x = block.forward(x, ctx, { causal: true });
-    return this.norm.forward(x);
-  }
-
-  /**
-   * The generator over the history (B, L) plus A auxiliary tokens per row (`auxIds` (B, A), item + 1) that see the
-   * whole history and themselves, while the history sees only its past: outputs (B, L + A, D).
-   */
-  private encodeWithAux(vectors: Tensor, ids: Int32Array, lengths: Int32Array, length: number, auxIds: Int32Array, ctx: ForwardContext): Tensor {
-    const B = lengths.length;
-    const A = auxIds.length / B;
-    const T = length + A;
-    const history = add(embedding(vectors, intTensor(ids, [B, length])), embedding(this.positions, recency(lengths, length))); // (B, L, D)
-    const extra = add(embedding(vectors, intTensor(auxIds, [B, A])), this.aux!.position); // (B, A, D)
-    let x = concat([history, extra], 1); // (B, L + A, D)
-    if (ctx.training && this.config.dropout > 0) x = dropout(x, this.config.dropout, ctx.rng as Rng);
-    const padding = new Int32Array(B * T);
-    for (let r = 0; r < B; r++) for (let t = lengths[r]; t < length; t++) padding[r * T + t] = 1;
-    const options = { keyPaddingMask: intTensor(padding, [B, T]), bias: this.auxAttentionBias(length, A) };
     for (const block of this.blocks) x = block.forward(x, ctx, options);
     return this.norm.forward(x);
   }
@@ -283,7 +277,7 @@ export class GRank extends Module {
     if (this.aux) {
       const A = this.config.auxNegatives + 1;
       const auxIds = this.auxCandidates(lastTarget, A - 1, (ctx.rng as Rng | undefined) ?? new Rng(0));
-      const all = this.encodeWithAux(vectors, batch.inputs, batch.lengths, L, auxIds, ctx); // (B, L + A, D)
+      const all = this.encode(vectors, batch.inputs, batch.lengths, L, ctx, auxIds); // (B, L + A, D)
       h = slice(all, 1, 0, L);
       const scores = reshape(this.aux.score.forward(reshape(slice(all, 1, L, L + A), [B * A, D])), [B, A]); // target first
       info = mulScalar(crossEntropy(scores, intTensor(new Int32Array(B), [B]), { reduction: 'mean' }), this.config.auxWeight);

@@ -17,7 +17,7 @@ import { checkRankings, int32Bytes, writeExport } from '../export-check.js';
 import type { ExportResult } from '../family.js';
 import type { ExportPrecision } from '../onnx-graph.js';
 import { tigerDecoderGraph, tigerEncoderGraph, tigerLayout } from './onnx.js';
-import { recordedTestBeam, type LoadedSidModel } from './open.js';
+import type { LoadedSidModel } from './open.js';
 import { ANONYMOUS_USER, SidGenerativeRecommender } from './recommender.js';
 
 const FILES = Object.freeze({ encoder: 'model.onnx', decoder: 'decoder.onnx', sids: 'sids.bin' });
@@ -37,7 +37,7 @@ export async function exportSidGenerative(
   const layout: TigerExportLayout = {
     ...tigerLayout(tiger, tiger.vocab.userToken(ANONYMOUS_USER)),
     dim: tiger.config.dim,
-    beamWidth: recordedTestBeam({ ...manifest, kind: loaded.kind }),
+    beamWidth: served.beamWidth,
     expandLast: served.ranking === 'item' && table.shape.collisionDigit,
     ranking: served.ranking,
     files: FILES,

@@ -9,15 +9,18 @@
 import type { Gryphon } from '../../model/gryphon.js';
 import { codeOffsets, type TigerLayout } from '../../model/tiger-inputs.js';
 import { Tiger } from '../../model/tiger.js';
-import type { NamedParameter } from '../../tensor/index.js';
 import { ONNX_FLOAT, ONNX_INT64, type OnnxGraph, type OnnxValueInfo } from '../../tensor/kernels/onnx-proto.js';
 import { type ExportPrecision, GraphBuilder } from '../onnx-graph.js';
 
 /** The TIGER inside a model and the prefix of its parameters (Gryphon keeps it under `tiger.`). */
-function parts(model: Tiger | Gryphon): { readonly tiger: Tiger; readonly prefix: string; readonly params: readonly NamedParameter[] } {
-  return model instanceof Tiger
-    ? { tiger: model, prefix: '', params: model.namedParameters() }
-    : { tiger: model.tiger, prefix: 'tiger.', params: model.namedParameters() };
+function parts(model: Tiger | Gryphon): { readonly tiger: Tiger; readonly prefix: string } {
+  return model instanceof Tiger ? { tiger: model, prefix: '' } : { tiger: model.tiger, prefix: 'tiger.' };
+}
+
+/** The graph input `keyMask` (B, T) as an additive attention term (B, 1, 1, T). */
+function keyMaskTerm(g: GraphBuilder): string {
+  const one = g.constant('axis_one', ONNX_INT64, [1], [1]);
+  return g.node('Unsqueeze', [g.node('Unsqueeze', ['keyMask', one]), one]);
 }
 
 /** The layout the inputs are built for (export.json's `tiger` section). */
@@ -50,13 +53,10 @@ function paddedTokens(g: GraphBuilder, tiger: Tiger, rows: number, name: string)
 
 /** Encoder: tokens, keyMask, encBuckets [, pool] -> memory (B, T, D) [, scores (B, numItems)]. */
 export function tigerEncoderGraph(model: Tiger | Gryphon, precision: ExportPrecision = 'float32'): OnnxGraph {
-  const { tiger, prefix, params } = parts(model);
+  const { tiger, prefix } = parts(model);
   const { dim: D, heads: H, encoderLayers } = tiger.config;
-  const g = new GraphBuilder(params, precision);
-  const mask4 = g.node('Unsqueeze', [
-    g.node('Unsqueeze', ['keyMask', g.constant('axis_one', ONNX_INT64, [1], [1])]),
-    g.constant('axis_one', ONNX_INT64, [1], [1]),
-  ]); // (B, 1, 1, T)
+  const g = new GraphBuilder(model.namedParameters(), precision);
+  const mask4 = keyMaskTerm(g); // (B, 1, 1, T)
   const bias = relativeBias(g, `${prefix}encBias`, 'encBuckets'); // (H, T, T)
   let x = g.node('Gather', [paddedTokens(g, tiger, tiger.vocab.size, 'tokens_padded'), 'tokens']); // (B, T, D)
   for (let b = 0; b < encoderLayers; b++) {
@@ -64,15 +64,7 @@ export function tigerEncoderGraph(model: Tiger | Gryphon, precision: ExportPreci
     x = g.node('Add', [x, g.selfAttention(g.layerNorm(x, `${p}.ln1`), `${p}.attn`, D, H, [bias, mask4])]);
     x = g.node('Add', [x, g.mlp(g.layerNorm(x, `${p}.ln2`), `${p}.mlp`, 'relu')]);
   }
-  const memory = g.node(
-    'LayerNormalization',
-    [x, g.weight(`${prefix}encNorm.weight`), g.weight(`${prefix}encNorm.bias`)],
-    {
-      axis: { kind: 'int', value: -1 },
-      epsilon: { kind: 'float', value: 1e-5 },
-    },
-    'memory',
-  );
+  const memory = g.layerNorm(x, `${prefix}encNorm`, 'memory');
   const inputs: OnnxValueInfo[] = [
     { name: 'tokens', elemType: ONNX_INT64, dims: ['B', 'T'] },
     { name: 'keyMask', elemType: ONNX_FLOAT, dims: ['B', 'T'] },
@@ -97,11 +89,11 @@ export function tigerEncoderGraph(model: Tiger | Gryphon, precision: ExportPreci
 
 /** One decoder step: memory, keyMask, prefix, decBuckets, causal, crossShape, rowShape -> logits (B * G, sum of codeSizes). */
 export function tigerDecoderGraph(model: Tiger | Gryphon, precision: ExportPrecision = 'float32'): OnnxGraph {
-  const { tiger, prefix, params } = parts(model);
+  const { tiger, prefix } = parts(model);
   const { dim: D, heads: H, decoderLayers, codeSizes } = tiger.config;
-  const g = new GraphBuilder(params, precision);
+  const g = new GraphBuilder(model.namedParameters(), precision);
   const one = g.constant('axis_one', ONNX_INT64, [1], [1]);
-  const mask4 = g.node('Unsqueeze', [g.node('Unsqueeze', ['keyMask', one]), one]); // (B, 1, 1, T)
+  const mask4 = keyMaskTerm(g); // (B, 1, 1, T)
   const bias = relativeBias(g, `${prefix}decBias`, 'decBuckets'); // (H, t, t)
   // Only the code tokens and BOS can appear in a prefix: the user buckets stay in the encoder's file.
   let x = g.node('Gather', [paddedTokens(g, tiger, tiger.vocab.bos + 1, 'code_tokens'), 'prefix']); // (B*G, t, D)
