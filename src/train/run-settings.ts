@@ -27,15 +27,22 @@ export function writeRunSettings(dir: string, settings: RunSettings): void {
 /**
  * On resume: throws naming every setting that differs from the run being resumed (except epochs and patience),
  * and returns notes on those that may change. A checkpoint from before run.json existed is accepted as is.
+ * `added` names model settings (paths inside the model block, e.g. `config.auxNegatives`) that the family gained
+ * after runs were started, each with the value that trains as before it existed: a run.json without such a key
+ * resumes when the current value is that one.
  */
-export function checkResumeSettings(dir: string, current: RunSettings): string[] {
+export function checkResumeSettings(dir: string, current: RunSettings, added: Readonly<Record<string, unknown>> = {}): string[] {
   const path = join(dir, RUN_SETTINGS_FILE);
   if (!existsSync(path)) return [];
   const saved = JSON.parse(readFileSync(path, 'utf8')) as RunSettings;
   const before = flatten(saved as unknown as Record<string, unknown>);
   const now = flatten(current as unknown as Record<string, unknown>);
   const changed = [...new Set([...before.keys(), ...now.keys()])].filter((k) => JSON.stringify(before.get(k)) !== JSON.stringify(now.get(k)));
-  const refused = changed.filter((k) => !MAY_CHANGE_ON_RESUME.has(k));
+  const asBefore = (k: string): boolean => {
+    const inModel = k.startsWith('model.') ? k.slice('model.'.length) : undefined;
+    return inModel !== undefined && !before.has(k) && inModel in added && JSON.stringify(added[inModel]) === JSON.stringify(now.get(k));
+  };
+  const refused = changed.filter((k) => !MAY_CHANGE_ON_RESUME.has(k) && !asBefore(k));
   if (refused.length > 0) {
     const list = refused.map((k) => `${k} ${JSON.stringify(now.get(k))} (the run has ${JSON.stringify(before.get(k))})`).join(', ');
     throw new SidrecError(
@@ -44,7 +51,9 @@ export function checkResumeSettings(dir: string, current: RunSettings): string[]
       { file: path, field: refused[0] },
     );
   }
-  return changed.map((k) => `${k}: ${JSON.stringify(before.get(k))} -> ${JSON.stringify(now.get(k))}`);
+  return changed.map((k) =>
+    asBefore(k) ? `${k}: ${JSON.stringify(now.get(k))} (added since the run started; trains as before)` : `${k}: ${JSON.stringify(before.get(k))} -> ${JSON.stringify(now.get(k))}`,
+  );
 }
 
 function flatten(value: Record<string, unknown>, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {

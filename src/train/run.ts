@@ -28,6 +28,11 @@ export interface TrainingPlan<Batch = unknown, Part = Batch> {
   readonly hooks: TrainHooks<Batch, Part>;
   /** run.json's model block: everything besides the training options that the run depends on (checked on resume). */
   readonly settings: Readonly<Record<string, unknown>>;
+  /**
+   * Settings the family gained after runs were started (paths inside `settings`, e.g. `config.auxNegatives`), each
+   * with the value that trains as before it existed: such a run resumes when the current value is that one.
+   */
+  readonly addedSettings?: Readonly<Record<string, unknown>>;
   /** Starting weights of a fresh run (e.g. Gryphon from a TIGER run). */
   readonly warmStart?: () => void;
   /** After the best epoch's weights are loaded: the test evaluation and the family's manifest block. */
@@ -53,7 +58,12 @@ export interface TrainingOutcome {
 
 export async function runTraining<Batch, Part>(plan: TrainingPlan<Batch, Part>, config: TrainConfig, run: TrainRunOptions): Promise<TrainingOutcome> {
   const started = performance.now();
-  const result = await train(plan.model, config, plan.hooks, { ...run, ...(plan.warmStart ? { warmStart: plan.warmStart } : {}), model: plan.settings });
+  const result = await train(plan.model, config, plan.hooks, {
+    ...run,
+    ...(plan.warmStart ? { warmStart: plan.warmStart } : {}),
+    ...(plan.addedSettings ? { addedSettings: plan.addedSettings } : {}),
+    model: plan.settings,
+  });
   if (result.stopped === 'max-epochs-this-run') return { result };
   loadCheckpoint(join(run.dir, BEST_FILE), plan.model.namedParameters());
   const finished = await plan.finish(run, result);

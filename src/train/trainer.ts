@@ -68,6 +68,8 @@ export interface TrainRunOptions {
   readonly model?: Readonly<Record<string, unknown>>;
   /** Sets the starting weights of a fresh run (e.g. from another run); not called when resuming from a checkpoint. */
   readonly warmStart?: () => void;
+  /** Model settings added since older runs started, with their as-before values (run-settings.ts). */
+  readonly addedSettings?: Readonly<Record<string, unknown>>;
 }
 
 interface LoopState {
@@ -108,7 +110,7 @@ export async function train<Batch, Part = Batch>(
   const checkpointPath = join(run.dir, CHECKPOINT_FILE);
   const settings = { train: config, model: run.model ?? {} };
   const resuming = run.resume === true && existsSync(checkpointPath);
-  const changed = resuming ? checkResumeSettings(run.dir, settings) : []; // before the weights: names the differing option
+  const changed = resuming ? checkResumeSettings(run.dir, settings, run.addedSettings) : []; // before the weights: names the differing option
   const state: LoopState = resuming
     ? restore(checkpointPath, params, optimizer)
     : { epoch: 0, step: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, history: [] };

@@ -17,7 +17,7 @@ import type { TrainingPlan } from '../../train/run.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { architectureOf, architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
-import { DEFAULT_GRANK_CONFIG as G, GRank, type GRankCodes } from './model.js';
+import { DEFAULT_GRANK_CONFIG as G, GRANK_ADDED_SETTINGS, GRank, type GRankCodes } from './model.js';
 import type { MipsKind } from './mips.js';
 import { exactIndex, generateRank } from './rank.js';
 import { openGRank, openGRankModel } from './recommender.js';
@@ -163,6 +163,7 @@ serving get vectors from their codes. Validation and test rank the generator's t
         validUsers: o['valid-users'],
         candidates: o.candidates,
       },
+      addedSettings: GRANK_ADDED_SETTINGS,
       async finish(r) {
         const progress = r.quiet !== true;
         const test = await evaluate(ranked, split, 'test', { batchSize: 256, progress, label: 'test, generator + ranker' });

@@ -106,6 +106,12 @@ export const DEFAULT_GRANK_CONFIG: GRankConfig = Object.freeze({
   auxWeight: 1,
 });
 
+/** Options added after the first GRank runs, with the values that train as those runs did (resumable as before). */
+export const GRANK_ADDED_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze({
+  'config.auxNegatives': 0,
+  'config.auxWeight': 1,
+});
+
 /** Items' Semantic IDs as GRank reads them: (numItems, digits) codes in [0, codebookSize). */
 export interface GRankCodes {
   readonly numItems: number;
