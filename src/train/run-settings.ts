@@ -52,7 +52,9 @@ export function checkResumeSettings(dir: string, current: RunSettings, added: Re
     );
   }
   return changed.map((k) =>
-    asBefore(k) ? `${k}: ${JSON.stringify(now.get(k))} (added since the run started; trains as before)` : `${k}: ${JSON.stringify(before.get(k))} -> ${JSON.stringify(now.get(k))}`,
+    asBefore(k)
+      ? `${k}: ${JSON.stringify(now.get(k))} (added since the run started; trains as before)`
+      : `${k}: ${JSON.stringify(before.get(k))} -> ${JSON.stringify(now.get(k))}`,
   );
 }
 

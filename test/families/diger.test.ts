@@ -163,25 +163,26 @@ test('DIGER std decay: d/dsigma of L/(2(|sigma|+lambda)^2) + log(|sigma|+lambda)
   }
 });
 
+const flags = {
+  dim: 32,
+  layers: 1,
+  heads: 2,
+  ffn: 64,
+  history: 10,
+  'sid-features': 'attributes',
+  levels: 2,
+  'sid-codebook-size': 16,
+  'sid-mode': 'frequency',
+  'tokenizer-lr': 0.0005,
+  'valid-users': 0,
+  'valid-beam': 10,
+  'test-beam': 10,
+};
+
 test('DIGER trains through the family table; the frozen SIDs are an ordinary SID directory; reopened, the same metrics', async () => {
   const dir = join(work, 'model');
   const train = { ...DEFAULT_TRAIN_CONFIG, epochs: 4, batchSize: 64, lr: 0.005, warmupSteps: 10 };
   const run = { dir, quiet: true };
-  const flags = {
-    dim: 32,
-    layers: 1,
-    heads: 2,
-    ffn: 64,
-    history: 10,
-    'sid-features': 'attributes',
-    levels: 2,
-    'sid-codebook-size': 16,
-    'sid-mode': 'frequency',
-    'tokenizer-lr': 0.0005,
-    'valid-users': 0,
-    'valid-beam': 10,
-    'test-beam': 10,
-  };
   const plan = await familyOf('diger').plan({ dataset, split: sp, dataDir, train, run }, flags);
   const { result, finished } = await runTraining(plan, train, run);
   const last = result.history[result.history.length - 1];
@@ -219,6 +220,27 @@ test('DIGER trains through the family table; the frozen SIDs are an ordinary SID
   const description = JSON.parse(readFileSync(join(exportDir, 'export.json'), 'utf8'));
   assert.equal(description.kind, 'diger');
   assert.equal(description.tiger.digits, frozen.table.digits);
+});
+
+test("a DIGER run paused mid-way evaluates and recommends from its best epoch's codebooks, as its own validation read them", async () => {
+  const dir = join(work, 'paused');
+  const train = { ...DEFAULT_TRAIN_CONFIG, epochs: 4, batchSize: 64, lr: 0.005, warmupSteps: 10 };
+  const run = { dir, quiet: true, maxEpochsThisRun: 2 };
+  const plan = await familyOf('diger').plan({ dataset, split: sp, dataDir, train, run }, flags);
+  const { result } = await runTraining(plan, train, run);
+  assert.equal(result.stopped, 'max-epochs-this-run');
+  assert.ok(
+    result.history.some((e) => e.valid['sids-changed'] > 0),
+    'the SIDs moved, so the initial table would not do',
+  );
+  const manifest = readManifest(dir);
+  assert.equal(manifest.inProgress, true);
+  const best = Math.max(...result.history.map((e) => e.valid['ndcg@10']));
+  const scorer = familyOf('diger').scorer(dir, manifest, { beam: 10 });
+  const valid = (await evaluate(scorer.scorer(sp), sp, 'valid')).metrics['ndcg@10'];
+  assert.ok(Math.abs(valid - best) < 1e-12, `in progress ${valid}, the run's best validation ${best}`);
+  const rec = familyOf('diger').recommender(dir, manifest, { items: { ids: dataset.itemIds } as never, log: () => {} }, {});
+  assert.equal(rec.recommend([{ history: [3, 10], k: 5, exclude: new Set<number>() }])[0].length, 5);
 });
 
 function baseCodes(table: { count: number; digits: number; shape: { baseDigits: number }; codesOf(i: number): Int32Array }): number[] {

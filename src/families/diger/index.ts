@@ -1,24 +1,11 @@
-/**
- * The DIGER family (Fu et al., "DIGER: differentiable Semantic IDs", arXiv 2601.19711): an RQ-VAE tokenizer,
- * pre-trained as TIGER's (beta .25, k-means initialisation), whose codebooks then train on in the same steps as a
- * TIGER encoder-decoder through a straight-through Gumbel code assignment with an uncertainty-decay schedule
- * (model.ts, decay.ts), the recommender reading each epoch's SIDs. When training
- * ends, the best epoch's SIDs are frozen into an ordinary SID directory (OUT/sids: tokenizer, table, report with
- * the share of items whose SID changed; OUT/sids-changed.tsv lists them), so decoding, evaluation and serving open it
- * as a TIGER model.
- *
- * `--sid-mode static` trains the same TIGER on the pre-trained SIDs with the tokenizer frozen: the baseline at
- * the same features, model size and budget.
- */
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { SidrecError } from '../../core/errors.js';
 import { withDefaults, type OptionSpecs } from '../../core/option-spec.js';
 import { sampleValidation } from '../../data/index.js';
-import { datasetFeatures, parseFeatureSpec } from '../../features/dataset.js';
+import { parseFeatureSpec } from '../../features/dataset.js';
 import { MODEL_FILES } from '../../model/files.js';
-import { loadDatasetSids, readSidReport, saveDatasetSids, tokenizeDataset } from '../../tokenize/index.js';
+import { saveDatasetSids } from '../../tokenize/index.js';
 import { tableReport } from '../../tokenize/report.js';
 import { RqVaeTokenizer } from '../../tokenize/rqvae.js';
 import type { SemanticIdTable } from '../../tokenize/sid-table.js';
@@ -27,8 +14,9 @@ import type { TrainingPlan } from '../../train/run.js';
 import type { SidBatch } from '../../model/sid-batch.js';
 import { defineFamily, type ModelFamily, type TrainInput } from '../family.js';
 import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
-import { openSidModel, recordedTestBeam, type EmbeddedSidModel } from '../tiger/open.js';
-import { openSidGenerative } from '../tiger/recommender.js';
+import { openSidModel, recordedTestBeam, type EmbeddedSidModel, type LoadedSidModel } from '../tiger/open.js';
+import type { ModelManifest } from '../../model/manifest.js';
+import { openSidGenerative, SidGenerativeRecommender } from '../tiger/recommender.js';
 import { exportSidGenerative } from '../tiger/export.js';
 import { checkHistories } from '../export-check.js';
 import { evaluateSid, SID_METRICS, tigerScorer } from '../tiger/train.js';
@@ -36,10 +24,11 @@ import { TigerRecommender } from '../../decode/beam-tiger.js';
 import { Tiger } from '../../model/tiger.js';
 import { DEFAULT_DECAY, SID_MODES, type DecayConfig, type SidMode } from './decay.js';
 import { Diger, refreshDigerTable } from './model.js';
+import { openDigerInProgress } from './in-progress.js';
+import { pretrainedSids, tokenizerFeatures } from './pretrained.js';
 import { noiseReport } from './noise-check.js';
 
 const KIND = 'diger';
-const INITIAL_SIDS_DIR = 'sids-initial';
 /** The items whose SIDs training moved (changedSidsTsv), beside the model. */
 const CHANGED_FILE = 'sids-changed.tsv';
 const EMBEDDED: EmbeddedSidModel = { kind: 'tiger', prefix: 'tiger.' };
@@ -92,41 +81,6 @@ items whose SID moved; at the end the best epoch's SIDs are frozen into OUT/sids
 
 const useOptions: OptionSpecs = { beam: { type: 'number', integer: true, min: 1, description: 'Beam width (default: the test beam recorded at training)' } };
 
-interface PretrainedSids {
-  readonly dir: string;
-  readonly tokenizer: RqVaeTokenizer;
-  readonly table: SemanticIdTable;
-  readonly features: string;
-}
-
-/** The pre-trained RQ-VAE: --sids, or fitted here into OUT/sids-initial (read back on --resume). */
-function pretrainedSids(input: TrainInput, given: string | undefined, fit: { features: string; levels: number; codebookSize: number }): PretrainedSids {
-  const dir = given ?? join(input.run.dir, INITIAL_SIDS_DIR);
-  if (given === undefined && !(input.run.resume && existsSync(join(dir, 'sids.json')))) {
-    const log = input.run.quiet ? undefined : (line: string) => process.stderr.write(`sids: ${line}\n`);
-    const sids = tokenizeDataset(
-      input.dataset,
-      input.split,
-      parseFeatureSpec(fit.features, 'sid-features'),
-      { kind: 'rqvae', levels: fit.levels, codebookSize: fit.codebookSize },
-      input.train.seed,
-      undefined,
-      log ? { log } : {},
-    );
-    saveDatasetSids(dir, sids);
-  }
-  const loaded = loadDatasetSids(dir);
-  if (!(loaded.tokenizer instanceof RqVaeTokenizer))
-    throw new SidrecError('E_CONFIG', `DIGER trains an RQ-VAE tokenizer on; this SID directory holds ${loaded.tokenizer?.kind ?? 'no tokenizer'}`, {
-      file: dir,
-      field: 'sids',
-    });
-  const report = readSidReport(dir);
-  const features = report?.features?.map((f) => `${f.source}:${f.weight}`).join(',');
-  if (!features) throw new SidrecError('E_CONFIG', 'the SID directory does not record the features its tokenizer read', { file: dir, field: 'sids' });
-  return { dir, tokenizer: loaded.tokenizer, table: loaded.table, features };
-}
-
 /** The items whose tokenizer digits differ between two tables of the same items. */
 export function movedItems(before: SemanticIdTable, after: SemanticIdTable): number[] {
   const levels = before.shape.baseDigits;
@@ -171,19 +125,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
     if (!input.run.quiet) process.stderr.write(`diger: ${line}\n`);
   };
   log(`features ${pre.features} for ${input.split.numItems} items ...`);
-  // The features the tokenizer was fitted on: sidrec tokenize seeds them with the tokenizer's seed.
-  const features = datasetFeatures(input.dataset, input.split, parseFeatureSpec(pre.features, 'sid-features'), { seed: pre.tokenizer.config.seed });
-  if (features.dim !== pre.tokenizer.inputDim)
-    throw new SidrecError('E_STATE', `features are ${features.dim}-d, the tokenizer reads ${pre.tokenizer.inputDim}-d`, { file: pre.dir, field: 'sids' });
-  const reencoded = pre.tokenizer.encode(features.data, features.count);
-  const levels = pre.table.shape.baseDigits;
-  for (let i = 0; i < features.count; i++)
-    for (let l = 0; l < levels; l++)
-      if (reencoded[i * levels + l] !== pre.table.codesOf(i)[l])
-        throw new SidrecError('E_STATE', `the features recomputed here do not give item ${input.dataset.itemIds[i]} its SID in the table (digit ${l})`, {
-          file: pre.dir,
-          field: 'sids',
-        });
+  const features = tokenizerFeatures(input.dataset, input.split, pre);
   const largest = pre.table.collisionStats().largestGroup;
   const decay: DecayConfig = {
     mode: o['sid-mode'] as SidMode,
@@ -292,6 +234,11 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
   };
 }
 
+/** A finished DIGER directory opens as the TIGER on its frozen SIDs; a run in progress from its best weights. */
+function openDiger(dir: string, manifest: ModelManifest): LoadedSidModel {
+  return manifest.inProgress ? openDigerInProgress(dir, manifest) : openSidModel(dir, manifest, EMBEDDED);
+}
+
 export const digerFamily: ModelFamily = defineFamily({
   kind: KIND,
   summary: 'DIGER (2026): Semantic IDs learned with a TIGER recommender (straight-through Gumbel codes, uncertainty decay)',
@@ -300,16 +247,18 @@ export const digerFamily: ModelFamily = defineFamily({
   useOptions,
   plan,
   scorer(dir, manifest, flags) {
-    const { model, table } = openSidModel(dir, manifest, EMBEDDED);
+    const { model, table } = openDiger(dir, manifest);
     if (!(model instanceof Tiger)) throw new SidrecError('E_STATE', 'a DIGER model directory holds a TIGER', { file: dir, field: 'kind' });
     const beamWidth = (flags.beam as number | undefined) ?? recordedTestBeam({ ...manifest, kind: 'tiger' });
     return { label: `diger beam ${beamWidth}`, scorer: () => tigerScorer(new TigerRecommender(model, table, { beamWidth })) };
   },
   recommender(dir, manifest, _context, flags) {
-    return openSidGenerative(dir, manifest, { beamWidth: flags.beam as number | undefined }, EMBEDDED);
+    const options = { beamWidth: flags.beam as number | undefined };
+    if (manifest.inProgress) return new SidGenerativeRecommender(openDigerInProgress(dir, manifest), options);
+    return openSidGenerative(dir, manifest, options, EMBEDDED);
   },
   export(dir, manifest, context, out, options = {}) {
-    const loaded = openSidModel(dir, manifest, EMBEDDED);
+    const loaded = openDiger(dir, manifest);
     if (!(loaded.model instanceof Tiger)) throw new SidrecError('E_STATE', 'a DIGER model directory holds a TIGER', { file: dir, field: 'kind' });
     return exportSidGenerative(loaded, dir, manifest, context.items, checkHistories(loaded.table.count, loaded.model.config.maxItems), out, options.precision);
   },
