@@ -34,7 +34,11 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen 
   for (let c = 0; c < n; c++) {
     const src = order[c];
     values[c] = d[src];
-    for (let r = 0; r < n; r++) vectors[r * n + c] = v[r * n + src];
+    // An eigenvector's sign is arbitrary, and rounding (another GEMM, another thread count) flips it: fix it so the
+    // largest-magnitude entry is positive, or every feature and SID downstream would depend on the machine.
+    let peak = 0;
+    for (let r = 0; r < n; r++) if (Math.abs(v[r * n + src]) > Math.abs(peak)) peak = v[r * n + src];
+    for (let r = 0; r < n; r++) vectors[r * n + c] = peak < 0 ? 0 - v[r * n + src] : v[r * n + src]; // 0 - x keeps zeros +0
   }
   return { values, vectors };
 }

@@ -97,7 +97,23 @@ export function randomizedSvd(a: LinearOperator, options: RandomizedSvdOptions):
   kernels().gemm({ transA: false, transB: false, m: a.rows, n: rank, k: l, a: y, b: w, c: u }); // Q W
   const v = new Float32Array(a.cols * rank);
   kernels().gemm({ transA: false, transB: false, m: a.cols, n: rank, k: l, a: z, b: wScaled, c: v }); // B^T W / sigma
+  flipSigns(u, v, a.rows, a.cols, rank);
   return { rank, singularValues, u, v };
+}
+
+/**
+ * A singular pair's sign is arbitrary (u, v and -u, -v are both right), and rounding decides it: another GEMM
+ * provider or OpenBLAS thread count flipped whole feature columns, and with them every RQ-VAE SID. As
+ * scikit-learn's svd_flip: each column of u gets its largest-magnitude entry positive, v follows.
+ */
+function flipSigns(u: Float32Array, v: Float32Array, rows: number, cols: number, rank: number): void {
+  for (let c = 0; c < rank; c++) {
+    let peak = 0;
+    for (let r = 0; r < rows; r++) if (Math.abs(u[r * rank + c]) > Math.abs(peak)) peak = u[r * rank + c];
+    if (peak >= 0) continue;
+    for (let r = 0; r < rows; r++) u[r * rank + c] = 0 - u[r * rank + c]; // 0 - x: a zero row stays +0
+    for (let r = 0; r < cols; r++) v[r * rank + c] = 0 - v[r * rank + c];
+  }
 }
 
 /** LSA embedding U diag(sigma) (rows, rank): what sklearn's TruncatedSVD.fit_transform returns. */

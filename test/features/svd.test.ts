@@ -113,3 +113,44 @@ test('sparse products agree with dense, transpose included; SVD of a sparse oper
   const s2 = randomizedSvd(denseOperator(dense, rows, cols), { rank: 5, seed: 2, powerIters: 4 }).singularValues;
   for (let r = 0; r < 5; r++) assert.ok(Math.abs(s1[r] - s2[r]) < 1e-3 * s2[0]);
 });
+
+/** Per column c of a (rows, cols) row-major matrix: the entry of largest magnitude. */
+function columnPeaks(m: ArrayLike<number>, rows: number, cols: number): number[] {
+  return Array.from({ length: cols }, (_, c) => {
+    let peak = 0;
+    for (let r = 0; r < rows; r++) if (Math.abs(m[r * cols + c]) > Math.abs(peak)) peak = m[r * cols + c];
+    return peak;
+  });
+}
+
+test('signs are fixed (largest-magnitude entry positive): rounding, another GEMM or thread count, cannot flip a feature column', () => {
+  const rng = new Rng(8);
+  const n = 24;
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) a[i * n + j] = a[j * n + i] = rng.normal();
+  for (const peak of columnPeaks(symmetricEigen(a, n).vectors, n, n)) assert.ok(peak > 0, `eigenvector peak ${peak}`);
+
+  const rows = 300;
+  const cols = 80;
+  const dense = new Float32Array(rows * cols).map(() => rng.normal());
+  const svd = randomizedSvd(denseOperator(dense, rows, cols), { rank: 12, seed: 1 });
+  for (const peak of columnPeaks(svd.u, rows, 12)) assert.ok(peak > 0, `u peak ${peak}`);
+  // v follows u: A v_c = sigma_c u_c still holds after the flip.
+  for (let c = 0; c < 12; c++) {
+    let dot = 0;
+    for (let r = 0; r < rows; r++) {
+      let av = 0;
+      for (let k = 0; k < cols; k++) av += dense[r * cols + k] * svd.v[k * 12 + c];
+      dot += av * svd.u[r * 12 + c];
+    }
+    assert.ok(Math.abs(dot - svd.singularValues[c]) < 1e-2 * svd.singularValues[c], `u_${c}^T A v_${c} = ${dot}, sigma ${svd.singularValues[c]}`);
+  }
+  // A perturbation at float32 rounding's scale leaves every column's sign where it was.
+  const nudged = dense.map((x, i) => x * (1 + 1e-6 * Math.sin(i)));
+  const again = randomizedSvd(denseOperator(nudged, rows, cols), { rank: 12, seed: 1 });
+  for (let c = 0; c < 12; c++) {
+    let dot = 0;
+    for (let r = 0; r < rows; r++) dot += svd.u[r * 12 + c] * again.u[r * 12 + c];
+    assert.ok(dot > 0.99, `column ${c}: u . u' = ${dot}`);
+  }
+});

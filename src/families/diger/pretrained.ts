@@ -68,9 +68,13 @@ export function tokenizerFeatures(dataset: InteractionDataset, split: LeaveOneOu
   for (let i = 0; i < features.count; i++)
     for (let l = 0; l < levels; l++)
       if (reencoded[i * levels + l] !== pre.table.codesOf(i)[l])
-        throw new SidrecError('E_STATE', `the features recomputed here do not give item ${dataset.itemIds[i]} its SID in the table (digit ${l})`, {
-          file: pre.dir,
-          field: 'sids',
-        });
+        throw new SidrecError(
+          'E_STATE',
+          `the features recomputed here do not give item ${dataset.itemIds[i]} its SID in the table (digit ${l}): the SIDs were fitted on other features (another dataset, or a sidrec before the 2026-12-03 fix that made feature signs independent of the GEMM provider and thread count); tokenize again, or continue the run with the sidrec that started it`,
+          {
+            file: pre.dir,
+            field: 'sids',
+          },
+        );
   return features;
 }
