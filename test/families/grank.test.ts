@@ -15,6 +15,8 @@ import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { runTraining } from '../../src/train/run.js';
 import { Rng } from '../../src/core/rng.js';
 import { GRank } from '../../src/families/grank/model.js';
+import { chooseRankerWeight, exactIndex, generateRank, RANKER_WEIGHTS, RankerBlend } from '../../src/families/grank/rank.js';
+import { openGRankModel } from '../../src/families/grank/recommender.js';
 import { noGrad, tidy } from '../../src/tensor/index.js';
 
 const work = mkdtempSync(join(tmpdir(), 'sidrec-grank-'));
@@ -42,6 +44,42 @@ test('GRank trains through the family table: generator and generator + ranker we
   assert.deepEqual((await evaluate(reopened.scorer(sp), sp, 'test')).metrics, finished!.test.metrics);
   const alone = familyOf('grank').scorer(dir, manifest, { ranking: 'generator' });
   assert.equal((await evaluate(alone.scorer(sp), sp, 'test')).metrics['ndcg@10'], generator);
+});
+
+test("GRank's ranker weight: the run records the validation's best of RANKER_WEIGHTS; the one-pass blend ranks as generateRank does at each weight; 0 is the generator alone", async () => {
+  const manifest = readManifest(dir);
+  const recorded = (manifest as unknown as { grank: { rankerWeight: number } }).grank.rankerWeight;
+  const model = openGRankModel(dir, manifest);
+  const chosen = await chooseRankerWeight(model, sp, 'valid', 50, 'ndcg@10');
+  assert.equal(chosen.weight, recorded, 'the recorded weight is the best on validation');
+  const best = Math.max(...chosen.tried.map((t) => t.result.metrics['ndcg@10']));
+  assert.equal(chosen.result.metrics['ndcg@10'], best);
+  assert.equal(chosen.weight, chosen.tried.find((t) => t.result.metrics['ndcg@10'] === best)!.weight, 'ties go to the smaller weight');
+  const blend = new RankerBlend(model, 50);
+  const queries = sp.valid.slice(0, 40).map(({ user, history }) => ({ user, history }));
+  const index = exactIndex(model);
+  for (const weight of RANKER_WEIGHTS) {
+    const scorer = blend.scorer(weight);
+    if (scorer.kind !== 'topk') throw new Error('the blend ranks top-k lists');
+    const blended = await scorer.topK(queries, 10);
+    const direct = generateRank(
+      model,
+      index,
+      queries.map((q) => q.history),
+      10,
+      50,
+      weight > 0,
+      [],
+      weight,
+    );
+    queries.forEach((_, r) => assert.deepEqual(Array.from(blended[r]), Array.from(direct[r].items), `weight ${weight}, query ${r}`));
+  }
+  const withRanker = await evaluate(familyOf('grank').scorer(dir, manifest, { 'ranker-weight': 1 }).scorer(sp), sp, 'valid');
+  assert.equal(
+    withRanker.metrics['ndcg@10'],
+    chosen.tried.find((t) => t.weight === 1)!.result.metrics['ndcg@10'],
+    '--ranker-weight overrides the recorded one',
+  );
 });
 
 test('GRank serves: a new item given its SID is retrievable in the next request; the CLI evaluates and recommends', async () => {

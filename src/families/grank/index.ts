@@ -6,6 +6,7 @@
 import { join, resolve } from 'node:path';
 import { withDefaults } from '../../core/option-spec.js';
 import { sampleValidation } from '../../data/index.js';
+import { SidrecError } from '../../core/errors.js';
 import { evaluate, type Scorer } from '../../eval/index.js';
 import { bundleSids } from '../../model/bundle.js';
 import { MODEL_FILES } from '../../model/files.js';
@@ -19,7 +20,7 @@ import { architectureOf, architectureOptions, checkHeads, sidOptions, validUsers
 import { sidsForRun } from '../sids.js';
 import { DEFAULT_GRANK_CONFIG as G, GRANK_ADDED_SETTINGS, GRank, type GRankCodes } from './model.js';
 import type { MipsKind } from './mips.js';
-import { exactIndex, generateRank } from './rank.js';
+import { chooseRankerWeight, exactIndex, generateRank } from './rank.js';
 import { openGRank, openGRankModel } from './recommender.js';
 
 const trainOptions = {
@@ -62,6 +63,12 @@ const trainOptions = {
   },
   'aux-weight': { type: 'number', min: 0, description: "Target-aware learning: weight of the auxiliary tokens' loss", default: G.auxWeight },
   candidates: { type: 'number', integer: true, min: 1, description: 'Generator candidates the ranker re-scores (validation, test, serving)', default: 200 },
+  'ranker-weight': {
+    type: 'string',
+    description:
+      "Weight of the ranker's score beside the generator's (validation, test, serving): auto = the best of 0, .1, .25, .5, 1 on each validation, recorded for serving (0 is the generator alone); or a number (1: as trained)",
+    default: 'auto',
+  },
   ...sidOptions('SIDs for the item vectors: a sidrec tokenize directory (any kind); default: fit OPQ here into OUT/sids', 'text,attributes,cooccurrence'),
   digits: { type: 'number', integer: true, min: 1, description: 'OPQ digits when fitting SIDs here', default: 8 },
   ...validUsersOption(0),
@@ -75,6 +82,7 @@ const useOptions = {
     default: 'ranker',
   },
   candidates: { type: 'number', integer: true, min: 1, description: 'Generator candidates the ranker re-scores (default: as trained)' },
+  'ranker-weight': { type: 'number', min: 0, description: "Weight of the ranker's score beside the generator's (default: the one chosen on validation)" },
   mips: {
     type: 'string',
     choices: ['exact', 'usearch'],
@@ -90,7 +98,7 @@ function codesOf(table: SemanticIdTable): GRankCodes {
   return { numItems: table.count, digits: table.digits, codebookSize: max + 1, codes: Int32Array.from(table.codes) };
 }
 
-function scorerOf(model: GRank, candidates: number, ranker: boolean): Scorer {
+function scorerOf(model: GRank, candidates: number, ranker: boolean, rankerWeight = 1): Scorer {
   if (!ranker) return { kind: 'scores', score: (batch) => model.score(batch.map((q) => q.history)) };
   // Item vectors once per batch of queries: the weights change between validations.
   return {
@@ -103,11 +111,25 @@ function scorerOf(model: GRank, candidates: number, ranker: boolean): Scorer {
         k,
         candidates,
         true,
+        [],
+        rankerWeight,
       ).map((r) => r.items),
   };
 }
 
-const recordedCandidates = (manifest: ModelManifest): number => Number((manifest as { grank?: { candidates?: number } }).grank?.candidates ?? 200);
+const recorded = (manifest: ModelManifest) => (manifest as { grank?: { candidates?: number; rankerWeight?: number } }).grank;
+const recordedCandidates = (manifest: ModelManifest): number => Number(recorded(manifest)?.candidates ?? 200);
+/** The ranker weight chosen when the run ended (1, the ranker as trained, for runs from before the choice). */
+const recordedRankerWeight = (manifest: ModelManifest): number => Number(recorded(manifest)?.rankerWeight ?? 1);
+
+/** --ranker-weight at training: undefined for auto (chosen on validation), else the fixed weight. */
+function fixedRankerWeight(value: string): number | undefined {
+  if (value === 'auto') return undefined;
+  const weight = Number(value);
+  if (!Number.isFinite(weight) || weight < 0)
+    throw new SidrecError('E_CONFIG', `--ranker-weight is auto or a number >= 0, got "${value}"`, { field: 'ranker-weight' });
+  return weight;
+}
 
 export const grankFamily: ModelFamily = defineFamily({
   kind: 'grank',
@@ -142,9 +164,18 @@ serving get vectors from their codes. Validation and test rank the generator's t
     saveItemCodes(join(run.dir, MODEL_FILES.itemCodes), codes);
     if (!run.resume) bundleSids(run.dir, sids.dir);
     const windows = trainingWindows(split.train, model.config.maxLen);
-    const ranked = scorerOf(model, o.candidates, o['rank-negatives'] > 0);
+    const hasRanker = o['rank-negatives'] > 0;
+    const fixed = fixedRankerWeight(o['ranker-weight']);
     const generator = scorerOf(model, o.candidates, false);
     const validSplit = sampleValidation(split, o['valid-users'], train.seed);
+    // The ranker's weight at this epoch's weights: fixed, or the best on validation (metrics of that weight).
+    const weighed = async (): Promise<{ weight: number; metrics: Record<string, number> }> => {
+      if (!hasRanker) return { weight: 0, metrics: (await evaluate(generator, validSplit, 'valid', { batchSize: 256 })).metrics };
+      if (fixed !== undefined)
+        return { weight: fixed, metrics: (await evaluate(scorerOf(model, o.candidates, true, fixed), validSplit, 'valid', { batchSize: 256 })).metrics };
+      const chosen = await chooseRankerWeight(model, validSplit, 'valid', o.candidates, train.selectMetric);
+      return { weight: chosen.weight, metrics: chosen.result.metrics };
+    };
     return {
       kind: 'grank',
       numItems: split.numItems,
@@ -152,7 +183,10 @@ serving get vectors from their codes. Validation and test rank the generator's t
       model,
       hooks: {
         batches: (_epoch, rng) => nextItemBatches(windows, train.batchSize, rng),
-        validate: async () => (await evaluate(ranked, validSplit, 'valid', { batchSize: 256 })).metrics,
+        validate: async () => {
+          const { weight, metrics } = await weighed();
+          return { ...metrics, 'ranker-weight': weight };
+        },
       },
       settings: {
         kind: 'grank',
@@ -166,15 +200,26 @@ serving get vectors from their codes. Validation and test rank the generator's t
       addedSettings: GRANK_ADDED_SETTINGS,
       async finish(r) {
         const progress = r.quiet !== true;
-        const test = await evaluate(ranked, split, 'test', { batchSize: 256, progress, label: 'test, generator + ranker' });
+        const { weight, metrics } = await weighed(); // the best epoch's weights are loaded
+        const ranked = scorerOf(model, o.candidates, hasRanker, weight);
+        const test = await evaluate(ranked, split, 'test', { batchSize: 256, progress, label: `test, generator + ranker x ${weight}` });
         const alone = await evaluate(generator, split, 'test', { batchSize: 256, progress, label: 'test, generator' });
+        const how = fixed === undefined ? 'chosen on validation' : 'as given';
         return {
           test,
           tables: [
-            { label: `grank generator + ranker, ${o.candidates} candidates (test)`, result: test },
+            { label: `grank generator + ranker x ${weight} (${how}), ${o.candidates} candidates (test)`, result: test },
             { label: 'grank generator alone (test)', result: alone },
           ],
-          manifest: { sids: resolve(sids.dir), grank: { candidates: o.candidates, testGenerator: alone.metrics } },
+          notes: hasRanker
+            ? [
+                `ranker weight ${weight} (${how}; validation ${train.selectMetric} ${metrics[train.selectMetric].toFixed(4)}); serving uses it unless --ranker-weight says otherwise`,
+              ]
+            : [],
+          manifest: {
+            sids: resolve(sids.dir),
+            grank: { candidates: o.candidates, rankerWeight: weight, rankerWeightChoice: how, testGenerator: alone.metrics },
+          },
         };
       },
     };
@@ -184,13 +229,18 @@ serving get vectors from their codes. Validation and test rank the generator's t
     const model = openGRankModel(dir, manifest);
     const candidates = o.candidates ?? recordedCandidates(manifest);
     const ranker = o.ranking === 'ranker';
-    return { label: ranker ? `grank generator + ranker, ${candidates} candidates` : 'grank generator', scorer: () => scorerOf(model, candidates, ranker) };
+    const weight = o['ranker-weight'] ?? recordedRankerWeight(manifest);
+    return {
+      label: ranker ? `grank generator + ranker x ${weight}, ${candidates} candidates` : 'grank generator',
+      scorer: () => scorerOf(model, candidates, ranker, weight),
+    };
   },
   recommender(dir, manifest, context, flags) {
     const o = withDefaults(useOptions, flags);
     return openGRank(dir, manifest, context, {
       candidates: o.candidates ?? recordedCandidates(manifest),
       ranker: o.ranking === 'ranker',
+      rankerWeight: o['ranker-weight'] ?? recordedRankerWeight(manifest),
       mips: o.mips as MipsKind,
     });
   },

@@ -264,11 +264,16 @@ export class GRank extends Module {
    * (B, L, D, padding masked), then the MLP; `base` (B, K) (the generator's scores) is added.
    */
   private rank(candidates: Tensor, history: Tensor, padding: Int32Array, base: Tensor): Tensor {
+    return add(this.rankerHead(candidates, history, padding), base);
+  }
+
+  /** The ranker's own term (B, K), which it adds to the generator's score. */
+  private rankerHead(candidates: Tensor, history: Tensor, padding: Int32Array): Tensor {
     const [B, K, D] = candidates.shape;
     const attended = this.cross.forward(candidates, { training: false }, { keyPaddingMask: intTensor(padding, [B, history.shape[1]]) }, history); // (B, K, D)
     const features = concat([attended, candidates, mul(attended, candidates)], 2); // (B, K, 3D)
     const h = relu(this.hidden.forward(reshape(features, [B * K, 3 * D])));
-    return add(reshape(this.scoreHead.forward(h), [B, K]), base);
+    return reshape(this.scoreHead.forward(h), [B, K]);
   }
 
   /** Generator next-item loss at every position + `rankWeight` x the ranker's loss at each window's last position. */
@@ -383,13 +388,26 @@ export class GRank extends Module {
   }
 
   /**
-   * Ranker scores (B, K) of K candidate items per history (`candidates` (B, K) item indices, row-major), the
-   * generator's score included: one batched cross-attention pass over `users` (B, D) and `vectors`.
+   * Re-scores K candidates per history (row-major (B, K) item indices): the generator's score (user . item) plus
+   * `weight` x the ranker's term (1 as trained; a weight chosen on validation, see rank.ts's RankerBlend).
    */
-  rerank(histories: readonly ArrayLike<number>[], users: Float32Array, vectors: Float32Array, candidates: Int32Array, K: number): Float32Array {
+  rerank(histories: readonly ArrayLike<number>[], users: Float32Array, vectors: Float32Array, candidates: Int32Array, K: number, weight = 1): Float32Array {
+    const { base, head } = this.rerankParts(histories, users, vectors, candidates, K);
+    for (let i = 0; i < base.length; i++) base[i] += weight * head[i];
+    return base;
+  }
+
+  /** The two terms of `rerank`, (B, K) each: the generator's score and the ranker's. */
+  rerankParts(
+    histories: readonly ArrayLike<number>[],
+    users: Float32Array,
+    vectors: Float32Array,
+    candidates: Int32Array,
+    K: number,
+  ): { readonly base: Float32Array; readonly head: Float32Array } {
     const D = this.config.dim;
     const B = histories.length;
-    if (B === 0 || K === 0) return new Float32Array(0);
+    if (B === 0 || K === 0) return { base: new Float32Array(0), head: new Float32Array(0) };
     const { ids, lengths, length } = packHistories(histories, this.config.maxLen);
     return noGrad(() =>
       tidy(() => {
@@ -404,7 +422,7 @@ export class GRank extends Module {
         const base = reshape(matmul(cand, tensor(users, [B, D, 1])), [B, K]);
         const history = this.historyKeys(v, ids, lengths, length); // (B, L, D)
         const padding = Int32Array.from(ids, (id) => (id === 0 ? 1 : 0));
-        return Float32Array.from(this.rank(cand, history, padding, base).f32);
+        return { base: Float32Array.from(base.f32), head: Float32Array.from(this.rankerHead(cand, history, padding).f32) };
       }),
     );
   }

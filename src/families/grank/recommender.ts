@@ -21,6 +21,8 @@ export interface GRankUse {
   readonly candidates: number;
   /** false: the generator's MIPS ranking alone. */
   readonly ranker: boolean;
+  /** The ranker's score's weight beside the generator's. @default 1 */
+  readonly rankerWeight?: number;
   /** Retrieval index. @default 'exact' */
   readonly mips?: MipsKind;
 }
@@ -93,6 +95,7 @@ export class GRankRecommender implements Recommender {
       this.use.candidates,
       this.use.ranker,
       queries.map((q) => q.exclude),
+      this.use.rankerWeight ?? 1,
     );
     this.scored = queries.map(() => (this.use.ranker ? Math.min(this.model.numItems, Math.max(this.use.candidates, k)) : this.model.numItems));
     return ranked.map((r, i) => Array.from(r.items.subarray(0, queries[i].k), (item, j) => ({ item, score: r.scores[j] })));
