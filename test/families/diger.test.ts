@@ -141,6 +141,15 @@ test('DIGER frequency decay: noise only on items whose first code is used above 
   assert.equal(levelNoise({ ...DEFAULT_DECAY, mode: 'std' }, -0.42).noiseScale, 0.42);
 });
 
+test('DIGER std decay starts its noise scale at --sigma-init (1, the paper, when not given)', () => {
+  const tokenizer = rqvae().network;
+  const paper = new Diger(tigerConfig, tokenizer, features, options('std'), 7);
+  assert.equal(paper.sigma.f32[0], 1);
+  const small = new Diger(tigerConfig, tokenizer, features, { ...options('std'), sigmaInit: 0.25 }, 7);
+  assert.equal(small.sigma.f32[0], 0.25);
+  assert.equal(levelNoise(small.options.decay, small.sigma.f32[0]).noiseScale, 0.25, "std's noise is |sigma|");
+});
+
 test('DIGER std decay: d/dsigma of L/(2(|sigma|+lambda)^2) + log(|sigma|+lambda) is sign(sigma) (1/s - L/s^3), so |sigma| falls once L < s^2', () => {
   for (const [L, sigma0] of [
     [1.2, 1],

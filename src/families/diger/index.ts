@@ -58,6 +58,12 @@ const trainOptions: OptionSpecs = {
   'usage-momentum': { type: 'number', min: 0, max: 0.9999, description: 'frequency: usage EMA momentum', default: DEFAULT_DECAY.momentum },
   'sigma-lambda': { type: 'number', min: 0, description: 'std: lambda in L/(2(sigma+lambda)^2) + log(sigma+lambda)', default: DEFAULT_DECAY.lambda },
   'sigma-lr': { type: 'number', min: 0, description: 'std: learning rate of sigma', default: 1e-3 },
+  'sigma-init': {
+    type: 'number',
+    min: 0,
+    description: "std: sigma's starting value, the noise scale at the start (absolute, as --noise-scale: the run logs what it does to the codes)",
+    default: 1,
+  },
   'tokenizer-lr': { type: 'number', min: 0, description: 'Learning rate of the tokenizer (the recommender uses --lr)', default: 1e-5 },
   'tokenizer-weight': { type: 'number', min: 0, description: "Weight of the tokenizer's loss (latent reconstruction + codebook + commitment)", default: 1 },
   'collision-codes': {
@@ -144,6 +150,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
       decay,
       tokenizerLrScale: n('tokenizer-lr') / lr,
       sigmaLrScale: n('sigma-lr') / lr,
+      sigmaInit: n('sigma-init'),
       tokenizerWeight: n('tokenizer-weight'),
       collisionCodes: o['collision-codes'] !== undefined ? n('collision-codes') : Math.max(4, 2 * largest),
     },
@@ -152,8 +159,8 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
   const initial = model.table;
   log(`${decay.mode}: ${pre.table.digits} digits, largest collision group ${largest}, collision digit of ${model.options.collisionCodes} codes`);
   if (decay.mode !== 'static' && !input.run.quiet) {
-    // The noise scale is absolute: say what it does to this latent's codes (std starts at |sigma| = 1).
-    const scale = decay.mode === 'std' ? 1 : decay.noiseScale;
+    // The noise scale is absolute: say what it does to this latent's codes (std starts at |sigma| = --sigma-init).
+    const scale = decay.mode === 'std' ? n('sigma-init') : decay.noiseScale;
     const rows = Math.min(features.count, 2000);
     const net = pre.tokenizer.network;
     const report = noiseReport(
@@ -203,6 +210,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
       initialSids: resolve(pre.dir),
       features: pre.features,
     },
+    addedSettings: { 'config.diger.sigmaInit': 1 }, // runs from before --sigma-init started sigma at 1
     async finish(run) {
       const table = refreshDigerTable(model); // the best epoch's weights are loaded
       const sidsDir = join(run.dir, MODEL_FILES.sidsDir);

@@ -26,6 +26,8 @@ export interface DigerOptions {
   readonly tokenizerLrScale: number;
   /** sigma's lr / recommender lr ('std'; DIGER: 1e-3 / 1e-3). */
   readonly sigmaLrScale: number;
+  /** 'std': sigma's starting value, the noise scale at the start (DIGER: 1). Absent in runs from before it existed: 1. */
+  readonly sigmaInit?: number;
   /** Weight of the tokenizer's loss (latent reconstruction + codebook + commitment) beside the recommendation loss. */
   readonly tokenizerWeight: number;
   /** Codes of the collision digit (fixed vocabulary; larger groups share the last). */
@@ -65,7 +67,7 @@ export class Diger extends Module {
       'tiger',
       new Tiger({ ...tigerConfig, codeSizes: [...new Array<number>(levels).fill(codebookSize), options.collisionCodes] }, seed),
     );
-    this.sigma = initConstant(this.param('sigma', [1]), 1);
+    this.sigma = initConstant(this.param('sigma', [1]), options.sigmaInit ?? 1);
     for (let l = 0; l < levels; l++) this.usage.push(initConstant(this.param(`usage.${l}`, [codebookSize]), 1 / codebookSize));
     this.latents = new Float32Array(features.count * tokenizer.config.latentDim);
     const block = 4096;
