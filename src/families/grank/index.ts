@@ -29,7 +29,8 @@ const trainOptions = {
     type: 'number',
     min: 0,
     max: 1,
-    description: "Probability of dropping an item's id embedding per step (its codes stay)",
+    description:
+      "Probability of dropping an item's id embedding per step (its codes stay and learn to stand alone for items added later; on Beauty .2 cost 10% of test NDCG@10)",
     default: G.idDropout,
   },
   'rank-negatives': {
