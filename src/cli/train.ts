@@ -16,6 +16,7 @@ import { describeKernels } from '../tensor/index.js';
 import { DEFAULT_TRAIN_CONFIG as T } from '../train/config.js';
 import { runTraining } from '../train/run.js';
 import { existingRunFiles, formatRunSummary } from '../train/trainer.js';
+import { lockRun } from '../train/run-lock.js';
 import { defineCommand } from './command.js';
 import { flagsFor, mergedFamilyOptions } from './family-options.js';
 
@@ -101,19 +102,24 @@ ${familyDetails}`,
       seed: o.seed,
     };
     const run = { dir: o.out, resume: o.resume, quiet: o.quiet, maxEpochsThisRun: o['stop-after'] };
-    const plan = await family.plan({ dataset, split: split(dataset, { historyCap: o['max-len'] }), dataDir: o.data, train, run }, flags);
-    const { result, finished } = await runTraining(plan, train, run);
-    process.stdout.write(`${formatRunSummary(result, (performance.now() - started) / 1000)}\n`);
-    if (finished) {
-      process.stdout.write(
-        `${formatTable(
-          finished.tables.map((t) => t.result),
-          finished.tables.map((t) => t.label),
-        )}\n`,
-      );
-      for (const note of finished.notes ?? []) process.stdout.write(`${note}\n`);
+    const release = lockRun(o.out); // before the plan, which may write into OUT (fitted SIDs, item codes)
+    try {
+      const plan = await family.plan({ dataset, split: split(dataset, { historyCap: o['max-len'] }), dataDir: o.data, train, run }, flags);
+      const { result, finished } = await runTraining(plan, train, run);
+      process.stdout.write(`${formatRunSummary(result, (performance.now() - started) / 1000)}\n`);
+      if (finished) {
+        process.stdout.write(
+          `${formatTable(
+            finished.tables.map((t) => t.result),
+            finished.tables.map((t) => t.label),
+          )}\n`,
+        );
+        for (const note of finished.notes ?? []) process.stdout.write(`${note}\n`);
+      }
+      process.stdout.write(`model -> ${o.out}\n`);
+    } finally {
+      release();
     }
-    process.stdout.write(`model -> ${o.out}\n`);
   },
 });
 

@@ -2,7 +2,8 @@
  * One training entry for every model family: a family describes its run as a `TrainingPlan` (the model, its
  * batches and validation, the run.json block, how to finish), and `runTraining` drives it through the shared loop
  * (trainer.ts), loads the best epoch, lets the plan evaluate the test split, and completes the model directory
- * with the manifest: the part every model shares (manifest.ts) plus the family's own block.
+ * with the manifest: the part every model shares (manifest.ts) plus the family's own block. One process at a time per
+ * model directory (run-lock.ts).
  */
 import { join } from 'node:path';
 import type { EvalResult } from '../eval/index.js';
@@ -10,6 +11,7 @@ import { writeManifest } from '../model/manifest.js';
 import { loadCheckpoint } from '../tensor/index.js';
 import type { TrainConfig } from './config.js';
 import { runManifest } from './manifest.js';
+import { lockRun } from './run-lock.js';
 import { BEST_FILE, train, type TrainableModel, type TrainHooks, type TrainResult, type TrainRunOptions } from './trainer.js';
 
 /** A model the loop can train and a manifest can describe. */
@@ -57,6 +59,15 @@ export interface TrainingOutcome {
 }
 
 export async function runTraining<Batch, Part>(plan: TrainingPlan<Batch, Part>, config: TrainConfig, run: TrainRunOptions): Promise<TrainingOutcome> {
+  const release = lockRun(run.dir);
+  try {
+    return await trainAndFinish(plan, config, run);
+  } finally {
+    release();
+  }
+}
+
+async function trainAndFinish<Batch, Part>(plan: TrainingPlan<Batch, Part>, config: TrainConfig, run: TrainRunOptions): Promise<TrainingOutcome> {
   const started = performance.now();
   const result = await train(plan.model, config, plan.hooks, {
     ...run,
