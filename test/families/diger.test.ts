@@ -8,13 +8,14 @@ import { generateSynthetic, saveDataset, split, syntheticDataset } from '../../s
 import { evaluate } from '../../src/eval/index.js';
 import { datasetFeatures, parseFeatureSpec } from '../../src/features/dataset.js';
 import { hotRows, levelNoise, nearestCodes, uncertaintyWeighted, updateUsage, DEFAULT_DECAY } from '../../src/families/diger/decay.js';
-import { Diger } from '../../src/families/diger/model.js';
+import { Diger, encodeLatents } from '../../src/families/diger/model.js';
 import { familyOf } from '../../src/families/index.js';
 import { popularityScorer } from '../../src/model/baselines.js';
 import { readServingItems } from '../../src/model/bundle.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { Tiger } from '../../src/model/tiger.js';
-import { scalar, tensor, parameter, tidy } from '../../src/tensor/index.js';
+import { loadSafetensors, saveSafetensors, scalar, tensor, parameter, tidy } from '../../src/tensor/index.js';
+import { LATENTS_FILE } from '../../src/families/diger/pretrained.js';
 import { loadDatasetSids } from '../../src/tokenize/index.js';
 import { RqVaeTokenizer } from '../../src/tokenize/rqvae.js';
 import { resolveTokenizerConfig } from '../../src/tokenize/config.js';
@@ -46,7 +47,8 @@ const options = (mode: 'static' | 'gumbel' | 'frequency' | 'std') => ({
 const examples = sidExamples(sp.train);
 const rows = Array.from({ length: 24 }, (_, i) => (i * 37) % examples.seq.length);
 test('DIGER with the tokenizer frozen (static) is TIGER on the pre-trained SIDs: same loss, nothing reaches the tokenizer', () => {
-  const diger = new Diger(tigerConfig, rqvae().network, features, options('static'), 7);
+  const net = rqvae().network;
+  const diger = new Diger(tigerConfig, net, encodeLatents(net, features), options('static'), 7);
   const tiger = new Tiger({ ...tigerConfig, codeSizes: diger.tiger.config.codeSizes }, 99);
   const own = new Map(diger.tiger.namedParameters().map((p) => [p.name, p.tensor]));
   for (const p of tiger.namedParameters()) p.tensor.f32.set((own.get(p.name) as typeof p.tensor).f32);
@@ -143,9 +145,9 @@ test('DIGER frequency decay: noise only on items whose first code is used above 
 
 test('DIGER std decay starts its noise scale at --sigma-init (1, the paper, when not given)', () => {
   const tokenizer = rqvae().network;
-  const paper = new Diger(tigerConfig, tokenizer, features, options('std'), 7);
+  const paper = new Diger(tigerConfig, tokenizer, encodeLatents(tokenizer, features), options('std'), 7);
   assert.equal(paper.sigma.f32[0], 1);
-  const small = new Diger(tigerConfig, tokenizer, features, { ...options('std'), sigmaInit: 0.25 }, 7);
+  const small = new Diger(tigerConfig, tokenizer, encodeLatents(tokenizer, features), { ...options('std'), sigmaInit: 0.25 }, 7);
   assert.equal(small.sigma.f32[0], 0.25);
   assert.equal(levelNoise(small.options.decay, small.sigma.f32[0]).noiseScale, 0.25, "std's noise is |sigma|");
 });
@@ -250,6 +252,16 @@ test("a DIGER run paused mid-way evaluates and recommends from its best epoch's 
   assert.ok(Math.abs(valid - best) < 1e-12, `in progress ${valid}, the run's best validation ${best}`);
   const rec = familyOf('diger').recommender(dir, manifest, { items: { ids: dataset.itemIds } as never, log: () => {} }, {});
   assert.equal(rec.recommend([{ history: [3, 10], k: 5, exclude: new Set<number>() }])[0].length, 5);
+  // The run kept its item latents from its start; they are read back (checked), not recomputed from features.
+  const latentsPath = join(dir, LATENTS_FILE);
+  const stored = loadSafetensors(latentsPath);
+  saveSafetensors(latentsPath, stored.tensors, { sids: 'another-sid-directory' });
+  assert.throws(() => familyOf('diger').scorer(dir, manifest, {}), /latents were made for SID directory another-sid-directory/);
+  const shifted = new Map(stored.tensors);
+  const data = (stored.tensors.get('latents')!.data as Float32Array).map((x, i) => (i % 7 === 0 ? x + 1 : x));
+  shifted.set('latents', { ...stored.tensors.get('latents')!, data });
+  saveSafetensors(latentsPath, shifted, stored.metadata);
+  assert.throws(() => familyOf('diger').scorer(dir, manifest, {}), /the stored latents do not give item \d+ its pre-trained SID/);
 });
 
 function baseCodes(table: { count: number; digits: number; shape: { baseDigits: number }; codesOf(i: number): Int32Array }): number[] {

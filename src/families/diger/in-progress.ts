@@ -1,7 +1,7 @@
 /**
  * A DIGER run still under way (or paused with --stop-after) has no frozen SID directory yet: its SIDs live in the
  * checkpoint's codebooks. This rebuilds the best epoch's TIGER and SIDs from the run's run.json (the pre-trained SID
- * directory and the features its tokenizer read) and best weights, exactly as the run's own validation reads them,
+ * directory), its item latents (pretrained.ts) and best weights, exactly as the run's own validation reads them,
  * so `evaluate`, `recommend`, `serve` and `export` work on the best epoch so far, as for every other family.
  */
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import type { TigerConfig } from '../../model/tiger.js';
 import { loadCheckpoint } from '../../tensor/index.js';
 import type { LoadedSidModel } from '../tiger/open.js';
 import { Diger, refreshDigerTable, type DigerOptions } from './model.js';
-import { loadPretrainedSids, tokenizerFeatures } from './pretrained.js';
+import { loadPretrainedSids, tokenizerLatents } from './pretrained.js';
 
 interface DigerRunBlock {
   readonly config?: TigerConfig & { readonly diger?: DigerOptions };
@@ -34,9 +34,9 @@ export function openDigerInProgress(dir: string, manifest: ModelManifest): Loade
     });
   const pre = loadPretrainedSids(initialSids);
   const dataset = loadDataset(data);
-  const features = tokenizerFeatures(dataset, split(dataset), pre);
+  const latents = tokenizerLatents(dir, dataset, split(dataset), pre, { reuse: true, save: false });
   const { diger: options, codeSizes: _codeSizes, ...tiger } = config;
-  const model = new Diger(tiger, pre.tokenizer.network, features, options, manifest.seed);
+  const model = new Diger(tiger, pre.tokenizer.network, latents, options, manifest.seed);
   loadCheckpoint(join(dir, MODEL_FILES.best), model.namedParameters());
   return { kind: 'tiger', manifest, model: model.tiger, table: refreshDigerTable(model) };
 }

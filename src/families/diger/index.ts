@@ -25,7 +25,7 @@ import { Tiger } from '../../model/tiger.js';
 import { DEFAULT_DECAY, SID_MODES, type DecayConfig, type SidMode } from './decay.js';
 import { Diger, refreshDigerTable } from './model.js';
 import { openDigerInProgress } from './in-progress.js';
-import { pretrainedSids, tokenizerFeatures } from './pretrained.js';
+import { pretrainedSids, tokenizerLatents } from './pretrained.js';
 import { noiseReport } from './noise-check.js';
 
 const KIND = 'diger';
@@ -131,7 +131,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
     if (!input.run.quiet) process.stderr.write(`diger: ${line}\n`);
   };
   log(`features ${pre.features} for ${input.split.numItems} items ...`);
-  const features = tokenizerFeatures(input.dataset, input.split, pre);
+  const latents = tokenizerLatents(input.run.dir, input.dataset, input.split, pre, { reuse: input.run.resume === true, save: true });
   const largest = pre.table.collisionStats().largestGroup;
   const decay: DecayConfig = {
     mode: o['sid-mode'] as SidMode,
@@ -145,7 +145,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
   const model = new Diger(
     { dim: n('dim'), encoderLayers: n('layers'), decoderLayers: n('layers'), heads: n('heads'), ffn: n('ffn'), dropout: n('dropout'), maxItems: n('history') },
     pre.tokenizer.network,
-    features,
+    latents,
     {
       decay,
       tokenizerLrScale: n('tokenizer-lr') / lr,
@@ -161,10 +161,10 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
   if (decay.mode !== 'static' && !input.run.quiet) {
     // The noise scale is absolute: say what it does to this latent's codes (std starts at |sigma| = --sigma-init).
     const scale = decay.mode === 'std' ? n('sigma-init') : decay.noiseScale;
-    const rows = Math.min(features.count, 2000);
+    const rows = Math.min(latents.count, 2000);
     const net = pre.tokenizer.network;
     const report = noiseReport(
-      net.encodeLatent(features.data.subarray(0, rows * features.dim), rows),
+      latents.data.subarray(0, rows * latents.dim),
       rows,
       net.codebooks.map((c) => c.f32),
       [scale],

@@ -41,6 +41,25 @@ export interface FeatureRows {
   readonly data: Float32Array;
 }
 
+/** Every item's latent (count, latentDim): the tokenizer's encoder output, which DIGER keeps frozen. */
+export interface LatentRows {
+  readonly count: number;
+  readonly dim: number;
+  readonly data: Float32Array;
+}
+
+/** The frozen encoder's latents of every item's features. */
+export function encodeLatents(tokenizer: RqVaeNet, features: FeatureRows): LatentRows {
+  const dim = tokenizer.config.latentDim;
+  const data = new Float32Array(features.count * dim);
+  const block = 4096;
+  for (let s = 0; s < features.count; s += block) {
+    const m = Math.min(block, features.count - s);
+    data.set(tokenizer.encodeLatent(features.data.subarray(s * features.dim, (s + m) * features.dim), m), s * dim);
+  }
+  return { count: features.count, dim, data };
+}
+
 export class Diger extends Module {
   readonly tiger: Tiger;
   readonly tokenizer: RqVaeNet;
@@ -50,13 +69,11 @@ export class Diger extends Module {
   readonly usage: Tensor[] = [];
   /** The SIDs as of the last `refreshTable` (nearest codes, collision digit capped). */
   table: SemanticIdTable;
-  /** (count, latentDim) every item's latent: the encoder is frozen, so it is computed once. */
-  private readonly latents: Float32Array;
-
   constructor(
     tigerConfig: Partial<TigerConfig>,
     tokenizer: RqVaeNet,
-    readonly features: FeatureRows,
+    /** Every item's latent (encodeLatents): the encoder is frozen, so they are computed once. */
+    readonly latents: LatentRows,
     readonly options: DigerOptions,
     seed: number,
   ) {
@@ -69,12 +86,7 @@ export class Diger extends Module {
     );
     this.sigma = initConstant(this.param('sigma', [1]), options.sigmaInit ?? 1);
     for (let l = 0; l < levels; l++) this.usage.push(initConstant(this.param(`usage.${l}`, [codebookSize]), 1 / codebookSize));
-    this.latents = new Float32Array(features.count * tokenizer.config.latentDim);
-    const block = 4096;
-    for (let s = 0; s < features.count; s += block) {
-      const m = Math.min(block, features.count - s);
-      this.latents.set(tokenizer.encodeLatent(features.data.subarray(s * features.dim, (s + m) * features.dim), m), s * tokenizer.config.latentDim);
-    }
+    if (latents.dim !== tokenizer.config.latentDim) throw new RangeError(`latents are ${latents.dim}-d, the tokenizer's ${tokenizer.config.latentDim}-d`);
     this.table = this.refreshTable();
   }
 
@@ -97,9 +109,9 @@ export class Diger extends Module {
   /** Every item's nearest codes now (no noise) -> the table, collision digit capped at `collisionCodes`. */
   refreshTable(): SemanticIdTable {
     const net = this.tokenizer;
-    const { count } = this.features;
+    const { count } = this.latents;
     const codes = new Int32Array(count * net.config.levels);
-    net.quantize(this.latents.slice(), count, codes);
+    net.quantize(this.latents.data.slice(), count, codes);
     this.table = SemanticIdTable.build(
       codes,
       count,
@@ -119,7 +131,7 @@ export class Diger extends Module {
     const L = this.tokenizer.config.latentDim;
     const K = this.tokenizer.config.codebookSize;
     const z = new Float32Array(items.length * L);
-    items.forEach((item, u) => z.set(this.latents.subarray(item * L, (item + 1) * L), u * L));
+    items.forEach((item, u) => z.set(this.latents.data.subarray(item * L, (item + 1) * L), u * L));
     let hot: Uint8Array | undefined;
     const sigma = this.sigma.f32[0];
     const noise = (level: number, logits: Float32Array) => {

@@ -1,8 +1,11 @@
 /**
  * DIGER's starting point (Fu et al., arXiv 2601.19711): the pre-trained RQ-VAE SID directory (given, or fitted into
- * OUT/sids-initial) and the item features its tokenizer reads, recomputed and checked against its table.
+ * OUT/sids-initial), the item features its tokenizer reads (recomputed and checked against its table), and their
+ * latents under the frozen encoder, kept in OUT/diger-latents.safetensors from the run's start: a resumed run, or
+ * an evaluation of one in progress, reads them back instead of recomputing features that a later sidrec (or another
+ * machine's arithmetic) might compute differently.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../../core/errors.js';
 import type { InteractionDataset, LeaveOneOutSplit } from '../../data/index.js';
@@ -12,14 +15,20 @@ import { loadDatasetSids, readSidReport, saveDatasetSids, tokenizeDataset } from
 import { RqVaeTokenizer } from '../../tokenize/rqvae.js';
 import type { SemanticIdTable } from '../../tokenize/sid-table.js';
 import type { TrainInput } from '../family.js';
+import { loadSafetensors, saveSafetensors } from '../../tensor/index.js';
+import { encodeLatents, type LatentRows } from './model.js';
 
 const INITIAL_SIDS_DIR = 'sids-initial';
+/** The run's item latents (model directory). */
+export const LATENTS_FILE = 'diger-latents.safetensors';
 
 export interface PretrainedSids {
   readonly dir: string;
   readonly tokenizer: RqVaeTokenizer;
   readonly table: SemanticIdTable;
   readonly features: string;
+  /** The SID directory's content id (sids.json), which the latents file records. */
+  readonly id: string;
 }
 
 /** The pre-trained RQ-VAE: --sids, or fitted here into OUT/sids-initial (read back on --resume). */
@@ -52,7 +61,7 @@ export function loadPretrainedSids(dir: string): PretrainedSids {
   const report = readSidReport(dir);
   const features = report?.features?.map((f) => `${f.source}:${f.weight}`).join(',');
   if (!features) throw new SidrecError('E_CONFIG', 'the SID directory does not record the features its tokenizer read', { file: dir, field: 'sids' });
-  return { dir, tokenizer: loaded.tokenizer, table: loaded.table, features };
+  return { dir, tokenizer: loaded.tokenizer, table: loaded.table, features, id: loaded.id };
 }
 
 /**
@@ -77,4 +86,49 @@ export function tokenizerFeatures(dataset: InteractionDataset, split: LeaveOneOu
           },
         );
   return features;
+}
+
+/**
+ * The run's item latents: with `reuse`, read from `runDir` when the run wrote them (checked: made for this SID
+ * directory, and quantized by the pre-trained codebooks to its table); else encoded from recomputed features
+ * (checked) and, with `save`, written there for every later resume.
+ */
+export function tokenizerLatents(
+  runDir: string,
+  dataset: InteractionDataset,
+  split: LeaveOneOutSplit,
+  pre: PretrainedSids,
+  { reuse, save }: { readonly reuse: boolean; readonly save: boolean },
+): LatentRows {
+  const path = join(runDir, LATENTS_FILE);
+  if (reuse && existsSync(path)) {
+    const file = loadSafetensors(path);
+    const stored = file.tensors.get('latents');
+    const dim = pre.tokenizer.network.config.latentDim;
+    if (file.metadata.sids !== pre.id)
+      throw new SidrecError('E_STATE', `the latents were made for SID directory ${file.metadata.sids}, the run's is ${pre.id}`, { file: path, field: 'sids' });
+    if (!stored || stored.dtype !== 'F32' || stored.shape[0] !== pre.table.count || stored.shape[1] !== dim)
+      throw new SidrecError('E_STATE', `expected F32 latents of shape [${pre.table.count}, ${dim}]`, { file: path, field: 'latents' });
+    const latents = { count: pre.table.count, dim, data: stored.data as Float32Array };
+    checkCodes(pre, latents, path);
+    return latents;
+  }
+  const latents = encodeLatents(pre.tokenizer.network, tokenizerFeatures(dataset, split, pre));
+  if (save) {
+    mkdirSync(runDir, { recursive: true });
+    saveSafetensors(path, new Map([['latents', { dtype: 'F32', shape: [latents.count, latents.dim], data: latents.data }]]), { sids: pre.id });
+  }
+  return latents;
+}
+
+/** The pre-trained codebooks must quantize the latents to the pre-trained table. */
+function checkCodes(pre: PretrainedSids, latents: LatentRows, file: string): void {
+  const net = pre.tokenizer.network;
+  const levels = pre.table.shape.baseDigits;
+  const codes = new Int32Array(latents.count * net.config.levels);
+  net.quantize(latents.data.slice(), latents.count, codes);
+  for (let i = 0; i < latents.count; i++)
+    for (let l = 0; l < levels; l++)
+      if (codes[i * net.config.levels + l] !== pre.table.codesOf(i)[l])
+        throw new SidrecError('E_STATE', `the stored latents do not give item ${i} its pre-trained SID (digit ${l})`, { file, field: 'latents' });
 }
