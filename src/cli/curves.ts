@@ -34,6 +34,7 @@ const list = (value: string | undefined): string[] =>
 export const curvesCommand = defineCommand({
   spec: {
     name: 'curves',
+    outIsFile: true,
     summary: 'Compare training runs: metrics by epoch as tables and SVG line charts',
     details: `Examples:
   sidrec curves --models runs/diger-beauty-static/model,runs/diger-beauty-frequency/model

@@ -69,7 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const options = parseCommand(command.spec, rest);
     if (options === null) return 0;
     const out = (options as Readonly<Record<string, unknown>>).out;
-    if (command.spec.options.out?.type === 'string' && typeof out === 'string') checkOutputDir(out);
+    if (command.spec.options.out?.type === 'string' && typeof out === 'string' && command.spec.outIsFile !== true) checkOutputDir(out);
     await command.run(options);
     return 0;
   } catch (error) {

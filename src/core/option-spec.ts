@@ -42,6 +42,8 @@ export interface CommandSpec<S extends OptionSpecs> {
   readonly options: S;
   /** A string option that one bare argument may give instead of its flag (`sidrec reproduce NAME`). */
   readonly positional?: string;
+  /** `--out` names a file to write (replaced whole), not the directory every other command writes into. */
+  readonly outIsFile?: boolean;
 }
 
 /** Values for every option of `spec`: the given one, else the spec's default (undefined when it has none). */

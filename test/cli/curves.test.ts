@@ -28,6 +28,9 @@ test('sidrec curves: runs side by side, a table per metric and SVG charts; unkno
   const text = readFileSync(svg, 'utf8');
   assert.equal((text.match(/<polyline /g) ?? []).length, 4, 'two runs x two metrics');
   assert.ok(text.includes('>static<') && text.includes('>frequency<'), 'run names from their folders');
+  const again = sidrec(['--models', join(work, 'static', 'model'), '--out', svg]);
+  assert.equal(again.status, 0, `an existing chart is replaced: ${again.stderr}`);
+  assert.equal((readFileSync(svg, 'utf8').match(/<polyline /g) ?? []).length, 2, 'one run x two metrics');
 
   const unknown = sidrec(['--models', models, '--metrics', 'ndcg@20']);
   assert.equal(unknown.status, 2);
