@@ -36,11 +36,17 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen 
     values[c] = d[src];
     // An eigenvector's sign is arbitrary, and rounding (another GEMM, another thread count) flips it: fix it so the
     // largest-magnitude entry is positive, or every feature and SID downstream would depend on the machine.
-    let peak = 0;
-    for (let r = 0; r < n; r++) if (Math.abs(v[r * n + src]) > Math.abs(peak)) peak = v[r * n + src];
-    for (let r = 0; r < n; r++) vectors[r * n + c] = peak < 0 ? 0 - v[r * n + src] : v[r * n + src]; // 0 - x keeps zeros +0
+    const flip = columnPeak(v, n, n, src) < 0;
+    for (let r = 0; r < n; r++) vectors[r * n + c] = flip ? 0 - v[r * n + src] : v[r * n + src]; // 0 - x keeps zeros +0
   }
   return { values, vectors };
+}
+
+/** The largest-magnitude entry of column `c` of a (rows, cols) row-major matrix: its sign fixes a vector's sign. */
+export function columnPeak(m: ArrayLike<number>, rows: number, cols: number, c: number): number {
+  let peak = 0;
+  for (let r = 0; r < rows; r++) if (Math.abs(m[r * cols + c]) > Math.abs(peak)) peak = m[r * cols + c];
+  return peak;
 }
 
 function tred2(n: number, V: Float64Array, d: Float64Array, e: Float64Array): void {

@@ -6,7 +6,7 @@
  */
 import { Rng } from '../core/rng.js';
 import { kernels } from '../tensor/kernels/registry.js';
-import { gaussianMatrix, orthonormalizeColumns, symmetricEigen } from './linalg.js';
+import { columnPeak, gaussianMatrix, orthonormalizeColumns, symmetricEigen } from './linalg.js';
 import { csrMulDense, csrTranspose, type CsrMatrix } from './sparse.js';
 
 /** What the SVD needs of a matrix: products with dense row-major blocks. */
@@ -108,9 +108,7 @@ export function randomizedSvd(a: LinearOperator, options: RandomizedSvdOptions):
  */
 function flipSigns(u: Float32Array, v: Float32Array, rows: number, cols: number, rank: number): void {
   for (let c = 0; c < rank; c++) {
-    let peak = 0;
-    for (let r = 0; r < rows; r++) if (Math.abs(u[r * rank + c]) > Math.abs(peak)) peak = u[r * rank + c];
-    if (peak >= 0) continue;
+    if (columnPeak(u, rows, rank, c) >= 0) continue;
     for (let r = 0; r < rows; r++) u[r * rank + c] = 0 - u[r * rank + c]; // 0 - x: a zero row stays +0
     for (let r = 0; r < cols; r++) v[r * rank + c] = 0 - v[r * rank + c];
   }

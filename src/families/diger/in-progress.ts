@@ -14,7 +14,7 @@ import type { TigerConfig } from '../../model/tiger.js';
 import { loadCheckpoint } from '../../tensor/index.js';
 import type { LoadedSidModel } from '../tiger/open.js';
 import { Diger, refreshDigerTable, type DigerOptions } from './model.js';
-import { loadPretrainedSids, tokenizerLatents } from './pretrained.js';
+import { loadPretrainedSids, tokenizerFeatures, tokenizerLatents } from './pretrained.js';
 
 interface DigerRunBlock {
   readonly config?: TigerConfig & { readonly diger?: DigerOptions };
@@ -33,8 +33,11 @@ export function openDigerInProgress(dir: string, manifest: ModelManifest): Loade
       field: 'model',
     });
   const pre = loadPretrainedSids(initialSids);
-  const dataset = loadDataset(data);
-  const latents = tokenizerLatents(dir, dataset, split(dataset), pre, { reuse: true, save: false });
+  const features = () => {
+    const dataset = loadDataset(data); // only for a run from before its latents were kept
+    return tokenizerFeatures(dataset, split(dataset), pre);
+  };
+  const latents = tokenizerLatents(dir, pre, features, { reuse: true, save: false });
   const { diger: options, codeSizes: _codeSizes, ...tiger } = config;
   const model = new Diger(tiger, pre.tokenizer.network, latents, options, manifest.seed);
   loadCheckpoint(join(dir, MODEL_FILES.best), model.namedParameters());

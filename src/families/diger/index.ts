@@ -1,3 +1,15 @@
+/**
+ * The DIGER family (Fu et al., "DIGER: differentiable Semantic IDs", arXiv 2601.19711): an RQ-VAE tokenizer,
+ * pre-trained as TIGER's (beta .25, k-means initialisation; pretrained.ts), whose codebooks then train on in the same
+ * steps as a TIGER encoder-decoder through a straight-through Gumbel code assignment with an uncertainty-decay
+ * schedule (model.ts, decay.ts), the recommender reading each epoch's SIDs. When training ends, the best epoch's SIDs
+ * are frozen into an ordinary SID directory (OUT/sids: tokenizer, table, report with the share of items whose SID
+ * changed; OUT/sids-changed.tsv lists them), so decoding, evaluation and serving open it as a TIGER model; a run
+ * still under way opens from its best weights (in-progress.ts).
+ *
+ * `--sid-mode static` trains the same TIGER on the pre-trained SIDs with the tokenizer frozen: the baseline at
+ * the same features, model size and budget.
+ */
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/atomic.js';
 import { SidrecError } from '../../core/errors.js';
@@ -25,7 +37,7 @@ import { Tiger } from '../../model/tiger.js';
 import { DEFAULT_DECAY, SID_MODES, type DecayConfig, type SidMode } from './decay.js';
 import { Diger, refreshDigerTable } from './model.js';
 import { openDigerInProgress } from './in-progress.js';
-import { pretrainedSids, tokenizerLatents } from './pretrained.js';
+import { pretrainedSids, tokenizerFeatures, tokenizerLatents } from './pretrained.js';
 import { noiseReport } from './noise-check.js';
 
 const KIND = 'diger';
@@ -131,7 +143,10 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
     if (!input.run.quiet) process.stderr.write(`diger: ${line}\n`);
   };
   log(`features ${pre.features} for ${input.split.numItems} items ...`);
-  const latents = tokenizerLatents(input.run.dir, input.dataset, input.split, pre, { reuse: input.run.resume === true, save: true });
+  const latents = tokenizerLatents(input.run.dir, pre, () => tokenizerFeatures(input.dataset, input.split, pre), {
+    reuse: input.run.resume === true,
+    save: true,
+  });
   const largest = pre.table.collisionStats().largestGroup;
   const decay: DecayConfig = {
     mode: o['sid-mode'] as SidMode,

@@ -72,32 +72,25 @@ export function tokenizerFeatures(dataset: InteractionDataset, split: LeaveOneOu
   const features = datasetFeatures(dataset, split, parseFeatureSpec(pre.features, 'sid-features'), { seed: pre.tokenizer.config.seed });
   if (features.dim !== pre.tokenizer.inputDim)
     throw new SidrecError('E_STATE', `features are ${features.dim}-d, the tokenizer reads ${pre.tokenizer.inputDim}-d`, { file: pre.dir, field: 'sids' });
-  const reencoded = pre.tokenizer.encode(features.data, features.count);
-  const levels = pre.table.shape.baseDigits;
-  for (let i = 0; i < features.count; i++)
-    for (let l = 0; l < levels; l++)
-      if (reencoded[i * levels + l] !== pre.table.codesOf(i)[l])
-        throw new SidrecError(
-          'E_STATE',
-          `the features recomputed here do not give item ${dataset.itemIds[i]} its SID in the table (digit ${l}): the SIDs were fitted on other features (another dataset, or a sidrec before the 2026-12-03 fix that made feature signs independent of the GEMM provider and thread count); tokenize again, or continue the run with the sidrec that started it`,
-          {
-            file: pre.dir,
-            field: 'sids',
-          },
-        );
+  const off = firstMismatch(pre.tokenizer.encode(features.data, features.count), pre.table);
+  if (off)
+    throw new SidrecError(
+      'E_STATE',
+      `the features recomputed here do not give item ${dataset.itemIds[off.item]} its SID in the table (digit ${off.digit}): the SIDs were fitted on other features (another dataset, or a sidrec before the 2026-12-03 fix that made feature signs independent of the GEMM provider and thread count); tokenize again, or continue the run with the sidrec that started it`,
+      { file: pre.dir, field: 'sids' },
+    );
   return features;
 }
 
 /**
  * The run's item latents: with `reuse`, read from `runDir` when the run wrote them (checked: made for this SID
- * directory, and quantized by the pre-trained codebooks to its table); else encoded from recomputed features
- * (checked) and, with `save`, written there for every later resume.
+ * directory, and quantized by the pre-trained codebooks to its table); else encoded from `features()` (for
+ * example tokenizerFeatures) and, with `save`, written there for every later resume.
  */
 export function tokenizerLatents(
   runDir: string,
-  dataset: InteractionDataset,
-  split: LeaveOneOutSplit,
   pre: PretrainedSids,
+  features: () => ItemFeatures,
   { reuse, save }: { readonly reuse: boolean; readonly save: boolean },
 ): LatentRows {
   const path = join(runDir, LATENTS_FILE);
@@ -109,11 +102,18 @@ export function tokenizerLatents(
       throw new SidrecError('E_STATE', `the latents were made for SID directory ${file.metadata.sids}, the run's is ${pre.id}`, { file: path, field: 'sids' });
     if (!stored || stored.dtype !== 'F32' || stored.shape[0] !== pre.table.count || stored.shape[1] !== dim)
       throw new SidrecError('E_STATE', `expected F32 latents of shape [${pre.table.count}, ${dim}]`, { file: path, field: 'latents' });
-    const latents = { count: pre.table.count, dim, data: stored.data as Float32Array };
-    checkCodes(pre, latents, path);
-    return latents;
+    const data = stored.data as Float32Array;
+    const codes = new Int32Array(pre.table.count * pre.table.shape.baseDigits);
+    pre.tokenizer.network.quantize(data.slice(), pre.table.count, codes);
+    const off = firstMismatch(codes, pre.table);
+    if (off)
+      throw new SidrecError('E_STATE', `the stored latents do not give item ${off.item} its pre-trained SID (digit ${off.digit})`, {
+        file: path,
+        field: 'latents',
+      });
+    return { count: pre.table.count, dim, data };
   }
-  const latents = encodeLatents(pre.tokenizer.network, tokenizerFeatures(dataset, split, pre));
+  const latents = encodeLatents(pre.tokenizer.network, features());
   if (save) {
     mkdirSync(runDir, { recursive: true });
     saveSafetensors(path, new Map([['latents', { dtype: 'F32', shape: [latents.count, latents.dim], data: latents.data }]]), { sids: pre.id });
@@ -121,14 +121,9 @@ export function tokenizerLatents(
   return latents;
 }
 
-/** The pre-trained codebooks must quantize the latents to the pre-trained table. */
-function checkCodes(pre: PretrainedSids, latents: LatentRows, file: string): void {
-  const net = pre.tokenizer.network;
-  const levels = pre.table.shape.baseDigits;
-  const codes = new Int32Array(latents.count * net.config.levels);
-  net.quantize(latents.data.slice(), latents.count, codes);
-  for (let i = 0; i < latents.count; i++)
-    for (let l = 0; l < levels; l++)
-      if (codes[i * net.config.levels + l] !== pre.table.codesOf(i)[l])
-        throw new SidrecError('E_STATE', `the stored latents do not give item ${i} its pre-trained SID (digit ${l})`, { file, field: 'latents' });
+/** The first item and digit where tokenizer codes ((count, baseDigits) row-major) differ from the table's. */
+function firstMismatch(codes: Int32Array, table: SemanticIdTable): { readonly item: number; readonly digit: number } | undefined {
+  const levels = table.shape.baseDigits;
+  for (let i = 0; i < table.count; i++) for (let l = 0; l < levels; l++) if (codes[i * levels + l] !== table.codesOf(i)[l]) return { item: i, digit: l };
+  return undefined;
 }

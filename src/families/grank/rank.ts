@@ -39,16 +39,10 @@ export function generateRank(
   exclude: readonly (ReadonlySet<number> | undefined)[] = [],
   rankerWeight = 1,
 ): Ranked[] {
-  const B = histories.length;
-  if (B === 0) return [];
-  const users = model.userVectors(histories, index.vectors); // (B, D)
-  const found = index.mips.search(users, B, ranker ? Math.max(candidates, k) : k, exclude);
-  if (!ranker) return found;
-  // A rectangular batch for the ranker: rows cut to the narrowest (only exclusions or a tiny catalogue shorten one).
-  const width = Math.min(...found.map((f) => f.items.length));
+  if (histories.length === 0) return [];
+  if (!ranker) return index.mips.search(model.userVectors(histories, index.vectors), histories.length, k, exclude);
+  const { users, found, picked, width } = generatorCandidates(model, index, histories, Math.max(candidates, k), exclude);
   if (width === 0) return found.map((f) => ({ items: f.items.slice(0, 0), scores: f.scores.slice(0, 0) }));
-  const picked = new Int32Array(B * width);
-  found.forEach((f, r) => picked.set(f.items.subarray(0, width), r * width));
   const reranked = model.rerank(histories, users, index.vectors, picked, width, rankerWeight); // (B, width)
   const best = new TopK(Math.min(k, width));
   return found.map((_, r) => {
@@ -59,6 +53,25 @@ export function generateRank(
     best.sortedInto(order, 0, values);
     return { items: Int32Array.from(order, (j) => picked[r * width + j]), scores: values };
   });
+}
+
+/**
+ * The generator's top `count` items per history as a rectangular (B, width) batch for the ranker: rows cut to the
+ * narrowest (only exclusions or a tiny catalogue shorten one), with the user vectors they were found from.
+ */
+function generatorCandidates(
+  model: GRank,
+  index: GRankIndex,
+  histories: readonly ArrayLike<number>[],
+  count: number,
+  exclude: readonly (ReadonlySet<number> | undefined)[] = [],
+): { readonly users: Float32Array; readonly found: Ranked[]; readonly picked: Int32Array; readonly width: number } {
+  const users = model.userVectors(histories, index.vectors); // (B, D)
+  const found = index.mips.search(users, histories.length, count, exclude);
+  const width = Math.min(...found.map((f) => f.items.length));
+  const picked = new Int32Array(histories.length * width);
+  found.forEach((f, r) => picked.set(f.items.subarray(0, width), r * width));
+  return { users, found, picked, width };
 }
 
 /** Ranker weights a run tries on validation: 0 is the generator alone, 1 the ranker as trained. */
@@ -105,11 +118,7 @@ export class RankerBlend {
     const missing = batch.filter((q) => !this.parts.has(q.user));
     if (missing.length === 0) return;
     const histories = missing.map((q) => q.history);
-    const users = this.model.userVectors(histories, this.index.vectors);
-    const found = this.index.mips.search(users, missing.length, this.candidates);
-    const width = Math.min(...found.map((f) => f.items.length));
-    const picked = new Int32Array(missing.length * width);
-    found.forEach((f, r) => picked.set(f.items.subarray(0, width), r * width));
+    const { users, picked, width } = generatorCandidates(this.model, this.index, histories, this.candidates);
     const { base, head } = this.model.rerankParts(histories, users, this.index.vectors, picked, width);
     missing.forEach((q, r) => {
       const at = (a: Float32Array | Int32Array) => a.slice(r * width, (r + 1) * width);
