@@ -2,10 +2,15 @@
  * The RPG adapter on a tiny RPG trained here (synthetic data -> text features -> OPQ SIDs via the tokenize
  * stage -> RPG): recommendations carry semantic IDs and match the model's exact scores; a new item added by
  * text is encoded by the frozen tokenizer (the twin of an item gets that item's SID and score), is recommended
- * at once next to its twin, and can itself appear in a history. No retraining.
+ * at once next to its twin, and can itself appear in a history. No retraining. With --item-ids the same holds for
+ * the new item as a target (it has no identity of its own yet), and the export carries the item table.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tokenizeDataset } from '../../src/tokenize/index.js';
 import { buildServer } from '../../src/serve/app.js';
 import { rpgFixtureData, tempDir, tinyRpgDir } from './helpers.js';
@@ -64,4 +69,37 @@ test('RPG: SIDs in recommendations, text adds through the frozen tokenizer, reco
     'a new item in a history reads like its twin (mean of the same code embeddings)',
   );
   await app.close();
+});
+
+test('RPG --item-ids: a new item scores like its twin, the others keep their ranking; the ONNX export agrees with the engine', async () => {
+  const idRoot = tempDir('rpg-ids');
+  const dir = await tinyRpgDir(idRoot, rpgFixtureData(idRoot), sids, { dim: 32, ffn: 64, itemIds: true }, 2);
+  const app = await buildServer({ modelDir: dir, allowLocalWrites: true });
+  const history = ['3', '10', '11'];
+  const before = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history, k: 30 } })).json();
+  const a = before.items.findIndex((r: { sid: number[] }) => sids.table.lookup(r.sid).length === 1);
+  assert.ok(a >= 0, 'an item with a unique SID among the top 30');
+  const anchor = ds.catalog.texts[ds.itemIds.indexOf(before.items[a].id)];
+  const twin = {
+    id: 'twin',
+    title: anchor.title,
+    brand: anchor.brand,
+    categories: anchor.categories,
+    description: Object.values(anchor.extra ?? {}).join(' . '),
+  };
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [twin] } })).statusCode, 201);
+  const after = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history, k: 30 } })).json();
+  assert.equal(after.items[a + 1].id, 'twin');
+  assert.equal(after.items[a + 1].score, after.items[a].score, 'the twin scores exactly like its anchor');
+  const withNew = await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history: [...history, 'twin'], k: 5 } });
+  assert.equal(withNew.statusCode, 200, withNew.body);
+  await app.close();
+
+  const out = join(tempDir('rpg-ids-export'), 'onnx');
+  const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  const run = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', out], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const check = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8')).check;
+  assert.equal(check.top10Agreement, 1);
+  assert.ok(check.maxAbsDiff < 1e-3, `largest difference ${check.maxAbsDiff}`);
 });

@@ -26,6 +26,12 @@ const trainOptions = {
   'attn-dropout': { type: 'number', min: 0, max: 0.95, description: 'Dropout on the attention weights', default: R.attnDropout },
   'resid-dropout': { type: 'number', min: 0, max: 0.95, description: "Dropout on the blocks' residual branches", default: R.residDropout },
   temperature: { type: 'number', min: 0.001, description: 'Temperature of the cosine code logits', default: R.temperature },
+  'item-ids': {
+    type: 'boolean',
+    description:
+      "Add a learned per-item embedding to each history item's mean-of-codes input (not in the paper: it lets RPG read the newest item exactly, as an item-id model does; items added later read their codes only)",
+    default: R.itemIds,
+  },
   ...sidOptions(
     'SIDs: a sidrec tokenize directory (flat PQ/OPQ; or a file in it, or a model directory); default: fit OPQ here into OUT/sids',
     'text,attributes,cooccurrence',
@@ -85,6 +91,7 @@ with the same code as sidrec tokenize, into OUT/sids.`,
       attnDropout: o['attn-dropout'],
       residDropout: o['resid-dropout'],
       temperature: o.temperature,
+      itemIds: o['item-ids'],
     };
     return rpgPlan(split, dataDir, codes, arch, train, run, {
       ...(sidsDir !== undefined ? { sidsDir } : {}),

@@ -29,7 +29,13 @@ export function rpgGraph(model: Rpg, precision: ExportPrecision = 'float32'): On
     g.node('Gather', [g.constant('item_tokens', ONNX_INT32, [N + 1, m], tokens), 'ids']),
   ]); // (B, L, m, D)
   const mean = g.node('ReduceMean', [bag, g.constant('axis_bag', ONNX_INT64, [1], [2])], { keepdims: { kind: 'int', value: 0 } }); // (B, L, D)
-  const x = g.node('Add', [mean, g.node('Gather', [g.weight('positions'), 'pos'])]);
+  let x = g.node('Add', [mean, g.node('Gather', [g.weight('positions'), 'pos'])]);
+  if (model.itemTable) {
+    // --item-ids: each item's own embedding, a zero row 0 for padding (ids are item + 1).
+    const items = new Float32Array((N + 1) * D);
+    items.set(model.itemTable.f32, D);
+    x = g.node('Add', [x, g.node('Gather', [g.constant('items_padded', ONNX_FLOAT, [N + 1, D], items), 'ids'])]);
+  }
   const h = g.newest(g.transformer(x, layers, D, H), D); // (B, D)
   // Heads: q_d = normalize(h + SiLU(h W_d + b_d)), (B, m, D).
   const p = g.node('Reshape', [g.linear(h, 'heads'), g.constant('shape_heads_out', ONNX_INT64, [3], [0, m, D])]);

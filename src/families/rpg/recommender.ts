@@ -73,10 +73,12 @@ export class RpgRecommender implements Recommender {
     return this.model.numItems;
   }
 
-  /** The mean of each item's code embeddings: how a history item enters RPG. */
+  /** The mean of each item's code embeddings (plus its own embedding with `itemIds`): how a history item enters RPG. */
   itemVectors(): ItemVectors {
-    const { codeTable, config, itemTokens, numItems, digits } = this.model;
-    return meanOfTokenRows(codeTable.f32, config.dim, itemTokens, numItems, digits);
+    const { codeTable, config, itemTokens, numItems, digits, itemTable } = this.model;
+    const vectors = meanOfTokenRows(codeTable.f32, config.dim, itemTokens, numItems, digits);
+    if (itemTable) for (let i = 0; i < vectors.data.length; i++) vectors.data[i] += itemTable.f32[i];
+    return vectors;
   }
 
   semanticId(item: number): readonly number[] {
@@ -112,7 +114,11 @@ export class RpgRecommender implements Recommender {
     const codes: ItemCodes = { ...old, numItems: old.numItems + n, codes: concat(old.codes, fresh) };
     const grown = new Rpg(codes, this.model.config, this.seed);
     const trained = new Map(this.model.namedParameters().map((p) => [p.name, p.tensor]));
-    for (const p of grown.namedParameters()) p.tensor.f32.set(trained.get(p.name)!.f32);
+    for (const p of grown.namedParameters()) {
+      const weights = trained.get(p.name)!.f32;
+      p.tensor.f32.set(weights);
+      p.tensor.f32.fill(0, weights.length); // the item table's new rows: no identity learned, the codes alone
+    }
     this.model = grown;
     this.graphDecoder = undefined; // the graph knows nothing of the new items
     return Array.from({ length: n }, (_, i) => old.numItems + i);

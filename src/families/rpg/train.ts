@@ -81,6 +81,7 @@ export function rpgPlan(
       batching,
       ...(validUsers > 0 ? { validUsers } : {}),
     },
+    addedSettings: { 'config.itemIds': false }, // runs from before --item-ids read codes only
     graphOutcome: () => outcome,
     async finish(r, result) {
       const progress = r.quiet !== true;
