@@ -85,6 +85,19 @@ function lossValue(model: Rpg): number {
   return tidy(() => model.loss(batch, { training: false }).item());
 }
 
+/** The loss's central difference in weight w[i] agrees with the analytic gradient grad[i]. */
+function assertFiniteDifference(model: Rpg, name: string, w: Float32Array, i: number, grad: Float32Array): void {
+  const old = w[i];
+  const h = 2e-3;
+  w[i] = old + h;
+  const up = lossValue(model);
+  w[i] = old - h;
+  const down = lossValue(model);
+  w[i] = old;
+  const numeric = (up - down) / (2 * h);
+  assert.ok(Math.abs(numeric - grad[i]) < 2e-2 + 0.05 * Math.abs(numeric), `${name}[${i}]: analytic ${grad[i]} vs numeric ${numeric}`);
+}
+
 test('RPG loss equals the per-position, per-digit cross-entropy written out by hand', () => {
   const model = tinyModel();
   const got = lossValue(model);
@@ -103,19 +116,7 @@ test('RPG loss gradients match finite differences (code table, heads, positions)
   const rng = new Rng(9);
   for (const name of ['codes', 'heads.weight', 'heads.bias', 'positions', 'blocks.0.attn.qkv.weight']) {
     const w = param(model, name);
-    for (let trial = 0; trial < 4; trial++) {
-      const i = rng.int(w.length);
-      const old = w[i];
-      const h = 2e-3;
-      w[i] = old + h;
-      const up = lossValue(model);
-      w[i] = old - h;
-      const down = lossValue(model);
-      w[i] = old;
-      const numeric = (up - down) / (2 * h);
-      const analytic = grads.get(name)![i];
-      assert.ok(Math.abs(numeric - analytic) < 2e-2 + 0.05 * Math.abs(numeric), `${name}[${i}]: analytic ${analytic} vs numeric ${numeric}`);
-    }
+    for (let trial = 0; trial < 4; trial++) assertFiniteDifference(model, name, w, rng.int(w.length), grads.get(name)!);
   }
 });
 
@@ -170,15 +171,5 @@ test('RPG --item-ids: the item table gets finite-difference gradients; a zero ta
   const grad = Float32Array.from(model.namedParameters().find((p) => p.name === 'items')!.tensor.grad!);
   // item 0 occurs in no input of the batch (inputs are items 1-8; 9 is only a target): its row gets no gradient
   for (let j = 0; j < TINY.dim; j++) assert.equal(grad[j], 0);
-  for (const i of [1 * TINY.dim + 2, 5 * TINY.dim, 8 * TINY.dim + 7]) {
-    const old = items[i];
-    const h = 2e-3;
-    items[i] = old + h;
-    const up = lossValue(model);
-    items[i] = old - h;
-    const down = lossValue(model);
-    items[i] = old;
-    const numeric = (up - down) / (2 * h);
-    assert.ok(Math.abs(numeric - grad[i]) < 2e-2 + 0.05 * Math.abs(numeric), `items[${i}]: analytic ${grad[i]} vs numeric ${numeric}`);
-  }
+  for (const i of [1 * TINY.dim + 2, 5 * TINY.dim, 8 * TINY.dim + 7]) assertFiniteDifference(model, 'items', items, i, grad);
 });

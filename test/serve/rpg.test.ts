@@ -21,6 +21,12 @@ const { ds } = data;
 const sids = tokenizeDataset(ds, data.sp, [{ source: 'text', weight: 1 }], { kind: 'opq', subspaces: 4, codebookSize: 16, rotationIters: 2 }, 0);
 const modelDir = await tinyRpgDir(root, data, sids, { dim: 32, ffn: 64 }, 2);
 
+/** A new item 'twin' with the text of catalogue item `id`. */
+function twinOf(id: string) {
+  const anchor = ds.catalog.texts[ds.itemIds.indexOf(id)];
+  return { id: 'twin', title: anchor.title, brand: anchor.brand, categories: anchor.categories, description: Object.values(anchor.extra ?? {}).join(' . ') };
+}
+
 test('RPG: SIDs in recommendations, text adds through the frozen tokenizer, recommendable at once', async () => {
   const app = await buildServer({ modelDir, allowLocalWrites: true });
   const info = (await app.inject({ method: 'GET', url: '/v1/model' })).json();
@@ -37,14 +43,7 @@ test('RPG: SIDs in recommendations, text adds through the frozen tokenizer, reco
   const a = before.items.findIndex((r: { sid: number[] }) => sids.table.lookup(r.sid).length === 1);
   assert.ok(a >= 0, 'an item with a unique SID among the top 30');
   const anchorId = before.items[a].id;
-  const anchor = ds.catalog.texts[ds.itemIds.indexOf(anchorId)];
-  const twin = {
-    id: 'twin',
-    title: anchor.title,
-    brand: anchor.brand,
-    categories: anchor.categories,
-    description: Object.values(anchor.extra ?? {}).join(' . '),
-  };
+  const twin = twinOf(anchorId);
   const added = await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [twin] } });
   assert.equal(added.statusCode, 201, added.body);
   assert.deepEqual(added.json().added[0].sid, before.items[a].sid, 'same text -> same SID from the frozen tokenizer');
@@ -79,14 +78,7 @@ test('RPG --item-ids: a new item scores like its twin, the others keep their ran
   const before = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history, k: 30 } })).json();
   const a = before.items.findIndex((r: { sid: number[] }) => sids.table.lookup(r.sid).length === 1);
   assert.ok(a >= 0, 'an item with a unique SID among the top 30');
-  const anchor = ds.catalog.texts[ds.itemIds.indexOf(before.items[a].id)];
-  const twin = {
-    id: 'twin',
-    title: anchor.title,
-    brand: anchor.brand,
-    categories: anchor.categories,
-    description: Object.values(anchor.extra ?? {}).join(' . '),
-  };
+  const twin = twinOf(before.items[a].id);
   assert.equal((await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [twin] } })).statusCode, 201);
   const after = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history, k: 30 } })).json();
   assert.equal(after.items[a + 1].id, 'twin');
