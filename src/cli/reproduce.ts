@@ -126,7 +126,10 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         settings: experiment.raw,
         commit,
         finishedAt: new Date().toISOString(),
+        // This invocation's wall time and peak RSS; a run resumed over several invocations also reports the time
+        // its epochs took in all of them (the epoch log's seconds; validation included, the final test not).
         wallSeconds: Math.round((performance.now() - started) / 1000),
+        trainingSeconds: Math.round(epochs.reduce((sum, e) => sum + (Number.isFinite(e.seconds) ? e.seconds : 0), 0)),
         peakRssMiB: Math.round(peakRssMiB()),
         bestEpoch: manifest.bestEpoch,
         valid: manifest.valid,

@@ -50,6 +50,8 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.ok(results.test['ndcg@10'] >= 0 && results.test['ndcg@10'] <= 1);
   assert.ok(results.testGraph['ndcg@10'] >= 0);
   assert.ok(results.peakRssMiB > 0 && results.wallSeconds >= 0);
+  const epochSeconds = results.epochs.reduce((sum: number, e: { seconds: number }) => sum + e.seconds, 0);
+  assert.equal(results.trainingSeconds, Math.round(epochSeconds), 'the paused epoch counts in the training time');
   assert.match(results.commit, /^(unknown|[0-9a-f]{40}(\+dirty)?)$/);
   const again = reproduce('tiny');
   assert.equal(again.status, 0, again.stderr);
