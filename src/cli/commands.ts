@@ -12,6 +12,7 @@ import { sidsCommand } from './sids.js';
 import { synthCommand } from './synth.js';
 import { tokenizeCommand } from './tokenize.js';
 import { trainCommand } from './train.js';
+import { transitionsCommand } from './transitions.js';
 
 const reproduce = reproduceCommand({ prepare: prepareCommand, tokenize: tokenizeCommand, train: trainCommand, evaluate: evaluateCommand });
 
@@ -23,6 +24,7 @@ export const commands: readonly Command<any>[] = [
   tokenizeCommand,
   trainCommand,
   evaluateCommand,
+  transitionsCommand,
   curvesCommand,
   reproduce,
   recommendCommand,

@@ -59,6 +59,11 @@ export interface Recommender {
   readonly newItemsNeedSid?: number;
   /** Each item's vector as the model reads it (its embedding, or the mean of its code embeddings): the explorer's map. */
   itemVectors?(): ItemVectors;
+  /**
+   * Present on models that score every item (SASRec, the Markov chain, RPG without graph decoding): the scores
+   * (B, numItems) row-major that `recommend` ranks, higher = better; what the transition prior adds to.
+   */
+  scoreAll?(histories: readonly (readonly number[])[]): Float32Array;
 }
 
 /** (count, dim) row-major item vectors. */
@@ -122,6 +127,10 @@ export class FullScoringRecommender implements Recommender {
     private readonly vectors?: () => ItemVectors,
   ) {
     this.cannotAddItems = `model kind "${kind}" cannot add items without retraining: its items are learned id embeddings, it has no frozen tokenizer to give a new item a semantic ID`;
+  }
+
+  scoreAll(histories: readonly (readonly number[])[]): Float32Array {
+    return this.score(histories);
   }
 
   recommend(queries: readonly RecommendQuery[]): Recommendation[][] {

@@ -22,6 +22,7 @@ import type { TrainConfig } from '../train/config.js';
 import type { TrainingPlan } from '../train/run.js';
 import type { TrainRunOptions } from '../train/trainer.js';
 import type { ExportPrecision } from './onnx-graph.js';
+import { withTransitionPrior } from './transitions.js';
 
 /** Option values as parsed from flags: a family reads its own (see `withDefaults`). */
 export type Flags = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -95,7 +96,10 @@ export interface ExportResult {
   readonly check: ExportCheck;
 }
 
-/** Freezes a family (and types its methods' parameters from the contract). */
+/**
+ * Freezes a family (and types its methods' parameters from the contract), with the transition prior every family
+ * takes (families/transitions.ts: `--transitions`, applied where the model directory holds one).
+ */
 export function defineFamily(family: ModelFamily): ModelFamily {
-  return Object.freeze(family);
+  return Object.freeze(withTransitionPrior(family));
 }

@@ -86,6 +86,15 @@ export class RpgRecommender implements Recommender {
     return Array.from(this.model.codes.codes.subarray(item * m, (item + 1) * m));
   }
 
+  /** Every item's exact score (the sum of its codes' log-probs); set only while recommend() scores exactly. */
+  get scoreAll(): ((histories: readonly (readonly number[])[]) => Float32Array) | undefined {
+    if (this.graphDecoder) return undefined;
+    return (histories) => {
+      const { digits: m, codebookSize: C, numItems: N, itemTokens } = this.model;
+      return scoreAll(this.model.logProbs(histories), histories.length, itemTokens, m, C, N);
+    };
+  }
+
   recommend(queries: readonly RecommendQuery[]): Recommendation[][] {
     if (queries.length === 0) return [];
     const { digits: m, codebookSize: C, numItems: N, itemTokens } = this.model;

@@ -1,0 +1,65 @@
+/**
+ * The transition prior (model/transitions.ts) on every family: `defineFamily` adds the use-option `--transitions
+ * on|off` and wraps the family's scorer and recommender, so a model directory that holds transitions.safetensors
+ * (written by `sidrec transitions`) is evaluated, recommended from and served with it unless `--transitions off`.
+ * The prior is added to every item's score, so with one RPG scores exactly (its graph decoding visits a subset).
+ */
+import { SidrecError } from '../core/errors.js';
+import { TransitionRecommender } from '../decode/transition-recommender.js';
+import type { ModelManifest } from '../model/manifest.js';
+import { openTransitions, TRANSITIONS_FILE, withTransitions } from '../model/transitions.js';
+import type { FamilyScorer, Flags, ModelFamily } from './family.js';
+
+export const TRANSITIONS_OPTION = {
+  transitions: {
+    type: 'string',
+    choices: ['on', 'off'],
+    description: `Add the transition prior the model directory holds (${TRANSITIONS_FILE}, from sidrec transitions); off: the model alone`,
+    default: 'on',
+  },
+} as const;
+
+function priorFor(dir: string, manifest: ModelManifest, flags: Flags) {
+  return flags.transitions === 'off' ? null : openTransitions(dir, manifest.numItems);
+}
+
+/** With a prior, a family that can decode a candidate list (RPG's graph) scores every item instead. */
+function exactWith(family: ModelFamily, flags: Flags, prior: unknown): Flags {
+  return prior && 'decode' in family.useOptions ? { ...flags, decode: 'exact' } : flags;
+}
+
+/** The family with `--transitions` among its use-options and the prior applied where a directory holds one. */
+export function withTransitionPrior(family: ModelFamily): ModelFamily {
+  return {
+    ...family,
+    useOptions: { ...family.useOptions, ...TRANSITIONS_OPTION },
+    scorer(dir, manifest, flags): FamilyScorer {
+      const prior = priorFor(dir, manifest, flags);
+      const inner = family.scorer(dir, manifest, exactWith(family, flags, prior));
+      if (!prior) return inner;
+      return {
+        ...inner,
+        label: `${inner.label} + transitions x ${prior.weight}`,
+        scorer: (split) => {
+          const scorer = inner.scorer(split);
+          if (scorer.kind !== 'scores')
+            throw new SidrecError('E_CONFIG', `${dir} holds ${TRANSITIONS_FILE}, which needs every item scored: ${hint(family.kind)}`, {
+              field: 'transitions',
+            });
+          return withTransitions(scorer, prior, split.numItems);
+        },
+      };
+    },
+    recommender(dir, manifest, context, flags) {
+      const prior = priorFor(dir, manifest, flags);
+      const inner = family.recommender(dir, manifest, context, exactWith(family, flags, prior));
+      if (!prior) return inner;
+      if (!inner.scoreAll)
+        throw new SidrecError('E_CONFIG', `${dir} holds ${TRANSITIONS_FILE}, which needs every item scored: ${hint(family.kind)}`, { field: 'transitions' });
+      context.log(`transition prior: weight ${prior.weight} (${TRANSITIONS_FILE})`);
+      return new TransitionRecommender(inner, prior);
+    },
+  };
+}
+
+const hint = (kind: string): string => `model kind "${kind}" ranks candidate lists; use --transitions off`;

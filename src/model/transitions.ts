@@ -1,0 +1,107 @@
+/**
+ * The transition prior: a model's item scores plus w * log(1 + c), c = how often the item followed the history's
+ * newest item in the training sequences (the item bigram's counts, baselines.ts). Not from a paper: a serving-time
+ * blend whose weight is chosen on validation NDCG@10 (`sidrec transitions`), kept with the model as
+ * OUT/transitions.safetensors and applied by evaluate, recommend and serve to models that score every item.
+ * Why: on Amazon Beauty the 9-11% of users whose target followed their newest item somewhere in training carry
+ * most of every model's NDCG@10; the bigram ranks them best (.49), SASRec .36, RPG .23, while RPG leads on the
+ * transitions never seen (BENCHMARKS.md, issue 20). The blend gives a model the bigram's memory.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SidrecError } from '../core/errors.js';
+import type { LeaveOneOutSplit } from '../data/split.js';
+import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/io/safetensors.js';
+import { fitBigram, type BigramTable } from './baselines.js';
+import type { Scorer } from './scorer.js';
+
+export const TRANSITIONS_FILE = 'transitions.safetensors';
+
+export interface TransitionPrior {
+  /** Items the counts cover (the training split's); items added later have no transitions. */
+  readonly numItems: number;
+  readonly table: BigramTable;
+  /** The blend weight w (0 = the model alone). */
+  readonly weight: number;
+  /** How w was chosen, as written (weights tried, validation and test metrics per weight). */
+  readonly report: TransitionReport;
+}
+
+export interface TransitionReport {
+  readonly weights: readonly number[];
+  readonly valid: readonly number[];
+  readonly test?: readonly number[];
+  readonly metric: string;
+  /** The data directory the counts were taken from. */
+  readonly data: string;
+}
+
+/** The counts of `split`'s training sequences; `weight` and `report` as chosen. */
+export function fitTransitions(split: LeaveOneOutSplit, weight: number, report: TransitionReport): TransitionPrior {
+  return { numItems: split.numItems, table: fitBigram(split), weight, report };
+}
+
+/**
+ * Adds w * log(1 + count(newest -> i)) to row `offset` of `scores` (numItems wide) in place. A history without
+ * items, or whose newest item the counts do not cover (added after training), is left as it is.
+ */
+export function addTransitions(prior: TransitionPrior, scores: Float32Array, offset: number, history: ArrayLike<number>): void {
+  if (history.length === 0 || prior.weight === 0) return;
+  const newest = history[history.length - 1];
+  if (newest >= prior.numItems) return;
+  const { start, next, count } = prior.table;
+  for (let p = start[newest]; p < start[newest + 1]; p++) scores[offset + next[p]] += prior.weight * Math.log1p(count[p]);
+}
+
+/** A dense scorer with the prior added; a scorer that ranks candidate lists cannot take it (said so). */
+export function withTransitions(scorer: Scorer, prior: TransitionPrior, numItems: number): Scorer {
+  if (scorer.kind !== 'scores')
+    throw new SidrecError('E_CONFIG', 'the transition prior needs a model that scores every item (RPG: --decode exact); this one ranks candidate lists', {
+      field: 'transitions',
+    });
+  return {
+    kind: 'scores',
+    score: async (batch) => {
+      const scores = await scorer.score(batch);
+      batch.forEach((q, b) => addTransitions(prior, scores, b * numItems, q.history));
+      return scores;
+    },
+  };
+}
+
+export function saveTransitions(dir: string, prior: TransitionPrior): void {
+  const { start, next, count } = prior.table;
+  const tensors = new Map<string, StoredTensor>([
+    ['start', { dtype: 'I32', shape: [start.length], data: start }],
+    ['next', { dtype: 'I32', shape: [next.length], data: next }],
+    ['count', { dtype: 'F32', shape: [count.length], data: count }],
+  ]);
+  saveSafetensors(join(dir, TRANSITIONS_FILE), tensors, {
+    weight: String(prior.weight),
+    numItems: String(prior.numItems),
+    report: JSON.stringify(prior.report),
+  });
+}
+
+/** The model directory's transition prior, or null when it has none; checked against the model's item count. */
+export function openTransitions(dir: string, modelItems: number): TransitionPrior | null {
+  const path = join(dir, TRANSITIONS_FILE);
+  if (!existsSync(path)) return null;
+  const file = loadSafetensors(path);
+  const get = (name: string, dtype: 'I32' | 'F32') => {
+    const t = file.tensors.get(name);
+    if (t?.dtype !== dtype || t.shape.length !== 1) throw new SidrecError('E_STATE', `no ${dtype} vector "${name}"`, { file: path });
+    return t.data;
+  };
+  const numItems = Number(file.metadata.numItems);
+  const weight = Number(file.metadata.weight);
+  const start = get('start', 'I32') as Int32Array;
+  if (numItems !== modelItems || start.length !== numItems + 1)
+    throw new SidrecError('E_STATE', `the transition counts cover ${numItems} items, the model has ${modelItems}: run sidrec transitions again`, {
+      file: path,
+    });
+  if (!Number.isFinite(weight) || weight < 0)
+    throw new SidrecError('E_STATE', `weight ${file.metadata.weight} is not a non-negative number`, { file: path, field: 'weight' });
+  const table = { start, next: get('next', 'I32') as Int32Array, count: get('count', 'F32') as Float32Array };
+  return { numItems, table, weight, report: JSON.parse(file.metadata.report ?? '{}') as TransitionReport };
+}

@@ -1,0 +1,116 @@
+// The transition prior: its scores, its weight sweep against the evaluator, its file, and the families' use of it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateSynthetic, split, syntheticDataset } from '../../src/data/index.js';
+import { evaluate } from '../../src/eval/index.js';
+import { bestTransitionWeight, sweepTransitionWeights } from '../../src/eval/transition-weights.js';
+import { bigramScorer, fitBigram, popularityScorer } from '../../src/model/baselines.js';
+import { addTransitions, fitTransitions, openTransitions, saveTransitions, TRANSITIONS_FILE, withTransitions } from '../../src/model/transitions.js';
+import { openModelDir } from '../../src/serve/model.js';
+import { familyOf } from '../../src/families/index.js';
+import { readServingItems } from '../../src/model/bundle.js';
+import { readManifest } from '../../src/model/manifest.js';
+import { SYNTH, tempDir, tinySasRecDir } from '../serve/helpers.js';
+
+const sp = split(syntheticDataset(generateSynthetic(SYNTH)), { historyCap: 20 });
+const report = { weights: [0], valid: [0], metric: 'ndcg@10', data: 'synthetic' };
+
+test("the prior adds w * log(1 + count) to the newest item's successors only", () => {
+  const prior = fitTransitions(sp, 2, report);
+  const table = fitBigram(sp);
+  const newest = sp.train[0].items[0];
+  const scores = new Float32Array(sp.numItems).fill(1);
+  addTransitions(prior, scores, 0, [5, newest]);
+  const successors = new Map<number, number>();
+  for (let p = table.start[newest]; p < table.start[newest + 1]; p++) successors.set(table.next[p], table.count[p]);
+  assert.ok(successors.size > 0);
+  for (let i = 0; i < sp.numItems; i++) assert.ok(Math.abs(scores[i] - (1 + 2 * Math.log1p(successors.get(i) ?? 0))) < 1e-5, `item ${i}`);
+  const untouched = new Float32Array(sp.numItems);
+  addTransitions(prior, untouched, 0, [sp.numItems + 3]); // an item added after training: no counts
+  addTransitions(prior, untouched, 0, []);
+  assert.ok(untouched.every((v) => v === 0));
+});
+
+test('the weight sweep ranks as the evaluator does: w = 0 is the model alone, a huge w is the bigram', async () => {
+  const table = fitBigram(sp);
+  const sweep = await sweepTransitionWeights(popularityScorer(sp), sp, 'valid', table, [0, 1, 1e4]);
+  const alone = await evaluate(popularityScorer(sp), sp, 'valid', { metrics: ['ndcg@10', 'recall@10'] });
+  const bigram = await evaluate(bigramScorer(sp), sp, 'valid', { metrics: ['ndcg@10', 'recall@10'] });
+  assert.ok(Math.abs(sweep.ndcg10[0] - alone.metrics['ndcg@10']) < 1e-12);
+  assert.ok(Math.abs(sweep.recall10[0] - alone.metrics['recall@10']) < 1e-12);
+  assert.ok(Math.abs(sweep.ndcg10[2] - bigram.metrics['ndcg@10']) < 1e-12, `${sweep.ndcg10[2]} vs bigram ${bigram.metrics['ndcg@10']}`);
+  const blended = await evaluate(withTransitions(popularityScorer(sp), fitTransitions(sp, 1, report), sp.numItems), sp, 'valid', { metrics: ['ndcg@10'] });
+  assert.ok(Math.abs(sweep.ndcg10[1] - blended.metrics['ndcg@10']) < 1e-12, 'the sweep and the wrapped scorer agree at w = 1');
+  const seenShare = sweep.seenUsers / sweep.users;
+  assert.ok(Math.abs(sweep.ndcg10[1] - (seenShare * sweep.ndcg10Seen[1] + (1 - seenShare) * sweep.ndcg10Unseen[1])) < 1e-12);
+  assert.equal(bestTransitionWeight({ ...sweep, ndcg10: [0.1, 0.1, 0.05] }), 0, 'ties go to the smaller weight');
+});
+
+test('the prior file round-trips and is refused for another item count', () => {
+  const dir = tempDir('transitions');
+  saveTransitions(dir, fitTransitions(sp, 4, report));
+  const back = openTransitions(dir, sp.numItems)!;
+  assert.equal(back.weight, 4);
+  assert.deepEqual(back.table, fitBigram(sp));
+  assert.throws(() => openTransitions(dir, sp.numItems + 1), /cover 120 items, the model has 121/);
+  rmSync(join(dir, TRANSITIONS_FILE));
+  assert.equal(openTransitions(dir, sp.numItems), null);
+});
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+test('sidrec transitions: chooses w on validation; evaluate, recommend and serve add the prior, --transitions off leaves it out', async () => {
+  const dir = await tinySasRecDir(5);
+  const run = spawnSync(process.execPath, [cli, 'transitions', '--model', dir, '--weights', '0,1,4', '--quiet'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /valid: \d+ users, \d+ \([\d.]+%\) whose newest item -> target pair occurs in training/);
+  assert.ok(existsSync(join(dir, TRANSITIONS_FILE)));
+  const prior = openTransitions(dir, sp.numItems)!;
+  assert.ok([0, 1, 4].includes(prior.weight));
+  assert.equal(prior.report.valid.length, 3);
+  const evaluateWith = (...extra: string[]) =>
+    spawnSync(process.execPath, [cli, 'evaluate', '--model', dir, '--split', 'valid', '--metrics', 'ndcg@10', '--quiet', ...extra], { encoding: 'utf8' });
+  const withPrior = evaluateWith();
+  assert.equal(withPrior.status, 0, withPrior.stderr);
+  assert.match(withPrior.stdout, new RegExp(`sasrec \\+ transitions x ${prior.weight} \\(valid\\)`));
+  const figure = (out: string) => Number(/ all\s+\d+\s+([\d.]+)/.exec(out)![1]);
+  assert.equal(figure(withPrior.stdout).toFixed(4), prior.report.valid[[0, 1, 4].indexOf(prior.weight)].toFixed(4));
+  const off = evaluateWith('--transitions', 'off');
+  assert.match(off.stdout, /^sasrec \(valid\)/m);
+  assert.equal(figure(off.stdout).toFixed(4), prior.report.valid[0].toFixed(4));
+
+  // Serving ranks by the model's scores plus the prior (a forced weight, so the prior decides the top).
+  saveTransitions(dir, { ...prior, weight: 1e4 });
+  const serving = openModelDir(dir).recommender;
+  const history = [3, 10, 11];
+  const expected = plain(dir).scoreAll!([history]);
+  addTransitions({ ...prior, weight: 1e4 }, expected, 0, history);
+  const want = [...expected.keys()].sort((a, b) => expected[b] - expected[a] || a - b).slice(0, 5);
+  assert.deepEqual(
+    serving.recommend([{ history, k: 5, exclude: new Set() }])[0].map((r) => r.item),
+    want,
+  );
+  const items = readServingItems(dir, readManifest(dir)).itemIds;
+  const viaCli = spawnSync(
+    process.execPath,
+    [cli, 'recommend', '--model', dir, '--items', history.map((i) => items[i]).join(','), '--include-history', '--k', '5', '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(viaCli.status, 0, viaCli.stderr);
+  assert.deepEqual(
+    JSON.parse(viaCli.stdout).items.map((r: { item: string }) => r.item),
+    want.map((i) => items[i]),
+  );
+});
+
+/** The model directory's recommender without its prior. */
+function plain(dir: string) {
+  const manifest = readManifest(dir);
+  return familyOf(manifest.kind).recommender(dir, manifest, { items: readServingItems(dir, manifest), log: () => {} }, { transitions: 'off' });
+}
