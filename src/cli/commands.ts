@@ -14,7 +14,13 @@ import { tokenizeCommand } from './tokenize.js';
 import { trainCommand } from './train.js';
 import { transitionsCommand } from './transitions.js';
 
-const reproduce = reproduceCommand({ prepare: prepareCommand, tokenize: tokenizeCommand, train: trainCommand, evaluate: evaluateCommand });
+const reproduce = reproduceCommand({
+  prepare: prepareCommand,
+  tokenize: tokenizeCommand,
+  train: trainCommand,
+  transitions: transitionsCommand,
+  evaluate: evaluateCommand,
+});
 
 // biome-ignore lint/suspicious/noExplicitAny: commands of different option specs in one list (run() is contravariant in them)
 export const commands: readonly Command<any>[] = [

@@ -8,6 +8,7 @@
  *     "prepare":  { "input": "../shared/data/amazon-beauty" },
  *     "tokenize": { "features": "text,attributes,cooccurrence", "kind": "opq", "subspaces": 32 },  // or { "import": FILE }
  *     "train":    { "model": "rpg", "epochs": 35, "batch-size": 64, "lr": 0.003 },
+ *     "transitions": {},                                 // optional: sidrec transitions on the trained model
  *     "evaluate": { "split": "test" }                    // optional: a separate evaluation with cold-start buckets
  *   }
  *
@@ -29,10 +30,13 @@ const experimentSchema = z.strictObject({
   prepare: stage,
   tokenize: stage.optional(),
   train: stage,
+  transitions: stage.optional(),
   evaluate: stage.optional(),
 });
 
-export type StageName = 'prepare' | 'tokenize' | 'train' | 'evaluate';
+export type StageName = 'prepare' | 'tokenize' | 'train' | 'transitions' | 'evaluate';
+/** The stages in the order they run. */
+export const STAGES: readonly StageName[] = Object.freeze(['prepare', 'tokenize', 'train', 'transitions', 'evaluate']);
 export type StageOptions = Readonly<Record<string, string | number | boolean>>;
 
 export interface Experiment {
@@ -53,6 +57,7 @@ const WIRED: Readonly<Record<StageName, readonly string[]>> = {
   prepare: ['out'],
   tokenize: ['data', 'out'],
   train: ['data', 'sids', 'out', 'resume', 'stop-after', 'overwrite'],
+  transitions: ['model', 'data'],
   evaluate: ['model', 'data', 'json'],
 };
 
@@ -76,7 +81,7 @@ export function readExperiment(nameOrFile: string, cwd = process.cwd()): Experim
   }
   const root = dirname(dirname(file));
   const stages: Partial<Record<StageName, StageOptions>> = {};
-  for (const name of ['prepare', 'tokenize', 'train', 'evaluate'] as const) {
+  for (const name of STAGES) {
     const options = parsed.data[name];
     if (!options) continue;
     for (const key of Object.keys(options)) {

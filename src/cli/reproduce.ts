@@ -12,10 +12,13 @@ import { writeJsonAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
 import { peakRssMiB } from '../core/memory.js';
 import { defineCommand, type Command } from './command.js';
-import { readExperiment, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
+import { readExperiment, STAGES, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
 import { parseCommand } from './options.js';
 import { MODEL_FILES } from '../model/files.js';
 import { readEpochLog } from '../train/epoch-log.js';
+import { openTransitions } from '../model/transitions.js';
+
+const manifestItems = (path: string): number => (JSON.parse(readFileSync(path, 'utf8')) as { numItems: number }).numItems;
 
 /** The stage commands, passed in so this file needs no import of the command table (which lists this command). */
 // biome-ignore lint/suspicious/noExplicitAny: stage commands of different option specs
@@ -25,7 +28,7 @@ export function reproduceCommand(stages: StageCommands) {
   return defineCommand({
     spec: {
       name: 'reproduce',
-      summary: 'Re-create a committed quality figure from its experiment file (prepare -> tokenize -> train -> evaluate)',
+      summary: 'Re-create a committed quality figure from its experiment file (prepare -> tokenize -> train [-> transitions] [-> evaluate])',
       details: `Examples:
   sidrec reproduce rpg-beauty-t03                    (experiments/rpg-beauty-t03.json -> results/rpg-beauty-t03.json)
   sidrec reproduce rpg-beauty-t03 --stop-after 10    (train 10 epochs of the schedule, then pause)
@@ -58,7 +61,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       // it (a changed dataset makes new SIDs and a new model).
       const keys: Partial<Record<StageName, string>> = {};
       let upstream: unknown[] = [];
-      for (const stage of ['prepare', 'tokenize', 'train', 'evaluate'] as const) {
+      for (const stage of STAGES) {
         if (!experiment.stages[stage] && stage !== 'prepare' && stage !== 'train') continue;
         upstream = [...upstream, stage, stageArgs(withSeed(experiment, stage, stages[stage]))];
         keys[stage] = JSON.stringify(upstream);
@@ -112,6 +115,12 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         say(`paused after epoch ${epochs.length}; continue: sidrec reproduce ${o.experiment} --resume`);
         return;
       }
+      let transitions: unknown;
+      if (experiment.stages.transitions) {
+        await run('transitions', { model: dirs.model, data: dirs.data });
+        const prior = openTransitions(dirs.model, manifestItems(manifestPath));
+        if (prior) transitions = { weight: prior.weight, ...prior.report };
+      }
       let evaluation: unknown;
       if (experiment.stages.evaluate) {
         const json = join(work, 'evaluate.json');
@@ -135,6 +144,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         valid: manifest.valid,
         test: manifest.test,
         ...(manifest.rpg ? { testGraph: (manifest.rpg as Record<string, unknown>).testGraph } : {}),
+        ...(transitions ? { transitions } : {}),
         ...(evaluation ? { evaluation } : {}),
         epochs,
       });

@@ -73,7 +73,11 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
     const valid = await sweepTransitionWeights(scorer, sp, 'valid', prior.table, weights, { progress });
     const test = await sweepTransitionWeights(scorer, sp, 'test', prior.table, weights, { progress });
     const weight = bestTransitionWeight(valid);
-    saveTransitions(o.model, { ...prior, weight, report: { weights, valid: valid.ndcg10, test: test.ndcg10, metric: 'ndcg@10', data: resolve(dataDir) } });
+    saveTransitions(o.model, {
+      ...prior,
+      weight,
+      report: { weights, valid: valid.ndcg10, test: test.ndcg10, metric: 'ndcg@10', data: resolve(dataDir), sweeps: [{ ...valid }, { ...test }] },
+    });
     process.stdout.write(`${opened.label}: score + w * log(1 + transition count), w chosen on validation NDCG@10\n`);
     for (const sweep of [valid, test]) process.stdout.write(sweepTable(sweep, weight));
     process.stdout.write(`w = ${weight} -> ${resolve(o.model, TRANSITIONS_FILE)}\n`);

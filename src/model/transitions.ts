@@ -34,6 +34,8 @@ export interface TransitionReport {
   readonly metric: string;
   /** The data directory the counts were taken from. */
   readonly data: string;
+  /** Each part's whole sweep (eval/transition-weights.ts: recall, seen / unseen pairs), as written. */
+  readonly sweeps?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** The counts of `split`'s training sequences; `weight` and `report` as chosen. */

@@ -18,6 +18,7 @@ const experiment = {
   prepare: { input: './bench-data' },
   tokenize: { features: 'text,cooccurrence', kind: 'opq', subspaces: 4, 'codebook-size': 8 },
   train: { model: 'rpg', epochs: 3, dim: 16, ffn: 32, 'batch-size': 32, 'warmup-steps': 2, beam: 4, neighbors: 8, steps: 2 },
+  transitions: { weights: '0,1,4' },
 };
 writeFileSync(join(root, 'experiments', 'tiny.json'), JSON.stringify(experiment));
 const reproduce = (...args: string[]) => spawnSync(process.execPath, [cli, 'reproduce', ...args, '--quiet'], { cwd: root, encoding: 'utf8' });
@@ -49,6 +50,10 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.equal(results.epochs.length, 3, 'one epoch before the pause, two after');
   assert.ok(results.test['ndcg@10'] >= 0 && results.test['ndcg@10'] <= 1);
   assert.ok(results.testGraph['ndcg@10'] >= 0);
+  assert.deepEqual(results.transitions.weights, [0, 1, 4], 'the transitions stage ran after training');
+  assert.ok([0, 1, 4].includes(results.transitions.weight));
+  assert.equal(results.transitions.sweeps[1].part, 'test');
+  assert.match(done.stdout, /\[transitions\] sidrec transitions --weights 0,1,4 --model /);
   assert.ok(results.peakRssMiB > 0 && results.wallSeconds >= 0);
   const epochSeconds = results.epochs.reduce((sum: number, e: { seconds: number }) => sum + e.seconds, 0);
   assert.equal(results.trainingSeconds, Math.round(epochSeconds), 'the paused epoch counts in the training time');
