@@ -13,6 +13,7 @@ import { EXPLORER_HTML } from './explorer/page.js';
 import { itemMap, type ItemMap } from './item-map.js';
 import { openApiDocument } from './openapi.js';
 import { parseBody } from './schemas.js';
+import { TransitionRecommender } from '../decode/transition-recommender.js';
 
 export function opsRoutes(app: FastifyInstance, ctx: ServeContext): void {
   app.get('/healthz', async () => {
@@ -44,6 +45,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServeContext): void {
       ...(r.newItemsNeedSid !== undefined ? { newItemsNeedSid: r.newItemsNeedSid } : {}),
       ...(r.featureDim !== undefined ? { featureDim: r.featureDim } : {}),
       ...(r.tokenizerReport ? { tokenizer: r.tokenizerReport } : {}),
+      ...(r instanceof TransitionRecommender ? { transitionWeight: r.prior.weight } : {}),
       limits: ctx.limits,
     };
   });

@@ -11,6 +11,7 @@ import { bestTransitionWeight, sweepTransitionWeights } from '../../src/eval/tra
 import { bigramScorer, fitBigram, popularityScorer } from '../../src/model/baselines.js';
 import { addTransitions, fitTransitions, openTransitions, saveTransitions, TRANSITIONS_FILE, withTransitions } from '../../src/model/transitions.js';
 import { openModelDir } from '../../src/serve/model.js';
+import { buildServer } from '../../src/serve/app.js';
 import { familyOf } from '../../src/families/index.js';
 import { readServingItems } from '../../src/model/bundle.js';
 import { readManifest } from '../../src/model/manifest.js';
@@ -103,6 +104,9 @@ test('sidrec transitions: chooses w on validation; evaluate, recommend and serve
     },
   );
   assert.equal(viaCli.status, 0, viaCli.stderr);
+  const app = await buildServer({ modelDir: dir });
+  assert.equal((await app.inject({ method: 'GET', url: '/v1/model' })).json().transitionWeight, 1e4, 'GET /v1/model names the prior');
+  await app.close();
   assert.deepEqual(
     JSON.parse(viaCli.stdout).items.map((r: { item: string }) => r.item),
     want.map((i) => items[i]),
