@@ -3,7 +3,8 @@
  * Users are split by (a) whether the pair (newest history item -> target) occurs as consecutive items anywhere in
  * the training sequences ("seen": an item bigram can memorise it) and (b) the newest item's training count. Each
  * model is scored on validation and test (full ranking, all users); prints users and mean NDCG@10 per group, and
- * each group's share of the model's total. The item bigram is always one of the models.
+ * each group's share of the model's total. The item bigram is always one of the models; a model directory's
+ * transition prior (sidrec transitions) is left out.
  * Usage: node dist/bench/transition-buckets.js DATA_DIR MODEL_DIR[:decode] ... [--parts valid,test]
  *   e.g. node dist/bench/transition-buckets.js runs/rpg-beauty-words/data /tmp/sasrec/model runs/rpg-beauty-words/model:exact
  */
@@ -35,7 +36,7 @@ const models: { label: string; scorer: () => Scorer }[] = [{ label: 'bigram', sc
 for (const arg of modelArgs) {
   const [dir, decode] = arg.split(':');
   const manifest = readManifest(dir);
-  const opened = familyOf(manifest.kind).scorer(dir, manifest, decode ? { decode } : {});
+  const opened = familyOf(manifest.kind).scorer(dir, manifest, { ...(decode ? { decode } : {}), transitions: 'off' }); // the model alone
   models.push({ label: `${manifest.kind}${decode ? ` ${decode}` : ''} (${dir})`, scorer: () => opened.scorer(sp) as Scorer });
 }
 
