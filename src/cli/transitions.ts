@@ -81,6 +81,8 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
     process.stdout.write(`${opened.label}: score + w * log(1 + transition count), w chosen on validation NDCG@10\n`);
     for (const sweep of [valid, test]) process.stdout.write(sweepTable(sweep, weight));
     process.stdout.write(`w = ${weight} -> ${resolve(o.model, TRANSITIONS_FILE)}\n`);
+    if (weights.length > 1 && weight === weights[weights.length - 1])
+      process.stderr.write(`sidrec transitions: the largest weight tried (${weight}) was the best; a larger one may be better: add it to --weights\n`);
   },
 });
 
