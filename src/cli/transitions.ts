@@ -13,6 +13,10 @@ import { familyOf } from '../families/index.js';
 import { readManifest } from '../model/manifest.js';
 import { fitTransitions, saveTransitions, TRANSITIONS_FILE } from '../model/transitions.js';
 import { defineCommand } from './command.js';
+import { flagsFor, mergedFamilyOptions } from './family-options.js';
+
+/** The families' use-options (GRank's --ranking generator, ...), without --transitions: this command fits it. */
+const { transitions: _fitted, ...familyUseOptions } = mergedFamilyOptions((f) => f.useOptions);
 
 export const DEFAULT_TRANSITION_WEIGHTS = '0,0.5,1,2,4,8,16,32,64,128';
 
@@ -23,6 +27,7 @@ export const transitionsCommand = defineCommand({
     details: `Examples:
   sidrec transitions --model runs/beauty/rpg
   sidrec transitions --model runs/beauty/sasrec --weights 0,1,2,4,8
+  sidrec transitions --model runs/beauty/grank --ranking generator    (then evaluate / serve with --ranking generator)
   sidrec evaluate --model runs/beauty/rpg --decode exact --transitions off      (the model alone again)
 Every item's score becomes score + w * log(1 + c), c = how often the item followed the history's newest item in
 the training sequences (what the item bigram counts). For each w of --weights, one pass over the validation and
@@ -38,6 +43,7 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
       data: { type: 'string', description: 'Dataset directory (default: the one the model was trained on)' },
       weights: { type: 'string', description: 'Candidate weights w, comma-separated (0 = the model alone)', default: DEFAULT_TRANSITION_WEIGHTS },
       'history-cap': { type: 'number', integer: true, min: 1, description: 'Most recent items kept as history', default: 50 },
+      ...familyUseOptions,
       quiet: { type: 'boolean', description: 'No progress bars', default: false },
     },
   },
@@ -58,7 +64,8 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
     const family = familyOf(manifest.kind, o.model);
     // The prior is added to exact scores: RPG scores every item here, whatever its decoding default.
     const decode = 'decode' in family.useOptions ? { decode: 'exact' } : {};
-    const opened = family.scorer(o.model, manifest, { ...decode, transitions: 'off' });
+    const given = flagsFor(family, (f) => f.useOptions, o);
+    const opened = family.scorer(o.model, manifest, { ...decode, ...given, transitions: 'off' });
     const dataDir = o.data ?? manifest.dataDir;
     const sp = split(loadDataset(dataDir), { historyCap: o['history-cap'] });
     if (sp.numItems !== manifest.numItems)
@@ -76,7 +83,15 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
     saveTransitions(o.model, {
       ...prior,
       weight,
-      report: { weights, valid: valid.ndcg10, test: test.ndcg10, metric: 'ndcg@10', data: resolve(dataDir), sweeps: [{ ...valid }, { ...test }] },
+      report: {
+        weights,
+        valid: valid.ndcg10,
+        test: test.ndcg10,
+        metric: 'ndcg@10',
+        data: resolve(dataDir),
+        options: given,
+        sweeps: [{ ...valid }, { ...test }],
+      },
     });
     process.stdout.write(`${opened.label}: score + w * log(1 + transition count), w chosen on validation NDCG@10\n`);
     for (const sweep of [valid, test]) process.stdout.write(sweepTable(sweep, weight));

@@ -7,7 +7,7 @@
 import { SidrecError } from '../core/errors.js';
 import { TransitionRecommender } from '../decode/transition-recommender.js';
 import type { ModelManifest } from '../model/manifest.js';
-import { openTransitions, TRANSITIONS_FILE, withTransitions } from '../model/transitions.js';
+import { openTransitions, TRANSITIONS_FILE, type TransitionPrior, withTransitions } from '../model/transitions.js';
 import type { FamilyScorer, Flags, ModelFamily } from './family.js';
 
 export const TRANSITIONS_OPTION = {
@@ -43,7 +43,7 @@ export function withTransitionPrior(family: ModelFamily): ModelFamily {
         scorer: (split) => {
           const scorer = inner.scorer(split);
           if (scorer.kind !== 'scores')
-            throw new SidrecError('E_CONFIG', `${dir} holds ${TRANSITIONS_FILE}, which needs every item scored: ${hint(family.kind)}`, {
+            throw new SidrecError('E_CONFIG', `${dir} holds ${TRANSITIONS_FILE}, which needs every item scored: ${hint(family.kind, prior)}`, {
               field: 'transitions',
             });
           return withTransitions(scorer, prior, split.numItems);
@@ -55,11 +55,18 @@ export function withTransitionPrior(family: ModelFamily): ModelFamily {
       const inner = family.recommender(dir, manifest, context, exactWith(family, flags, prior));
       if (!prior) return inner;
       if (!inner.scoreAll)
-        throw new SidrecError('E_CONFIG', `${dir} holds ${TRANSITIONS_FILE}, which needs every item scored: ${hint(family.kind)}`, { field: 'transitions' });
+        throw new SidrecError('E_CONFIG', `${dir} holds ${TRANSITIONS_FILE}, which needs every item scored: ${hint(family.kind, prior)}`, {
+          field: 'transitions',
+        });
       context.log(`transition prior: weight ${prior.weight} (${TRANSITIONS_FILE})`);
       return new TransitionRecommender(inner, prior);
     },
   };
 }
 
-const hint = (kind: string): string => `model kind "${kind}" ranks candidate lists; use --transitions off`;
+/** What to do when a prior meets a ranking that returns candidate lists: the options it was fitted with, or none. */
+function hint(kind: string, prior: TransitionPrior): string {
+  const options = Object.entries(prior.report.options ?? {}).map(([name, value]) => `--${name} ${String(value)}`);
+  const fitted = options.length > 0 ? `give the options it was fitted with (${options.join(' ')}), or ` : '';
+  return `model kind "${kind}" ranks candidate lists here; ${fitted}use --transitions off`;
+}

@@ -34,6 +34,8 @@ export interface TransitionReport {
   readonly metric: string;
   /** The data directory the counts were taken from. */
   readonly data: string;
+  /** The family use-options the model was scored with (e.g. GRank's ranking: generator). */
+  readonly options?: Readonly<Record<string, unknown>>;
   /** Each part's whole sweep (eval/transition-weights.ts: recall, seen / unseen pairs), as written. */
   readonly sweeps?: readonly Readonly<Record<string, unknown>>[];
 }

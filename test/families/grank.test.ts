@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,26 @@ test('GRank serves: a new item given its SID is retrievable in the next request;
   const wrong = spawnSync(process.execPath, [cli, 'recommend', '--model', dir, '--items', history.join(','), '--beam', '5'], { encoding: 'utf8' });
   assert.equal(wrong.status, 2);
   assert.match(wrong.stderr, /--beam is not an option of --model grank/);
+
+  // The transition prior on the generator alone: fitted with --ranking generator, used with it, refused without.
+  const fitted = spawnSync(process.execPath, [cli, 'transitions', '--model', dir, '--ranking', 'generator', '--weights', '0,1', '--quiet'], {
+    encoding: 'utf8',
+  });
+  assert.equal(fitted.status, 0, fitted.stderr);
+  const withPrior = spawnSync(process.execPath, [cli, 'evaluate', '--model', dir, '--ranking', 'generator', '--quiet'], { encoding: 'utf8' });
+  assert.match(withPrior.stdout, /grank generator \+ transitions x [01] \(test\)/);
+  const recWithPrior = spawnSync(
+    process.execPath,
+    [cli, 'recommend', '--model', dir, '--ranking', 'generator', '--items', history.join(','), '--k', '3', '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(recWithPrior.status, 0, recWithPrior.stderr);
+  const refused = spawnSync(process.execPath, [cli, 'evaluate', '--model', dir, '--quiet'], { encoding: 'utf8' });
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /give the options it was fitted with \(--ranking generator\), or use --transitions off/);
+  rmSync(join(dir, 'transitions.safetensors'));
 });
 
 test('GRank MIPS: exact equals a brute-force ranking; usearch finds most of the exact top 10; both skip exclusions', async () => {

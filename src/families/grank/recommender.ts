@@ -84,6 +84,12 @@ export class GRankRecommender implements Recommender {
     return this.scored;
   }
 
+  /** The generator's score of every item; only while it ranks alone over exact inner products (--ranking generator). */
+  get scoreAll(): ((histories: readonly (readonly number[])[]) => Float32Array) | undefined {
+    if (this.use.ranker || this.use.mips === 'usearch') return undefined;
+    return (histories) => this.model.score(histories);
+  }
+
   recommend(queries: readonly RecommendQuery[]): Recommendation[][] {
     if (queries.length === 0) return [];
     const k = Math.max(...queries.map((q) => q.k));
