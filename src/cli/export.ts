@@ -9,6 +9,9 @@ import { readManifest } from '../model/manifest.js';
 import { checkOutputDir } from './options.js';
 import { defineCommand } from './command.js';
 import type { ExportPrecision } from '../families/onnx-graph.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { TRANSITIONS_FILE } from '../model/transitions.js';
 
 const exportable = Object.values(FAMILIES)
   .filter((f) => f.export)
@@ -58,6 +61,10 @@ Exportable kinds today: ${exportable.join(', ')}.`,
       precision: o.precision as ExportPrecision,
     });
     const c = result.check;
+    if (existsSync(join(o.model, TRANSITIONS_FILE)))
+      process.stderr.write(
+        `sidrec export: ${o.model} holds a transition prior (${TRANSITIONS_FILE}); the export ranks with the model alone, as --transitions off does, so the browser's ranking differs from the server's\n`,
+      );
     process.stdout.write(
       `exported ${manifest.kind} (${o.precision}) -> ${result.dir}: ONNX ${(result.bytes / 2 ** 20).toFixed(1)} MiB, checked on ${c.histories} histories (largest score difference ${c.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * c.top10Agreement).toFixed(0)}%, items kept ${(100 * c.top10Overlap).toFixed(0)}%) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
     );

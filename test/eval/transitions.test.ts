@@ -107,6 +107,9 @@ test('sidrec transitions: chooses w on validation; evaluate, recommend and serve
   const app = await buildServer({ modelDir: dir });
   assert.equal((await app.inject({ method: 'GET', url: '/v1/model' })).json().transitionWeight, 1e4, 'GET /v1/model names the prior');
   await app.close();
+  const exported = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', join(tempDir('transitions-export'), 'onnx')], { encoding: 'utf8' });
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.match(exported.stderr, /holds a transition prior .* the export ranks with the model alone/);
   assert.deepEqual(
     JSON.parse(viaCli.stdout).items.map((r: { item: string }) => r.item),
     want.map((i) => items[i]),
