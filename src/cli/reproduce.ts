@@ -18,8 +18,6 @@ import { MODEL_FILES } from '../model/files.js';
 import { readEpochLog } from '../train/epoch-log.js';
 import { openTransitions } from '../model/transitions.js';
 
-const manifestItems = (path: string): number => (JSON.parse(readFileSync(path, 'utf8')) as { numItems: number }).numItems;
-
 /** The stage commands, passed in so this file needs no import of the command table (which lists this command). */
 // biome-ignore lint/suspicious/noExplicitAny: stage commands of different option specs
 export type StageCommands = Readonly<Record<StageName, Command<any>>>;
@@ -115,10 +113,11 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         say(`paused after epoch ${epochs.length}; continue: sidrec reproduce ${o.experiment} --resume`);
         return;
       }
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
       let transitions: unknown;
       if (experiment.stages.transitions) {
         await run('transitions', { model: dirs.model, data: dirs.data });
-        const prior = openTransitions(dirs.model, manifestItems(manifestPath));
+        const prior = openTransitions(dirs.model, manifest.numItems as number);
         if (prior) transitions = { weight: prior.weight, ...prior.report };
       }
       let evaluation: unknown;
@@ -127,7 +126,6 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         await run('evaluate', { model: dirs.model, data: dirs.data, json }, true);
         evaluation = JSON.parse(readFileSync(json, 'utf8'));
       }
-      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
       const out = join(o.results ?? join(experiment.root, 'results'), `${experiment.name}.json`);
       writeJsonAtomic(out, {
         experiment: experiment.name,

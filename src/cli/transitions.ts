@@ -11,7 +11,8 @@ import { loadDataset, split } from '../data/index.js';
 import { bestTransitionWeight, sweepTransitionWeights, type TransitionSweep } from '../eval/transition-weights.js';
 import { familyOf } from '../families/index.js';
 import { readManifest } from '../model/manifest.js';
-import { fitTransitions, saveTransitions, TRANSITIONS_FILE } from '../model/transitions.js';
+import { fitBigram } from '../model/baselines.js';
+import { saveTransitions, TRANSITIONS_FILE } from '../model/transitions.js';
 import { defineCommand } from './command.js';
 import { flagsFor, mergedFamilyOptions } from './family-options.js';
 
@@ -33,9 +34,9 @@ Every item's score becomes score + w * log(1 + c), c = how often the item follow
 the training sequences (what the item bigram counts). For each w of --weights, one pass over the validation and
 the test users ranks every target; w is the one with the best validation NDCG@10 (0 = the model alone, kept when
 nothing beats it). The counts and w go to MODEL/${TRANSITIONS_FILE}; evaluate, recommend and serve add them to
-the model's scores from then on (--transitions off: not). Models that score every item only (SASRec, the Markov
-chain, RPG: with a prior it scores every item instead of graph decoding; not GRank, TIGER, Gryphon or DIGER,
-which rank candidate lists).
+the model's scores from then on (--transitions off: not). Models that score every item only: SASRec, the Markov
+chain, RPG (with a prior it scores every item instead of graph decoding), GRank's generator alone (--ranking
+generator, given again when it is used); not TIGER, Gryphon or DIGER, which rank candidate lists.
 Not from a paper: on Amazon Beauty the users whose target followed their newest item somewhere in training carry
 most of every model's NDCG@10, and the counts remember those pairs better than any model here (BENCHMARKS.md).`,
     options: {
@@ -75,13 +76,14 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
       throw new SidrecError('E_CONFIG', `model kind "${manifest.kind}" ranks candidate lists; the transition prior needs every item scored`, {
         field: 'model',
       });
-    const prior = fitTransitions(sp, 0, { weights, valid: [], metric: 'ndcg@10', data: resolve(dataDir) });
+    const table = fitBigram(sp);
     const progress = !o.quiet;
-    const valid = await sweepTransitionWeights(scorer, sp, 'valid', prior.table, weights, { progress });
-    const test = await sweepTransitionWeights(scorer, sp, 'test', prior.table, weights, { progress });
+    const valid = await sweepTransitionWeights(scorer, sp, 'valid', table, weights, { progress });
+    const test = await sweepTransitionWeights(scorer, sp, 'test', table, weights, { progress });
     const weight = bestTransitionWeight(valid);
     saveTransitions(o.model, {
-      ...prior,
+      numItems: sp.numItems,
+      table,
       weight,
       report: {
         weights,

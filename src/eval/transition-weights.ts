@@ -9,6 +9,7 @@ import { SidrecError } from '../core/errors.js';
 import { Progress } from '../core/progress.js';
 import type { LeaveOneOutSplit } from '../data/split.js';
 import type { BigramTable } from '../model/baselines.js';
+import { addTransitionCounts } from '../model/transitions.js';
 import type { Scorer } from '../model/scorer.js';
 import { rankFromScores } from './rank.js';
 
@@ -49,14 +50,8 @@ export async function sweepTransitionWeights(
     for (let b = 0; b < batch.length; b++) {
       const { history, target } = batch[b];
       boost.fill(0);
-      let seen = false;
-      if (history.length > 0) {
-        const newest = history[history.length - 1];
-        for (let p = table.start[newest]; p < table.start[newest + 1]; p++) {
-          boost[table.next[p]] = Math.log1p(table.count[p]);
-          if (table.next[p] === target) seen = true;
-        }
-      }
+      addTransitionCounts(table, N, 1, boost, 0, history); // the prior at w = 1
+      const seen = boost[target] > 0; // log(1 + count) > 0: the pair occurs in training
       if (seen) seenUsers++;
       for (let k = 0; k < W; k++) {
         const w = weights[k];

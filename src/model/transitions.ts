@@ -10,9 +10,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
-import type { LeaveOneOutSplit } from '../data/split.js';
 import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/io/safetensors.js';
-import { fitBigram, type BigramTable } from './baselines.js';
+import type { BigramTable } from './baselines.js';
 import type { Scorer } from './scorer.js';
 
 export const TRANSITIONS_FILE = 'transitions.safetensors';
@@ -40,21 +39,28 @@ export interface TransitionReport {
   readonly sweeps?: readonly Readonly<Record<string, unknown>>[];
 }
 
-/** The counts of `split`'s training sequences; `weight` and `report` as chosen. */
-export function fitTransitions(split: LeaveOneOutSplit, weight: number, report: TransitionReport): TransitionPrior {
-  return { numItems: split.numItems, table: fitBigram(split), weight, report };
-}
-
 /**
  * Adds w * log(1 + count(newest -> i)) to row `offset` of `scores` (numItems wide) in place. A history without
  * items, or whose newest item the counts do not cover (added after training), is left as it is.
  */
 export function addTransitions(prior: TransitionPrior, scores: Float32Array, offset: number, history: ArrayLike<number>): void {
-  if (history.length === 0 || prior.weight === 0) return;
+  addTransitionCounts(prior.table, prior.numItems, prior.weight, scores, offset, history);
+}
+
+/** `addTransitions` from the counts themselves (`coveredItems`: the items they cover), at weight `weight`. */
+export function addTransitionCounts(
+  table: BigramTable,
+  coveredItems: number,
+  weight: number,
+  scores: Float32Array,
+  offset: number,
+  history: ArrayLike<number>,
+): void {
+  if (history.length === 0 || weight === 0) return;
   const newest = history[history.length - 1];
-  if (newest >= prior.numItems) return;
-  const { start, next, count } = prior.table;
-  for (let p = start[newest]; p < start[newest + 1]; p++) scores[offset + next[p]] += prior.weight * Math.log1p(count[p]);
+  if (newest >= coveredItems) return;
+  const { start, next, count } = table;
+  for (let p = start[newest]; p < start[newest + 1]; p++) scores[offset + next[p]] += weight * Math.log1p(count[p]);
 }
 
 /** A dense scorer with the prior added; a scorer that ranks candidate lists cannot take it (said so). */

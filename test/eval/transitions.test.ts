@@ -9,7 +9,7 @@ import { generateSynthetic, split, syntheticDataset } from '../../src/data/index
 import { evaluate } from '../../src/eval/index.js';
 import { bestTransitionWeight, sweepTransitionWeights } from '../../src/eval/transition-weights.js';
 import { bigramScorer, fitBigram, popularityScorer } from '../../src/model/baselines.js';
-import { addTransitions, fitTransitions, openTransitions, saveTransitions, TRANSITIONS_FILE, withTransitions } from '../../src/model/transitions.js';
+import { addTransitions, openTransitions, saveTransitions, TRANSITIONS_FILE, withTransitions } from '../../src/model/transitions.js';
 import { openModelDir } from '../../src/serve/model.js';
 import { buildServer } from '../../src/serve/app.js';
 import { familyOf } from '../../src/families/index.js';
@@ -19,9 +19,10 @@ import { SYNTH, tempDir, tinySasRecDir } from '../serve/helpers.js';
 
 const sp = split(syntheticDataset(generateSynthetic(SYNTH)), { historyCap: 20 });
 const report = { weights: [0], valid: [0], metric: 'ndcg@10', data: 'synthetic' };
+const priorAt = (weight: number) => ({ numItems: sp.numItems, table: fitBigram(sp), weight, report });
 
 test("the prior adds w * log(1 + count) to the newest item's successors only", () => {
-  const prior = fitTransitions(sp, 2, report);
+  const prior = priorAt(2);
   const table = fitBigram(sp);
   const newest = sp.train[0].items[0];
   const scores = new Float32Array(sp.numItems).fill(1);
@@ -44,7 +45,7 @@ test('the weight sweep ranks as the evaluator does: w = 0 is the model alone, a 
   assert.ok(Math.abs(sweep.ndcg10[0] - alone.metrics['ndcg@10']) < 1e-12);
   assert.ok(Math.abs(sweep.recall10[0] - alone.metrics['recall@10']) < 1e-12);
   assert.ok(Math.abs(sweep.ndcg10[2] - bigram.metrics['ndcg@10']) < 1e-12, `${sweep.ndcg10[2]} vs bigram ${bigram.metrics['ndcg@10']}`);
-  const blended = await evaluate(withTransitions(popularityScorer(sp), fitTransitions(sp, 1, report), sp.numItems), sp, 'valid', { metrics: ['ndcg@10'] });
+  const blended = await evaluate(withTransitions(popularityScorer(sp), priorAt(1), sp.numItems), sp, 'valid', { metrics: ['ndcg@10'] });
   assert.ok(Math.abs(sweep.ndcg10[1] - blended.metrics['ndcg@10']) < 1e-12, 'the sweep and the wrapped scorer agree at w = 1');
   const seenShare = sweep.seenUsers / sweep.users;
   assert.ok(Math.abs(sweep.ndcg10[1] - (seenShare * sweep.ndcg10Seen[1] + (1 - seenShare) * sweep.ndcg10Unseen[1])) < 1e-12);
@@ -53,7 +54,7 @@ test('the weight sweep ranks as the evaluator does: w = 0 is the model alone, a 
 
 test('the prior file round-trips and is refused for another item count', () => {
   const dir = tempDir('transitions');
-  saveTransitions(dir, fitTransitions(sp, 4, report));
+  saveTransitions(dir, priorAt(4));
   const back = openTransitions(dir, sp.numItems)!;
   assert.equal(back.weight, 4);
   assert.deepEqual(back.table, fitBigram(sp));
