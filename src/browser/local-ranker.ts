@@ -4,7 +4,9 @@
  * onnxruntime-web, giving the server's ranking for a history. SASRec and RPG score every item (`decode: 'exact'`);
  * RPG can also decode over its item graph (`decode: 'graph'`) with the server's own GraphDecoder (decode/graph.ts),
  * so the page visits the same items; TIGER, Gryphon and DIGER run the server's beam search over the exported
- * encoder and decoder step (decode/sid-runtime.ts). The history's items are excluded, as the HTTP service excludes them. No Node APIs: bundled by esbuild into
+ * encoder and decoder step (decode/sid-runtime.ts). An export that carries a transition prior (transitions.bin, from
+ * `sidrec transitions`) has it added to every item's score, RPG scoring every item, as the server does
+ * (model/transition-counts.ts). The history's items are excluded, as the HTTP service excludes them. No Node APIs: bundled by esbuild into
  * dist/browser/sidrec-browser.js (ESM); onnxruntime-web is passed in, not bundled.
  *
  * @example
@@ -15,6 +17,8 @@
  */
 import { GraphDecoder, type GraphSearchConfig } from '../decode/graph.js';
 import { historyInputs } from '../model/history-inputs.js';
+import type { BigramTable } from '../model/baselines.js';
+import { addTransitionCounts, readTransitionBytes, type ExportedTransitions } from '../model/transition-counts.js';
 
 import { SidBeamRanker, type OrtModule, type OrtSession, type TigerExportLayout } from '../decode/sid-runtime.js';
 
@@ -34,6 +38,8 @@ export interface ExportDescription {
   readonly graph?: { readonly k: number; readonly file: string; readonly tokens: string; readonly search: GraphSearchConfig };
   /** TIGER, Gryphon, DIGER: what the encoder and decoder-step graphs read, and how the beams are ranked. */
   readonly tiger?: TigerExportLayout;
+  /** The transition prior added to every item's score (SASRec, RPG), when the model had one. */
+  readonly transitions?: ExportedTransitions;
 }
 
 export interface LocalItem {
@@ -50,11 +56,18 @@ export interface LocalRanking {
   readonly visited?: number;
   /** RPG: the per-digit log-probabilities (m * C) the ranking came from. */
   readonly logp?: Float32Array;
+  /** The transition prior's weight, when it was added to the scores. */
+  readonly transitionWeight?: number;
 }
 
 export interface RankOptions {
-  /** RPG only: decode over the item graph (the server's default) or score every item. @default 'exact' */
+  /**
+   * RPG only: decode over the item graph or score every item. With the transition prior on, every item is scored
+   * (as the server does). @default 'exact'
+   */
   readonly decode?: 'exact' | 'graph';
+  /** Add the export's transition prior (when it carries one) or rank with the model alone. @default 'on' */
+  readonly transitions?: 'on' | 'off';
   /** More item ids to leave out (the history's are always left out). */
   readonly exclude?: ReadonlySet<string>;
 }
@@ -74,6 +87,8 @@ export class LocalRanker {
     graph?: { readonly neighbors: Int32Array; readonly tokens: Int32Array },
     /** TIGER-style exports: the beam-search runtime over the encoder (`session`) and the decoder step. */
     private readonly beams?: SidBeamRanker,
+    /** The transition counts (transitions.bin), when the export carries a prior. */
+    private readonly transitions?: BigramTable,
   ) {
     ids.forEach((id, i) => this.index.set(id, i));
     const g = description.graph;
@@ -96,6 +111,7 @@ export class LocalRanker {
       const [ranked] = await this.beams.rank([known], k, [skip]);
       return { items: Array.from(ranked.items, (i, j) => item(i, ranked.scores[j])), ms: performance.now() - started, visited: ranked.candidates };
     }
+    const prior = options.transitions !== 'off' && this.transitions && this.description.transitions;
     const inputs = historyInputs([known], this.description.maxLen);
     const { Tensor } = this.ort;
     const { B, L } = inputs;
@@ -108,7 +124,7 @@ export class LocalRanker {
     };
     const feeds = Object.fromEntries(Object.keys(this.description.inputs).map((name) => [name, all[name]()]));
     const out = await this.session.run(feeds);
-    if (options.decode === 'graph' && this.decoder && out.logp) {
+    if (options.decode === 'graph' && !prior && this.decoder && out.logp) {
       const logp = out.logp.data as Float32Array;
       const found = this.decoder.search(logp, 0, 0, k + skip.size); // room for the excluded
       const items: LocalItem[] = [];
@@ -116,6 +132,7 @@ export class LocalRanker {
       return { items, ms: performance.now() - started, visited: found.visited, logp };
     }
     const scores = out.scores.data as Float32Array;
+    if (prior && this.transitions) addTransitionCounts(this.transitions, prior.numItems, prior.weight, scores, 0, known);
     const order: number[] = [];
     for (let n = 0; n < scores.length; n++) if (!skip.has(n) && !Number.isNaN(scores[n])) order.push(n);
     order.sort((a, b) => scores[b] - scores[a] || a - b);
@@ -123,13 +140,15 @@ export class LocalRanker {
       items: order.slice(0, k).map((n) => item(n, scores[n])),
       ms: performance.now() - started,
       ...(out.logp ? { logp: out.logp.data as Float32Array } : {}),
+      ...(prior ? { transitionWeight: prior.weight } : {}),
     };
   }
 }
 
 /**
  * Downloads an export from `base` (a URL prefix ending in /, e.g. '/export/') and opens it: export.json (or the
- * given `description`), the items, the ONNX model in a session and, for RPG, the item graph.
+ * given `description`), the items, the ONNX model in a session, for RPG the item graph, and the transition prior's
+ * counts when the export carries them.
  */
 export async function openLocalRanker(
   ort: OrtModule,
@@ -166,5 +185,9 @@ export async function openLocalRanker(
     ]);
     beams = new SidBeamRanker(ort, session, decoder, t, codes, description.numItems);
   }
-  return new LocalRanker(ort, session, description, items.ids, items.titles, performance.now() - started, graph, beams);
+  const exported = description.transitions;
+  const transitions = exported
+    ? readTransitionBytes(await (await ok(exported.file)).arrayBuffer(), exported, `sidrec export: ${base}${exported.file}`)
+    : undefined;
+  return new LocalRanker(ort, session, description, items.ids, items.titles, performance.now() - started, graph, beams, transitions);
 }

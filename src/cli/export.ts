@@ -9,8 +9,6 @@ import { readManifest } from '../model/manifest.js';
 import { checkOutputDir } from './options.js';
 import { defineCommand } from './command.js';
 import type { ExportPrecision } from '../families/onnx-graph.js';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { TRANSITIONS_FILE } from '../model/transitions.js';
 
 const exportable = Object.values(FAMILIES)
@@ -26,7 +24,9 @@ export const exportCommand = defineCommand({
 Writes OUT/model.onnx, OUT/items.json (item ids and titles in model order) and OUT/export.json (inputs, outputs, the
 model it came from, the self-check); RPG adds its item graph (graph.bin, tokens.bin); TIGER, Gryphon and DIGER write
 the encoder as model.onnx, one decoder step as decoder.onnx and every item's SID (sids.bin), and the runtime runs
-the server's beam search in TypeScript (sidrec/browser). The export runs in onnxruntime-node on 64 seeded
+the server's beam search in TypeScript (sidrec/browser). A model with a transition prior (sidrec transitions)
+carries it as transitions.bin (the counts) and export.json's "transitions" (the weight); TIGER-style exports refuse
+one, as their served models do. The export runs in onnxruntime-node on 64 seeded
 histories first and is written only when it ranks as the engine does (float32: largest score difference within
 1e-3 of the score range, every top 10 the same).
 Exportable kinds today: ${exportable.join(', ')}.`,
@@ -40,6 +40,12 @@ Exportable kinds today: ${exportable.join(', ')}.`,
         description:
           'Float weights: float32 (must agree exactly: every top 10), float16 (half the size; written when 90% of top 10s agree) or int8 (a quarter, per-row or per-column scales; written when 90% of the items of each top 10 are kept)',
         default: 'float32',
+      },
+      transitions: {
+        type: 'string',
+        choices: ['on', 'off'],
+        description: `Carry the model's transition prior (${TRANSITIONS_FILE}, from sidrec transitions) as transitions.bin, so the page ranks as the server does; off: the model alone`,
+        default: 'on',
       },
     },
   },
@@ -59,11 +65,13 @@ Exportable kinds today: ${exportable.join(', ')}.`,
     const started = performance.now();
     const result = await family.export(o.model, manifest, { items, log: (line) => process.stderr.write(`${line}\n`) }, o.out, {
       precision: o.precision as ExportPrecision,
+      transitions: o.transitions as 'on' | 'off',
     });
     const c = result.check;
-    if (existsSync(join(o.model, TRANSITIONS_FILE)))
+    const prior = result.transitions;
+    if (prior)
       process.stderr.write(
-        `sidrec export: ${o.model} holds a transition prior (${TRANSITIONS_FILE}); the export ranks with the model alone, as --transitions off does, so the browser's ranking differs from the server's\n`,
+        `sidrec export: carries the model's transition prior (weight ${prior.weight}, ${prior.pairs} item pairs, ${prior.file}); the browser module adds it as the server does (--transitions off leaves it out)\n`,
       );
     process.stdout.write(
       `exported ${manifest.kind} (${o.precision}) -> ${result.dir}: ONNX ${(result.bytes / 2 ** 20).toFixed(1)} MiB, checked on ${c.histories} histories (largest score difference ${c.maxAbsDiff.toExponential(2)}, top-10 agreement ${(100 * c.top10Agreement).toFixed(0)}%, items kept ${(100 * c.top10Overlap).toFixed(0)}%) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,

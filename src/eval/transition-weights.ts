@@ -9,7 +9,7 @@ import { SidrecError } from '../core/errors.js';
 import { Progress } from '../core/progress.js';
 import type { LeaveOneOutSplit } from '../data/split.js';
 import type { BigramTable } from '../model/baselines.js';
-import { addTransitionCounts } from '../model/transitions.js';
+import { addTransitionCounts } from '../model/transition-counts.js';
 import type { Scorer } from '../model/scorer.js';
 import { rankFromScores } from './rank.js';
 

@@ -10,6 +10,8 @@ import { SidrecError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
 import { TopK } from '../decode/topk.js';
 import type { ServingItems } from '../model/bundle.js';
+import { transitionBytes } from '../model/transition-counts.js';
+import type { TransitionPrior } from '../model/transitions.js';
 import { encodeModel, type OnnxGraph } from '../tensor/kernels/onnx-proto.js';
 import { loadOrtRuntime } from '../tensor/kernels/onnxruntime-session.js';
 import type { ExportCheck, ExportResult } from './family.js';
@@ -157,6 +159,8 @@ export interface ExportSpec {
   readonly inputDocs?: Readonly<Record<string, string>>;
   /** What each output holds (default: `scores`). */
   readonly outputDocs?: Readonly<Record<string, string>>;
+  /** The model directory's transition prior, stored as transitions.bin for the runtime to add to `scores`. */
+  readonly transitions?: TransitionPrior;
 }
 
 /**
@@ -171,7 +175,10 @@ export function agrees(check: ExportCheck, precision: ExportPrecision): boolean 
   return check.maxAbsDiff <= tolerance * Math.max(1, check.scoreRange) && check.top10Agreement >= agreement;
 }
 
-/** Writes OUT/{model.onnx,items.json,export.json} whole when `check` passes; otherwise throws and writes nothing. */
+/**
+ * Writes OUT/{model.onnx,items.json,export.json} (and the spec's files, the prior's transitions.bin) whole when
+ * `check` passes; otherwise throws and writes nothing.
+ */
 export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, items: ServingItems, check: ExportCheck): ExportResult {
   if (!agrees(check, spec.precision)) {
     throw new SidrecError(
@@ -180,6 +187,8 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
       { file: spec.model },
     );
   }
+  const prior = spec.transitions && transitionBytes(spec.transitions.table, spec.transitions.numItems, spec.transitions.weight);
+  const files = { ...spec.files, ...(prior ? { [prior.description.file]: prior.bytes } : {}) };
   const description = {
     format: EXPORT_FORMAT,
     version: 1,
@@ -193,16 +202,22 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
     inputs: spec.inputDocs ?? Object.fromEntries(spec.inputs.map((name) => [name, HISTORY_INPUT_DOCS[name]])),
     outputs: spec.outputDocs ?? { scores: 'float32 (B, numItems): a score per item (higher is better)' },
     ...spec.extra,
+    ...(prior ? { transitions: prior.description } : {}),
     check,
   };
   writeDirAtomic(out, (tmp) => {
     writeFileSync(join(tmp, 'model.onnx'), onnx);
     writeFileSync(join(tmp, 'items.json'), `${JSON.stringify({ ids: items.itemIds, titles: items.texts.map((t) => t.title ?? '') })}\n`);
-    for (const [name, bytes] of Object.entries(spec.files ?? {})) writeFileSync(join(tmp, name), bytes);
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(tmp, name), bytes);
     writeFileSync(join(tmp, 'export.json'), `${JSON.stringify(description, null, 2)}\n`);
   });
-  const graphs = Object.entries(spec.files ?? {}).filter(([name]) => name.endsWith('.onnx'));
-  return { dir: out, bytes: graphs.reduce((sum, [, bytes]) => sum + bytes.byteLength, onnx.byteLength), check };
+  const graphs = Object.entries(files).filter(([name]) => name.endsWith('.onnx'));
+  return {
+    dir: out,
+    bytes: graphs.reduce((sum, [, bytes]) => sum + bytes.byteLength, onnx.byteLength),
+    check,
+    ...(prior ? { transitions: prior.description } : {}),
+  };
 }
 
 /** One model's export, end to end: build the graph at `precision`, check it against `engine` on `histories`, write it. */

@@ -18,6 +18,8 @@ import type { Recommender } from '../decode/recommender.js';
 import type { Scorer } from '../eval/index.js';
 import type { ServingItems } from '../model/bundle.js';
 import type { ModelManifest } from '../model/manifest.js';
+import type { ExportedTransitions } from '../model/transition-counts.js';
+import type { TransitionPrior } from '../model/transitions.js';
 import type { TrainConfig } from '../train/config.js';
 import type { TrainingPlan } from '../train/run.js';
 import type { TrainRunOptions } from '../train/trainer.js';
@@ -86,6 +88,10 @@ export interface ExportCheck {
 export interface ExportOptions {
   /** Float weights stored as float32 (exact) or float16 (half the size; checked the same way). @default 'float32' */
   readonly precision?: ExportPrecision;
+  /** Carry the model directory's transition prior into the export (transitions.bin), or leave it out. @default 'on' */
+  readonly transitions?: 'on' | 'off';
+  /** The prior to carry, opened by families/transitions.ts from the model directory (not set by callers). */
+  readonly prior?: TransitionPrior;
 }
 
 /** What `sidrec export` wrote. */
@@ -94,6 +100,8 @@ export interface ExportResult {
   /** Size of the ONNX graphs (model.onnx, and decoder.onnx for TIGER-style models). */
   readonly bytes: number;
   readonly check: ExportCheck;
+  /** The transition prior the export carries (transitions.bin), when it carries one. */
+  readonly transitions?: ExportedTransitions;
 }
 
 /**

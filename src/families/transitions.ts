@@ -50,6 +50,7 @@ export function withTransitionPrior(family: ModelFamily): ModelFamily {
         },
       };
     },
+    ...(family.export ? { export: exportWithPrior(family.export) } : {}),
     recommender(dir, manifest, context, flags) {
       const prior = priorFor(dir, manifest, flags);
       const inner = family.recommender(dir, manifest, context, exactWith(family, flags, prior));
@@ -61,6 +62,19 @@ export function withTransitionPrior(family: ModelFamily): ModelFamily {
       context.log(`transition prior: weight ${prior.weight} (${TRANSITIONS_FILE})`);
       return new TransitionRecommender(inner, prior);
     },
+  };
+}
+
+/**
+ * The family's export with the directory's prior carried along (unless `transitions: 'off'`): the family's writer
+ * stores it as transitions.bin and the browser module adds it as the server does (a family whose export ranks beam
+ * candidates refuses it, as its served model does).
+ */
+function exportWithPrior(inner: NonNullable<ModelFamily['export']>): NonNullable<ModelFamily['export']> {
+  return (dir, manifest, context, out, options = {}) => {
+    const prior = options.transitions === 'off' ? null : openTransitions(dir, manifest.numItems);
+    if (!prior) return inner(dir, manifest, context, out, options);
+    return inner(dir, manifest, context, out, { ...options, prior });
   };
 }
 

@@ -13,6 +13,7 @@ import { SidrecError } from '../core/errors.js';
 import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/io/safetensors.js';
 import type { BigramTable } from './baselines.js';
 import type { Scorer } from './scorer.js';
+import { addTransitionCounts } from './transition-counts.js';
 
 export const TRANSITIONS_FILE = 'transitions.safetensors';
 
@@ -45,22 +46,6 @@ export interface TransitionReport {
  */
 export function addTransitions(prior: TransitionPrior, scores: Float32Array, offset: number, history: ArrayLike<number>): void {
   addTransitionCounts(prior.table, prior.numItems, prior.weight, scores, offset, history);
-}
-
-/** `addTransitions` from the counts themselves (`coveredItems`: the items they cover), at weight `weight`. */
-export function addTransitionCounts(
-  table: BigramTable,
-  coveredItems: number,
-  weight: number,
-  scores: Float32Array,
-  offset: number,
-  history: ArrayLike<number>,
-): void {
-  if (history.length === 0 || weight === 0) return;
-  const newest = history[history.length - 1];
-  if (newest >= coveredItems) return;
-  const { start, next, count } = table;
-  for (let p = start[newest]; p < start[newest + 1]; p++) scores[offset + next[p]] += weight * Math.log1p(count[p]);
 }
 
 /** A dense scorer with the prior added; a scorer that ranks candidate lists cannot take it (said so). */

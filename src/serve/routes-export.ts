@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { SidrecError } from '../core/errors.js';
+import { TRANSITIONS_EXPORT_FILE } from '../model/transition-counts.js';
 
 /** The files of onnxruntime-web's dist the page needs (one-thread WebAssembly build). */
 const ORT_FILES: Readonly<Record<string, string>> = Object.freeze({
@@ -26,6 +27,7 @@ const EXPORT_FILES: Readonly<Record<string, string>> = Object.freeze({
   'tokens.bin': 'application/octet-stream',
   'decoder.onnx': 'application/octet-stream',
   'sids.bin': 'application/octet-stream',
+  [TRANSITIONS_EXPORT_FILE]: 'application/octet-stream',
 });
 
 /** onnxruntime-web's dist folder in this install (its package.json is not exported, its main entry lives in dist/). */

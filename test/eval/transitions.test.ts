@@ -2,13 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic, split, syntheticDataset } from '../../src/data/index.js';
 import { evaluate } from '../../src/eval/index.js';
 import { bestTransitionWeight, sweepTransitionWeights } from '../../src/eval/transition-weights.js';
 import { bigramScorer, fitBigram, popularityScorer } from '../../src/model/baselines.js';
+import { readTransitionBytes, transitionBytes } from '../../src/model/transition-counts.js';
 import { addTransitions, openTransitions, saveTransitions, TRANSITIONS_FILE, withTransitions } from '../../src/model/transitions.js';
 import { openModelDir } from '../../src/serve/model.js';
 import { buildServer } from '../../src/serve/app.js';
@@ -63,6 +64,26 @@ test('the prior file round-trips and is refused for another item count', () => {
   assert.equal(openTransitions(dir, sp.numItems), null);
 });
 
+const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+test("an export's transitions.bin reads back as the counts, and a damaged one is refused with its file named", () => {
+  const table = fitBigram(sp);
+  const { bytes, description } = transitionBytes(table, sp.numItems, 3);
+  assert.equal(description.pairs, table.next.length);
+  assert.equal(bytes.byteLength, 4 * (sp.numItems + 1 + 2 * table.next.length));
+  assert.deepEqual(readTransitionBytes(toArrayBuffer(bytes), description, 'x.bin'), table);
+  assert.throws(() => readTransitionBytes(toArrayBuffer(bytes.subarray(4)), description, 'x.bin'), /^Error: x\.bin: \d+ bytes, export\.json describes/);
+  const outOfRange = Uint8Array.from(bytes);
+  new Int32Array(outOfRange.buffer, 4 * (sp.numItems + 1), 1)[0] = sp.numItems;
+  assert.throws(() => readTransitionBytes(outOfRange.buffer, description, 'x.bin'), /x\.bin: pair 0 names item 120, outside 0\.\.119/);
+  const unordered = Uint8Array.from(bytes);
+  const starts = new Int32Array(unordered.buffer, 0, sp.numItems + 1);
+  const row = starts.findIndex((v, i) => i > 0 && v > 0);
+  starts[row] = starts[row + 1] + 1;
+  assert.throws(() => readTransitionBytes(unordered.buffer, description, 'x.bin'), /row start of item \d+ is before item \d+'s/);
+  assert.throws(() => readTransitionBytes(toArrayBuffer(bytes), { ...description, weight: -1 }, 'x.bin'), /weight -1 is not a non-negative number/);
+});
+
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 test('sidrec transitions: chooses w on validation; evaluate, recommend and serve add the prior, --transitions off leaves it out', async () => {
@@ -108,9 +129,18 @@ test('sidrec transitions: chooses w on validation; evaluate, recommend and serve
   const app = await buildServer({ modelDir: dir });
   assert.equal((await app.inject({ method: 'GET', url: '/v1/model' })).json().transitionWeight, 1e4, 'GET /v1/model names the prior');
   await app.close();
-  const exported = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', join(tempDir('transitions-export'), 'onnx')], { encoding: 'utf8' });
+  const exportDir = tempDir('transitions-export');
+  const exported = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', join(exportDir, 'onnx')], { encoding: 'utf8' });
   assert.equal(exported.status, 0, exported.stderr);
-  assert.match(exported.stderr, /holds a transition prior .* the export ranks with the model alone/);
+  assert.match(exported.stderr, /carries the model's transition prior \(weight 10000, \d+ item pairs, transitions\.bin\)/);
+  const description = JSON.parse(readFileSync(join(exportDir, 'onnx', 'export.json'), 'utf8'));
+  assert.equal(description.transitions.weight, 1e4);
+  assert.deepEqual(readTransitionBytes(toArrayBuffer(readFileSync(join(exportDir, 'onnx', 'transitions.bin'))), description.transitions, 'test'), prior.table);
+  const alone = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', join(exportDir, 'alone'), '--transitions', 'off'], { encoding: 'utf8' });
+  assert.equal(alone.status, 0, alone.stderr);
+  assert.doesNotMatch(alone.stderr, /transition prior/);
+  assert.ok(!existsSync(join(exportDir, 'alone', 'transitions.bin')));
+  assert.equal(JSON.parse(readFileSync(join(exportDir, 'alone', 'export.json'), 'utf8')).transitions, undefined);
   assert.deepEqual(
     JSON.parse(viaCli.stdout).items.map((r: { item: string }) => r.item),
     want.map((i) => items[i]),

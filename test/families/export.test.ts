@@ -9,6 +9,7 @@ import { checkSasRecExport } from '../../src/families/sasrec/export.js';
 import { sasRecGraph } from '../../src/families/sasrec/onnx.js';
 import { openSasRecModel } from '../../src/families/sasrec/recommender.js';
 import { readManifest } from '../../src/model/manifest.js';
+import { saveTransitions } from '../../src/model/transitions.js';
 import { SasRec } from '../../src/model/sasrec.js';
 import { encodeModel } from '../../src/tensor/kernels/onnx-proto.js';
 import { tempDir, tinySasRecDir, tinySidGenerativeDir } from '../serve/helpers.js';
@@ -59,6 +60,15 @@ test('sidrec export: TIGER as an encoder and a decoder step whose beam search (i
   assert.equal(description.tiger.beamWidth, 8, 'the recorded test beam');
   assert.equal(statSync(join(out, 'sids.bin')).size, 4 * description.numItems * description.tiger.digits);
   assert.ok(description.inputs.prefix && description.outputs.logits, 'the decoder step is described');
+  // A transition prior needs every item scored: the beam-search export refuses it, as the served model does.
+  const manifest = readManifest(dir);
+  const report = { weights: [1], valid: [0], metric: 'ndcg@10', data: 'test' };
+  const counts = { start: new Int32Array(manifest.numItems + 1), next: new Int32Array(0), count: new Float32Array(0) };
+  saveTransitions(dir, { numItems: manifest.numItems, table: counts, weight: 1, report });
+  const refused = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', `${out}-prior`], { encoding: 'utf8' });
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /holds a transition prior, which needs every item scored; a tiger export ranks beam candidates: use --transitions off/);
+  assert.ok(!existsSync(`${out}-prior`), 'nothing written');
 });
 
 test('the ranking check of beam-search exports: the same lists agree; a reordered or different list does not', () => {

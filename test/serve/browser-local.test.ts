@@ -2,7 +2,7 @@
  * Ranking in the browser (issue 19): a model exported with `sidrec export`, served with its export, runs in
  * headless Chromium through onnxruntime-web (WebAssembly, one thread) and ranks 20 fixed histories exactly as the
  * server does (the same top 10, in order), for SASRec, RPG (exact scoring) and TIGER (the encoder and decoder step
- * in the page, the server's beam search in TypeScript). Skipped, saying why, when Chromium or onnxruntime-web is absent and
+ * in the page, the server's beam search in TypeScript), and with an exported transition prior. Skipped, saying why, when Chromium or onnxruntime-web is absent and
  * SIDREC_REQUIRE_BROWSER is not set (CI sets it).
  */
 import { test } from 'node:test';
@@ -19,7 +19,10 @@ import { missingBrowser, withExplorer } from './chromium.js';
 import { ortWebDist } from '../../src/serve/routes-export.js';
 import { parseFeatureSpec } from '../../src/features/dataset.js';
 import { tokenizeDataset } from '../../src/tokenize/index.js';
-import { rpgFixtureData, tempDir, tinyRpgDir, tinySasRecDir, tinySidGenerativeDir } from './helpers.js';
+import { generateSynthetic, split as leaveOneOut, syntheticDataset } from '../../src/data/index.js';
+import { fitBigram } from '../../src/model/baselines.js';
+import { saveTransitions } from '../../src/model/transitions.js';
+import { rpgFixtureData, SYNTH, tempDir, tinyRpgDir, tinySasRecDir, tinySidGenerativeDir } from './helpers.js';
 
 const missing = missingBrowser(ortWebDist() === undefined ? 'onnxruntime-web not installed' : '');
 
@@ -134,3 +137,41 @@ for (const kind of ['sasrec', 'rpg', 'tiger'] as const) {
     });
   });
 }
+
+test('the explorer adds an exported transition prior in the browser as the server does (SASRec, 20 histories, top 10)', {
+  skip: missing || false,
+  timeout: 180_000,
+}, async () => {
+  const dir = await tinySasRecDir(8);
+  const manifest = readManifest(dir);
+  const split = leaveOneOut(syntheticDataset(generateSynthetic(SYNTH)), { historyCap: 20 });
+  const report = { weights: [0, 5], valid: [0, 0], metric: 'ndcg@10', data: 'test' };
+  saveTransitions(dir, { numItems: manifest.numItems, table: fitBigram(split), weight: 5, report });
+  const items = readServingItems(dir, manifest);
+  const exportDir = join(tempDir('export-prior'), 'onnx');
+  await familyOf('sasrec').export!(dir, manifest, { items, log: () => {} }, exportDir);
+  const app = await buildServer({ modelDir: dir, exportDir });
+  await withExplorer(app, async (page, pageErrors) => {
+    await page.locator('#local').waitFor({ state: 'visible' });
+    const histories = Array.from({ length: 20 }, (_, r) => Array.from(split.train[r * 3].items.subarray(0, 1 + (r % 4)), (i) => items.itemIds[i]));
+    const local = (await page.evaluate(async (hs) => {
+      const w = globalThis as unknown as { sidrecLocal: { rank: (h: string[], k: number) => Promise<{ items: { id: string }[] }> } };
+      const out: string[][] = [];
+      for (const h of hs) out.push((await w.sidrecLocal.rank(h, 10)).items.map((i) => i.id));
+      return out;
+    }, histories)) as string[][];
+    const alone = familyOf('sasrec').recommender(dir, manifest, { items, log: () => {} }, { transitions: 'off' });
+    const index = new Map(items.itemIds.map((id, i) => [id, i]));
+    let moved = 0;
+    for (const [r, history] of histories.entries()) {
+      const server = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history, k: 10 } })).json();
+      const ids = server.items.map((i: { id: string }) => i.id);
+      assert.deepEqual(local[r], ids, `history ${r}`);
+      const h = history.map((id) => index.get(id)!);
+      const [plain] = alone.recommend([{ history: h, k: 10, exclude: new Set(h) }]);
+      if (plain.map((s) => items.itemIds[s.item]).join() !== ids.join()) moved++;
+    }
+    assert.ok(moved > 0, 'the prior changed some ranking');
+    assert.deepEqual(pageErrors, []);
+  });
+});

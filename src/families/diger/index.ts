@@ -283,6 +283,6 @@ export const digerFamily: ModelFamily = defineFamily({
   export(dir, manifest, context, out, options = {}) {
     const loaded = openDiger(dir, manifest);
     if (!(loaded.model instanceof Tiger)) throw new SidrecError('E_STATE', 'a DIGER model directory holds a TIGER', { file: dir, field: 'kind' });
-    return exportSidGenerative(loaded, dir, manifest, context.items, checkHistories(loaded.table.count, loaded.model.config.maxItems), out, options.precision);
+    return exportSidGenerative(loaded, dir, manifest, context.items, checkHistories(loaded.table.count, loaded.model.config.maxItems), out, options);
   },
 });

@@ -4,6 +4,7 @@ import type { ServingItems } from '../../model/bundle.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { scoreAll } from '../../model/rpg-score.js';
 import type { Rpg } from '../../model/rpg.js';
+import type { TransitionPrior } from '../../model/transitions.js';
 import { exportGraph, int32Bytes } from '../export-check.js';
 import type { ExportResult } from '../family.js';
 import { RPG_INPUTS, rpgGraph } from './onnx.js';
@@ -27,6 +28,8 @@ export function exportRpg(
   precision: ExportPrecision = 'float32',
   /** The item graph and search settings, for graph-constrained decoding in the runtime (absent: exact scoring only). */
   decoding?: { readonly graph: ItemGraph; readonly search: GraphSearchConfig },
+  /** The model directory's transition prior, carried into the export. */
+  prior?: TransitionPrior,
 ): ExportResult {
   const graphFiles: Record<string, Uint8Array> = decoding
     ? { 'graph.bin': int32Bytes(decoding.graph.neighbors), 'tokens.bin': int32Bytes(model.itemTokens) }
@@ -41,6 +44,7 @@ export function exportRpg(
     inputs: RPG_INPUTS,
     extra: { digits: model.digits, codebookSize: model.codebookSize, ...graphInfo },
     files: graphFiles,
+    ...(prior ? { transitions: prior } : {}),
   };
   return exportGraph(
     spec,

@@ -131,7 +131,7 @@ with the same code as sidrec tokenize, into OUT/sids.`,
     const model = openRpgModel(dir, manifest);
     const graph = openItemGraph(dir);
     const decoding = graph ? { graph, search: recordedGraphSearch(manifest) } : undefined;
-    return exportRpg(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision, decoding);
+    return exportRpg(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision, decoding, options.prior);
   },
 });
 

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { ServingItems } from '../../model/bundle.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import type { SasRec } from '../../model/sasrec.js';
+import type { TransitionPrior } from '../../model/transitions.js';
 import { checkExport, exportGraph } from '../export-check.js';
 import type { ExportCheck, ExportResult } from '../family.js';
 import { SASREC_INPUTS, sasRecGraph } from './onnx.js';
@@ -20,6 +21,8 @@ export function exportSasRec(
   histories: readonly ArrayLike<number>[],
   out: string,
   precision: ExportPrecision = 'float32',
+  /** The model directory's transition prior, carried into the export. */
+  prior?: TransitionPrior,
 ): ExportResult {
   const spec = {
     kind: 'sasrec',
@@ -28,6 +31,7 @@ export function exportSasRec(
     numItems: model.numItems,
     maxLen: model.config.maxLen,
     inputs: SASREC_INPUTS,
+    ...(prior ? { transitions: prior } : {}),
   };
   return exportGraph(
     spec,

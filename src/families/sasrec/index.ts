@@ -32,6 +32,6 @@ export const sasrecFamily: ModelFamily = defineFamily({
   },
   export(dir, manifest, context, out, options = {}) {
     const model = openSasRecModel(dir, manifest);
-    return exportSasRec(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision);
+    return exportSasRec(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision, options.prior);
   },
 });

@@ -14,7 +14,7 @@ import { encodeModel } from '../../tensor/kernels/onnx-proto.js';
 import { loadOrtPublicApi } from '../../tensor/kernels/onnxruntime-session.js';
 import { SidrecError } from '../../core/errors.js';
 import { checkRankings, int32Bytes, writeExport } from '../export-check.js';
-import type { ExportResult } from '../family.js';
+import type { ExportOptions, ExportResult } from '../family.js';
 import type { ExportPrecision } from '../onnx-graph.js';
 import { tigerDecoderGraph, tigerEncoderGraph, tigerLayout } from './onnx.js';
 import type { LoadedSidModel } from './open.js';
@@ -29,8 +29,17 @@ export async function exportSidGenerative(
   items: ServingItems,
   histories: readonly ArrayLike<number>[],
   out: string,
-  precision: ExportPrecision = 'float32',
+  options: ExportOptions = {},
 ): Promise<ExportResult> {
+  if (options.prior)
+    throw new SidrecError(
+      'E_CONFIG',
+      `${dir} holds a transition prior, which needs every item scored; a ${manifest.kind} export ranks beam candidates: use --transitions off`,
+      {
+        field: 'transitions',
+      },
+    );
+  const precision: ExportPrecision = options.precision ?? 'float32';
   const { model, table } = loaded;
   const tiger = model instanceof Tiger ? model : model.tiger;
   const served = new SidGenerativeRecommender(loaded);
@@ -51,11 +60,11 @@ export async function exportSidGenerative(
   } catch (error) {
     throw new SidrecError('E_STATE', `the export checks itself with onnxruntime-node, which does not load here: ${(error as Error).message}`);
   }
-  const options = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
+  const session = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
   const runtime = new SidBeamRanker(
     ort,
-    await ort.InferenceSession.create(encoder, options),
-    await ort.InferenceSession.create(decoder, options),
+    await ort.InferenceSession.create(encoder, session),
+    await ort.InferenceSession.create(decoder, session),
     layout,
     table.codes,
     table.count,

@@ -107,7 +107,7 @@ function sidFamily(kind: SidModelKind, summary: string, testBeam: number, extra:
     export(dir, manifest, context, out, options = {}) {
       const loaded = openSidModel(dir, manifest);
       const tiger = loaded.model instanceof Tiger ? loaded.model : loaded.model.tiger;
-      return exportSidGenerative(loaded, dir, manifest, context.items, checkHistories(loaded.table.count, tiger.config.maxItems), out, options.precision);
+      return exportSidGenerative(loaded, dir, manifest, context.items, checkHistories(loaded.table.count, tiger.config.maxItems), out, options);
     },
   });
 }
