@@ -18,7 +18,7 @@
 import { GraphDecoder, type GraphSearchConfig } from '../decode/graph.js';
 import { historyInputs } from '../model/history-inputs.js';
 import type { BigramTable } from '../model/baselines.js';
-import { addTransitionCounts, readTransitionBytes, type ExportedTransitions } from '../model/transition-counts.js';
+import { addTransitionCounts, exportedReach, readTransitionBytes, type ExportedTransitions, type TransitionReach } from '../model/transition-counts.js';
 
 import { SidBeamRanker, type OrtModule, type OrtSession, type TigerExportLayout } from '../decode/sid-runtime.js';
 
@@ -88,7 +88,7 @@ export class LocalRanker {
     /** TIGER-style exports: the beam-search runtime over the encoder (`session`) and the decoder step. */
     private readonly beams?: SidBeamRanker,
     /** The transition counts (transitions.bin), when the export carries a prior. */
-    private readonly transitions?: BigramTable,
+    private readonly transitions?: { readonly table: BigramTable; readonly reach: TransitionReach },
   ) {
     ids.forEach((id, i) => this.index.set(id, i));
     const g = description.graph;
@@ -132,7 +132,7 @@ export class LocalRanker {
       return { items, ms: performance.now() - started, visited: found.visited, logp };
     }
     const scores = out.scores.data as Float32Array;
-    if (prior && this.transitions) addTransitionCounts(this.transitions, prior.numItems, prior.weight, scores, 0, known);
+    if (prior && this.transitions) addTransitionCounts(this.transitions.table, prior.numItems, prior.weight, scores, 0, known, this.transitions.reach);
     const order: number[] = [];
     for (let n = 0; n < scores.length; n++) if (!skip.has(n) && !Number.isNaN(scores[n])) order.push(n);
     order.sort((a, b) => scores[b] - scores[a] || a - b);
@@ -186,8 +186,9 @@ export async function openLocalRanker(
     beams = new SidBeamRanker(ort, session, decoder, t, codes, description.numItems);
   }
   const exported = description.transitions;
+  const where = `sidrec export: ${base}${exported?.file}`;
   const transitions = exported
-    ? readTransitionBytes(await (await ok(exported.file)).arrayBuffer(), exported, `sidrec export: ${base}${exported.file}`)
+    ? { table: readTransitionBytes(await (await ok(exported.file)).arrayBuffer(), exported, where), reach: exportedReach(exported, where) }
     : undefined;
   return new LocalRanker(ort, session, description, items.ids, items.titles, performance.now() - started, graph, beams, transitions);
 }

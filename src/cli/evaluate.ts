@@ -25,7 +25,10 @@ export const evaluateCommand = defineCommand({
   sidrec evaluate --model runs/beauty/tiger --beam 500 --metrics recall@50,recall@200,recall@500 --users 4000   (on a sample)
 RPG graph settings default to those recorded at training time; TIGER/Gryphon --beam defaults to the test beam.`,
     options: {
-      model: { type: 'string', description: 'Trained model directory, or a baseline: popularity | bigram' },
+      model: {
+        type: 'string',
+        description: "Trained model directory, or a baseline: popularity | bigram | recent-bigram (the newest 5 items' counts, .5^k by age)",
+      },
       data: { type: 'string', description: 'Dataset artifact directory (default: the one the model was trained on)' },
       split: { type: 'string', choices: ['test', 'valid'], description: 'Which leave-one-out target to rank', default: 'test' },
       'history-cap': { type: 'number', integer: true, min: 1, description: 'Most recent items kept as history', default: 50 },
@@ -47,7 +50,7 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
     },
   },
   async run(o) {
-    if (!o.model) throw new SidrecError('E_CONFIG', 'missing --model (a trained model directory, or popularity | bigram)', { field: 'model' });
+    if (!o.model) throw new SidrecError('E_CONFIG', 'missing --model (a trained model directory, or popularity | bigram | recent-bigram)', { field: 'model' });
     const flags = isModelDir(o.model) ? flagsFor(familyOf(readManifest(o.model).kind, o.model), (f) => f.useOptions, o) : {};
     const resolved = await resolveScorer(o.model, o.data, flags);
     const which = o.split as 'test' | 'valid';

@@ -1,12 +1,12 @@
 /**
- * Turns what the user names with `--model` into a scorer: a built-in baseline (popularity, bigram: counted from
+ * Turns what the user names with `--model` into a scorer: a built-in baseline (popularity, bigram, recent-bigram: counted from
  * the training split, nothing to train), or a trained model directory, opened by its family (families/).
  */
 import { SidrecError } from '../core/errors.js';
 import type { LeaveOneOutSplit } from '../data/index.js';
 import type { Scorer } from '../eval/index.js';
 import { familyOf, type Flags } from '../families/index.js';
-import { bigramScorer, popularityScorer } from '../model/baselines.js';
+import { bigramScorer, popularityScorer, recentBigramScorer } from '../model/baselines.js';
 import { isModelDir, readManifest } from '../model/manifest.js';
 
 export interface ResolvedScorer {
@@ -17,14 +17,23 @@ export interface ResolvedScorer {
   stats?(): Readonly<Record<string, number>>;
 }
 
+/** The built-in baselines by name (model/baselines.ts). */
+const BASELINES: Readonly<Record<string, (split: LeaveOneOutSplit) => Scorer>> = Object.freeze({
+  popularity: popularityScorer,
+  bigram: (sp: LeaveOneOutSplit) => bigramScorer(sp),
+  'recent-bigram': (sp: LeaveOneOutSplit) => recentBigramScorer(sp),
+});
+const BASELINE_NAMES = Object.keys(BASELINES).join(', ');
+
 /** `flags`: the decoding options of the model's family (its `useOptions`). */
 export async function resolveScorer(model: string, dataDir: string | undefined, flags: Flags = {}): Promise<ResolvedScorer> {
-  if (model === 'popularity' || model === 'bigram') {
+  const baseline = BASELINES[model];
+  if (baseline) {
     if (!dataDir) throw new SidrecError('E_CONFIG', `--data is required with the ${model} baseline`, { field: 'data' });
-    return { label: model, dataDir, scorer: model === 'popularity' ? popularityScorer : (sp) => bigramScorer(sp) };
+    return { label: model, dataDir, scorer: baseline };
   }
   if (!isModelDir(model)) {
-    throw new SidrecError('E_NOT_FOUND', 'not a trained model directory (no manifest.json) and not a baseline name (popularity, bigram)', { file: model });
+    throw new SidrecError('E_NOT_FOUND', `not a trained model directory (no manifest.json) and not a baseline name (${BASELINE_NAMES})`, { file: model });
   }
   const manifest = readManifest(model);
   const resolved = familyOf(manifest.kind, model).scorer(model, manifest, flags);

@@ -187,7 +187,7 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
       { file: spec.model },
     );
   }
-  const prior = spec.transitions && transitionBytes(spec.transitions.table, spec.transitions.numItems, spec.transitions.weight);
+  const prior = spec.transitions && transitionBytes(spec.transitions.table, spec.transitions.numItems, spec.transitions.weight, spec.transitions.reach);
   const files = { ...spec.files, ...(prior ? { [prior.description.file]: prior.bytes } : {}) };
   const description = {
     format: EXPORT_FORMAT,

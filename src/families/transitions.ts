@@ -39,7 +39,7 @@ export function withTransitionPrior(family: ModelFamily): ModelFamily {
       if (!prior) return inner;
       return {
         ...inner,
-        label: `${inner.label} + transitions x ${prior.weight}`,
+        label: `${inner.label} + transitions x ${prior.weight}${reachLabel(prior)}`,
         scorer: (split) => {
           const scorer = inner.scorer(split);
           if (scorer.kind !== 'scores')
@@ -59,7 +59,7 @@ export function withTransitionPrior(family: ModelFamily): ModelFamily {
         throw new SidrecError('E_CONFIG', `${dir} holds ${TRANSITIONS_FILE}, which needs every item scored: ${hint(family.kind, prior)}`, {
           field: 'transitions',
         });
-      context.log(`transition prior: weight ${prior.weight} (${TRANSITIONS_FILE})`);
+      context.log(`transition prior: weight ${prior.weight}${reachLabel(prior)} (${TRANSITIONS_FILE})`);
       return new TransitionRecommender(inner, prior);
     },
   };
@@ -76,6 +76,12 @@ function exportWithPrior(inner: NonNullable<ModelFamily['export']>): NonNullable
     if (!prior) return inner(dir, manifest, context, out, options);
     return inner(dir, manifest, context, out, { ...options, prior });
   };
+}
+
+/** ' (newest 5, decay 0.5)' for a prior that reads more than the newest item; '' for one that does not. */
+function reachLabel(prior: TransitionPrior): string {
+  const reach = prior.reach;
+  return reach && reach.window > 1 && reach.decay > 0 ? ` (newest ${reach.window}, decay ${reach.decay})` : '';
 }
 
 /** What to do when a prior meets a ranking that returns candidate lists: the options it was fitted with, or none. */

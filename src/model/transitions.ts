@@ -1,6 +1,7 @@
 /**
- * The transition prior: a model's item scores plus w * log(1 + c), c = how often the item followed the history's
- * newest item in the training sequences (the item bigram's counts, baselines.ts). Not from a paper: a serving-time
+ * The transition prior: a model's item scores plus w * sum_k decay^k * log(1 + c_k), c_k = how often the item
+ * followed the history's k-th newest item (k < window) in the training sequences (the item bigram's counts,
+ * baselines.ts; decay 0 reads the newest item alone). Not from a paper: a serving-time
  * blend whose weight is chosen on validation NDCG@10 (`sidrec transitions`), kept with the model as
  * OUT/transitions.safetensors and applied by evaluate, recommend and serve to models that score every item.
  * Why: on Amazon Beauty the 9-11% of users whose target followed their newest item somewhere in training carry
@@ -13,7 +14,7 @@ import { SidrecError } from '../core/errors.js';
 import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/io/safetensors.js';
 import type { BigramTable } from './baselines.js';
 import type { Scorer } from './scorer.js';
-import { addTransitionCounts } from './transition-counts.js';
+import { addTransitionCounts, checkReach, NEWEST_ITEM, type TransitionReach } from './transition-counts.js';
 
 export const TRANSITIONS_FILE = 'transitions.safetensors';
 
@@ -23,14 +24,20 @@ export interface TransitionPrior {
   readonly table: BigramTable;
   /** The blend weight w (0 = the model alone). */
   readonly weight: number;
+  /** Which history items it reads, and their decay (absent: the newest item alone). */
+  readonly reach?: TransitionReach;
   /** How w was chosen, as written (weights tried, validation and test metrics per weight). */
   readonly report: TransitionReport;
 }
 
 export interface TransitionReport {
   readonly weights: readonly number[];
+  /** Validation (and test) NDCG@10 per weight, at the chosen decay. */
   readonly valid: readonly number[];
   readonly test?: readonly number[];
+  /** The decays tried (each over every weight), and each one's validation and test figures per weight. */
+  readonly decays?: readonly number[];
+  readonly byDecay?: readonly { readonly decay: number; readonly valid: readonly number[]; readonly test?: readonly number[] }[];
   readonly metric: string;
   /** The data directory the counts were taken from. */
   readonly data: string;
@@ -45,7 +52,7 @@ export interface TransitionReport {
  * items, or whose newest item the counts do not cover (added after training), is left as it is.
  */
 export function addTransitions(prior: TransitionPrior, scores: Float32Array, offset: number, history: ArrayLike<number>): void {
-  addTransitionCounts(prior.table, prior.numItems, prior.weight, scores, offset, history);
+  addTransitionCounts(prior.table, prior.numItems, prior.weight, scores, offset, history, prior.reach);
 }
 
 /** A dense scorer with the prior added; a scorer that ranks candidate lists cannot take it (said so). */
@@ -71,8 +78,11 @@ export function saveTransitions(dir: string, prior: TransitionPrior): void {
     ['next', { dtype: 'I32', shape: [next.length], data: next }],
     ['count', { dtype: 'F32', shape: [count.length], data: count }],
   ]);
+  const reach = prior.reach ?? NEWEST_ITEM;
   saveSafetensors(join(dir, TRANSITIONS_FILE), tensors, {
     weight: String(prior.weight),
+    window: String(reach.window),
+    decay: String(reach.decay),
     numItems: String(prior.numItems),
     report: JSON.stringify(prior.report),
   });
@@ -97,6 +107,16 @@ export function openTransitions(dir: string, modelItems: number): TransitionPrio
     });
   if (!Number.isFinite(weight) || weight < 0)
     throw new SidrecError('E_STATE', `weight ${file.metadata.weight} is not a non-negative number`, { file: path, field: 'weight' });
+  let reach: TransitionReach;
+  try {
+    const m = file.metadata;
+    reach = checkReach(
+      { window: m.window === undefined ? NEWEST_ITEM.window : Number(m.window), decay: m.decay === undefined ? NEWEST_ITEM.decay : Number(m.decay) },
+      'reach',
+    );
+  } catch (error) {
+    throw new SidrecError('E_STATE', (error as Error).message, { file: path, field: 'reach' });
+  }
   const table = { start, next: get('next', 'I32') as Int32Array, count: get('count', 'F32') as Float32Array };
-  return { numItems, table, weight, report: JSON.parse(file.metadata.report ?? '{}') as TransitionReport };
+  return { numItems, table, weight, reach, report: JSON.parse(file.metadata.report ?? '{}') as TransitionReport };
 }

@@ -4,6 +4,7 @@
  * curve, code use and item map (GET /v1/model/epochs, /codes, /map),
  * POST /admin/reload (write token; load a model directory and swap it in), and the explorer page at /.
  */
+import { NEWEST_ITEM } from '../model/transition-counts.js';
 import type { FastifyInstance } from 'fastify';
 import type { ServeContext } from './context.js';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ServeContext): void {
       ...(r.newItemsNeedSid !== undefined ? { newItemsNeedSid: r.newItemsNeedSid } : {}),
       ...(r.featureDim !== undefined ? { featureDim: r.featureDim } : {}),
       ...(r.tokenizerReport ? { tokenizer: r.tokenizerReport } : {}),
-      ...(r instanceof TransitionRecommender ? { transitionWeight: r.prior.weight } : {}),
+      ...(r instanceof TransitionRecommender ? { transitionWeight: r.prior.weight, transitionReach: r.prior.reach ?? NEWEST_ITEM } : {}),
       limits: ctx.limits,
     };
   });

@@ -88,11 +88,12 @@ for (const kind of ['sasrec', 'rpg'] as const) {
     }
     const manifest = readManifest(dir);
     const report = { weights: [0, 3], valid: [0, 0], metric: 'ndcg@10', data: 'test' };
-    saveTransitions(dir, { numItems: manifest.numItems, table: fitBigram(split), weight: 3, report });
+    saveTransitions(dir, { numItems: manifest.numItems, table: fitBigram(split), weight: 3, reach: { window: 3, decay: 0.5 }, report });
     const items = readServingItems(dir, manifest);
     const exportDir = join(tempDir('prior-export'), 'onnx');
     const result = await familyOf(kind).export!(dir, manifest, { items, log: () => {} }, exportDir);
     assert.equal(result.transitions?.weight, 3);
+    assert.deepEqual([result.transitions?.window, result.transitions?.decay], [3, 0.5]);
     const ranker = await openExport(exportDir);
     const context = { items, log: () => {} };
     const served = familyOf(kind).recommender(dir, manifest, context, {});

@@ -146,7 +146,7 @@ test('the explorer adds an exported transition prior in the browser as the serve
   const manifest = readManifest(dir);
   const split = leaveOneOut(syntheticDataset(generateSynthetic(SYNTH)), { historyCap: 20 });
   const report = { weights: [0, 5], valid: [0, 0], metric: 'ndcg@10', data: 'test' };
-  saveTransitions(dir, { numItems: manifest.numItems, table: fitBigram(split), weight: 5, report });
+  saveTransitions(dir, { numItems: manifest.numItems, table: fitBigram(split), weight: 5, reach: { window: 4, decay: 0.25 }, report });
   const items = readServingItems(dir, manifest);
   const exportDir = join(tempDir('export-prior'), 'onnx');
   await familyOf('sasrec').export!(dir, manifest, { items, log: () => {} }, exportDir);
