@@ -1,7 +1,7 @@
 /**
  * `sidrec quickstart`: the whole path on built-in data in about a minute on 2 cores: a seeded synthetic benchmark
  * (latent topics shape item text and behaviour) -> dataset artifact -> SASRec trained with early stopping ->
- * full-ranking test metrics next to two baselines, with a line on what each model is and which one won. Every
+ * full-ranking test metrics next to three count baselines (popularity, the item bigram, the recent bigram), with a line on what each model is and which one won. Every
  * artifact lands under --out.
  *
  * The synthetic regime (QUICKSTART_DATA) is one where reading the history pays: each user moves between two
@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { formatSeconds } from '../core/progress.js';
 import { generateSynthetic, saveDataset, split, syntheticDataset, writeSyntheticBenchmark, type SyntheticConfig } from '../data/index.js';
 import { evaluate } from '../eval/index.js';
-import { bigramScorer, popularityScorer } from '../model/baselines.js';
+import { bigramScorer, popularityScorer, recentBigramScorer } from '../model/baselines.js';
 import type { SasRecConfig } from '../model/sasrec.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../train/config.js';
 import { trainSasRec } from '../families/sasrec/train.js';
@@ -95,6 +95,11 @@ export const quickstartCommand = defineCommand({
         result: run.test,
       });
     rows.push({ name: 'item bigram', what: 'items that followed the last item most often', result: await evaluate(bigramScorer(sp), sp, 'test') });
+    rows.push({
+      name: 'recent bigram',
+      what: 'items that followed the last 5 items, the older ones counting less',
+      result: await evaluate(recentBigramScorer(sp), sp, 'test'),
+    });
     rows.push({ name: 'popularity', what: 'the most-clicked items, for everyone', result: await evaluate(popularityScorer(sp), sp, 'test') });
     say('');
     say(formatModelTable(rows, ['recall@10', 'ndcg@10', 'recall@20', 'ndcg@20']));

@@ -22,9 +22,10 @@ test('quickstart --items 20 --users 50 (the smallest the flags accept) runs end 
   const r = sidrec('--items', '20', '--users', '50', '--epochs', '1', '--quiet', '--out', join(work, 'small'));
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /1\/3 data: 50 users, 20 items in 2 topics/);
-  for (const row of ['SASRec', 'item bigram', 'popularity']) assert.match(r.stdout, new RegExp(`^${row}\\s+\\S.*\\s0\\.\\d{4}\\s+0\\.\\d{4}`, 'm'), row);
+  for (const row of ['SASRec', 'item bigram', 'recent bigram', 'popularity'])
+    assert.match(r.stdout, new RegExp(`^${row}\\s+\\S.*\\s0\\.\\d{4}\\s+0\\.\\d{4}`, 'm'), row);
   assert.match(r.stdout, /^model\s+what it is\s+Recall@10\s+NDCG@10\s+Recall@20\s+NDCG@20$/m);
-  assert.match(r.stdout, /^(SASRec|item bigram|popularity) (wins: NDCG@10|and .* tie on NDCG@10)/m);
+  assert.match(r.stdout, /^(SASRec|item bigram|recent bigram|popularity) (wins: NDCG@10|and .* tie on NDCG@10)/m);
 });
 
 test('quickstart refuses --items / --users below what the generator needs, naming the flag', () => {
