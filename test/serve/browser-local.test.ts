@@ -15,6 +15,7 @@ import { openRpgModel, recordedGraphSearch } from '../../src/families/rpg/recomm
 import { readServingItems } from '../../src/model/bundle.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { buildServer } from '../../src/serve/app.js';
+import type { Page } from 'playwright-core';
 import { missingBrowser, withExplorer } from './chromium.js';
 import { ortWebDist } from '../../src/serve/routes-export.js';
 import { parseFeatureSpec } from '../../src/features/dataset.js';
@@ -25,6 +26,16 @@ import { saveTransitions } from '../../src/model/transitions.js';
 import { rpgFixtureData, SYNTH, tempDir, tinyRpgDir, tinySasRecDir, tinySidGenerativeDir } from './helpers.js';
 
 const missing = missingBrowser(ortWebDist() === undefined ? 'onnxruntime-web not installed' : '');
+
+/** Each history's top 10 (item ids) from the page's own ranking module (window.sidrecLocal). */
+async function rankInPage(page: Page, histories: readonly string[][]): Promise<string[][]> {
+  return (await page.evaluate(async (hs) => {
+    const w = globalThis as unknown as { sidrecLocal: { rank: (h: string[], k: number) => Promise<{ items: { id: string }[] }> } };
+    const out: string[][] = [];
+    for (const h of hs) out.push((await w.sidrecLocal.rank(h, 10)).items.map((i) => i.id));
+    return out;
+  }, histories)) as string[][];
+}
 
 async function rpgDir(): Promise<string> {
   const root = tempDir('rpg-local');
@@ -49,12 +60,7 @@ for (const kind of ['sasrec', 'rpg', 'tiger'] as const) {
       const histories = Array.from({ length: 20 }, (_, r) =>
         Array.from({ length: 1 + (r % 7) }, (_, t) => items.itemIds[(r * 37 + t * 11) % items.itemIds.length]),
       );
-      const local = (await page.evaluate(async (hs) => {
-        const w = globalThis as unknown as { sidrecLocal: { rank: (h: string[], k: number) => Promise<{ items: { id: string }[] }> } };
-        const out: string[][] = [];
-        for (const h of hs) out.push((await w.sidrecLocal.rank(h, 10)).items.map((i) => i.id));
-        return out;
-      }, histories)) as string[][];
+      const local = await rankInPage(page, histories);
       for (const [r, history] of histories.entries()) {
         const server = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history, k: 10 } })).json();
         assert.deepEqual(
@@ -154,12 +160,7 @@ test('the explorer adds an exported transition prior in the browser as the serve
   await withExplorer(app, async (page, pageErrors) => {
     await page.locator('#local').waitFor({ state: 'visible' });
     const histories = Array.from({ length: 20 }, (_, r) => Array.from(split.train[r * 3].items.subarray(0, 1 + (r % 4)), (i) => items.itemIds[i]));
-    const local = (await page.evaluate(async (hs) => {
-      const w = globalThis as unknown as { sidrecLocal: { rank: (h: string[], k: number) => Promise<{ items: { id: string }[] }> } };
-      const out: string[][] = [];
-      for (const h of hs) out.push((await w.sidrecLocal.rank(h, 10)).items.map((i) => i.id));
-      return out;
-    }, histories)) as string[][];
+    const local = await rankInPage(page, histories);
     const alone = familyOf('sasrec').recommender(dir, manifest, { items, log: () => {} }, { transitions: 'off' });
     const index = new Map(items.itemIds.map((id, i) => [id, i]));
     let moved = 0;
