@@ -186,9 +186,17 @@ export async function openLocalRanker(
     beams = new SidBeamRanker(ort, session, decoder, t, codes, description.numItems);
   }
   const exported = description.transitions;
-  const where = `sidrec export: ${base}${exported?.file}`;
-  const transitions = exported
-    ? { table: readTransitionBytes(await (await ok(exported.file)).arrayBuffer(), exported, where), reach: exportedReach(exported, where) }
-    : undefined;
+  const transitions = exported ? await openPrior(exported, base, ok) : undefined;
   return new LocalRanker(ort, session, description, items.ids, items.titles, performance.now() - started, graph, beams, transitions);
+}
+
+/** The export's transition counts and reach, checked against export.json (errors name the file). */
+async function openPrior(
+  exported: ExportedTransitions,
+  base: string,
+  ok: (file: string) => Promise<Response>,
+): Promise<{ readonly table: BigramTable; readonly reach: TransitionReach }> {
+  const where = `sidrec export: ${base}${exported.file}`;
+  const table = readTransitionBytes(await (await ok(exported.file)).arrayBuffer(), exported, where);
+  return { table, reach: exportedReach(exported, where) };
 }
