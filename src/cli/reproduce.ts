@@ -118,7 +118,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       if (experiment.stages.transitions) {
         await run('transitions', { model: dirs.model, data: dirs.data });
         const prior = openTransitions(dirs.model, manifest.numItems as number);
-        if (prior) transitions = { weight: prior.weight, ...prior.report };
+        if (prior) transitions = { weight: prior.weight, reach: prior.reach, ...prior.report };
       }
       let evaluation: unknown;
       if (experiment.stages.evaluate) {
