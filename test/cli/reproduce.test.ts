@@ -52,7 +52,12 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.ok(results.testGraph['ndcg@10'] >= 0);
   assert.deepEqual(results.transitions.weights, [0, 1, 4], 'the transitions stage ran after training');
   assert.ok([0, 1, 4].includes(results.transitions.weight));
-  assert.equal(results.transitions.sweeps[1].part, 'test');
+  assert.deepEqual(results.transitions.decays, [0, 0.25, 0.5, 0.75], 'the default decays');
+  assert.deepEqual(
+    results.transitions.sweeps.map((s: { part: string; decay: number }) => `${s.part} ${s.decay}`),
+    ['valid 0', 'valid 0.25', 'valid 0.5', 'valid 0.75', 'test 0', 'test 0.25', 'test 0.5', 'test 0.75'],
+  );
+  assert.ok(results.transitions.reach.window >= 1, 'the chosen reach is recorded');
   assert.match(done.stdout, /\[transitions\] sidrec transitions --weights 0,1,4 --model /);
   assert.ok(results.peakRssMiB > 0 && results.wallSeconds >= 0);
   const epochSeconds = results.epochs.reduce((sum: number, e: { seconds: number }) => sum + e.seconds, 0);
