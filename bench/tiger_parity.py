@@ -48,16 +48,17 @@ class RelBias(nn.Module):
         self.bidirectional, self.buckets, self.max_distance = bidirectional, buckets, max_distance
 
     def forward(self, t):
-        pos = torch.arange(t)
+        pos = torch.arange(t, device=self.table.weight.device)
         b = rel_bucket(pos[None, :] - pos[:, None], self.bidirectional, self.buckets, self.max_distance)  # (t, t)
         return self.table(b).permute(2, 0, 1)  # (H, t, t)
 
 
 class Attention(nn.Module):
-    def __init__(self, d, heads):
+    def __init__(self, d, heads, dropout=0.0):
         super().__init__()
         self.h = heads
         self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+        self.drop = nn.Dropout(dropout)  # on the attention weights, as sidrec's MultiHeadAttention
 
     def forward(self, x, src, bias=None, key_pad=None, causal=False):
         B, Tq, D = x.shape
@@ -68,10 +69,10 @@ class Attention(nn.Module):
         if bias is not None:
             s = s + bias
         if causal:
-            s = s.masked_fill(torch.ones(Tq, Tk, dtype=torch.bool).triu(1), float("-inf"))
+            s = s.masked_fill(torch.ones(Tq, Tk, dtype=torch.bool, device=s.device).triu(1), float("-inf"))
         if key_pad is not None:
             s = s.masked_fill(key_pad[:, None, None, :], float("-inf"))
-        y = s.softmax(-1) @ v  # (B, H, Tq, hd)
+        y = self.drop(s.softmax(-1)) @ v  # (B, H, Tq, hd)
         return self.o(y.transpose(1, 2).reshape(B, Tq, D))
 
 
@@ -85,58 +86,72 @@ class FeedForward(nn.Module):
 
 
 class EncoderLayer(nn.Module):
-    def __init__(self, d, heads, ffn):
+    def __init__(self, d, heads, ffn, dropout=0.0):
         super().__init__()
-        self.ln_self, self.self_attn, self.ln_ff, self.ff = nn.LayerNorm(d), Attention(d, heads), nn.LayerNorm(d), FeedForward(d, ffn)
+        self.ln_self, self.self_attn, self.ln_ff, self.ff = nn.LayerNorm(d), Attention(d, heads, dropout), nn.LayerNorm(d), FeedForward(d, ffn)
+        self.drop = nn.Dropout(dropout)  # on each residual branch
 
     def forward(self, x, bias, pad):
         h = self.ln_self(x)
-        x = x + self.self_attn(h, h, bias=bias, key_pad=pad)
-        return x + self.ff(self.ln_ff(x))
+        x = x + self.drop(self.self_attn(h, h, bias=bias, key_pad=pad))
+        return x + self.drop(self.ff(self.ln_ff(x)))
 
 
 class DecoderLayer(nn.Module):
-    def __init__(self, d, heads, ffn):
+    def __init__(self, d, heads, ffn, dropout=0.0):
         super().__init__()
-        self.ln_self, self.self_attn = nn.LayerNorm(d), Attention(d, heads)
-        self.ln_cross, self.cross_attn = nn.LayerNorm(d), Attention(d, heads)
+        self.ln_self, self.self_attn = nn.LayerNorm(d), Attention(d, heads, dropout)
+        self.ln_cross, self.cross_attn = nn.LayerNorm(d), Attention(d, heads, dropout)
         self.ln_ff, self.ff = nn.LayerNorm(d), FeedForward(d, ffn)
+        self.drop = nn.Dropout(dropout)  # on each residual branch
 
     def forward(self, x, bias, memory, pad):
         h = self.ln_self(x)
-        x = x + self.self_attn(h, h, bias=bias, causal=True)
-        x = x + self.cross_attn(self.ln_cross(x), memory, key_pad=pad)
-        return x + self.ff(self.ln_ff(x))
+        x = x + self.drop(self.self_attn(h, h, bias=bias, causal=True))
+        x = x + self.drop(self.cross_attn(self.ln_cross(x), memory, key_pad=pad))
+        return x + self.drop(self.ff(self.ln_ff(x)))
 
 
 class TigerTorch(nn.Module):
-    def __init__(self, c, vocab_size):
+    """dropout (default 0, as the parity check runs): on the embedded inputs of both stacks, the attention weights and
+    every residual branch, where sidrec's TIGER applies it."""
+
+    def __init__(self, c, vocab_size, dropout=0.0):
         super().__init__()
         d, H = c["dim"], c["heads"]
         self.emb = nn.Embedding(vocab_size, d)
+        self.in_drop = nn.Dropout(dropout)
         self.enc_bias = RelBias(H, True, c["relBuckets"], c["relMaxDistance"])
-        self.enc = nn.ModuleList(EncoderLayer(d, H, c["ffn"]) for _ in range(c["encoderLayers"]))
+        self.enc = nn.ModuleList(EncoderLayer(d, H, c["ffn"], dropout) for _ in range(c["encoderLayers"]))
         self.enc_ln = nn.LayerNorm(d)
         self.dec_bias = RelBias(H, False, c["relBuckets"], c["relMaxDistance"])
-        self.dec = nn.ModuleList(DecoderLayer(d, H, c["ffn"]) for _ in range(c["decoderLayers"]))
+        self.dec = nn.ModuleList(DecoderLayer(d, H, c["ffn"], dropout) for _ in range(c["decoderLayers"]))
         self.dec_ln = nn.LayerNorm(d)
         self.out = nn.ModuleList(nn.Linear(d, n) for n in c["codeSizes"])
 
     def embed(self, ids):
         return self.emb(ids.clamp(min=0)) * (ids >= 0).unsqueeze(-1).float()  # -1 = padding -> zero vector
 
-    def loss(self, enc_ids, dec_in, targets):
+    def encode(self, enc_ids):
+        """(B, T) token ids, -1 = padding -> memory (B, T, D), padding mask (B, T)."""
         pad = enc_ids < 0  # (B, T)
-        x = self.embed(enc_ids)  # (B, T, D)
+        x = self.in_drop(self.embed(enc_ids))  # (B, T, D)
         bias = self.enc_bias(x.shape[1])
         for layer in self.enc:
             x = layer(x, bias, pad)
-        memory = self.enc_ln(x)
-        y = self.embed(dec_in)  # (B, m, D)
+        return self.enc_ln(x), pad
+
+    def decode(self, dec_in, memory, pad):
+        """(B, t) decoder tokens (BOS first) -> hidden (B, t, D)."""
+        y = self.in_drop(self.embed(dec_in))  # (B, t, D)
         bias = self.dec_bias(y.shape[1])
         for layer in self.dec:
             y = layer(y, bias, memory, pad)
-        y = self.dec_ln(y)
+        return self.dec_ln(y)
+
+    def loss(self, enc_ids, dec_in, targets):
+        memory, pad = self.encode(enc_ids)
+        y = self.decode(dec_in, memory, pad)
         per_digit = [F.cross_entropy(head(y[:, j]), targets[:, j]) for j, head in enumerate(self.out)]
         return torch.stack(per_digit).mean()
 
