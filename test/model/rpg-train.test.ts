@@ -74,3 +74,29 @@ test('--sids reuse: an RPG directory or its sids.safetensors gives the same code
     (e: SidrecError) => e.code === 'E_NOT_FOUND',
   );
 });
+
+test("the reference's feeding (--windows sliding, code init .02) trains, is recorded in run.json and held on resume", async () => {
+  const dir = join(work, 'sliding');
+  const short = { ...config, epochs: 2 };
+  const reference = { ...model, codeInitStd: 0.02 };
+  const first = await trainRpg(
+    sp,
+    join(work, 'data'),
+    sids.codes,
+    reference,
+    short,
+    { dir, quiet: true, maxEpochsThisRun: 1 },
+    { ...extras, windows: 'sliding' },
+  );
+  assert.equal(first.result.stopped, 'max-epochs-this-run');
+  const saved = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { model: { windows: string; config: { codeInitStd: number } } };
+  assert.equal(saved.model.windows, 'sliding');
+  assert.equal(saved.model.config.codeInitStd, 0.02);
+  await assert.rejects(
+    trainRpg(sp, join(work, 'data'), sids.codes, reference, short, { dir, quiet: true, resume: true }, extras),
+    (e: SidrecError) => e.code === 'E_CONFIG' && /windows "tiled" \(the run has "sliding"\)/.test(e.message),
+  );
+  const done = await trainRpg(sp, join(work, 'data'), sids.codes, reference, short, { dir, quiet: true, resume: true }, { ...extras, windows: 'sliding' });
+  assert.equal(done.result.stopped, 'epochs');
+  assert.ok(done.test!.metrics['ndcg@10'] > 0);
+});

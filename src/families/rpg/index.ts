@@ -19,6 +19,7 @@ import { sidsForRun } from '../sids.js';
 import { checkHistories } from '../export-check.js';
 import { exportRpg } from './export.js';
 import { openRpg, openRpgModel, recordedGraphSearch } from './recommender.js';
+import type { WindowMode } from '../../train/batches.js';
 import { rpgPlan, type RpgBatching } from './train.js';
 
 const trainOptions = {
@@ -48,6 +49,19 @@ const trainOptions = {
   neighbors: { type: 'number', integer: true, min: 0, description: 'Graph decoding: neighbours read per beam item k (<= --graph-k)', default: G.neighbors },
   steps: { type: 'number', integer: true, min: 0, description: 'Graph decoding: expansion steps q', default: G.steps },
   ...batchingOption('uniform'),
+  windows: {
+    type: 'string',
+    choices: ['tiled', 'sliding'],
+    description:
+      "Training windows of sequences longer than the history: 'tiled' (half-overlapping, every position a target) or 'sliding' (rpg_torch.py's: one window per later item, its last position the target)",
+    default: 'tiled',
+  },
+  'code-init-std': {
+    type: 'number',
+    min: 0,
+    description: 'Std of the code embeddings at initialisation; 0 = 0.02 * sqrt(digits) (rpg_torch.py and the paper: 0.02)',
+    default: R.codeInitStd,
+  },
   ...validUsersOption(0),
 } as const;
 
@@ -92,6 +106,7 @@ with the same code as sidrec tokenize, into OUT/sids.`,
       residDropout: o['resid-dropout'],
       temperature: o.temperature,
       itemIds: o['item-ids'],
+      codeInitStd: o['code-init-std'],
     };
     return rpgPlan(split, dataDir, codes, arch, train, run, {
       ...(sidsDir !== undefined ? { sidsDir } : {}),
@@ -99,6 +114,7 @@ with the same code as sidrec tokenize, into OUT/sids.`,
       decode: { beam: o.beam, neighbors: o.neighbors, steps: o.steps, seed: train.seed },
       validUsers: o['valid-users'],
       batching: o.batching as RpgBatching,
+      windows: o.windows as WindowMode,
     });
   },
   scorer(dir, manifest, flags) {
