@@ -18,7 +18,7 @@ if nvidia-cuda-mps-control -d >> $L 2>&1; then
   if timeout 60 $PY -c "import torch; x=torch.ones(1,device='cuda'); print('MPS client ok', (x+1).item())" >> $L 2>&1; then echo "MPS on" >> $L
   else echo quit | nvidia-cuda-mps-control; echo "MPS off: the client failed" >> $L; fi
 else echo "MPS off: no daemon" >> $L; fi
-PY=${PY:-python3}; D=${DATA:-gpu/data}; B=${BUDGET:-420}
+D=${DATA:-gpu/data}; B=${BUDGET:-420}
 for s in qwen3-rqvae-zcr letter qwen3-rkmeans-zcr; do
   $PY bench/tiger_torch.py --data $D --sids $D/$s.index.json --out $OUT/tiger-$s.json --epochs 30 --lr 0.002 --warmup 1000 \
     --valid-users 4000 --time-budget $B 2>> $L &
