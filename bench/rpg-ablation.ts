@@ -6,7 +6,7 @@
  * Everything else is the T03 recipe (d 128, FFN 256, dropout .1 / .1 / .1, temperature .03, batch 64, lr .003,
  * 500 warm-up steps, a cosine schedule sized for --schedule-epochs) stopped after --epochs.
  * `--gpt2-init true` scales the blocks' residual output projections (attention out, MLP proj) to std
- * 0.02 / sqrt(2 * layers), as GPT-2 and the reference do (sidrec: 0.02).
+ * 0.02 / sqrt(2 * layers), as GPT-2 and the reference do (RPG's --residual-init gpt2; sidrec's default: 0.02).
  * Usage: node dist/bench/rpg-ablation.js DATA_DIR SIDS_DIR OUT_DIR [--epochs 3] [--schedule-epochs 35]
  *          [--init-std 0] [--windows tiled|sliding] [--buckets true|false] [--parts false|true]
  *          [--gpt2-init false|true] [--valid-users 0] [--seed 42]
@@ -46,18 +46,20 @@ const seed = Number(values.seed);
 const layers = 2;
 const model = new Rpg(
   codes,
-  { dim: 128, ffn: 256, layers, heads: 4, dropout: 0.1, attnDropout: 0.1, residDropout: 0.1, temperature: 0.03, codeInitStd: Number(values['init-std']) },
+  {
+    dim: 128,
+    ffn: 256,
+    layers,
+    heads: 4,
+    dropout: 0.1,
+    attnDropout: 0.1,
+    residDropout: 0.1,
+    temperature: 0.03,
+    codeInitStd: Number(values['init-std']),
+    residualInit: values['gpt2-init'] === 'true' ? 'gpt2' : 'standard',
+  },
   seed,
 );
-if (values['gpt2-init'] === 'true') {
-  const residualOut = /^blocks\.\d+\.(attn\.out|mlp\.proj)\.weight$/;
-  const scaled = model.namedParameters().filter((p) => residualOut.test(p.name));
-  if (scaled.length !== 2 * layers) throw new Error(`expected ${2 * layers} residual projections, found ${scaled.map((p) => p.name)}`);
-  for (const p of scaled) {
-    const w = p.tensor.data as Float32Array;
-    for (let i = 0; i < w.length; i++) w[i] /= Math.sqrt(2 * layers);
-  }
-}
 const windows = trainingWindows(sp.train, 50, values.windows as WindowMode);
 const buckets = values.buckets !== 'false';
 const config = {

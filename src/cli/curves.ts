@@ -1,5 +1,6 @@
 /**
- * `sidrec curves`: training runs side by side, from their epoch logs (OUT/epochs.jsonl): each metric by epoch as a
+ * `sidrec curves`: training runs side by side, from their epoch logs (OUT/epochs.jsonl, or the "epochs" of a
+ * `sidrec reproduce` results file, so committed runs can be drawn after their directories are gone): each metric by epoch as a
  * table on stdout and, with --out, as line charts in one SVG (eval/line-chart.ts). Works on finished runs and on
  * runs still training (the epochs logged so far).
  */
@@ -8,13 +9,17 @@ import { writeFileAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
 import { chartsSvg, type Panel } from '../eval/line-chart.js';
 import { MODEL_FILES } from '../model/files.js';
-import { readEpochLog } from '../train/epoch-log.js';
+import { readEpochLog, readResultsEpochs } from '../train/epoch-log.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { defineCommand } from './command.js';
 
-/** A run's name: its folder, or the folder above a `model` folder (sidrec reproduce's layout). */
+/** A results file (results/NAME.json) rather than a model directory. */
+const isResultsFile = (path: string): boolean => path.toLowerCase().endsWith('.json');
+
+/** A run's name: a results file's NAME, a model folder's name, or the folder above a `model` folder (sidrec reproduce's layout). */
 function runLabel(dir: string): string {
   const full = resolve(dir);
+  if (isResultsFile(full)) return basename(full).slice(0, -'.json'.length);
   return basename(full) === 'model' ? basename(dirname(full)) : basename(full);
 }
 
@@ -39,13 +44,14 @@ export const curvesCommand = defineCommand({
     details: `Examples:
   sidrec curves --models runs/diger-beauty-static/model,runs/diger-beauty-frequency/model
   sidrec curves --models runs/a/model,runs/b/model --metrics ndcg@10,perplexity@2,codes-used@2 --out curves.svg
+  sidrec curves --models results/diger-beauty-static-e10.json,results/diger-beauty-std-e10.json
 Reads each model directory's epochs.jsonl (finished epochs so far, so a run still training can be watched; a run
-with none yet is left out, saying so). A
+with none yet is left out, saying so), or the epochs a sidrec reproduce results file (NAME.json) recorded. A
 metric is "loss" (mean training loss), "seconds", or any validation figure the run records (ndcg@10, recall@10; DIGER
 also codes-used@L, perplexity@L, sids-changed). Prints one table per metric (a column per run) and, with --out,
 writes the charts as one SVG file (a panel per metric).`,
     options: {
-      models: { type: 'string', description: 'Model directories, comma-separated (each with an epochs.jsonl)' },
+      models: { type: 'string', description: 'Model directories (each with an epochs.jsonl) or results files (NAME.json), comma-separated' },
       labels: { type: 'string', description: 'Names for the runs, comma-separated (default: each run folder name)' },
       metrics: { type: 'string', description: 'Metrics, comma-separated', default: 'ndcg@10,loss' },
       out: { type: 'string', description: 'SVG file to write the charts to (a name ending in .svg; replaced whole)' },
@@ -62,8 +68,8 @@ writes the charts as one SVG file (a panel per metric).`,
     const metrics = list(o.metrics);
     if (metrics.length === 0) throw new SidrecError('E_CONFIG', 'missing --metrics', { field: 'metrics' });
     const runs = dirs
-      .map((dir, i) => ({ label: labels[i] ?? runLabel(dir), path: join(dir, MODEL_FILES.epochs) }))
-      .map((run) => ({ ...run, epochs: readEpochLog(run.path) }))
+      .map((dir, i) => ({ label: labels[i] ?? runLabel(dir), path: isResultsFile(dir) ? dir : join(dir, MODEL_FILES.epochs) }))
+      .map((run) => ({ ...run, epochs: isResultsFile(run.path) ? readResultsEpochs(run.path) : readEpochLog(run.path) }))
       .filter((run) => {
         if (run.epochs.length === 0) process.stderr.write(`sidrec curves: ${run.path}: no finished epoch logged yet; left out\n`);
         return run.epochs.length > 0;

@@ -84,6 +84,11 @@ function crash(error: unknown): void {
   process.exit(exitCodeFor(asSidrecError(error)));
 }
 process.on('uncaughtException', crash);
+// A reader that stops early (`sidrec curves ... | head`) closes the pipe: that ends the output, it is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  crash(error);
+});
 process.on('unhandledRejection', crash);
 
 main(process.argv.slice(2)).then((code) => {

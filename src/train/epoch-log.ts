@@ -15,18 +15,37 @@ export function readEpochLog(path: string): EpochRecord[] {
     .split('\n')
     .forEach((line, i) => {
       if (line.trim() === '') return;
-      let record: Partial<EpochRecord>;
+      let record: unknown;
       try {
-        record = JSON.parse(line) as Partial<EpochRecord>;
+        record = JSON.parse(line);
       } catch (error) {
         throw new SidrecError('E_INPUT', `not JSON: ${(error as Error).message}`, { file: path, line: i + 1 });
       }
-      for (const field of ['epoch', 'loss'] as const)
-        if (typeof record[field] !== 'number')
-          throw new SidrecError('E_INPUT', `an epoch record without a numeric "${field}"`, { file: path, line: i + 1, field });
-      if (typeof record.valid !== 'object' || record.valid === null)
-        throw new SidrecError('E_INPUT', 'an epoch record without "valid" metrics', { file: path, line: i + 1, field: 'valid' });
-      out.push({ epoch: record.epoch!, loss: record.loss!, seconds: record.seconds ?? Number.NaN, valid: record.valid });
+      out.push(epochRecord(record, { file: path, line: i + 1 }));
     });
   return out;
+}
+
+/** The epochs of a `sidrec reproduce` results file (results/NAME.json, its "epochs" array), checked as the log is. */
+export function readResultsEpochs(path: string): EpochRecord[] {
+  if (!existsSync(path)) throw new SidrecError('E_NOT_FOUND', 'no such results file', { file: path });
+  let results: { epochs?: unknown };
+  try {
+    results = JSON.parse(readFileSync(path, 'utf8')) as { epochs?: unknown };
+  } catch (error) {
+    throw new SidrecError('E_INPUT', `not JSON: ${(error as Error).message}`, { file: path });
+  }
+  if (!Array.isArray(results.epochs)) throw new SidrecError('E_INPUT', 'a results file without an "epochs" array', { file: path, field: 'epochs' });
+  return results.epochs.map((record, i) => epochRecord(record, { file: path, field: `epochs[${i}]` }));
+}
+
+/** One epoch record, its fields checked; errors name `where` (the file and its line, or the field holding it). */
+function epochRecord(value: unknown, where: { readonly file: string; readonly line?: number; readonly field?: string }): EpochRecord {
+  const record = (typeof value === 'object' && value !== null ? value : {}) as Partial<EpochRecord>;
+  const named = (field: string) => (where.field !== undefined ? `${where.field}.${field}` : field);
+  for (const field of ['epoch', 'loss'] as const)
+    if (typeof record[field] !== 'number') throw new SidrecError('E_INPUT', `an epoch record without a numeric "${field}"`, { ...where, field: named(field) });
+  if (typeof record.valid !== 'object' || record.valid === null)
+    throw new SidrecError('E_INPUT', 'an epoch record without "valid" metrics', { ...where, field: named('valid') });
+  return { epoch: record.epoch!, loss: record.loss!, seconds: record.seconds ?? Number.NaN, valid: record.valid };
 }

@@ -46,3 +46,29 @@ test('sidrec curves: runs side by side, a table per metric and SVG charts; unkno
   assert.match(partly.stderr, /nothing.*no finished epoch logged yet; left out/);
   assert.ok(existsSync(join(work, 'static', 'model', 'epochs.jsonl')));
 });
+
+test('sidrec curves reads the epochs of results files (sidrec reproduce): labelled by name; a record without its loss named by field', () => {
+  const work = mkdtempSync(join(tmpdir(), 'curves-results-'));
+  const epochs = [0.01, 0.03].map((v, i) => ({ epoch: i + 1, loss: 2 - i, seconds: 5, valid: { 'ndcg@10': v } }));
+  writeFileSync(join(work, 'diger-a.json'), JSON.stringify({ experiment: 'diger-a', test: {}, epochs }));
+  run(join(work, 'b', 'model'), [0.02]);
+  const ok = sidrec(['--models', `${join(work, 'diger-a.json')},${join(work, 'b', 'model')}`, '--metrics', 'ndcg@10']);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /epoch\s+diger-a\s+b\n\s+1\s+0\.0100\s+0\.0200\n\s+2\s+0\.0300\s+-\n/);
+  writeFileSync(join(work, 'broken.json'), JSON.stringify({ epochs: [epochs[0], { epoch: 2, valid: {} }] }));
+  const broken = sidrec(['--models', join(work, 'broken.json')]);
+  assert.equal(broken.status, 2);
+  assert.match(broken.stderr, /broken\.json/);
+  assert.match(broken.stderr, /epochs\[1\]\.loss/);
+  // A reader that stops after one line closes the pipe: no error, exit 0 (bash's pipefail sees sidrec's status).
+  const long = Array.from({ length: 5000 }, (_, i) => ({ epoch: i + 1, loss: 1, seconds: 1, valid: { 'ndcg@10': 0.01 } }));
+  writeFileSync(join(work, 'long.json'), JSON.stringify({ epochs: long }));
+  const piped = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${cli}" curves --models "${join(work, 'long.json')}" | head -1`], {
+    encoding: 'utf8',
+  });
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(piped.stderr, '');
+  const none = sidrec(['--models', join(work, 'absent.json')]);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /absent\.json/);
+});

@@ -249,3 +249,85 @@ test("GRank's target-aware tokens: the history never sees them (weight 0: the sa
   assert.ok(lossOf(aware, batch) > without + 0.1, 'with weight 1 the auxiliary loss (about log 4 at the start) is added');
   checkGradients(aware, batch, ['aux.score.weight', 'aux.position', 'blocks.0.attn.qkv.weight', 'ids', 'codes'], rng, 0.05, 2e-4);
 });
+
+test("GRank's ranker item embedding: zero at the start (the loss without it); gradients match central differences; none reach the generator when detached; new items get zero rows", () => {
+  const rng = new Rng(11);
+  const N = 30;
+  const codes = randomCodes(rng, N);
+  const base = { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 4, rankPool: 29, rankHidden: 8 };
+  const plain = new GRank(codes, base, 5);
+  const own = new GRank(codes, { ...base, rankItemEmbedding: true }, 5);
+  const batch = randomBatch(rng, Int32Array.of(4, 6, 3, 5), 6, N);
+  const randomise = (model: GRank, prefix: string, values: Float32Array[]) =>
+    model
+      .namedParameters()
+      .filter((p) => p.name.startsWith(prefix))
+      .forEach((p, k) => p.tensor.f32.set(values[k]));
+  const draw = (model: GRank, prefix: string) =>
+    model
+      .namedParameters()
+      .filter((p) => p.name.startsWith(prefix))
+      .map((p) => Float32Array.from({ length: p.tensor.size }, () => 0.3 * rng.normal()));
+  const outWeights = draw(plain, 'ranker.out');
+  randomise(plain, 'ranker.out', outWeights);
+  randomise(own, 'ranker.out', outWeights);
+  const without = lossOf(plain, batch);
+  assert.ok(Math.abs(lossOf(own, batch) - without) <= 1e-6 * Math.abs(without), `zero embedding: ${lossOf(own, batch)} vs ${without}`);
+  const items = draw(own, 'ranker.items');
+  randomise(own, 'ranker.items', items);
+  assert.ok(Math.abs(lossOf(own, batch) - without) > 1e-4, 'the embedding changes the ranker');
+  checkGradients(own, batch, ['ranker.items', 'ranker.attn.q.weight', 'ranker.hidden.weight'], rng, 0.1, 4e-4);
+  const gradOf = (model: GRank, name: string) => Float32Array.from(model.namedParameters().find((p) => p.name === name)!.tensor.grad!);
+  assert.ok(
+    gradOf(own, 'ranker.items').some((g) => Math.abs(g) > 1e-6),
+    'the ranker loss trains its embedding',
+  );
+  // Detached (the default): the generator's gradients are those of a model whose ranker loss weighs nothing.
+  const silent = new GRank(codes, { ...base, rankItemEmbedding: true, rankWeight: 0 }, 5);
+  randomise(silent, 'ranker.out', outWeights);
+  randomise(silent, 'ranker.items', items);
+  for (const model of [own, silent]) {
+    for (const p of model.namedParameters()) p.tensor.grad?.fill(0);
+    tidy(() => model.loss(batch, { training: false }).backward());
+  }
+  for (const name of ['ids', 'codes', 'blocks.0.attn.qkv.weight'])
+    assert.deepEqual(gradOf(own, name), gradOf(silent, name), `${name}: the ranker's loss reached the generator`);
+  // Items added while serving: their rows are zero (read through their generator vectors), the trained rows kept.
+  const grown = own.withItems(Int32Array.of(1, 2, 3, 4), 2, 5);
+  const rows = grown.namedParameters().find((p) => p.name === 'ranker.items')!.tensor.f32;
+  assert.deepEqual(rows.subarray(0, (N + 1) * 8), items[0]);
+  assert.ok(rows.subarray((N + 1) * 8).every((v) => v === 0));
+});
+
+test("GRank's ranker on any position (--rank-targets any): a cut per window, its history masked after it; gradients match central differences", () => {
+  const rng = new Rng(12);
+  const N = 30;
+  const codes = randomCodes(rng, N);
+  // Every other item a negative: no draw (the cuts' draws would change a drawn pool), every target retrieved.
+  const base = {
+    dim: 8,
+    layers: 1,
+    heads: 2,
+    ffn: 16,
+    dropout: 0,
+    maxLen: 6,
+    idDropout: 0,
+    rankNegatives: 29,
+    rankPool: 29,
+    rankHidden: 8,
+    rankItemEmbedding: true,
+  };
+  const last = new GRank(codes, base, 5);
+  const any = new GRank(codes, { ...base, rankTargets: 'any' }, 5);
+  for (const model of [last, any]) {
+    const draw = new Rng(4);
+    for (const p of model.namedParameters())
+      if (p.name.startsWith('ranker.out') || p.name === 'ranker.items') p.tensor.f32.forEach((_, i, a) => (a[i] = 0.3 * draw.normal()));
+  }
+  const batch = randomBatch(rng, Int32Array.of(4, 6, 3, 5, 6, 2), 6, N);
+  assert.notEqual(lossOf(any, batch), lossOf(last, batch), 'the ranker learns on other positions');
+  // Windows of one item have a single position: 'any' is 'last' there.
+  const ones = randomBatch(rng, Int32Array.of(1, 1, 1), 6, N);
+  assert.equal(lossOf(any, ones), lossOf(last, ones));
+  checkGradients(any, batch, ['ranker.items', 'ranker.positions', 'ranker.attn.kv.weight', 'ranker.hidden.weight'], rng, 0.1, 4e-4);
+});

@@ -15,6 +15,7 @@ import { tokenizeDataset } from '../../src/tokenize/index.js';
 import type { SidrecError } from '../../src/core/errors.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { trainRpg } from '../../src/families/rpg/train.js';
+import { Rpg } from '../../src/model/rpg.js';
 
 const work = mkdtempSync(join(tmpdir(), 'sidrec-rpg-'));
 const dataset = syntheticDataset(generateSynthetic({ numUsers: 600, numItems: 300, numTopics: 8, seed: 5 }));
@@ -99,4 +100,23 @@ test("the reference's feeding (--windows sliding, code init .02) trains, is reco
   const done = await trainRpg(sp, join(work, 'data'), sids.codes, reference, short, { dir, quiet: true, resume: true }, { ...extras, windows: 'sliding' });
   assert.equal(done.result.stopped, 'epochs');
   assert.ok(done.test!.metrics['ndcg@10'] > 0);
+});
+
+test("--residual-init gpt2: the blocks' attention-out and MLP-proj weights start divided by sqrt(2 x layers), every other parameter as 'standard'", () => {
+  const layered = { ...model, layers: 2 };
+  const standard = new Rpg(sids.codes, layered, 7).namedParameters();
+  const gpt2 = new Rpg(sids.codes, { ...layered, residualInit: 'gpt2' }, 7).namedParameters();
+  assert.deepEqual(
+    gpt2.map((p) => p.name),
+    standard.map((p) => p.name),
+  );
+  let scaled = 0;
+  for (let k = 0; k < gpt2.length; k++) {
+    const [a, b] = [standard[k].tensor.f32, gpt2[k].tensor.f32];
+    if (/^blocks\.\d+\.(attn\.out|mlp\.proj)\.weight$/.test(gpt2[k].name)) {
+      scaled++;
+      for (let i = 0; i < a.length; i++) assert.ok(Math.abs(b[i] - a[i] / 2) <= 1e-7, `${gpt2[k].name}[${i}]`);
+    } else assert.deepEqual(b, a, gpt2[k].name);
+  }
+  assert.equal(scaled, 4);
 });

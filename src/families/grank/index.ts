@@ -18,7 +18,7 @@ import type { TrainingPlan } from '../../train/run.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { architectureOf, architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
-import { DEFAULT_GRANK_CONFIG as G, GRANK_ADDED_SETTINGS, GRank, type GRankCodes } from './model.js';
+import { DEFAULT_GRANK_CONFIG as G, GRANK_ADDED_SETTINGS, GRank, type GRankCodes, type RankTargets } from './model.js';
 import type { MipsKind } from './mips.js';
 import { chooseRankerWeight, exactIndex, generateRank } from './rank.js';
 import { openGRank, openGRankModel } from './recommender.js';
@@ -54,6 +54,19 @@ const trainOptions = {
     default: false,
   },
   'rank-hidden': { type: 'number', integer: true, min: 1, description: 'Ranker: hidden width of its MLP', default: G.rankHidden },
+  'rank-item-embedding': {
+    type: 'boolean',
+    description:
+      "Ranker: its own item embedding (zero at the start, added to the item vectors it reads, trained by its loss alone): room for item-to-item affinities the generator's vectors do not hold",
+    default: G.rankItemEmbedding,
+  },
+  'rank-targets': {
+    type: 'string',
+    choices: ['last', 'any'],
+    description:
+      "Ranker: the target it learns on per window: 'last' (the newest item: one transition per short sequence, the same each epoch) or 'any' (a seeded uniform position per step, the history cut there: every transition over the epochs)",
+    default: G.rankTargets,
+  },
   'aux-negatives': {
     type: 'number',
     integer: true,
@@ -160,6 +173,8 @@ serving get vectors from their codes. Validation and test rank the generator's t
       rankDetach: !o['rank-end-to-end'],
       auxNegatives: o['aux-negatives'],
       auxWeight: o['aux-weight'],
+      rankItemEmbedding: o['rank-item-embedding'],
+      rankTargets: o['rank-targets'] as RankTargets,
     };
     const model = new GRank(codes, config, train.seed);
     saveItemCodes(join(run.dir, MODEL_FILES.itemCodes), codes);

@@ -9,7 +9,11 @@
  * - Retrieval: maximum inner product of the user vector with every item vector (exact, one GEMM).
  * - Ranker: one single-head cross-attention layer in which each candidate attends over the user's history (item
  *   vectors plus a recency embedding of its own), then an
- *   MLP over [attended, candidate, attended * candidate]; its score is added to the generator's. Trained on the
+ *   MLP over [attended, candidate, attended * candidate]; its score is added to the generator's. With
+ *   `rankItemEmbedding` the ranker also owns an item embedding, zero at the start and added to every item vector it
+ *   reads (candidates and history), that only its own loss trains: room for item-to-item affinities the generator's
+ *   128-d vectors, shaped by next-item retrieval, do not hold (the paper's "fine-grained history x target
+ *   interaction"); an item added while serving has a zero row and is read through its generator vector. Trained on the
  *   generator's own hardest candidates (its top `rankNegatives` besides the target, per window), with a softmax
  *   over target + negatives; the two losses are summed (weight `rankWeight`). By default the ranker's gradient stops at
  *   the generator's outputs (`rankDetach`): trained fully end to end, the ranker's loss wrecked the generator on Beauty.
@@ -90,7 +94,19 @@ export interface GRankConfig {
   readonly auxNegatives: number;
   /** Weight of the auxiliary tokens' loss. @default 1 */
   readonly auxWeight: number;
+  /** The ranker owns an item embedding (zero-initialised, added to the item vectors it reads). @default false */
+  readonly rankItemEmbedding: boolean;
+  /**
+   * Which target of each window the ranker learns on: 'last' (the window's newest item: one transition per user on
+   * short sequences, the same every epoch) or 'any' (a seeded uniform position per window and step, the history cut
+   * there: over the epochs every transition, as the generator sees them; the user vector is the generator's output at
+   * that position, as its own loss reads it). @default 'last'
+   */
+  readonly rankTargets: RankTargets;
 }
+
+/** GRankConfig.rankTargets. */
+export type RankTargets = 'last' | 'any';
 
 export const DEFAULT_GRANK_CONFIG: GRankConfig = Object.freeze({
   dim: 128,
@@ -107,12 +123,16 @@ export const DEFAULT_GRANK_CONFIG: GRankConfig = Object.freeze({
   rankDetach: true,
   auxNegatives: 0,
   auxWeight: 1,
+  rankItemEmbedding: false,
+  rankTargets: 'last',
 });
 
 /** Options added after the first GRank runs, with the values that train as those runs did (resumable as before). */
 export const GRANK_ADDED_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze({
   'config.auxNegatives': 0,
   'config.auxWeight': 1,
+  'config.rankItemEmbedding': false,
+  'config.rankTargets': 'last',
 });
 
 /** Items' Semantic IDs as GRank reads them: (numItems, digits) codes in [0, codebookSize). */
@@ -139,6 +159,8 @@ export class GRank extends Module {
   private readonly scoreHead: Linear;
   /** Target-aware learning (auxNegatives > 0): the auxiliary tokens' position embedding (1, 1, D) and score head. */
   private readonly aux?: { readonly position: Tensor; readonly score: Linear };
+  /** rankItemEmbedding: the ranker's own item embedding (N + 1, D), zero at the start, row 0 padding. */
+  private readonly rankItems?: Tensor;
   private readonly auxBias = new Map<string, Tensor>();
 
   constructor(
@@ -168,6 +190,7 @@ export class GRank extends Module {
     // Last, so the parameters above start the same with or without them.
     if (this.config.auxNegatives > 0)
       this.aux = { position: initNormal(this.param('aux.position', [1, 1, dim]), rng, scale), score: this.module('aux.score', new Linear(dim, 1, rng)) };
+    if (this.config.rankItemEmbedding) this.rankItems = this.param('ranker.items', [numItems + 1, dim]); // zeros: draws nothing
   }
 
   /** Every item's vector (N + 1, D): id embedding (dropped per item with `idDropout` in training) + mean code embedding. */
@@ -262,12 +285,9 @@ export class GRank extends Module {
     return add(embedding(vectors, intTensor(ids, [lengths.length, length])), embedding(this.rankPositions, recency(lengths, length)));
   }
 
-  /**
-   * Ranker scores (B, K) of K candidates per row: candidate vectors (B, K, D) attend over the history's vectors
-   * (B, L, D, padding masked), then the MLP; `base` (B, K) (the generator's scores) is added.
-   */
-  private rank(candidates: Tensor, history: Tensor, padding: Int32Array, base: Tensor): Tensor {
-    return add(this.rankerHead(candidates, history, padding), base);
+  /** The item vectors the ranker reads (N + 1, D): the generator's, plus its own embedding when it has one. */
+  private rankerVectors(vectors: Tensor): Tensor {
+    return this.rankItems ? add(vectors, this.rankItems) : vectors;
   }
 
   /** The ranker's own term (B, K), which it adds to the generator's score. */
@@ -279,7 +299,10 @@ export class GRank extends Module {
     return reshape(this.scoreHead.forward(h), [B, K]);
   }
 
-  /** Generator next-item loss at every position + `rankWeight` x the ranker's loss at each window's last position. */
+  /**
+   * Generator next-item loss at every position + `rankWeight` x the ranker's loss at one position per window (its
+   * last, or with rankTargets 'any' a uniform one, the history cut there).
+   */
   loss(batch: NextItemBatch, ctx: ForwardContext): Tensor {
     const { size: B, length: L } = batch;
     const D = this.config.dim;
@@ -302,8 +325,12 @@ export class GRank extends Module {
     const K = this.config.rankNegatives;
     if (K <= 0 || this.config.rankWeight <= 0) return generator;
     // Each window's user vector, its target, its hardest negatives.
-    const user = embedding(reshape(h, [B * L, D]), intTensor(last, [B])); // (B, D)
-    const { candidates, retrieved } = this.rankCandidates(user, vectors, lastTarget, K, (ctx.rng as Rng | undefined) ?? new Rng(0)); // (B, 1 + K), target first
+    const rng = (ctx.rng as Rng | undefined) ?? new Rng(0);
+    const cut = this.config.rankTargets === 'any' ? randomCuts(batch, rng) : batch.lengths; // history length before each ranked target
+    const at = Int32Array.from(cut, (n, r) => r * L + n - 1);
+    const user = embedding(reshape(h, [B * L, D]), intTensor(at, [B])); // (B, D)
+    const rankedTarget = Int32Array.from(at, (p) => batch.targets[p]);
+    const { candidates, retrieved } = this.rankCandidates(user, vectors, rankedTarget, K, rng); // (B, 1 + K), target first
     // The ranker only ever re-ranks what the generator retrieved: it learns on the windows whose target is among the
     // generator's top rankPool. Taught also on targets outside it, it learned to lift the items least like the
     // generator's favourites, ranking Beauty's validation targets below chance among the 200 candidates.
@@ -313,11 +340,12 @@ export class GRank extends Module {
     const [rv, ru] = this.config.rankDetach
       ? [tensor(Float32Array.from(vectors.f32), vectors.shape), tensor(Float32Array.from(user.f32), user.shape)]
       : [vectors, user];
-    const cand = embedding(rv, intTensor(candidates, [B, K + 1])); // (B, 1 + K, D)
-    const base = reshape(matmul(cand, reshape(ru, [B, D, 1])), [B, K + 1]); // the generator's scores
-    const historyVectors = this.historyKeys(rv, batch.inputs, batch.lengths, L); // (B, L, D)
-    const padding = Int32Array.from(batch.inputs, (id) => (id === 0 ? 1 : 0));
-    const scores = this.rank(cand, historyVectors, padding, base);
+    const candidateIds = intTensor(candidates, [B, K + 1]);
+    const base = reshape(matmul(embedding(rv, candidateIds), reshape(ru, [B, D, 1])), [B, K + 1]); // the generator's scores
+    const own = this.rankerVectors(rv);
+    const historyVectors = this.historyKeys(own, batch.inputs, cut, L); // (B, L, D)
+    const padding = Int32Array.from(batch.inputs, (id, p) => (id === 0 || p % L >= cut[Math.floor(p / L)] ? 1 : 0));
+    const scores = add(this.rankerHead(embedding(own, candidateIds), historyVectors, padding), base); // (B, 1 + K)
     const ranker = crossEntropy(scores, intTensor(rankTargets, [B]), { reduction: 'mean' });
     return add(generator, mulScalar(ranker, this.config.rankWeight));
   }
@@ -415,35 +443,49 @@ export class GRank extends Module {
     return noGrad(() =>
       tidy(() => {
         const v = tensor(vectors, [this.numItems + 1, D]);
-        const cand = embedding(
-          v,
-          intTensor(
-            Int32Array.from(candidates, (i) => i + 1),
-            [B, K],
-          ),
-        ); // (B, K, D)
-        const base = reshape(matmul(cand, tensor(users, [B, D, 1])), [B, K]);
-        const history = this.historyKeys(v, ids, lengths, length); // (B, L, D)
+        const candidateIds = intTensor(
+          Int32Array.from(candidates, (i) => i + 1),
+          [B, K],
+        );
+        const base = reshape(matmul(embedding(v, candidateIds), tensor(users, [B, D, 1])), [B, K]);
+        const own = this.rankerVectors(v);
+        const history = this.historyKeys(own, ids, lengths, length); // (B, L, D)
         const padding = Int32Array.from(ids, (id) => (id === 0 ? 1 : 0));
-        return { base: Float32Array.from(base.f32), head: Float32Array.from(this.rankerHead(cand, history, padding).f32) };
+        const head = this.rankerHead(embedding(own, candidateIds), history, padding); // (B, K)
+        return { base: Float32Array.from(base.f32), head: Float32Array.from(head.f32) };
       }),
     );
   }
 
-  /** The same weights around more items: new items' codes appended, their id embeddings zero (they read their codes). */
+  /**
+   * The same weights around more items: new items' codes appended, their id embeddings (and the ranker's own rows)
+   * zero: they read their codes.
+   */
   withItems(extra: Int32Array, count: number, seed: number): GRank {
     const codes: GRankCodes = { ...this.codes, numItems: this.numItems + count, codes: concatInt(this.codes.codes, extra) };
     const grown = new GRank(codes, this.config, seed);
     const trained = new Map(this.namedParameters().map((p) => [p.name, p.tensor.f32]));
     for (const p of grown.namedParameters()) {
       const old = trained.get(p.name)!;
-      if (p.name === 'ids') {
+      if (p.name === 'ids' || p.name === 'ranker.items') {
         p.tensor.f32.fill(0);
         p.tensor.f32.set(old);
       } else p.tensor.f32.set(old);
     }
     return grown;
   }
+}
+
+/**
+ * Per window, a seeded uniform history length n in [1, length] whose position n - 1 has a target (the ranker's
+ * target there, the history cut after it); windows whose drawn position has none keep their whole length.
+ */
+function randomCuts(batch: NextItemBatch, rng: Rng): Int32Array {
+  const L = batch.length;
+  return Int32Array.from(batch.lengths, (n, r) => {
+    const cut = 1 + rng.int(n);
+    return batch.targets[r * L + cut - 1] >= 0 ? cut : n;
+  });
 }
 
 /** Positions counted back from each row's newest item (0 = newest), for right-padded rows: int32 (B, L). */

@@ -12,7 +12,7 @@ import { DEFAULT_ITEM_GRAPH, openItemGraph } from '../../decode/item-graph.js';
 import { MODEL_FILES } from '../../model/files.js';
 import { loadItemCodes, sidsFromTable } from '../../model/rpg-io.js';
 import { rpgExactScorer } from '../../model/rpg-score.js';
-import { DEFAULT_RPG_CONFIG as R, type ItemCodes } from '../../model/rpg.js';
+import { DEFAULT_RPG_CONFIG as R, type ItemCodes, type ResidualInit } from '../../model/rpg.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { architectureOf, architectureOptions, batchingOption, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
@@ -62,6 +62,13 @@ const trainOptions = {
     description: 'Std of the code embeddings at initialisation; 0 = 0.02 * sqrt(digits) (rpg_torch.py and the paper: 0.02)',
     default: R.codeInitStd,
   },
+  'residual-init': {
+    type: 'string',
+    choices: ['standard', 'gpt2'],
+    description:
+      "Blocks' residual output projections at initialisation: 'standard' (like every Linear) or 'gpt2' (divided by sqrt(2 x layers), as GPT-2 and rpg_torch.py)",
+    default: R.residualInit,
+  },
   ...validUsersOption(0),
 } as const;
 
@@ -107,6 +114,7 @@ with the same code as sidrec tokenize, into OUT/sids.`,
       temperature: o.temperature,
       itemIds: o['item-ids'],
       codeInitStd: o['code-init-std'],
+      residualInit: o['residual-init'] as ResidualInit,
     };
     return rpgPlan(split, dataDir, codes, arch, train, run, {
       ...(sidsDir !== undefined ? { sidsDir } : {}),

@@ -90,7 +90,7 @@ export function rpgPlan(
       windows: windowMode,
       ...(validUsers > 0 ? { validUsers } : {}),
     },
-    addedSettings: { 'config.itemIds': false, windows: 'tiled' }, // runs from before --item-ids / --windows
+    addedSettings: { 'config.itemIds': false, windows: 'tiled', 'config.residualInit': 'standard' }, // runs from before --item-ids / --windows / --residual-init
     graphOutcome: () => outcome,
     async finish(r, result) {
       const progress = r.quiet !== true;
