@@ -142,6 +142,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         valid: manifest.valid,
         test: manifest.test,
         ...(manifest.rpg ? { testGraph: (manifest.rpg as Record<string, unknown>).testGraph } : {}),
+        ...(manifest.grank ? grankResults(manifest.grank as Record<string, unknown>) : {}),
         ...(transitions ? { transitions } : {}),
         ...(evaluation ? { evaluation } : {}),
         epochs,
@@ -149,6 +150,11 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       say(`results -> ${out}`);
     },
   });
+}
+
+/** GRank's own figures: the generator alone on test, the ranker weight serving uses and how it was chosen. */
+function grankResults(grank: Record<string, unknown>): Record<string, unknown> {
+  return { testGenerator: grank.testGenerator, rankerWeight: grank.rankerWeight, rankerWeightChoice: grank.rankerWeightChoice };
 }
 
 /** The experiment's options for a stage, with the top-level seed where the command takes one and none is set. */

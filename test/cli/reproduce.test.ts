@@ -68,6 +68,25 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.match(again.stdout, /\[train\] done earlier with the same settings/);
 });
 
+test("a GRank experiment's results hold the generator alone beside generator + ranker, and the ranker weight serving uses", () => {
+  const grank = {
+    description: 'tiny GRank on synthetic data',
+    seed: 3,
+    prepare: { input: './bench-data' },
+    tokenize: { features: 'text,cooccurrence', kind: 'opq', subspaces: 4, 'codebook-size': 8 },
+    train: { model: 'grank', epochs: 1, dim: 16, heads: 2, ffn: 32, 'batch-size': 32, candidates: 20, 'rank-item-embedding': true, 'rank-targets': 'any' },
+  };
+  writeFileSync(join(root, 'experiments', 'tiny-grank.json'), JSON.stringify(grank));
+  const done = reproduce('tiny-grank');
+  assert.equal(done.status, 0, done.stderr);
+  // biome-ignore lint/suspicious/noExplicitAny: the results file's fields are read ad hoc below
+  const results = JSON.parse(readFileSync(join(root, 'results', 'tiny-grank.json'), 'utf8')) as Record<string, any>;
+  assert.ok(results.test['ndcg@10'] >= 0 && results.testGenerator['ndcg@10'] >= 0);
+  assert.ok([0, 0.1, 0.25, 0.5, 1].includes(results.rankerWeight), `ranker weight ${results.rankerWeight}`);
+  assert.equal(results.rankerWeightChoice, 'chosen on validation');
+  if (results.rankerWeight === 0) assert.ok(Math.abs(results.test['ndcg@10'] - results.testGenerator['ndcg@10']) < 1e-6, 'weight 0 is the generator alone');
+});
+
 test('experiment files are checked: unknown keys, wired options and missing files are named', () => {
   writeFileSync(join(root, 'experiments', 'bad.json'), JSON.stringify({ ...experiment, train: { ...experiment.train, out: 'x' } }));
   const wired = reproduce('bad');
