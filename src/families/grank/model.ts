@@ -282,12 +282,16 @@ export class GRank extends Module {
 
   /** What the ranker's candidates attend over: each history item's vector plus its recency embedding (B, L, D). */
   private historyKeys(vectors: Tensor, ids: Int32Array, lengths: Int32Array, length: number): Tensor {
-    return add(embedding(vectors, intTensor(ids, [lengths.length, length])), embedding(this.rankPositions, recency(lengths, length)));
+    return add(this.rankerRows(vectors, intTensor(ids, [lengths.length, length])), embedding(this.rankPositions, recency(lengths, length)));
   }
 
-  /** The item vectors the ranker reads (N + 1, D): the generator's, plus its own embedding when it has one. */
-  private rankerVectors(vectors: Tensor): Tensor {
-    return this.rankItems ? add(vectors, this.rankItems) : vectors;
+  /**
+   * Rows `ids` (item + 1) of the item vectors the ranker reads: the generator's, plus its own embedding when it has
+   * one (gathered row by row: never a whole (N + 1, D) sum per request).
+   */
+  private rankerRows(vectors: Tensor, ids: Tensor): Tensor {
+    const rows = embedding(vectors, ids);
+    return this.rankItems ? add(rows, embedding(this.rankItems, ids)) : rows;
   }
 
   /** The ranker's own term (B, K), which it adds to the generator's score. */
@@ -342,10 +346,9 @@ export class GRank extends Module {
       : [vectors, user];
     const candidateIds = intTensor(candidates, [B, K + 1]);
     const base = reshape(matmul(embedding(rv, candidateIds), reshape(ru, [B, D, 1])), [B, K + 1]); // the generator's scores
-    const own = this.rankerVectors(rv);
-    const historyVectors = this.historyKeys(own, batch.inputs, cut, L); // (B, L, D)
+    const historyVectors = this.historyKeys(rv, batch.inputs, cut, L); // (B, L, D)
     const padding = Int32Array.from(batch.inputs, (id, p) => (id === 0 || p % L >= cut[Math.floor(p / L)] ? 1 : 0));
-    const scores = add(this.rankerHead(embedding(own, candidateIds), historyVectors, padding), base); // (B, 1 + K)
+    const scores = add(this.rankerHead(this.rankerRows(rv, candidateIds), historyVectors, padding), base); // (B, 1 + K)
     const ranker = crossEntropy(scores, intTensor(rankTargets, [B]), { reduction: 'mean' });
     return add(generator, mulScalar(ranker, this.config.rankWeight));
   }
@@ -448,10 +451,9 @@ export class GRank extends Module {
           [B, K],
         );
         const base = reshape(matmul(embedding(v, candidateIds), tensor(users, [B, D, 1])), [B, K]);
-        const own = this.rankerVectors(v);
-        const history = this.historyKeys(own, ids, lengths, length); // (B, L, D)
+        const history = this.historyKeys(v, ids, lengths, length); // (B, L, D)
         const padding = Int32Array.from(ids, (id) => (id === 0 ? 1 : 0));
-        const head = this.rankerHead(embedding(own, candidateIds), history, padding); // (B, K)
+        const head = this.rankerHead(this.rankerRows(v, candidateIds), history, padding); // (B, K)
         return { base: Float32Array.from(base.f32), head: Float32Array.from(head.f32) };
       }),
     );
