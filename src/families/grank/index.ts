@@ -8,6 +8,7 @@ import { withDefaults } from '../../core/option-spec.js';
 import { sampleValidation } from '../../data/index.js';
 import { SidrecError } from '../../core/errors.js';
 import { evaluate, type Scorer } from '../../eval/index.js';
+import { fitBigram } from '../../model/baselines.js';
 import { bundleSids } from '../../model/bundle.js';
 import { MODEL_FILES } from '../../model/files.js';
 import type { ModelManifest } from '../../model/manifest.js';
@@ -18,6 +19,7 @@ import type { TrainingPlan } from '../../train/run.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { architectureOf, architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
+import { saveRankCounts } from './counts.js';
 import { DEFAULT_GRANK_CONFIG as G, GRANK_ADDED_SETTINGS, GRank, type GRankCodes, type RankTargets } from './model.js';
 import type { MipsKind } from './mips.js';
 import { chooseRankerWeight, exactIndex, generateRank } from './rank.js';
@@ -66,6 +68,14 @@ const trainOptions = {
     description:
       "Ranker: the target it learns on per window: 'last' (the newest item: one transition per short sequence, the same each epoch) or 'any' (a seeded uniform position per step, the history cut there: every transition over the epochs)",
     default: G.rankTargets,
+  },
+  'rank-counts': {
+    type: 'number',
+    integer: true,
+    min: 0,
+    description:
+      "Ranker: read log(1 + count(k-th newest history item -> candidate)) for the newest N items, counted in the training sequences (each training example's own transitions from its target on left out); not in the paper (0 = off)",
+    default: G.rankCounts,
   },
   'aux-negatives': {
     type: 'number',
@@ -175,8 +185,11 @@ serving get vectors from their codes. Validation and test rank the generator's t
       auxWeight: o['aux-weight'],
       rankItemEmbedding: o['rank-item-embedding'],
       rankTargets: o['rank-targets'] as RankTargets,
+      rankCounts: o['rank-counts'],
     };
-    const model = new GRank(codes, config, train.seed);
+    const counts = config.rankCounts > 0 ? { numItems: split.numItems, table: fitBigram(split) } : undefined;
+    const model = new GRank(codes, config, train.seed, counts);
+    if (counts) saveRankCounts(run.dir, counts);
     saveItemCodes(join(run.dir, MODEL_FILES.itemCodes), codes);
     if (!run.resume) bundleSids(run.dir, sids.dir);
     const windows = trainingWindows(split.train, model.config.maxLen);

@@ -25,6 +25,7 @@
  *   to read the history in the light of a candidate.
  * Not built: the paper's decomposed attention (a FLOP saving at its 64-item histories plus long sequences).
  */
+import { SidrecError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { TopK } from '../../decode/topk.js';
 import type { NextItemBatch } from '../../model/next-item-batch.js';
@@ -51,6 +52,7 @@ import {
   tidy,
   type Tensor,
 } from '../../tensor/index.js';
+import { countFeatures, type LeftOut, type RankCounts, windowTransitions } from './counts.js';
 import { LayerNorm, Linear, Module, MultiHeadAttention, TransformerBlock, type BlockInputs, type ForwardContext } from '../../tensor/layers/index.js';
 
 export interface GRankConfig {
@@ -103,6 +105,11 @@ export interface GRankConfig {
    * that position, as its own loss reads it). @default 'last'
    */
   readonly rankTargets: RankTargets;
+  /**
+   * Count features for the ranker (counts.ts; not in the paper): log(1 + count(k-th newest history item -> candidate))
+   * for the newest `rankCounts` items, from the training sequences, leak-free in training (0 = off). @default 0
+   */
+  readonly rankCounts: number;
 }
 
 /** GRankConfig.rankTargets. */
@@ -125,6 +132,7 @@ export const DEFAULT_GRANK_CONFIG: GRankConfig = Object.freeze({
   auxWeight: 1,
   rankItemEmbedding: false,
   rankTargets: 'last',
+  rankCounts: 0,
 });
 
 /** Options added after the first GRank runs, with the values that train as those runs did (resumable as before). */
@@ -133,6 +141,7 @@ export const GRANK_ADDED_SETTINGS: Readonly<Record<string, unknown>> = Object.fr
   'config.auxWeight': 1,
   'config.rankItemEmbedding': false,
   'config.rankTargets': 'last',
+  'config.rankCounts': 0,
 });
 
 /** Items' Semantic IDs as GRank reads them: (numItems, digits) codes in [0, codebookSize). */
@@ -163,13 +172,21 @@ export class GRank extends Module {
   private readonly rankItems?: Tensor;
   private readonly auxBias = new Map<string, Tensor>();
 
+  /**
+   * `counts`: the training transitions the ranker reads when config.rankCounts > 0 (counts.ts), required then.
+   */
   constructor(
     readonly codes: GRankCodes,
     config: Partial<GRankConfig>,
     seed: number,
+    readonly counts?: RankCounts,
   ) {
     super();
     this.config = { ...DEFAULT_GRANK_CONFIG, ...config };
+    if (this.config.rankCounts > 0 && !counts)
+      throw new SidrecError('E_CONFIG', `the ranker reads the newest ${this.config.rankCounts} items' transition counts, and none were given`, {
+        field: 'rank-counts',
+      });
     const { dim, layers, heads, ffn, dropout: p, maxLen, rankHidden } = this.config;
     const { numItems, digits: m, codebookSize: C } = codes;
     this.numItems = numItems;
@@ -184,7 +201,7 @@ export class GRank extends Module {
     this.blocks = Array.from({ length: layers }, (_, i) => this.module(`blocks.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: p }, rng)));
     this.norm = this.module('norm', new LayerNorm(dim));
     this.cross = this.module('ranker.attn', new MultiHeadAttention(dim, 1, rng, { cross: true }));
-    this.hidden = this.module('ranker.hidden', new Linear(3 * dim, rankHidden, rng));
+    this.hidden = this.module('ranker.hidden', new Linear(3 * dim + this.config.rankCounts, rankHidden, rng));
     // Zero-initialised: the ranker starts as the generator's own ranking and learns corrections to it.
     this.scoreHead = this.module('ranker.out', new Linear(rankHidden, 1, rng, { initStd: 0 }));
     // Last, so the parameters above start the same with or without them.
@@ -294,13 +311,25 @@ export class GRank extends Module {
     return this.rankItems ? add(rows, embedding(this.rankItems, ids)) : rows;
   }
 
-  /** The ranker's own term (B, K), which it adds to the generator's score. */
-  private rankerHead(candidates: Tensor, history: Tensor, padding: Int32Array): Tensor {
+  /** The ranker's own term (B, K), which it adds to the generator's score; `counts` (B, K, W) with rankCounts W > 0. */
+  private rankerHead(candidates: Tensor, history: Tensor, padding: Int32Array, counts: Float32Array | null): Tensor {
     const [B, K, D] = candidates.shape;
+    const W = this.config.rankCounts;
     const attended = this.cross.forward(candidates, { training: false }, { keyPaddingMask: intTensor(padding, [B, history.shape[1]]) }, history); // (B, K, D)
-    const features = concat([attended, candidates, mul(attended, candidates)], 2); // (B, K, 3D)
-    const h = relu(this.hidden.forward(reshape(features, [B * K, 3 * D])));
+    const parts = [attended, candidates, mul(attended, candidates)];
+    if (W > 0) parts.push(tensor(counts!, [B, K, W]));
+    const features = concat(parts, 2); // (B, K, 3D + W)
+    const h = relu(this.hidden.forward(reshape(features, [B * K, 3 * D + W])));
     return reshape(this.scoreHead.forward(h), [B, K]);
+  }
+
+  /**
+   * Count features (B, K, W) of item-index candidates (B, K) for histories whose k-th newest item is `newest(r, k)`,
+   * with `leftOut` pairs uncounted; null when the ranker reads none.
+   */
+  private countsOf(candidates: Int32Array, K: number, newest: (row: number, k: number) => number, leftOut?: readonly LeftOut[]): Float32Array | null {
+    const W = this.config.rankCounts;
+    return W > 0 ? countFeatures(this.counts!, W, candidates, K, newest, leftOut) : null;
   }
 
   /**
@@ -348,7 +377,13 @@ export class GRank extends Module {
     const base = reshape(matmul(embedding(rv, candidateIds), reshape(ru, [B, D, 1])), [B, K + 1]); // the generator's scores
     const historyVectors = this.historyKeys(rv, batch.inputs, cut, L); // (B, L, D)
     const padding = Int32Array.from(batch.inputs, (id, p) => (id === 0 || p % L >= cut[Math.floor(p / L)] ? 1 : 0));
-    const scores = add(this.rankerHead(this.rankerRows(rv, candidateIds), historyVectors, padding), base); // (B, 1 + K)
+    const counts = this.countsOf(
+      Int32Array.from(candidates, (c) => c - 1),
+      K + 1,
+      (r, k) => (k < cut[r] ? batch.inputs[r * L + cut[r] - 1 - k] - 1 : -1),
+      this.config.rankCounts > 0 ? windowTransitions(batch, cut) : undefined,
+    );
+    const scores = add(this.rankerHead(this.rankerRows(rv, candidateIds), historyVectors, padding, counts), base); // (B, 1 + K)
     const ranker = crossEntropy(scores, intTensor(rankTargets, [B]), { reduction: 'mean' });
     return add(generator, mulScalar(ranker, this.config.rankWeight));
   }
@@ -453,7 +488,11 @@ export class GRank extends Module {
         const base = reshape(matmul(embedding(v, candidateIds), tensor(users, [B, D, 1])), [B, K]);
         const history = this.historyKeys(v, ids, lengths, length); // (B, L, D)
         const padding = Int32Array.from(ids, (id) => (id === 0 ? 1 : 0));
-        const head = this.rankerHead(this.rankerRows(v, candidateIds), history, padding); // (B, K)
+        const counts = this.countsOf(candidates, K, (r, k) => {
+          const h = histories[r];
+          return k < h.length ? h[h.length - 1 - k] : -1;
+        });
+        const head = this.rankerHead(this.rankerRows(v, candidateIds), history, padding, counts); // (B, K)
         return { base: Float32Array.from(base.f32), head: Float32Array.from(head.f32) };
       }),
     );
@@ -465,7 +504,7 @@ export class GRank extends Module {
    */
   withItems(extra: Int32Array, count: number, seed: number): GRank {
     const codes: GRankCodes = { ...this.codes, numItems: this.numItems + count, codes: concatInt(this.codes.codes, extra) };
-    const grown = new GRank(codes, this.config, seed);
+    const grown = new GRank(codes, this.config, seed, this.counts); // the new items have no transitions
     const trained = new Map(this.namedParameters().map((p) => [p.name, p.tensor.f32]));
     for (const p of grown.namedParameters()) {
       const old = trained.get(p.name)!;

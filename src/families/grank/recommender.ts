@@ -12,6 +12,7 @@ import { loadCheckpoint } from '../../tensor/index.js';
 import type { TokenizeReport } from '../../tokenize/index.js';
 import type { OpenContext } from '../family.js';
 import { openNewItemCoding, type NewItemCoding } from '../new-item-codes.js';
+import { loadRankCounts } from './counts.js';
 import { GRank, type GRankConfig } from './model.js';
 import { exactMips, usearchMips, type MipsKind } from './mips.js';
 import { generateRank, type GRankIndex } from './rank.js';
@@ -110,7 +111,10 @@ export class GRankRecommender implements Recommender {
 
 /** A GRank model directory's architecture (around its saved item codes) with its best weights. */
 export function openGRankModel(dir: string, manifest: ModelManifest): GRank {
-  const model = new GRank(loadItemCodes(join(dir, MODEL_FILES.itemCodes)), manifest.modelConfig as Partial<GRankConfig>, manifest.seed);
+  const codes = loadItemCodes(join(dir, MODEL_FILES.itemCodes));
+  const config = manifest.modelConfig as Partial<GRankConfig>;
+  const counts = (config.rankCounts ?? 0) > 0 ? loadRankCounts(dir, codes.numItems) : undefined;
+  const model = new GRank(codes, config, manifest.seed, counts);
   loadCheckpoint(join(dir, MODEL_FILES.best), model.namedParameters());
   return model;
 }

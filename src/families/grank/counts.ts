@@ -1,0 +1,138 @@
+/**
+ * The GRank ranker's count features (an addition to the paper, `--rank-counts W`): for a candidate c and a history,
+ * log(1 + count(h[-1-k] -> c)) for k < W, h[-1] the newest item, the counts being how often c directly followed that
+ * item in the training sequences (the item bigram's table, model/baselines.ts). The paper's ranker reads the
+ * history only through item vectors; on Beauty those never learned the item-to-item memory that the same counts add
+ * to the generator as a serving-time prior (20-46%, BENCHMARKS.md), so the ranker is given the counts as inputs and
+ * learns how much to trust them per candidate.
+ * Leak-free training: a training example (history cut before its target) must see the counts as an evaluation query
+ * would, where the target's own transition and everything after it are not in the counts. So each example's own
+ * sequence's transitions from its target on (those its window holds) are subtracted from the counts it reads.
+ * Kept with the model as OUT/ranker-counts.safetensors (the counts, the items they cover, W), checked on load.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SidrecError } from '../../core/errors.js';
+import type { BigramTable } from '../../model/baselines.js';
+import type { NextItemBatch } from '../../model/next-item-batch.js';
+import { loadSafetensors, saveSafetensors, type StoredTensor } from '../../tensor/io/safetensors.js';
+
+export const RANK_COUNTS_FILE = 'ranker-counts.safetensors';
+
+/** Transitions counted in training, read as the ranker's per-candidate features. */
+export interface RankCounts {
+  /** Items the counts cover (the training split's); items added later read zero. */
+  readonly numItems: number;
+  /** Rows sorted by next item (fitBigram's layout). */
+  readonly table: BigramTable;
+}
+
+/** A pair (from -> to) an example must not count: its own target's transition and the later ones of its window. */
+export interface LeftOut {
+  readonly from: Int32Array;
+  readonly to: Int32Array;
+}
+
+/** How often `to` directly followed `from` in training (0 for items the counts do not cover). */
+export function transitionCount(counts: RankCounts, from: number, to: number): number {
+  if (from < 0 || from >= counts.numItems || to < 0 || to >= counts.numItems) return 0;
+  const { start, next, count } = counts.table;
+  let lo = start[from];
+  let hi = start[from + 1] - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (next[mid] === to) return count[mid];
+    if (next[mid] < to) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
+}
+
+/**
+ * The features (B, K, W) row-major into a new array: out[(r K + j) W + k] = log(1 + count(h_r[-1-k] -> c_rj)), zero
+ * past the history's start; `candidates` (B, K) are item indices, `newest(r, k)` the k-th newest history item of row
+ * r (-1: none), `leftOut[r]` pairs not to count for row r (each occurrence subtracts one).
+ */
+export function countFeatures(
+  counts: RankCounts,
+  window: number,
+  candidates: Int32Array,
+  K: number,
+  newest: (row: number, k: number) => number,
+  leftOut?: readonly LeftOut[],
+): Float32Array {
+  const B = K === 0 ? 0 : candidates.length / K;
+  const out = new Float32Array(B * K * window);
+  for (let r = 0; r < B; r++) {
+    const skip = leftOut?.[r];
+    for (let k = 0; k < window; k++) {
+      const from = newest(r, k);
+      if (from < 0) break;
+      for (let j = 0; j < K; j++) {
+        const to = candidates[r * K + j];
+        let c = transitionCount(counts, from, to);
+        if (skip && c > 0) for (let p = 0; p < skip.from.length; p++) if (skip.from[p] === from && skip.to[p] === to) c--;
+        out[(r * K + j) * window + k] = Math.log1p(Math.max(0, c));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Per window, the transitions a leak-free count feature must not see (see the header): from the ranked target's
+ * (the history's newest item -> the target) to the window's last, as (from, to) item indices. A window that is not
+ * its sequence's last (sequences longer than maxLen + 1; 2.6% of Beauty's targets lie past the 51st item) does not
+ * hold the transitions after its end, so those stay counted.
+ */
+export function windowTransitions(batch: NextItemBatch, cut: Int32Array): LeftOut[] {
+  const L = batch.length;
+  return Array.from(cut, (n, r) => {
+    const from: number[] = [];
+    const to: number[] = [];
+    for (let t = n - 1; t < batch.lengths[r]; t++) {
+      const target = batch.targets[r * L + t];
+      if (target < 0) continue;
+      from.push(batch.inputs[r * L + t] - 1);
+      to.push(target);
+    }
+    return { from: Int32Array.from(from), to: Int32Array.from(to) };
+  });
+}
+
+export function saveRankCounts(dir: string, counts: RankCounts): void {
+  const { start, next, count } = counts.table;
+  const tensors = new Map<string, StoredTensor>([
+    ['start', { dtype: 'I32', shape: [start.length], data: start }],
+    ['next', { dtype: 'I32', shape: [next.length], data: next }],
+    ['count', { dtype: 'F32', shape: [count.length], data: count }],
+  ]);
+  saveSafetensors(join(dir, RANK_COUNTS_FILE), tensors, { numItems: String(counts.numItems) });
+}
+
+/** A model directory's counts, checked: present, well-formed, covering at most the model's items. */
+export function loadRankCounts(dir: string, modelItems: number): RankCounts {
+  const path = join(dir, RANK_COUNTS_FILE);
+  if (!existsSync(path))
+    throw new SidrecError('E_STATE', `this GRank model's ranker reads transition counts (--rank-counts) but ${RANK_COUNTS_FILE} is missing`, { file: path });
+  const file = loadSafetensors(path);
+  const get = (name: string, dtype: 'I32' | 'F32') => {
+    const t = file.tensors.get(name);
+    if (t?.dtype !== dtype || t.shape.length !== 1) throw new SidrecError('E_STATE', `no ${dtype} vector "${name}"`, { file: path, field: name });
+    return t.data;
+  };
+  const numItems = Number(file.metadata.numItems);
+  const start = get('start', 'I32') as Int32Array;
+  const next = get('next', 'I32') as Int32Array;
+  const count = get('count', 'F32') as Float32Array;
+  if (!Number.isInteger(numItems) || numItems > modelItems || start.length !== numItems + 1)
+    throw new SidrecError('E_STATE', `the counts cover ${file.metadata.numItems} items (${start.length - 1} rows), the model ${modelItems}`, {
+      file: path,
+      field: 'numItems',
+    });
+  if (start[numItems] !== next.length || next.length !== count.length)
+    throw new SidrecError('E_STATE', `the table holds ${start[numItems]} pairs by its row starts, ${next.length} next items, ${count.length} counts`, {
+      file: path,
+    });
+  return { numItems, table: { start, next, count } };
+}
