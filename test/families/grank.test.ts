@@ -461,6 +461,18 @@ test('GRank with --rank-counts trains through the family table: the ranker readi
   const manifest = readManifest(countsDir);
   const reopened = familyOf('grank').scorer(countsDir, manifest, {});
   assert.deepEqual((await evaluate(reopened.scorer(sp), sp, 'test')).metrics, finished!.test.metrics);
+  // Served: an item added over HTTP (no transitions: its count features are zero) is ranked in the next request.
+  const app = await buildServer({ modelDir: countsDir, allowLocalWrites: true });
+  const history = [dataset.itemIds[3], dataset.itemIds[10]];
+  const before = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history, k: 5 } })).json();
+  const added = await app.inject({ method: 'POST', url: '/v1/items', payload: { items: [{ id: 'twin', title: 'twin', sid: before.items[0].sid }] } });
+  assert.equal(added.statusCode, 201, added.body);
+  const after = (await app.inject({ method: 'POST', url: '/v1/recommend', payload: { history, k: 50 } })).json();
+  assert.ok(
+    after.items.some((r: { id: string }) => r.id === 'twin'),
+    'the new item is among the 50 the ranker returns',
+  );
+  await app.close();
   rmSync(join(countsDir, RANK_COUNTS_FILE));
   assert.throws(
     () => openGRankModel(countsDir, manifest),
