@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
-import { loadSafetensors, saveSafetensors, type StoredTensor } from '../tensor/io/safetensors.js';
+import { loadSafetensors, type SafetensorsFile, saveSafetensors, type StoredTensor } from '../tensor/io/safetensors.js';
 import type { BigramTable } from './baselines.js';
 import type { Scorer } from './scorer.js';
 import { addTransitionCounts, checkReach, NEWEST_ITEM, type TransitionReach } from './transition-counts.js';
@@ -71,13 +71,28 @@ export function withTransitions(scorer: Scorer, prior: TransitionPrior, numItems
   };
 }
 
-export function saveTransitions(dir: string, prior: TransitionPrior): void {
-  const { start, next, count } = prior.table;
-  const tensors = new Map<string, StoredTensor>([
+/** A count table as safetensors vectors (start, next, count), as saveTransitions and GRank's ranker store it. */
+export function bigramTensors(table: BigramTable): Map<string, StoredTensor> {
+  const { start, next, count } = table;
+  return new Map<string, StoredTensor>([
     ['start', { dtype: 'I32', shape: [start.length], data: start }],
     ['next', { dtype: 'I32', shape: [next.length], data: next }],
     ['count', { dtype: 'F32', shape: [count.length], data: count }],
   ]);
+}
+
+/** The count table bigramTensors stored in a loaded file (`path` names it in errors): each vector present and typed. */
+export function bigramTableOf(file: SafetensorsFile, path: string): BigramTable {
+  const get = (name: string, dtype: 'I32' | 'F32') => {
+    const t = file.tensors.get(name);
+    if (t?.dtype !== dtype || t.shape.length !== 1) throw new SidrecError('E_STATE', `no ${dtype} vector "${name}"`, { file: path, field: name });
+    return t.data;
+  };
+  return { start: get('start', 'I32') as Int32Array, next: get('next', 'I32') as Int32Array, count: get('count', 'F32') as Float32Array };
+}
+
+export function saveTransitions(dir: string, prior: TransitionPrior): void {
+  const tensors = bigramTensors(prior.table);
   const reach = prior.reach ?? NEWEST_ITEM;
   saveSafetensors(join(dir, TRANSITIONS_FILE), tensors, {
     weight: String(prior.weight),
@@ -93,14 +108,10 @@ export function openTransitions(dir: string, modelItems: number): TransitionPrio
   const path = join(dir, TRANSITIONS_FILE);
   if (!existsSync(path)) return null;
   const file = loadSafetensors(path);
-  const get = (name: string, dtype: 'I32' | 'F32') => {
-    const t = file.tensors.get(name);
-    if (t?.dtype !== dtype || t.shape.length !== 1) throw new SidrecError('E_STATE', `no ${dtype} vector "${name}"`, { file: path });
-    return t.data;
-  };
+  const table = bigramTableOf(file, path);
   const numItems = Number(file.metadata.numItems);
   const weight = Number(file.metadata.weight);
-  const start = get('start', 'I32') as Int32Array;
+  const { start } = table;
   if (numItems !== modelItems || start.length !== numItems + 1)
     throw new SidrecError('E_STATE', `the transition counts cover ${numItems} items, the model has ${modelItems}: run sidrec transitions again`, {
       file: path,
@@ -117,6 +128,5 @@ export function openTransitions(dir: string, modelItems: number): TransitionPrio
   } catch (error) {
     throw new SidrecError('E_STATE', (error as Error).message, { file: path, field: 'reach' });
   }
-  const table = { start, next: get('next', 'I32') as Int32Array, count: get('count', 'F32') as Float32Array };
   return { numItems, table, weight, reach, report: JSON.parse(file.metadata.report ?? '{}') as TransitionReport };
 }

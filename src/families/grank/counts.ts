@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { SidrecError } from '../../core/errors.js';
 import type { BigramTable } from '../../model/baselines.js';
 import type { NextItemBatch } from '../../model/next-item-batch.js';
-import { loadSafetensors, saveSafetensors, type StoredTensor } from '../../tensor/io/safetensors.js';
+import { bigramTableOf, bigramTensors } from '../../model/transitions.js';
+import { loadSafetensors, saveSafetensors } from '../../tensor/io/safetensors.js';
 
 export const RANK_COUNTS_FILE = 'ranker-counts.safetensors';
 
@@ -101,13 +102,7 @@ export function windowTransitions(batch: NextItemBatch, cut: Int32Array): LeftOu
 }
 
 export function saveRankCounts(dir: string, counts: RankCounts): void {
-  const { start, next, count } = counts.table;
-  const tensors = new Map<string, StoredTensor>([
-    ['start', { dtype: 'I32', shape: [start.length], data: start }],
-    ['next', { dtype: 'I32', shape: [next.length], data: next }],
-    ['count', { dtype: 'F32', shape: [count.length], data: count }],
-  ]);
-  saveSafetensors(join(dir, RANK_COUNTS_FILE), tensors, { numItems: String(counts.numItems) });
+  saveSafetensors(join(dir, RANK_COUNTS_FILE), bigramTensors(counts.table), { numItems: String(counts.numItems) });
 }
 
 /** A model directory's counts, checked: present, well-formed, covering at most the model's items. */
@@ -116,15 +111,9 @@ export function loadRankCounts(dir: string, modelItems: number): RankCounts {
   if (!existsSync(path))
     throw new SidrecError('E_STATE', `this GRank model's ranker reads transition counts (--rank-counts) but ${RANK_COUNTS_FILE} is missing`, { file: path });
   const file = loadSafetensors(path);
-  const get = (name: string, dtype: 'I32' | 'F32') => {
-    const t = file.tensors.get(name);
-    if (t?.dtype !== dtype || t.shape.length !== 1) throw new SidrecError('E_STATE', `no ${dtype} vector "${name}"`, { file: path, field: name });
-    return t.data;
-  };
+  const table = bigramTableOf(file, path);
+  const { start, next, count } = table;
   const numItems = Number(file.metadata.numItems);
-  const start = get('start', 'I32') as Int32Array;
-  const next = get('next', 'I32') as Int32Array;
-  const count = get('count', 'F32') as Float32Array;
   if (!Number.isInteger(numItems) || numItems > modelItems || start.length !== numItems + 1)
     throw new SidrecError('E_STATE', `the counts cover ${file.metadata.numItems} items (${start.length - 1} rows), the model ${modelItems}`, {
       file: path,
@@ -134,5 +123,5 @@ export function loadRankCounts(dir: string, modelItems: number): RankCounts {
     throw new SidrecError('E_STATE', `the table holds ${start[numItems]} pairs by its row starts, ${next.length} next items, ${count.length} counts`, {
       file: path,
     });
-  return { numItems, table: { start, next, count } };
+  return { numItems, table };
 }
