@@ -17,7 +17,15 @@ import { runTraining } from '../../src/train/run.js';
 import { Rng } from '../../src/core/rng.js';
 import { countFeatures, RANK_COUNTS_FILE, transitionCount, windowTransitions } from '../../src/families/grank/counts.js';
 import { GRank } from '../../src/families/grank/model.js';
-import { chooseRankerWeight, exactIndex, generateRank, RANKER_WEIGHTS, RankerBlend } from '../../src/families/grank/rank.js';
+import {
+  chooseRankerWeight,
+  exactIndex,
+  generateRank,
+  RANKER_WEIGHTS,
+  RankerBlend,
+  rankerWeightsOf,
+  STANDALONE_RANKER_WEIGHTS,
+} from '../../src/families/grank/rank.js';
 import { openGRankModel } from '../../src/families/grank/recommender.js';
 import { noGrad, tidy } from '../../src/tensor/index.js';
 
@@ -481,4 +489,23 @@ test('GRank with --rank-counts trains through the family table: the ranker readi
       return true;
     },
   );
+});
+
+test("GRank's standalone ranker (--rank-standalone): its own scores alone in the softmax (a zero head ties every candidate: log(K + 1) over the generator's loss); gradients match central differences; tried at weights up to 16", () => {
+  const rng = new Rng(14);
+  const N = 30;
+  const codes = randomCodes(rng, N);
+  const base = { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 29, rankPool: 29, rankHidden: 8 };
+  const generatorOnly = new GRank(codes, { ...base, rankWeight: 0 }, 5);
+  const residual = new GRank(codes, base, 5);
+  const alone = new GRank(codes, { ...base, rankStandalone: true }, 5);
+  const batch = randomBatch(rng, Int32Array.of(4, 6, 3, 5), 6, N);
+  const generator = lossOf(generatorOnly, batch);
+  assert.ok(Math.abs(lossOf(alone, batch) - generator - Math.log(30)) < 1e-4, `${lossOf(alone, batch)} - ${generator} vs log 30`);
+  assert.ok(Math.abs(lossOf(residual, batch) - generator - Math.log(30)) > 1e-3, "the residual ranker's softmax reads the generator's scores");
+  const draw = new Rng(4);
+  for (const p of alone.namedParameters()) if (p.name.startsWith('ranker.out')) p.tensor.f32.forEach((_, i, a) => (a[i] = 0.3 * draw.normal()));
+  checkGradients(alone, batch, ['ranker.hidden.weight', 'ranker.attn.q.weight', 'ranker.positions'], rng, 0.1, 4e-4);
+  assert.deepEqual(rankerWeightsOf(alone), STANDALONE_RANKER_WEIGHTS);
+  assert.deepEqual(rankerWeightsOf(residual), RANKER_WEIGHTS);
 });

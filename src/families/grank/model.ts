@@ -110,6 +110,13 @@ export interface GRankConfig {
    * for the newest `rankCounts` items, from the training sequences, leak-free in training (0 = off). @default 0
    */
   readonly rankCounts: number;
+  /**
+   * The ranker learns to rank the generator's candidates by itself, its own scores in the softmax, instead of as a
+   * correction added to the generator's score (the default). As a correction it learns from training windows the
+   * generator has memorised, where the generator is right and its own inputs (the counts) look worth little; alone,
+   * it is a second scorer, blended with the generator at serving by the weight chosen on validation. @default false
+   */
+  readonly rankStandalone: boolean;
 }
 
 /** GRankConfig.rankTargets. */
@@ -133,6 +140,7 @@ export const DEFAULT_GRANK_CONFIG: GRankConfig = Object.freeze({
   rankItemEmbedding: false,
   rankTargets: 'last',
   rankCounts: 0,
+  rankStandalone: false,
 });
 
 /** Options added after the first GRank runs, with the values that train as those runs did (resumable as before). */
@@ -142,6 +150,7 @@ export const GRANK_ADDED_SETTINGS: Readonly<Record<string, unknown>> = Object.fr
   'config.rankItemEmbedding': false,
   'config.rankTargets': 'last',
   'config.rankCounts': 0,
+  'config.rankStandalone': false,
 });
 
 /** Items' Semantic IDs as GRank reads them: (numItems, digits) codes in [0, codebookSize). */
@@ -383,7 +392,8 @@ export class GRank extends Module {
       (r, k) => (k < cut[r] ? batch.inputs[r * L + cut[r] - 1 - k] - 1 : -1),
       this.config.rankCounts > 0 ? windowTransitions(batch, cut) : undefined,
     );
-    const scores = add(this.rankerHead(this.rankerRows(rv, candidateIds), historyVectors, padding, counts), base); // (B, 1 + K)
+    const head = this.rankerHead(this.rankerRows(rv, candidateIds), historyVectors, padding, counts); // (B, 1 + K)
+    const scores = this.config.rankStandalone ? head : add(head, base);
     const ranker = crossEntropy(scores, intTensor(rankTargets, [B]), { reduction: 'mean' });
     return add(generator, mulScalar(ranker, this.config.rankWeight));
   }

@@ -77,6 +77,12 @@ function generatorCandidates(
 /** Ranker weights a run tries on validation: 0 is the generator alone, 1 the ranker as trained. */
 export const RANKER_WEIGHTS: readonly number[] = Object.freeze([0, 0.1, 0.25, 0.5, 1]);
 
+/** The weights tried for a ranker trained alone (rankStandalone): a second scorer, maybe worth more than the generator. */
+export const STANDALONE_RANKER_WEIGHTS: readonly number[] = Object.freeze([0, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16]);
+
+/** The weights a model's ranker is tried at. */
+export const rankerWeightsOf = (model: GRank): readonly number[] => (model.config.rankStandalone ? STANDALONE_RANKER_WEIGHTS : RANKER_WEIGHTS);
+
 /**
  * One split part's queries ranked at several ranker weights from one pass: each query's generator candidates, their
  * generator scores and the ranker's term are computed once (kept per user, so one part per instance) and blended
@@ -134,7 +140,7 @@ export async function chooseRankerWeight(
   part: 'valid' | 'test',
   candidates: number,
   metric: string,
-  weights: readonly number[] = RANKER_WEIGHTS,
+  weights: readonly number[] = rankerWeightsOf(model),
 ): Promise<{ readonly weight: number; readonly result: EvalResult; readonly tried: readonly { readonly weight: number; readonly result: EvalResult }[] }> {
   const blend = new RankerBlend(model, candidates);
   const tried: { weight: number; result: EvalResult }[] = [];
