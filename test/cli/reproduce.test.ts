@@ -82,7 +82,7 @@ test("a GRank experiment's results hold the generator alone beside generator + r
   // biome-ignore lint/suspicious/noExplicitAny: the results file's fields are read ad hoc below
   const results = JSON.parse(readFileSync(join(root, 'results', 'tiny-grank.json'), 'utf8')) as Record<string, any>;
   assert.ok(results.test['ndcg@10'] >= 0 && results.testGenerator['ndcg@10'] >= 0);
-  assert.ok([0, 0.1, 0.25, 0.5, 1].includes(results.rankerWeight), `ranker weight ${results.rankerWeight}`);
+  assert.ok([0, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16].includes(results.rankerWeight), `ranker weight ${results.rankerWeight}`);
   assert.equal(results.rankerWeightChoice, 'chosen on validation');
   if (results.rankerWeight === 0) assert.ok(Math.abs(results.test['ndcg@10'] - results.testGenerator['ndcg@10']) < 1e-6, 'weight 0 is the generator alone');
 });

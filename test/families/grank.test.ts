@@ -229,6 +229,9 @@ function checkGradients(
   }
 }
 
+/** The ranker as first built (no counts, the newest target, a correction to the generator), which these tests were written for. */
+const FIRST_RANKER = { rankCounts: 0, rankTargets: 'last', rankStandalone: false } as const;
+
 const randomCodes = (rng: Rng, N: number) => ({ numItems: N, digits: 2, codebookSize: 5, codes: Int32Array.from({ length: N * 2 }, () => rng.int(5)) });
 
 test("GRank's joint loss: analytic gradients match central differences (generator, ranker and code parameters)", () => {
@@ -236,7 +239,20 @@ test("GRank's joint loss: analytic gradients match central differences (generato
   const N = 30;
   const model = new GRank(
     randomCodes(rng, N),
-    { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 4, rankPool: 29, rankHidden: 8, rankDetach: false },
+    {
+      ...FIRST_RANKER,
+      dim: 8,
+      layers: 1,
+      heads: 2,
+      ffn: 16,
+      dropout: 0,
+      maxLen: 6,
+      idDropout: 0,
+      rankNegatives: 4,
+      rankPool: 29,
+      rankHidden: 8,
+      rankDetach: false,
+    },
     5,
   );
   // The ranker's last layer starts at zero; give it weights so its gradient path is exercised too.
@@ -256,7 +272,7 @@ test("GRank's target-aware tokens: the history never sees them (weight 0: the sa
   const rng = new Rng(8);
   const N = 30;
   const codes = randomCodes(rng, N);
-  const base = { dim: 8, layers: 2, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 0 };
+  const base = { ...FIRST_RANKER, dim: 8, layers: 2, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 0 };
   const plain = new GRank(codes, base, 5);
   const silent = new GRank(codes, { ...base, auxNegatives: 3, auxWeight: 0 }, 5);
   const aware = new GRank(codes, { ...base, auxNegatives: 3, auxWeight: 1 }, 5);
@@ -271,7 +287,7 @@ test("GRank's ranker item embedding: zero at the start (the loss without it); gr
   const rng = new Rng(11);
   const N = 30;
   const codes = randomCodes(rng, N);
-  const base = { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 4, rankPool: 29, rankHidden: 8 };
+  const base = { ...FIRST_RANKER, dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 4, rankPool: 29, rankHidden: 8 };
   const plain = new GRank(codes, base, 5);
   const own = new GRank(codes, { ...base, rankItemEmbedding: true }, 5);
   const batch = randomBatch(rng, Int32Array.of(4, 6, 3, 5), 6, N);
@@ -322,6 +338,7 @@ test("GRank's ranker on any position (--rank-targets any): a cut per window, its
   const codes = randomCodes(rng, N);
   // Every other item a negative: no draw (the cuts' draws would change a drawn pool), every target retrieved.
   const base = {
+    ...FIRST_RANKER,
     dim: 8,
     layers: 1,
     heads: 2,
@@ -415,7 +432,20 @@ test("GRank's ranker with count features: needs the counts; a training example d
   const rng = new Rng(13);
   const N = 30;
   const codes = randomCodes(rng, N);
-  const base = { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 29, rankPool: 29, rankHidden: 8, rankCounts: 3 };
+  const base = {
+    ...FIRST_RANKER,
+    dim: 8,
+    layers: 1,
+    heads: 2,
+    ffn: 16,
+    dropout: 0,
+    maxLen: 6,
+    idDropout: 0,
+    rankNegatives: 29,
+    rankPool: 29,
+    rankHidden: 8,
+    rankCounts: 3,
+  };
   assert.throws(() => new GRank(codes, base, 5), /transition counts/);
   // Four windows of distinct items (no pair twice): the training sequences are these windows plus their targets.
   const lengths = Int32Array.of(4, 6, 3, 5);
@@ -491,11 +521,11 @@ test('GRank with --rank-counts trains through the family table: the ranker readi
   );
 });
 
-test("GRank's standalone ranker (--rank-standalone): its own scores alone in the softmax (a zero head ties every candidate: log(K + 1) over the generator's loss); gradients match central differences; tried at weights up to 16", () => {
+test("GRank's standalone ranker (--rank-objective standalone): its own scores alone in the softmax (a zero head ties every candidate: log(K + 1) over the generator's loss); gradients match central differences; tried at weights up to 16", () => {
   const rng = new Rng(14);
   const N = 30;
   const codes = randomCodes(rng, N);
-  const base = { dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 29, rankPool: 29, rankHidden: 8 };
+  const base = { ...FIRST_RANKER, dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 29, rankPool: 29, rankHidden: 8 };
   const generatorOnly = new GRank(codes, { ...base, rankWeight: 0 }, 5);
   const residual = new GRank(codes, base, 5);
   const alone = new GRank(codes, { ...base, rankStandalone: true }, 5);

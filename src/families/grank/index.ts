@@ -77,11 +77,12 @@ const trainOptions = {
       "Ranker: read log(1 + count(k-th newest history item -> candidate)) for the newest N items, counted in the training sequences (each training example's own transitions from its target on left out); not in the paper (0 = off)",
     default: G.rankCounts,
   },
-  'rank-standalone': {
-    type: 'boolean',
+  'rank-objective': {
+    type: 'string',
+    choices: ['standalone', 'residual'],
     description:
-      "Ranker: learn to rank the generator's candidates by its own score alone, not as a correction to the generator's (which it learns on windows the generator memorised); blended at validation, test and serving by a weight chosen from 0-16",
-    default: G.rankStandalone,
+      "Ranker: 'standalone' learns to rank the generator's candidates by its own score (blended with the generator's at validation, test and serving by a weight chosen from 0-16); 'residual' learns a correction added to the generator's score, on windows the generator memorised (on Beauty and Sports it learned less)",
+    default: G.rankStandalone ? 'standalone' : 'residual',
   },
   'aux-negatives': {
     type: 'number',
@@ -96,7 +97,7 @@ const trainOptions = {
   'ranker-weight': {
     type: 'string',
     description:
-      "Weight of the ranker's score beside the generator's (validation, test, serving): auto = the best of 0, .1, .25, .5, 1 (and 2, 4, 8, 16 with --rank-standalone) on each validation, recorded for serving (0 is the generator alone); or a number (1: as trained)",
+      "Weight of the ranker's score beside the generator's (validation, test, serving): auto = the best of 0, .1, .25, .5, 1 (and 2, 4, 8, 16 with --rank-objective standalone) on each validation, recorded for serving (0 is the generator alone); or a number (1: as trained)",
     default: 'auto',
   },
   ...sidOptions('SIDs for the item vectors: a sidrec tokenize directory (any kind); default: fit OPQ here into OUT/sids', 'text,attributes,cooccurrence'),
@@ -192,7 +193,7 @@ serving get vectors from their codes. Validation and test rank the generator's t
       rankItemEmbedding: o['rank-item-embedding'],
       rankTargets: o['rank-targets'] as RankTargets,
       rankCounts: o['rank-counts'],
-      rankStandalone: o['rank-standalone'],
+      rankStandalone: o['rank-objective'] === 'standalone',
     };
     const counts = config.rankCounts > 0 ? { numItems: split.numItems, table: fitBigram(split) } : undefined;
     const model = new GRank(codes, config, train.seed, counts);

@@ -8,8 +8,12 @@
  *   has seen the whole history). Next-item cross-entropy over every item at every position.
  * - Retrieval: maximum inner product of the user vector with every item vector (exact, one GEMM).
  * - Ranker: one single-head cross-attention layer in which each candidate attends over the user's history (item
- *   vectors plus a recency embedding of its own), then an
- *   MLP over [attended, candidate, attended * candidate]; its score is added to the generator's. With
+ *   vectors plus a recency embedding of its own), then an MLP over [attended, candidate, attended * candidate] and,
+ *   not in the paper (`rankCounts`, on by default), log(1 + count(k-th newest history item -> candidate)) for the
+ *   newest items, counted in the training sequences (counts.ts; leak-free in training). By default (`rankStandalone`)
+ *   its score ranks the candidates by itself in training, and is blended with the generator's at serving by a weight
+ *   chosen on validation; as a correction added to the generator's score (the first design) it learned less, on
+ *   windows the generator had memorised (BENCHMARKS.md, session 17). With
  *   `rankItemEmbedding` the ranker also owns an item embedding, zero at the start and added to every item vector it
  *   reads (candidates and history), that only its own loss trains: room for item-to-item affinities the generator's
  *   128-d vectors, shaped by next-item retrieval, do not hold (the paper's "fine-grained history x target
@@ -102,19 +106,21 @@ export interface GRankConfig {
    * Which target of each window the ranker learns on: 'last' (the window's newest item: one transition per user on
    * short sequences, the same every epoch) or 'any' (a seeded uniform position per window and step, the history cut
    * there: over the epochs every transition, as the generator sees them; the user vector is the generator's output at
-   * that position, as its own loss reads it). @default 'last'
+   * that position, as its own loss reads it). @default 'any' (runs made before it existed: 'last')
    */
   readonly rankTargets: RankTargets;
   /**
    * Count features for the ranker (counts.ts; not in the paper): log(1 + count(k-th newest history item -> candidate))
-   * for the newest `rankCounts` items, from the training sequences, leak-free in training (0 = off). @default 0
+   * for the newest `rankCounts` items, from the training sequences, leak-free in training (0 = off). @default 5 (runs made before
+   * it existed: 0)
    */
   readonly rankCounts: number;
   /**
    * The ranker learns to rank the generator's candidates by itself, its own scores in the softmax, instead of as a
-   * correction added to the generator's score (the default). As a correction it learns from training windows the
-   * generator has memorised, where the generator is right and its own inputs (the counts) look worth little; alone,
-   * it is a second scorer, blended with the generator at serving by the weight chosen on validation. @default false
+   * correction added to the generator's score. As a correction it learns from training windows the generator has
+   * memorised, where the generator is right and its own inputs (the counts) look worth little; alone, it is a second
+   * scorer, blended with the generator at serving by the weight chosen on validation. @default true (runs made before
+   * it existed: false)
    */
   readonly rankStandalone: boolean;
 }
@@ -138,9 +144,9 @@ export const DEFAULT_GRANK_CONFIG: GRankConfig = Object.freeze({
   auxNegatives: 0,
   auxWeight: 1,
   rankItemEmbedding: false,
-  rankTargets: 'last',
-  rankCounts: 0,
-  rankStandalone: false,
+  rankTargets: 'any',
+  rankCounts: 5,
+  rankStandalone: true,
 });
 
 /** Options added after the first GRank runs, with the values that train as those runs did (resumable as before). */
