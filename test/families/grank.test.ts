@@ -232,29 +232,15 @@ function checkGradients(
 /** The ranker as first built (no counts, the newest target, a correction to the generator), which these tests were written for. */
 const FIRST_RANKER = { rankCounts: 0, rankTargets: 'last', rankStandalone: false } as const;
 
+/** A model small enough for central differences: one layer of width 8, no dropout, six-item windows. */
+const TINY = { ...FIRST_RANKER, dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankHidden: 8 } as const;
+
 const randomCodes = (rng: Rng, N: number) => ({ numItems: N, digits: 2, codebookSize: 5, codes: Int32Array.from({ length: N * 2 }, () => rng.int(5)) });
 
 test("GRank's joint loss: analytic gradients match central differences (generator, ranker and code parameters)", () => {
   const rng = new Rng(3);
   const N = 30;
-  const model = new GRank(
-    randomCodes(rng, N),
-    {
-      ...FIRST_RANKER,
-      dim: 8,
-      layers: 1,
-      heads: 2,
-      ffn: 16,
-      dropout: 0,
-      maxLen: 6,
-      idDropout: 0,
-      rankNegatives: 4,
-      rankPool: 29,
-      rankHidden: 8,
-      rankDetach: false,
-    },
-    5,
-  );
+  const model = new GRank(randomCodes(rng, N), { ...TINY, rankNegatives: 4, rankPool: 29, rankDetach: false }, 5);
   // The ranker's last layer starts at zero; give it weights so its gradient path is exercised too.
   for (const p of model.namedParameters()) if (p.name.startsWith('ranker.out')) p.tensor.f32.forEach((_, i, a) => (a[i] = 0.3 * rng.normal()));
   const batch = randomBatch(rng, Int32Array.of(4, 6, 3), 6, N);
@@ -272,7 +258,7 @@ test("GRank's target-aware tokens: the history never sees them (weight 0: the sa
   const rng = new Rng(8);
   const N = 30;
   const codes = randomCodes(rng, N);
-  const base = { ...FIRST_RANKER, dim: 8, layers: 2, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 0 };
+  const base = { ...TINY, layers: 2, rankNegatives: 0 };
   const plain = new GRank(codes, base, 5);
   const silent = new GRank(codes, { ...base, auxNegatives: 3, auxWeight: 0 }, 5);
   const aware = new GRank(codes, { ...base, auxNegatives: 3, auxWeight: 1 }, 5);
@@ -287,7 +273,7 @@ test("GRank's ranker item embedding: zero at the start (the loss without it); gr
   const rng = new Rng(11);
   const N = 30;
   const codes = randomCodes(rng, N);
-  const base = { ...FIRST_RANKER, dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 4, rankPool: 29, rankHidden: 8 };
+  const base = { ...TINY, rankNegatives: 4, rankPool: 29 };
   const plain = new GRank(codes, base, 5);
   const own = new GRank(codes, { ...base, rankItemEmbedding: true }, 5);
   const batch = randomBatch(rng, Int32Array.of(4, 6, 3, 5), 6, N);
@@ -337,20 +323,7 @@ test("GRank's ranker on any position (--rank-targets any): a cut per window, its
   const N = 30;
   const codes = randomCodes(rng, N);
   // Every other item a negative: no draw (the cuts' draws would change a drawn pool), every target retrieved.
-  const base = {
-    ...FIRST_RANKER,
-    dim: 8,
-    layers: 1,
-    heads: 2,
-    ffn: 16,
-    dropout: 0,
-    maxLen: 6,
-    idDropout: 0,
-    rankNegatives: 29,
-    rankPool: 29,
-    rankHidden: 8,
-    rankItemEmbedding: true,
-  };
+  const base = { ...TINY, rankNegatives: 29, rankPool: 29, rankItemEmbedding: true };
   const last = new GRank(codes, base, 5);
   const any = new GRank(codes, { ...base, rankTargets: 'any' }, 5);
   for (const model of [last, any]) {
@@ -432,20 +405,7 @@ test("GRank's ranker with count features: needs the counts; a training example d
   const rng = new Rng(13);
   const N = 30;
   const codes = randomCodes(rng, N);
-  const base = {
-    ...FIRST_RANKER,
-    dim: 8,
-    layers: 1,
-    heads: 2,
-    ffn: 16,
-    dropout: 0,
-    maxLen: 6,
-    idDropout: 0,
-    rankNegatives: 29,
-    rankPool: 29,
-    rankHidden: 8,
-    rankCounts: 3,
-  };
+  const base = { ...TINY, rankNegatives: 29, rankPool: 29, rankCounts: 3 };
   assert.throws(() => new GRank(codes, base, 5), /transition counts/);
   // Four windows of distinct items (no pair twice): the training sequences are these windows plus their targets.
   const lengths = Int32Array.of(4, 6, 3, 5);
@@ -525,7 +485,7 @@ test("GRank's standalone ranker (--rank-objective standalone): its own scores al
   const rng = new Rng(14);
   const N = 30;
   const codes = randomCodes(rng, N);
-  const base = { ...FIRST_RANKER, dim: 8, layers: 1, heads: 2, ffn: 16, dropout: 0, maxLen: 6, idDropout: 0, rankNegatives: 29, rankPool: 29, rankHidden: 8 };
+  const base = { ...TINY, rankNegatives: 29, rankPool: 29 };
   const generatorOnly = new GRank(codes, { ...base, rankWeight: 0 }, 5);
   const residual = new GRank(codes, base, 5);
   const alone = new GRank(codes, { ...base, rankStandalone: true }, 5);
