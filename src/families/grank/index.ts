@@ -81,7 +81,7 @@ const trainOptions = {
     type: 'string',
     choices: ['standalone', 'residual'],
     description:
-      "Ranker: 'standalone' learns to rank the generator's candidates by its own score (blended with the generator's at validation, test and serving by a weight chosen from 0-16); 'residual' learns a correction added to the generator's score, on windows the generator memorised (on Beauty and Sports it learned less)",
+      "Ranker: 'standalone' learns to rank the generator's candidates by its own score (blended with the generator's at validation, test and serving by a weight chosen from 0-16); 'residual' learns a correction added to the generator's score, on windows the generator memorised (on Beauty it learned less: BENCHMARKS.md, session 17)",
     default: G.rankStandalone ? 'standalone' : 'residual',
   },
   'aux-negatives': {
@@ -168,7 +168,9 @@ export const grankFamily: ModelFamily = defineFamily({
   trainOptions,
   trainHelp: `GRank: items are an id embedding plus the mean of their SID code embeddings (--sids DIR from sidrec tokenize, any
 kind; without it OPQ --digits x --sid-codebook-size is fitted here on --sid-features into OUT/sids), so items added while
-serving get vectors from their codes. Validation and test rank the generator's top --candidates with the ranker.`,
+serving get vectors from their codes. Validation and test rank the generator's top --candidates with the ranker, which
+by default also reads how often each candidate followed the newest 5 history items in the training sequences
+(--rank-counts; --rank-counts 0 --rank-objective residual --rank-targets last is the ranker as first built).`,
   useOptions,
   plan(input, flags): TrainingPlan {
     const o = withDefaults(trainOptions, flags);
