@@ -81,7 +81,7 @@ const trainOptions = {
     type: 'string',
     choices: ['standalone', 'residual'],
     description:
-      "Ranker: 'standalone' learns to rank the generator's candidates by its own score (blended with the generator's at validation, test and serving by a weight chosen from 0-16); 'residual' learns a correction added to the generator's score, on windows the generator memorised (on Beauty it learned less: BENCHMARKS.md, session 17)",
+      "Ranker: 'standalone' learns to rank the generator's candidates by its own score (blended with the generator's at validation, test and serving by a weight chosen from 0-16); 'residual' learns a correction added to the generator's score, on windows the generator memorised (on Beauty and Sports it learned less: BENCHMARKS.md, session 17)",
     default: G.rankStandalone ? 'standalone' : 'residual',
   },
   'aux-negatives': {
