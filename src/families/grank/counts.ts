@@ -8,7 +8,8 @@
  * Leak-free training: a training example (history cut before its target) must see the counts as an evaluation query
  * would, where the target's own transition and everything after it are not in the counts. So each example's own
  * sequence's transitions from its target on (those its window holds) are subtracted from the counts it reads.
- * Kept with the model as OUT/ranker-counts.safetensors (the counts, the items they cover, W), checked on load.
+ * Kept with the model as OUT/ranker-counts.safetensors (the counts and the items they cover; W is in the model's
+ * config), checked on load.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -217,7 +217,7 @@ export class GRank extends Module {
     this.norm = this.module('norm', new LayerNorm(dim));
     this.cross = this.module('ranker.attn', new MultiHeadAttention(dim, 1, rng, { cross: true }));
     this.hidden = this.module('ranker.hidden', new Linear(3 * dim + this.config.rankCounts, rankHidden, rng));
-    // Zero-initialised: the ranker starts as the generator's own ranking and learns corrections to it.
+    // Zero-initialised: the ranker starts with no say (residual: the generator's own ranking; standalone: all tied).
     this.scoreHead = this.module('ranker.out', new Linear(rankHidden, 1, rng, { initStd: 0 }));
     // Last, so the parameters above start the same with or without them.
     if (this.config.auxNegatives > 0)
@@ -326,7 +326,7 @@ export class GRank extends Module {
     return this.rankItems ? add(rows, embedding(this.rankItems, ids)) : rows;
   }
 
-  /** The ranker's own term (B, K), which it adds to the generator's score; `counts` (B, K, W) with rankCounts W > 0. */
+  /** The ranker's own term (B, K), blended with the generator's score; `counts` (B, K, W) with rankCounts W > 0. */
   private rankerHead(candidates: Tensor, history: Tensor, padding: Int32Array, counts: Float32Array | null): Tensor {
     const [B, K, D] = candidates.shape;
     const W = this.config.rankCounts;
