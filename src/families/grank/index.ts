@@ -149,9 +149,10 @@ function scorerOf(model: GRank, candidates: number, ranker: boolean, rankerWeigh
 }
 
 const recorded = (manifest: ModelManifest) => (manifest as { grank?: { candidates?: number; rankerWeight?: number } }).grank;
-const recordedCandidates = (manifest: ModelManifest): number => Number(recorded(manifest)?.candidates ?? 200);
+/** The candidate count the run was trained with (200 for runs from before it was recorded). */
+export const recordedCandidates = (manifest: ModelManifest): number => Number(recorded(manifest)?.candidates ?? 200);
 /** The ranker weight chosen when the run ended (1, the ranker as trained, for runs from before the choice). */
-const recordedRankerWeight = (manifest: ModelManifest): number => Number(recorded(manifest)?.rankerWeight ?? 1);
+export const recordedRankerWeight = (manifest: ModelManifest): number => Number(recorded(manifest)?.rankerWeight ?? 1);
 
 /** --ranker-weight at training: undefined for auto (chosen on validation), else the fixed weight. */
 function fixedRankerWeight(value: string): number | undefined {
