@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
 import { peakRssMiB } from '../core/memory.js';
+import { describeKernels } from '../tensor/index.js';
 import { defineCommand, type Command } from './command.js';
 import { readExperiment, STAGES, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
 import { parseCommand } from './options.js';
@@ -138,6 +139,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         wallSeconds: Math.round((performance.now() - started) / 1000),
         trainingSeconds: Math.round(epochs.reduce((sum, e) => sum + (Number.isFinite(e.seconds) ? e.seconds : 0), 0)),
         peakRssMiB: Math.round(peakRssMiB()),
+        engine: engineOf(),
         bestEpoch: manifest.bestEpoch,
         valid: manifest.valid,
         test: manifest.test,
@@ -175,4 +177,10 @@ function gitCommit(dir: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** The GEMM provider and the subnormal handling this process ran with (a result made with either changed can differ in the last digits). */
+function engineOf(): { readonly gemm: string; readonly denormals: string } {
+  const { chosen, denormals } = describeKernels();
+  return { gemm: chosen.gemm, denormals };
 }

@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { blasProvider, checkBlasAddon, type BlasAddon } from './blas.js';
+import { type DenormalMode, requestedDenormalMode } from './denormals.js';
 import { onnxruntimeProvider } from './onnxruntime.js';
 import { loadOrtRuntime } from './onnxruntime-session.js';
 import { recordProviderFailure, registerProvider } from './registry.js';
@@ -74,9 +75,17 @@ function loadBlas(): void {
 export const ONNXRUNTIME_MISSING =
   'onnxruntime-node is not installed (an optional dependency: npm drops it when its install script cannot download from api.nuget.org); reinstall with ONNXRUNTIME_NODE_INSTALL=skip npm install for its CPU kernels';
 
-function loadOnnxruntime(): void {
+let denormals: DenormalMode = 'keep';
+
+/** How the compute threads treat subnormal floats (denormals.ts): 'flush' only when asked and onnxruntime loaded. */
+export function denormalMode(): DenormalMode {
+  return denormals;
+}
+
+function loadOnnxruntime(wanted: DenormalMode): void {
   try {
-    registerProvider(onnxruntimeProvider(loadOrtRuntime()));
+    registerProvider(onnxruntimeProvider(loadOrtRuntime(wanted)));
+    denormals = wanted;
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /onnxruntime-node/.test((error as Error).message);
     recordProviderFailure('onnxruntime', missing ? ONNXRUNTIME_MISSING : (error as Error).message);
@@ -85,10 +94,13 @@ function loadOnnxruntime(): void {
 
 let loaded = false;
 
-/** Registers every optional provider that loads here. Idempotent; never throws. */
+/** Registers every optional provider that loads here. Idempotent; throws only for a malformed SIDREC_DENORMALS. */
 export function loadProviders(): void {
   if (loaded) return;
+  const wanted = requestedDenormalMode();
   loaded = true;
+  // onnxruntime first: its probe session sets the main thread's subnormal handling, which the threads libopenblas
+  // starts when it loads inherit (denormals.ts).
+  loadOnnxruntime(wanted);
   loadBlas();
-  loadOnnxruntime();
 }

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
+import type { DenormalMode } from './denormals.js';
 import { encodeModel, ONNX_FLOAT, type OnnxGraph } from './onnx-proto.js';
 
 type TensorData = Float32Array | Int32Array | BigInt64Array;
@@ -42,7 +43,7 @@ export interface OrtRuntime {
   createSessionFromBytes(model: Uint8Array): OrtSession;
 }
 
-function sessionOptions(threads: number): object {
+function sessionOptions(threads: number, denormals: DenormalMode): object {
   return {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -56,7 +57,9 @@ function sessionOptions(threads: number): object {
     // between, so on 2 shared cores the spinning worker took the core the main thread needed: TIGER's test model
     // (dim 32, batch 64) measured 570-800 -> 40-100 ms per training step with a load average of ~20, and a
     // 4096x448x1024 sgemm was unchanged (21-27 GFLOP/s either way on that machine).
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    // Every session sets the creating thread's and its workers' subnormal handling to this (denormals.ts): left at
+    // its default, each session created would switch flushing off on the main thread again.
+    extra: { session: { intra_op: { allow_spinning: '0' }, set_denormal_as_zero: denormals === 'flush' ? '1' : '0' } },
   };
 }
 
@@ -74,14 +77,17 @@ function checkBinding(mod: unknown): BindingModule {
   return m as BindingModule;
 }
 
-/** Loads onnxruntime-node synchronously and proves that a run completes synchronously into a bound output. */
-export function loadOrtRuntime(): OrtRuntime {
+/**
+ * Loads onnxruntime-node synchronously and proves that a run completes synchronously into a bound output. The probe
+ * session leaves the calling thread's subnormal handling at `denormals` (denormals.ts).
+ */
+export function loadOrtRuntime(denormals: DenormalMode = 'keep'): OrtRuntime {
   const require = createRequire(import.meta.url);
   const Tensor = (require('onnxruntime-node') as { Tensor: TensorCtor }).Tensor;
   const { binding, initOrt } = checkBinding(require('onnxruntime-node/dist/binding.js'));
   initOrt();
   const threads = Math.max(1, availableParallelism());
-  const options = sessionOptions(threads);
+  const options = sessionOptions(threads, denormals);
   const runtime: OrtRuntime = {
     Tensor,
     threads,

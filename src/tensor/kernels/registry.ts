@@ -7,7 +7,8 @@
 import { SidrecError } from '../../core/errors.js';
 import type { KernelName, KernelProvider, Kernels, ProviderName } from './types.js';
 import { plainKernels } from './plain.js';
-import { loadProviders } from './load.js';
+import { denormalMode, loadProviders } from './load.js';
+import type { DenormalMode } from './denormals.js';
 
 const providers = new Map<ProviderName, KernelProvider>([['plain', plainKernels]]);
 const loadFailures = new Map<ProviderName, string>();
@@ -89,7 +90,11 @@ export function kernels(): Kernels {
 const chosenBy = new Map<KernelName, ProviderName>();
 
 /** Which provider runs each kernel, and why any provider is missing: printed by benchmarks and `--verbose`. */
-export function describeKernels(): { readonly chosen: Record<string, ProviderName>; readonly failures: Record<string, string> } {
+export function describeKernels(): {
+  readonly chosen: Record<string, ProviderName>;
+  readonly failures: Record<string, string>;
+  readonly denormals: DenormalMode;
+} {
   kernels();
-  return { chosen: Object.fromEntries(chosenBy), failures: Object.fromEntries(loadFailures) };
+  return { chosen: Object.fromEntries(chosenBy), failures: Object.fromEntries(loadFailures), denormals: denormalMode() };
 }
