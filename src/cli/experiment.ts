@@ -9,7 +9,8 @@
  *     "tokenize": { "features": "text,attributes,cooccurrence", "kind": "opq", "subspaces": 32 },  // or { "import": FILE }
  *     "train":    { "model": "rpg", "epochs": 35, "batch-size": 64, "lr": 0.003 },
  *     "transitions": {},                                 // optional: sidrec transitions on the trained model
- *     "evaluate": { "split": "test" }                    // optional: a separate evaluation with cold-start buckets
+ *     "evaluate": { "split": "test" },                   // optional: a separate evaluation with cold-start buckets
+ *     "engine":   { "denormals": "keep" }                // optional: the engine mode the figure was made with
  *   }
  *
  * Keys are the commands' long option names. A string that begins with ./ or ../ is a path relative to the folder
@@ -32,6 +33,8 @@ const experimentSchema = z.strictObject({
   train: stage,
   transitions: stage.optional(),
   evaluate: stage.optional(),
+  // Results made before subnormal floats were flushed (2026-12-05) pin 'keep' to re-create to the last digit.
+  engine: z.strictObject({ denormals: z.enum(['flush', 'keep']) }).optional(),
 });
 
 export type StageName = 'prepare' | 'tokenize' | 'train' | 'transitions' | 'evaluate';
@@ -48,6 +51,8 @@ export interface Experiment {
   readonly description: string;
   readonly seed?: number;
   readonly stages: Readonly<Partial<Record<StageName, StageOptions>>>;
+  /** Engine settings the figure was made with (src/tensor/kernels/denormals.ts); absent: the defaults. */
+  readonly engine?: { readonly denormals: 'flush' | 'keep' };
   /** The file's content, as read (recorded in the results). */
   readonly raw: unknown;
 }
@@ -90,7 +95,7 @@ export function readExperiment(nameOrFile: string, cwd = process.cwd()): Experim
     }
     stages[name] = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, typeof v === 'string' && /^\.\.?\//.test(v) ? join(root, v) : v]));
   }
-  return { name: basename(file, '.json'), file, root, description: parsed.data.description, seed: parsed.data.seed, stages, raw };
+  return { name: basename(file, '.json'), file, root, description: parsed.data.description, seed: parsed.data.seed, stages, engine: parsed.data.engine, raw };
 }
 
 function findByName(name: string, cwd: string): string {

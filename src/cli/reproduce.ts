@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
 import { peakRssMiB } from '../core/memory.js';
-import { describeKernels } from '../tensor/index.js';
+import { denormalMode, describeKernels, providersLoaded } from '../tensor/index.js';
 import { defineCommand, type Command } from './command.js';
 import { readExperiment, STAGES, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
 import { parseCommand } from './options.js';
@@ -50,12 +50,14 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       if (o.experiment === undefined)
         throw new SidrecError('E_CONFIG', 'name an experiment: sidrec reproduce NAME (experiments/NAME.json) or FILE.json', { field: 'experiment' });
       const experiment = readExperiment(o.experiment);
+      const engineNote = applyEngine(experiment);
       const work = join(o.work ?? join(experiment.root, 'runs'), experiment.name);
       const started = performance.now();
       const commit = gitCommit(experiment.root); // the code that runs, read before the stages (HEAD may move meanwhile)
       const dirs = { data: join(work, 'data'), sids: join(work, 'sids'), model: join(work, 'model') };
       const say = (line: string): void => void process.stdout.write(`${line}\n`);
       say(`experiment ${experiment.name}: ${experiment.description}`);
+      if (engineNote) say(engineNote);
       // A stage is done when its stamp holds the arguments it would run with now and those of every stage before
       // it (a changed dataset makes new SIDs and a new model).
       const keys: Partial<Record<StageName, string>> = {};
@@ -177,6 +179,26 @@ function gitCommit(dir: string): string {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * Sets the engine mode an experiment pins (`engine.denormals`) before any kernel loads; SIDREC_DENORMALS in the
+ * environment wins. Returns a line to print when the mode is not the default, and refuses a process whose kernels
+ * already run in another mode (the mode is fixed when they load).
+ */
+function applyEngine(experiment: Experiment): string | undefined {
+  const pinned = experiment.engine?.denormals;
+  const fromEnv = process.env.SIDREC_DENORMALS?.trim();
+  if (!pinned) return undefined;
+  if (fromEnv) return `engine: SIDREC_DENORMALS=${fromEnv} (the experiment pins ${pinned}; the environment wins)`;
+  if (providersLoaded() && denormalMode() !== pinned)
+    throw new SidrecError(
+      'E_CONFIG',
+      `the experiment pins engine.denormals "${pinned}" but this process's kernels already run with "${denormalMode()}": run sidrec reproduce in a fresh process`,
+      { file: experiment.file, field: 'engine.denormals' },
+    );
+  process.env.SIDREC_DENORMALS = pinned;
+  return pinned === 'keep' ? 'engine: subnormal floats kept, as when this figure was made (engine.denormals)' : undefined;
 }
 
 /** The GEMM provider and the subnormal handling this process ran with (a result made with either changed can differ in the last digits). */

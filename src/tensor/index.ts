@@ -16,4 +16,5 @@ export { initNormal, initUniform, initXavierUniform, initConstant, initZeros } f
 export { encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, type StoredTensor, type SafetensorsFile } from './io/safetensors.js';
 export { saveCheckpoint, loadCheckpoint, loadMatchingParameters, type MatchedParameters } from './io/checkpoint.js';
 export { kernels, describeKernels, registerProvider, setKernelPreference } from './kernels/registry.js';
+export { denormalMode, providersLoaded } from './kernels/load.js';
 export type { Kernels, KernelName, KernelProvider, ProviderName } from './kernels/types.js';

@@ -63,6 +63,8 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   const epochSeconds = results.epochs.reduce((sum: number, e: { seconds: number }) => sum + e.seconds, 0);
   assert.equal(results.trainingSeconds, Math.round(epochSeconds), 'the paused epoch counts in the training time');
   assert.match(results.commit, /^(unknown|[0-9a-f]{40}(\+dirty)?)$/);
+  assert.equal(results.engine.denormals, process.env.SIDREC_DENORMALS?.trim().toLowerCase() || 'flush', 'the engine mode is recorded');
+  assert.equal(typeof results.engine.gemm, 'string');
   const again = reproduce('tiny');
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, /\[train\] done earlier with the same settings/);
@@ -97,7 +99,34 @@ test('experiment files are checked: unknown keys, wired options and missing file
   assert.equal(typo.status, 2);
   assert.match(typo.stderr, /typo\.json/);
   assert.match(typo.stderr, /trian/);
+  writeFileSync(join(root, 'experiments', 'engine.json'), JSON.stringify({ ...experiment, engine: { denormals: 'off' } }));
+  const engine = reproduce('engine');
+  assert.equal(engine.status, 2);
+  assert.match(engine.stderr, /engine\.json/);
+  assert.match(engine.stderr, /engine\.denormals/);
   const missing = reproduce('nope');
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /no experiments\/nope\.json/);
+});
+
+test('an experiment pins the subnormal mode its figure was made with; SIDREC_DENORMALS in the environment wins', () => {
+  const pinned = { ...experiment, train: { ...experiment.train, epochs: 1 }, engine: { denormals: 'keep' } };
+  delete (pinned as { transitions?: unknown }).transitions;
+  writeFileSync(join(root, 'experiments', 'kept.json'), JSON.stringify(pinned));
+  const env = { ...process.env };
+  delete env.SIDREC_DENORMALS;
+  const run = (extra: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, [cli, 'reproduce', 'kept', '--quiet', '--work', join(root, `runs-${extra.SIDREC_DENORMALS ?? 'pinned'}`)], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...env, ...extra },
+    });
+  const kept = run({});
+  assert.equal(kept.status, 0, kept.stderr);
+  assert.match(kept.stdout, /engine: subnormal floats kept, as when this figure was made/);
+  assert.equal(JSON.parse(readFileSync(join(root, 'results', 'kept.json'), 'utf8')).engine.denormals, 'keep');
+  const overridden = run({ SIDREC_DENORMALS: 'flush' });
+  assert.equal(overridden.status, 0, overridden.stderr);
+  assert.match(overridden.stdout, /engine: SIDREC_DENORMALS=flush \(the experiment pins keep; the environment wins\)/);
+  assert.equal(JSON.parse(readFileSync(join(root, 'results', 'kept.json'), 'utf8')).engine.denormals, 'flush');
 });

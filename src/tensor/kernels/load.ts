@@ -94,6 +94,11 @@ function loadOnnxruntime(wanted: DenormalMode): void {
 
 let loaded = false;
 
+/** Whether the providers have loaded (the subnormal mode is fixed from then on). */
+export function providersLoaded(): boolean {
+  return loaded;
+}
+
 /** Registers every optional provider that loads here. Idempotent; throws only for a malformed SIDREC_DENORMALS. */
 export function loadProviders(): void {
   if (loaded) return;
