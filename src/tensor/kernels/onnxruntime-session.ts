@@ -57,8 +57,8 @@ function sessionOptions(threads: number, denormals: DenormalMode): object {
     // between, so on 2 shared cores the spinning worker took the core the main thread needed: TIGER's test model
     // (dim 32, batch 64) measured 570-800 -> 40-100 ms per training step with a load average of ~20, and a
     // 4096x448x1024 sgemm was unchanged (21-27 GFLOP/s either way on that machine).
-    // Every session sets the creating thread's and its workers' subnormal handling to this (denormals.ts): left at
-    // its default, each session created would switch flushing off on the main thread again.
+    // With '1' a session turns flushing on for the thread creating it and for its workers (denormals.ts). Loading
+    // onnxruntime cleared a flushing state set on the main thread before it (measured), so the sessions set it.
     extra: { session: { intra_op: { allow_spinning: '0' }, set_denormal_as_zero: denormals === 'flush' ? '1' : '0' } },
   };
 }
