@@ -15,10 +15,12 @@ export interface RunSettings {
   readonly train: TrainConfig;
   /** The model's kind, architecture, dataset, and anything else the run depends on. */
   readonly model: Readonly<Record<string, unknown>>;
+  /** The engine mode the run trains in (src/tensor/kernels/denormals.ts); absent in runs started before it. */
+  readonly engine?: { readonly denormals: string };
 }
 
 /** Training options that may differ between a run and its resumption. */
-const MAY_CHANGE_ON_RESUME: ReadonlySet<string> = new Set(['train.epochs', 'train.patience']);
+const MAY_CHANGE_ON_RESUME: ReadonlySet<string> = new Set(['train.epochs', 'train.patience', 'engine.denormals']);
 
 export function writeRunSettings(dir: string, settings: RunSettings): void {
   writeJsonAtomic(join(dir, RUN_SETTINGS_FILE), settings);
@@ -54,7 +56,9 @@ export function checkResumeSettings(dir: string, current: RunSettings, added: Re
   return changed.map((k) =>
     asBefore(k)
       ? `${k}: ${JSON.stringify(now.get(k))} (added since the run started; trains as before)`
-      : `${k}: ${JSON.stringify(before.get(k))} -> ${JSON.stringify(now.get(k))}`,
+      : before.has(k)
+        ? `${k}: ${JSON.stringify(before.get(k))} -> ${JSON.stringify(now.get(k))}`
+        : `${k}: ${JSON.stringify(now.get(k))} (not recorded when the run started)`,
   );
 }
 

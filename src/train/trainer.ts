@@ -10,7 +10,18 @@ import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
 import { formatSeconds, Progress } from '../core/progress.js';
 import { Rng } from '../core/rng.js';
-import { AdamW, clipGradNorm, loadCheckpoint, mulScalar, saveCheckpoint, tidy, warmupCosine, type NamedParameter, type Tensor } from '../tensor/index.js';
+import {
+  AdamW,
+  clipGradNorm,
+  describeKernels,
+  loadCheckpoint,
+  mulScalar,
+  saveCheckpoint,
+  tidy,
+  warmupCosine,
+  type NamedParameter,
+  type Tensor,
+} from '../tensor/index.js';
 import type { ForwardContext } from '../tensor/layers/index.js';
 import { FINISHED_RUN_FILES, RUN_SETTINGS_FILE } from '../model/manifest.js';
 import type { TrainConfig } from './config.js';
@@ -108,7 +119,8 @@ export async function train<Batch, Part = Batch>(
   // Every epoch has the same number of batches; the schedule is sized from the first epoch this process runs.
   let schedule: ((step: number) => number) | undefined;
   const checkpointPath = join(run.dir, CHECKPOINT_FILE);
-  const settings = { train: config, model: run.model ?? {} };
+  // The engine's subnormal mode too: it changes the numbers (not the run), so a resumption in another one says so.
+  const settings = { train: config, model: run.model ?? {}, engine: { denormals: describeKernels().denormals } };
   const resuming = run.resume === true && existsSync(checkpointPath);
   const changed = resuming ? checkResumeSettings(run.dir, settings, run.addedSettings) : []; // before the weights: names the differing option
   const state: LoopState = resuming

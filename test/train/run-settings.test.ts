@@ -33,3 +33,14 @@ test('epochs and patience may change on resume; other training options may not',
   assert.deepEqual(checkResumeSettings(dir, { train: { ...train, epochs: 9 }, model: { kind: 'k', config: { dim: 8 } } }), ['train.epochs: 4 -> 9']);
   assert.throws(() => checkResumeSettings(dir, { train: { ...train, lr: 0.5 }, model: { kind: 'k', config: { dim: 8 } } }), /train\.lr 0\.5/);
 });
+
+test("the engine's subnormal mode may change on resume, and the note says so (a run from before it was recorded too)", () => {
+  const model = { kind: 'k', config: { dim: 8 } };
+  assert.deepEqual(checkResumeSettings(dir, { train, model, engine: { denormals: 'flush' } }), [
+    'engine.denormals: "flush" (not recorded when the run started)',
+  ]);
+  const kept = mkdtempSync(join(tmpdir(), 'sidrec-run-settings-'));
+  writeRunSettings(kept, { train, model, engine: { denormals: 'keep' } });
+  assert.deepEqual(checkResumeSettings(kept, { train, model, engine: { denormals: 'flush' } }), ['engine.denormals: "keep" -> "flush"']);
+  assert.deepEqual(checkResumeSettings(kept, { train, model, engine: { denormals: 'keep' } }), []);
+});
