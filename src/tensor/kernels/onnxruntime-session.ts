@@ -81,7 +81,7 @@ function checkBinding(mod: unknown): BindingModule {
  * Loads onnxruntime-node synchronously and proves that a run completes synchronously into a bound output. The probe
  * session leaves the calling thread's subnormal handling at `denormals` (denormals.ts).
  */
-export function loadOrtRuntime(denormals: DenormalMode = 'keep'): OrtRuntime {
+export function loadOrtRuntime(denormals: DenormalMode): OrtRuntime {
   const require = createRequire(import.meta.url);
   const Tensor = (require('onnxruntime-node') as { Tensor: TensorCtor }).Tensor;
   const { binding, initOrt } = checkBinding(require('onnxruntime-node/dist/binding.js'));
