@@ -18,6 +18,7 @@ const reproduce = reproduceCommand({
   prepare: prepareCommand,
   tokenize: tokenizeCommand,
   train: trainCommand,
+  baseline: evaluateCommand,
   transitions: transitionsCommand,
   evaluate: evaluateCommand,
 });

@@ -18,6 +18,7 @@ export const evaluateCommand = defineCommand({
     details: `Examples:
   sidrec evaluate --model runs/beauty/sasrec                 (its dataset is recorded in the model)
   sidrec evaluate --model bigram --data runs/beauty/data --split valid --json runs/bigram-valid.json
+  sidrec evaluate --model sid-neighbours --data runs/beauty/data --sids runs/beauty/sids   (what the SIDs alone carry)
   sidrec evaluate --model runs/beauty/rpg --decode graph --beam 20 --neighbors 200 --steps 3
   sidrec evaluate --model runs/beauty/rpg --decode exact                 (RPG scoring every item)
   sidrec evaluate --model runs/beauty/gryphon --beam 50 --ranking beam     (Gryphon's candidates by beam likelihood)
@@ -27,8 +28,10 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
     options: {
       model: {
         type: 'string',
-        description: "Trained model directory, or a baseline: popularity | bigram | recent-bigram (the newest 5 items' counts, .5^k by age)",
+        description:
+          "Trained model directory, or a baseline: popularity | bigram | recent-bigram (the newest 5 items' counts, .5^k by age) | sid-neighbours (items sharing SID digits with the newest 5 items, .5^k by age; needs --sids)",
       },
+      sids: { type: 'string', description: 'SID directory (sidrec tokenize --out) for the sid-neighbours baseline' },
       data: { type: 'string', description: 'Dataset artifact directory (default: the one the model was trained on)' },
       split: { type: 'string', choices: ['test', 'valid'], description: 'Which leave-one-out target to rank', default: 'test' },
       'history-cap': { type: 'number', integer: true, min: 1, description: 'Most recent items kept as history', default: 50 },
@@ -37,6 +40,11 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
         integer: true,
         min: 1,
         description: "Rank a seeded sample of this many users (seed 0; a quick estimate: the protocol's figures rank every user)",
+      },
+      'exclude-history': {
+        type: 'boolean',
+        description: "Rank as served with excludeHistory: each user's history items taken out of the ranking (not the papers' protocol)",
+        default: false,
       },
       json: { type: 'string', description: 'Also write the metrics (with cold-start buckets) to this JSON file' },
       'per-user': { type: 'boolean', description: 'Include per-user ranks in the JSON', default: false },
@@ -50,9 +58,10 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
     },
   },
   async run(o) {
-    if (!o.model) throw new SidrecError('E_CONFIG', 'missing --model (a trained model directory, or popularity | bigram | recent-bigram)', { field: 'model' });
+    if (!o.model) throw new SidrecError('E_CONFIG', 'missing --model (a trained model directory, or popularity | bigram | recent-bigram | sid-neighbours)', { field: 'model' });
+    if (o.sids && o.model !== 'sid-neighbours') throw new SidrecError('E_CONFIG', '--sids is read by the sid-neighbours baseline only', { field: 'sids' });
     const flags = isModelDir(o.model) ? flagsFor(familyOf(readManifest(o.model).kind, o.model), (f) => f.useOptions, o) : {};
-    const resolved = await resolveScorer(o.model, o.data, flags);
+    const resolved = await resolveScorer(o.model, o.data, flags, o.sids ? { sids: o.sids } : {});
     const which = o.split as 'test' | 'valid';
     const all = split(loadDataset(resolved.dataDir), { historyCap: o['history-cap'] });
     const sp = o.users === undefined ? all : sampleQueries(all, which, o.users, 0);
@@ -60,8 +69,9 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
       .split(',')
       .map((m) => m.trim())
       .filter((m) => m !== '');
-    const result = await evaluate(resolved.scorer(sp), sp, which, { progress: !o.quiet, metrics });
-    process.stdout.write(`${formatTable([result], [`${resolved.label} (${o.split})`])}\n`);
+    const excludeHistory = o['exclude-history'];
+    const result = await evaluate(resolved.scorer(sp), sp, which, { progress: !o.quiet, metrics, excludeHistory });
+    process.stdout.write(`${formatTable([result], [`${resolved.label} (${o.split}${excludeHistory ? ', history excluded' : ''})`])}\n`);
     const stats = resolved.stats?.();
     if (stats)
       process.stdout.write(

@@ -13,6 +13,10 @@
  *     "engine":   { "denormals": "keep" }                // optional: the engine mode the figure was made with
  *   }
  *
+ * A built-in baseline (nothing to train) takes "baseline" instead of "train": `{ "model": "sid-neighbours" }` and
+ * any other `sidrec evaluate` option; it is ranked on validation and test, with the tokenize stage's SIDs when the
+ * experiment has one.
+ *
  * Keys are the commands' long option names. A string that begins with ./ or ../ is a path relative to the folder
  * that holds `experiments/` (the repository root), so the files work from any working directory. The stages'
  * own inputs and outputs (--data, --sids, --out, --model) are set by `reproduce` and may not appear.
@@ -25,21 +29,31 @@ import { SidrecError } from '../core/errors.js';
 const optionValue = z.union([z.string(), z.number(), z.boolean()]);
 const stage = z.record(z.string(), optionValue);
 
-const experimentSchema = z.strictObject({
-  description: z.string().min(1),
-  seed: z.number().int().optional(),
-  prepare: stage,
-  tokenize: stage.optional(),
-  train: stage,
-  transitions: stage.optional(),
-  evaluate: stage.optional(),
-  // Results made before subnormal floats were flushed (2026-12-05) pin 'keep' to re-create to the last digit.
-  engine: z.strictObject({ denormals: z.enum(['flush', 'keep']) }).optional(),
-});
+const experimentSchema = z
+  .strictObject({
+    description: z.string().min(1),
+    seed: z.number().int().optional(),
+    prepare: stage,
+    tokenize: stage.optional(),
+    train: stage.optional(),
+    baseline: stage.optional(),
+    transitions: stage.optional(),
+    evaluate: stage.optional(),
+    // Results made before subnormal floats were flushed (2026-12-05) pin 'keep' to re-create to the last digit.
+    engine: z.strictObject({ denormals: z.enum(['flush', 'keep']) }).optional(),
+  })
+  .superRefine((value, context) => {
+    if ((value.train === undefined) === (value.baseline === undefined))
+      context.addIssue({ code: 'custom', message: 'an experiment has either "train" (a model) or "baseline" (a built-in baseline), not both or neither', path: ['train'] });
+    if (value.baseline && (value.transitions || value.evaluate))
+      context.addIssue({ code: 'custom', message: 'a baseline experiment is evaluated on validation and test by its own stage: remove "transitions" and "evaluate"', path: ['baseline'] });
+    if (value.baseline && typeof value.baseline.model !== 'string')
+      context.addIssue({ code: 'custom', message: 'name the baseline: "baseline": { "model": "sid-neighbours" } (or popularity, bigram, recent-bigram)', path: ['baseline', 'model'] });
+  });
 
-export type StageName = 'prepare' | 'tokenize' | 'train' | 'transitions' | 'evaluate';
-/** The stages in the order they run. */
-export const STAGES: readonly StageName[] = Object.freeze(['prepare', 'tokenize', 'train', 'transitions', 'evaluate']);
+export type StageName = 'prepare' | 'tokenize' | 'train' | 'baseline' | 'transitions' | 'evaluate';
+/** The stages in the order they run (an experiment has train or baseline). */
+export const STAGES: readonly StageName[] = Object.freeze(['prepare', 'tokenize', 'train', 'baseline', 'transitions', 'evaluate']);
 export type StageOptions = Readonly<Record<string, string | number | boolean>>;
 
 export interface Experiment {
@@ -62,6 +76,7 @@ const WIRED: Readonly<Record<StageName, readonly string[]>> = {
   prepare: ['out'],
   tokenize: ['data', 'out'],
   train: ['data', 'sids', 'out', 'resume', 'stop-after', 'overwrite'],
+  baseline: ['data', 'sids', 'split', 'json'],
   transitions: ['model', 'data'],
   evaluate: ['model', 'data', 'json'],
 };

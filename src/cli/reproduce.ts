@@ -27,12 +27,13 @@ export function reproduceCommand(stages: StageCommands) {
   return defineCommand({
     spec: {
       name: 'reproduce',
-      summary: 'Re-create a committed quality figure from its experiment file (prepare -> tokenize -> train [-> transitions] [-> evaluate])',
+      summary: 'Re-create a committed quality figure from its experiment file (prepare -> tokenize -> train [-> transitions] [-> evaluate], or a baseline)',
       details: `Examples:
   sidrec reproduce rpg-beauty-t03                    (experiments/rpg-beauty-t03.json -> results/rpg-beauty-t03.json)
   sidrec reproduce rpg-beauty-t03 --stop-after 10    (train 10 epochs of the schedule, then pause)
   sidrec reproduce rpg-beauty-t03 --resume           (continue a paused or interrupted run)
   sidrec reproduce my-experiment.json --work /data/runs
+  sidrec reproduce sid-neighbours-beauty             (a built-in baseline: "baseline" instead of "train")
 Stages run the same commands you would type (each is printed before it runs) into WORK/NAME/{data,sids,model};
 a stage already finished with the same arguments is skipped. The results file holds the test (and best
 validation) metrics, the experiment, the commit, wall time, peak RSS and every epoch.`,
@@ -63,7 +64,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       const keys: Partial<Record<StageName, string>> = {};
       let upstream: unknown[] = [];
       for (const stage of STAGES) {
-        if (!experiment.stages[stage] && stage !== 'prepare' && stage !== 'train') continue;
+        if (!experiment.stages[stage] && stage !== 'prepare') continue;
         upstream = [...upstream, stage, stageArgs(withSeed(experiment, stage, stages[stage]))];
         keys[stage] = JSON.stringify(upstream);
       }
@@ -98,7 +99,7 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
             { field: 'resume' },
           );
         }
-        say(`[${stage}] sidrec ${stage} ${shellLine(args)}`);
+        say(`[${stage}] sidrec ${command.spec.name} ${shellLine(args)}`);
         const parsed = parseCommand(command.spec, args);
         if (parsed) await command.run(parsed);
         if (finished()) writeJsonAtomic(stamp, { key, finishedAt: new Date().toISOString() });
@@ -107,6 +108,29 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       await run('prepare', { out: dirs.data });
       const sids = experiment.stages.tokenize ? dirs.sids : undefined;
       if (sids) await run('tokenize', { data: dirs.data, out: sids });
+      const out = join(o.results ?? join(experiment.root, 'results'), `${experiment.name}.json`);
+      const header = { experiment: experiment.name, description: experiment.description, settings: experiment.raw, commit };
+      if (experiment.stages.baseline) {
+        // Nothing to train: the baseline ranked on validation and on test, as `sidrec evaluate` ranks it.
+        const evaluation: Record<string, { metrics: Record<string, number> }> = {};
+        for (const split of ['valid', 'test'] as const) {
+          const json = join(work, `baseline-${split}.json`);
+          await run('baseline', { data: dirs.data, sids, split, json }, true);
+          evaluation[split] = JSON.parse(readFileSync(json, 'utf8'));
+        }
+        writeJsonAtomic(out, {
+          ...header,
+          finishedAt: new Date().toISOString(),
+          wallSeconds: Math.round((performance.now() - started) / 1000),
+          peakRssMiB: Math.round(peakRssMiB()),
+          engine: engineOf(),
+          valid: evaluation.valid.metrics,
+          test: evaluation.test.metrics,
+          evaluation,
+        });
+        say(`results -> ${out}`);
+        return;
+      }
       const manifestPath = join(dirs.model, MODEL_FILES.manifest);
       await run('train', { data: dirs.data, sids, out: dirs.model, resume: o.resume || undefined, 'stop-after': o['stop-after'] }, false, () =>
         existsSync(manifestPath),
@@ -129,12 +153,8 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         await run('evaluate', { model: dirs.model, data: dirs.data, json }, true);
         evaluation = JSON.parse(readFileSync(json, 'utf8'));
       }
-      const out = join(o.results ?? join(experiment.root, 'results'), `${experiment.name}.json`);
       writeJsonAtomic(out, {
-        experiment: experiment.name,
-        description: experiment.description,
-        settings: experiment.raw,
-        commit,
+        ...header,
         finishedAt: new Date().toISOString(),
         // This invocation's wall time and peak RSS; a run resumed over several invocations also reports the time
         // its epochs took in all of them (the epoch log's seconds; validation included, the final test not).

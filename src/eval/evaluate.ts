@@ -1,6 +1,8 @@
 /**
  * The one evaluation path, for validation and test alike (RPG's evaluator; the papers' protocol): full ranking
- * over all items, no sampled negatives, history items not masked. A scorer either returns dense scores for a
+ * over all items, no sampled negatives, history items not masked (`excludeHistory` ranks as a service that leaves
+ * out what the user already has: every history item removed from the ranking, so a target in the history is not
+ * retrieved; a variant of the protocol, never the papers' figures). A scorer either returns dense scores for a
  * batch, (B, N) row-major in a Float32Array, or — for models that only generate candidates — a ranked top-K list
  * per query (a target outside the list counts as not retrieved). Scorers see only {user, history}. Results: mean metrics, per-query ranks, and a
  * breakdown by how often the target occurs in the training split (cold-start buckets).
@@ -29,9 +31,17 @@ export interface EvalOptions {
   readonly progress?: boolean;
   /** The progress bar's label. @default `eval <part>` */
   readonly label?: string;
+  /** Remove each query's history items from its ranking (as served with `excludeHistory`). @default false */
+  readonly excludeHistory?: boolean;
 }
 
-export const DEFAULT_EVAL_OPTIONS = Object.freeze({ metrics: DEFAULT_METRICS, batchSize: 256, bucketEdges: Object.freeze([1, 5, 20]), progress: false });
+export const DEFAULT_EVAL_OPTIONS = Object.freeze({
+  metrics: DEFAULT_METRICS,
+  batchSize: 256,
+  bucketEdges: Object.freeze([1, 5, 20]),
+  progress: false,
+  excludeHistory: false,
+});
 
 export interface BucketResult {
   /** e.g. "0", "1-4", "20+". */
@@ -82,13 +92,20 @@ export async function evaluate(scorer: Scorer, split: LeaveOneOutSplit, part: 'v
       if (scores.length !== batch.length * n) {
         throw new SidrecError('E_SHAPE', `scorer returned ${scores.length} scores, expected ${batch.length} x ${n}`, { field: 'scores' });
       }
-      for (let b = 0; b < batch.length; b++) ranks[start + b] = rankFromScores(scores, b * n, n, batch[b].target);
+      for (let b = 0; b < batch.length; b++) {
+        const { history, target } = batch[b];
+        const rank = rankFromScores(scores, b * n, n, target);
+        ranks[start + b] = opts.excludeHistory ? rankWithoutHistory(rank, scores, b * n, history, target) : rank;
+      }
     } else {
-      const lists = await scorer.topK(queries, maxK);
+      const longest = opts.excludeHistory ? Math.max(0, ...batch.map((q) => q.history.length)) : 0;
+      const lists = await scorer.topK(queries, maxK + longest); // room for the history items taken out below
       if (lists.length !== batch.length)
         throw new SidrecError('E_SHAPE', `scorer returned ${lists.length} lists for ${batch.length} queries`, { field: 'topK' });
       for (let b = 0; b < batch.length; b++) {
-        ranks[start + b] = rankFromList(lists[b], batch[b].target);
+        const { history, target } = batch[b];
+        const list = opts.excludeHistory ? withoutHistory(lists[b], history, maxK) : lists[b];
+        ranks[start + b] = rankFromList(list, target);
       }
     }
     for (let b = 0; b < batch.length; b++) {
@@ -112,6 +129,28 @@ export async function evaluate(scorer: Scorer, split: LeaveOneOutSplit, part: 'v
     return { label, min, max, count: members.length, metrics: meanMetrics(specs, ranks, members) };
   });
   return { part, numQueries: Q, metricNames: specs.map((s) => s.name), metrics, users, targets, ranks, buckets, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * A target's rank once the history's items leave the ranking: less the history items ranked above it (the ties
+ * broken by index as rankFromScores breaks them); not retrieved when the target is itself in the history.
+ */
+function rankWithoutHistory(rank: number, scores: Float32Array, offset: number, history: Int32Array, target: number): number {
+  if (history.includes(target)) return Number.POSITIVE_INFINITY;
+  const t = scores[offset + target];
+  let above = 0;
+  for (const item of new Set(history)) {
+    const s = scores[offset + item];
+    if (s > t || (s === t && item < target)) above++;
+  }
+  return rank - above;
+}
+
+/** The first `k` items of a ranked list that are not in `history`. */
+function withoutHistory(list: ArrayLike<number>, history: Int32Array, k: number): number[] {
+  const out: number[] = [];
+  for (let p = 0; p < list.length && out.length < k; p++) if (!history.includes(list[p])) out.push(list[p]);
+  return out;
 }
 
 /** Metric values of one query from its rank. */

@@ -89,6 +89,31 @@ test("a GRank experiment's results hold the generator alone beside generator + r
   if (results.rankerWeight === 0) assert.ok(Math.abs(results.test['ndcg@10'] - results.testGenerator['ndcg@10']) < 1e-6, 'weight 0 is the generator alone');
 });
 
+test('a baseline experiment: the sid-neighbours baseline on the tokenize stage\'s SIDs, ranked on validation and test', () => {
+  const { train: _train, transitions: _transitions, ...rest } = experiment;
+  writeFileSync(join(root, 'experiments', 'tiny-content.json'), JSON.stringify({ ...rest, baseline: { model: 'sid-neighbours', metrics: 'ndcg@10,recall@10' } }));
+  const done = reproduce('tiny-content');
+  assert.equal(done.status, 0, done.stderr);
+  assert.match(done.stdout, /\[baseline\] sidrec evaluate --model sid-neighbours --metrics ndcg@10,recall@10 --data \S+ --sids \S+ --split valid/);
+  // biome-ignore lint/suspicious/noExplicitAny: the results file's fields are read ad hoc below
+  const results = JSON.parse(readFileSync(join(root, 'results', 'tiny-content.json'), 'utf8')) as Record<string, any>;
+  assert.deepEqual(Object.keys(results.test).sort(), ['ndcg@10', 'recall@10']);
+  // The same figure as the command a user types on the same folders.
+  const work = join(root, 'runs', 'tiny-content');
+  const direct = spawnSync(
+    process.execPath,
+    [cli, 'evaluate', '--model', 'sid-neighbours', '--data', join(work, 'data'), '--sids', join(work, 'sids'), '--json', join(root, 'direct.json'), '--quiet'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(direct.status, 0, direct.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(root, 'direct.json'), 'utf8')).metrics['ndcg@10'], results.test['ndcg@10']);
+  assert.ok(results.valid['ndcg@10'] > 0, 'the synthetic topics make shared codes informative');
+  writeFileSync(join(root, 'experiments', 'both.json'), JSON.stringify({ ...experiment, baseline: { model: 'bigram' } }));
+  assert.match(reproduce('both').stderr, /either "train" \(a model\) or "baseline"/);
+  writeFileSync(join(root, 'experiments', 'unnamed.json'), JSON.stringify({ ...rest, baseline: {} }));
+  assert.match(reproduce('unnamed').stderr, /field "baseline\.model": name the baseline/);
+});
+
 test('experiment files are checked: unknown keys, wired options and missing files are named', () => {
   writeFileSync(join(root, 'experiments', 'bad.json'), JSON.stringify({ ...experiment, train: { ...experiment.train, out: 'x' } }));
   const wired = reproduce('bad');

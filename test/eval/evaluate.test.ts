@@ -140,3 +140,44 @@ test('evaluate: shape errors and unknown metric names are reported', async () =>
   assert.throws(() => metricSpec('precision@10'), /unknown metric "precision@10"/);
   assert.equal(metricSpec('HR@10').name, 'recall@10');
 });
+
+test('evaluate: excludeHistory ranks as if the history items were gone, for dense scores and top-K lists alike', async () => {
+  const rng = new Rng(11);
+  const n = 30;
+  const examples = Array.from({ length: 40 }, (_, u) => {
+    const history = Array.from({ length: 1 + rng.int(6) }, () => rng.int(n));
+    let target = rng.int(n);
+    if (u % 7 !== 0) while (history.includes(target)) target = rng.int(n); // every 7th may repeat a history item
+    return ex(u, target, history);
+  });
+  // Scores with many ties (quantised), so the tie rule is exercised.
+  const rows = examples.map(() => Array.from({ length: n }, () => Math.floor(rng.next() * 8)));
+  const sp = fakeSplit(n, examples);
+  // Reference: drop the history items from the row, then rank what is left with the same tie rule.
+  const want = examples.map((q, u) => {
+    if (q.history.includes(q.target)) return Number.POSITIVE_INFINITY;
+    const kept = rows[u].map((s, j) => ({ s, j })).filter(({ j }) => !q.history.includes(j));
+    kept.sort((a, b) => b.s - a.s || a.j - b.j);
+    return kept.findIndex(({ j }) => j === q.target);
+  });
+  const dense = await evaluate(tableScorer(rows), sp, 'test', { metrics: ['ndcg@10'], excludeHistory: true });
+  assert.deepEqual(Array.from(dense.ranks), want);
+  assert.ok(want.some((r, u) => r !== rankFromScores(Float32Array.from(rows[u]), 0, n, examples[u].target)), 'the exclusion changes some ranks');
+  // The same ranking as top-K lists: the evaluator asks for room to drop the history items.
+  let asked = 0;
+  const lists: Scorer = {
+    kind: 'topk',
+    topK: (batch, k) => {
+      asked = Math.max(asked, k);
+      return batch.map((q) => {
+        const order = rows[q.user].map((s, j) => ({ s, j })).sort((a, b) => b.s - a.s || a.j - b.j);
+        return order.slice(0, k).map(({ j }) => j);
+      });
+    },
+  };
+  const listed = await evaluate(lists, sp, 'test', { metrics: ['recall@10', 'ndcg@10'], excludeHistory: true });
+  assert.ok(asked > 10, 'more than 10 asked for');
+  assert.deepEqual(Array.from(listed.ranks), want.map((r) => (r < 10 ? r : Number.POSITIVE_INFINITY)));
+  const plain = await evaluate(tableScorer(rows), sp, 'test', { metrics: ['ndcg@10'] });
+  assert.ok(plain.metrics['ndcg@10'] !== dense.metrics['ndcg@10']);
+});
