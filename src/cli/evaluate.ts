@@ -58,7 +58,10 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
     },
   },
   async run(o) {
-    if (!o.model) throw new SidrecError('E_CONFIG', 'missing --model (a trained model directory, or popularity | bigram | recent-bigram | sid-neighbours)', { field: 'model' });
+    if (!o.model)
+      throw new SidrecError('E_CONFIG', 'missing --model (a trained model directory, or popularity | bigram | recent-bigram | sid-neighbours)', {
+        field: 'model',
+      });
     if (o.sids && o.model !== 'sid-neighbours') throw new SidrecError('E_CONFIG', '--sids is read by the sid-neighbours baseline only', { field: 'sids' });
     const flags = isModelDir(o.model) ? flagsFor(familyOf(readManifest(o.model).kind, o.model), (f) => f.useOptions, o) : {};
     const resolved = await resolveScorer(o.model, o.data, flags, o.sids ? { sids: o.sids } : {});

@@ -44,11 +44,23 @@ const experimentSchema = z
   })
   .superRefine((value, context) => {
     if ((value.train === undefined) === (value.baseline === undefined))
-      context.addIssue({ code: 'custom', message: 'an experiment has either "train" (a model) or "baseline" (a built-in baseline), not both or neither', path: ['train'] });
+      context.addIssue({
+        code: 'custom',
+        message: 'an experiment has either "train" (a model) or "baseline" (a built-in baseline), not both or neither',
+        path: ['train'],
+      });
     if (value.baseline && (value.transitions || value.evaluate))
-      context.addIssue({ code: 'custom', message: 'a baseline experiment is evaluated on validation and test by its own stage: remove "transitions" and "evaluate"', path: ['baseline'] });
+      context.addIssue({
+        code: 'custom',
+        message: 'a baseline experiment is evaluated on validation and test by its own stage: remove "transitions" and "evaluate"',
+        path: ['baseline'],
+      });
     if (value.baseline && typeof value.baseline.model !== 'string')
-      context.addIssue({ code: 'custom', message: 'name the baseline: "baseline": { "model": "sid-neighbours" } (or popularity, bigram, recent-bigram)', path: ['baseline', 'model'] });
+      context.addIssue({
+        code: 'custom',
+        message: 'name the baseline: "baseline": { "model": "sid-neighbours" } (or popularity, bigram, recent-bigram)',
+        path: ['baseline', 'model'],
+      });
   });
 
 export type StageName = 'prepare' | 'tokenize' | 'train' | 'baseline' | 'transitions' | 'evaluate';

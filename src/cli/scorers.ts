@@ -32,7 +32,8 @@ const BASELINES: Readonly<Record<string, (split: LeaveOneOutSplit, inputs: Basel
   bigram: (sp: LeaveOneOutSplit) => bigramScorer(sp),
   'recent-bigram': (sp: LeaveOneOutSplit) => recentBigramScorer(sp),
   'sid-neighbours': (sp: LeaveOneOutSplit, inputs: BaselineInputs) => {
-    if (!inputs.sids) throw new SidrecError('E_CONFIG', '--sids DIR (a SID directory from sidrec tokenize) is required with the sid-neighbours baseline', { field: 'sids' });
+    if (!inputs.sids)
+      throw new SidrecError('E_CONFIG', '--sids DIR (a SID directory from sidrec tokenize) is required with the sid-neighbours baseline', { field: 'sids' });
     return sidNeighboursScorer(sp, loadDatasetSids(inputs.sids).table);
   },
 });

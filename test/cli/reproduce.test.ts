@@ -89,9 +89,12 @@ test("a GRank experiment's results hold the generator alone beside generator + r
   if (results.rankerWeight === 0) assert.ok(Math.abs(results.test['ndcg@10'] - results.testGenerator['ndcg@10']) < 1e-6, 'weight 0 is the generator alone');
 });
 
-test('a baseline experiment: the sid-neighbours baseline on the tokenize stage\'s SIDs, ranked on validation and test', () => {
+test("a baseline experiment: the sid-neighbours baseline on the tokenize stage's SIDs, ranked on validation and test", () => {
   const { train: _train, transitions: _transitions, ...rest } = experiment;
-  writeFileSync(join(root, 'experiments', 'tiny-content.json'), JSON.stringify({ ...rest, baseline: { model: 'sid-neighbours', metrics: 'ndcg@10,recall@10' } }));
+  writeFileSync(
+    join(root, 'experiments', 'tiny-content.json'),
+    JSON.stringify({ ...rest, baseline: { model: 'sid-neighbours', metrics: 'ndcg@10,recall@10' } }),
+  );
   const done = reproduce('tiny-content');
   assert.equal(done.status, 0, done.stderr);
   assert.match(done.stdout, /\[baseline\] sidrec evaluate --model sid-neighbours --metrics ndcg@10,recall@10 --data \S+ --sids \S+ --split valid/);

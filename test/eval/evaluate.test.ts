@@ -162,7 +162,10 @@ test('evaluate: excludeHistory ranks as if the history items were gone, for dens
   });
   const dense = await evaluate(tableScorer(rows), sp, 'test', { metrics: ['ndcg@10'], excludeHistory: true });
   assert.deepEqual(Array.from(dense.ranks), want);
-  assert.ok(want.some((r, u) => r !== rankFromScores(Float32Array.from(rows[u]), 0, n, examples[u].target)), 'the exclusion changes some ranks');
+  assert.ok(
+    want.some((r, u) => r !== rankFromScores(Float32Array.from(rows[u]), 0, n, examples[u].target)),
+    'the exclusion changes some ranks',
+  );
   // The same ranking as top-K lists: the evaluator asks for room to drop the history items.
   let asked = 0;
   const lists: Scorer = {
@@ -177,7 +180,10 @@ test('evaluate: excludeHistory ranks as if the history items were gone, for dens
   };
   const listed = await evaluate(lists, sp, 'test', { metrics: ['recall@10', 'ndcg@10'], excludeHistory: true });
   assert.ok(asked > 10, 'more than 10 asked for');
-  assert.deepEqual(Array.from(listed.ranks), want.map((r) => (r < 10 ? r : Number.POSITIVE_INFINITY)));
+  assert.deepEqual(
+    Array.from(listed.ranks),
+    want.map((r) => (r < 10 ? r : Number.POSITIVE_INFINITY)),
+  );
   const plain = await evaluate(tableScorer(rows), sp, 'test', { metrics: ['ndcg@10'] });
   assert.ok(plain.metrics['ndcg@10'] !== dense.metrics['ndcg@10']);
 });

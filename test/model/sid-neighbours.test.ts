@@ -61,7 +61,8 @@ for (const shape of [
       const scores = await scorer.score(sp.test);
       sp.test.forEach((q, b) => {
         const want = bruteForce(table, sp.trainItemCounts, q.history, window, decay);
-        for (let j = 0; j < n; j++) assert.ok(Math.abs(scores[b * n + j] - want[j]) < 1e-5, `window ${window}, query ${b}, item ${j}: ${scores[b * n + j]} vs ${want[j]}`);
+        for (let j = 0; j < n; j++)
+          assert.ok(Math.abs(scores[b * n + j] - want[j]) < 1e-5, `window ${window}, query ${b}, item ${j}: ${scores[b * n + j]} vs ${want[j]}`);
       });
     }
   });
