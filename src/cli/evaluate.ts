@@ -43,7 +43,8 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
       },
       'exclude-history': {
         type: 'boolean',
-        description: "Rank as served with excludeHistory: each user's history items taken out of the ranking (not the papers' protocol)",
+        description:
+          "Rank as sidrec recommend and serve answer by default: each user's history items taken out of the ranking (not the papers' protocol, which keeps them)",
         default: false,
       },
       json: { type: 'string', description: 'Also write the metrics (with cold-start buckets) to this JSON file' },
