@@ -221,8 +221,11 @@ function applyEngine(experiment: Experiment): string | undefined {
   return pinned === 'keep' ? 'engine: subnormal floats kept, as when this figure was made (engine.denormals)' : undefined;
 }
 
-/** The GEMM provider and the subnormal handling this process ran with (a result made with either changed can differ in the last digits). */
-function engineOf(): { readonly gemm: string; readonly denormals: string } {
-  const { chosen, denormals } = describeKernels();
-  return { gemm: chosen.gemm, denormals };
+/**
+ * The GEMM provider, subnormal handling and compute threads this process ran with: a result made with any of them
+ * changed can differ (SIDs fitted with 1 and 2 OpenBLAS threads differed in most codes, at the same quality).
+ */
+function engineOf(): { readonly gemm: string; readonly denormals: string; readonly threads: number } {
+  const { chosen, denormals, threads } = describeKernels();
+  return { gemm: chosen.gemm, denormals, threads };
 }

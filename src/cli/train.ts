@@ -125,9 +125,9 @@ ${familyDetails}`,
 
 /** The kernels in use, and why the faster ones are not when GEMM falls back to plain TypeScript. */
 function kernelsLine(): string {
-  const { chosen, failures, denormals } = describeKernels();
+  const { chosen, failures, denormals, threads } = describeKernels();
   const why = chosen.gemm === 'plain' ? Object.entries(failures).map(([p, f]) => `\n  ${p}: ${f}`) : [];
-  return `kernels: ${JSON.stringify(chosen)}; subnormal floats: ${denormals === 'flush' ? 'flushed to zero' : 'kept'}${why.length ? `\nslow plain-TypeScript GEMM:${why.join('')}` : ''}\n`;
+  return `kernels: ${JSON.stringify(chosen)}; subnormal floats: ${denormals === 'flush' ? 'flushed to zero' : 'kept'}; ${threads} compute thread${threads === 1 ? '' : 's'}${why.length ? `\nslow plain-TypeScript GEMM:${why.join('')}` : ''}\n`;
 }
 
 /** A dataset that training could only fail on (or evaluate on nobody) is refused before --out is touched. */

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WriteDirOptions } from '../core/atomic-dir.js';
+import { describeKernels } from '../tensor/index.js';
 import { SidrecError } from '../core/errors.js';
 import type { InteractionDataset, LeaveOneOutSplit } from '../data/index.js';
 import { datasetFeatures, type FeatureSpecEntry } from '../features/dataset.js';
@@ -29,6 +30,8 @@ export interface DatasetSids {
     readonly fittedItems: number;
     readonly features: readonly FeatureSpecEntry[];
     readonly imported?: Readonly<Record<string, unknown>>;
+    /** The engine the fit ran on: SIDs fitted with another GEMM provider, subnormal mode or thread count can differ. */
+    readonly engine?: { readonly gemm: string; readonly denormals: string; readonly threads: number };
   };
 }
 
@@ -61,7 +64,9 @@ export function tokenizeDataset(
   log(`fitted in ${fitted.fitSeconds.toFixed(1)} s; encoded ${all.count} items in ${encodeSeconds.toFixed(1)} s`);
   const table = SemanticIdTable.forTokenizer(fitted.tokenizer, codes, all.count);
   const report = tokenizeReport({ tokenizer: fitted.tokenizer, table, features: all, fitSeconds: fitted.fitSeconds, encodeSeconds });
-  return { tokenizer: fitted.tokenizer, table, report: { ...report, fittedItems: seen.count, features: [...features] } };
+  const { chosen, denormals, threads } = describeKernels();
+  const engine = { gemm: chosen.gemm, denormals, threads };
+  return { tokenizer: fitted.tokenizer, table, report: { ...report, fittedItems: seen.count, features: [...features], engine } };
 }
 
 const seconds = (since: number): string => `${((performance.now() - since) / 1000).toFixed(1)} s`;

@@ -7,7 +7,8 @@
 import { SidrecError } from '../../core/errors.js';
 import type { KernelName, KernelProvider, Kernels, ProviderName } from './types.js';
 import { plainKernels } from './plain.js';
-import { denormalMode, loadProviders } from './load.js';
+import { availableParallelism } from 'node:os';
+import { denormalMode, loadedBlasAddon, loadProviders } from './load.js';
 import type { DenormalMode } from './denormals.js';
 
 const providers = new Map<ProviderName, KernelProvider>([['plain', plainKernels]]);
@@ -94,7 +95,15 @@ export function describeKernels(): {
   readonly chosen: Record<string, ProviderName>;
   readonly failures: Record<string, string>;
   readonly denormals: DenormalMode;
+  /**
+   * Compute threads: OpenBLAS's (OPENBLAS_NUM_THREADS, else the cores) when its addon runs the GEMMs, onnxruntime's
+   * intra-op pool (the cores) otherwise. Floating-point sums split over another number of threads round differently,
+   * so bit-identical SIDs and metrics need the same count as well as the same providers and subnormal mode.
+   */
+  readonly threads: number;
 } {
   kernels();
-  return { chosen: Object.fromEntries(chosenBy), failures: Object.fromEntries(loadFailures), denormals: denormalMode() };
+  const blas = chosenBy.get('gemm') === 'openblas' ? loadedBlasAddon()?.info().blasThreads : undefined;
+  const threads = blas ?? (chosenBy.get('gemm') === 'onnxruntime' ? Math.max(1, availableParallelism()) : 1);
+  return { chosen: Object.fromEntries(chosenBy), failures: Object.fromEntries(loadFailures), denormals: denormalMode(), threads };
 }
