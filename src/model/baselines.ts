@@ -56,22 +56,30 @@ export function fitBigram(split: LeaveOneOutSplit): BigramTable {
 }
 
 export function bigramScorer(split: LeaveOneOutSplit, table: BigramTable = fitBigram(split)): Scorer {
-  const n = split.numItems;
+  // Popularity below 0.5: breaks ties among equal transition counts without outranking one transition.
+  return rowScorer(split.numItems, popularityTiebreak(split.trainItemCounts, 0.5), (out, row, history) => {
+    if (history.length === 0) return;
+    const last = history[history.length - 1];
+    for (let p = table.start[last]; p < table.start[last + 1]; p++) out[row + table.next[p]] += table.count[p];
+  });
+}
+
+/** Each item's training count scaled into [0, ceiling): a tie-breaker kept below a baseline's smallest step. */
+export function popularityTiebreak(counts: Int32Array, ceiling: number): Float32Array {
   let maxPop = 0;
-  for (const c of split.trainItemCounts) maxPop = Math.max(maxPop, c);
-  // Popularity scaled into [0, 0.5): breaks ties among equal transition counts without outranking one transition.
-  const base = Float32Array.from(split.trainItemCounts, (c) => (0.5 * c) / (maxPop + 1));
+  for (const c of counts) maxPop = Math.max(maxPop, c);
+  return Float32Array.from(counts, (c) => (ceiling * c) / (maxPop + 1));
+}
+
+/** A dense scorer whose rows start from `base` and get `add(out, rowOffset, history)` per query. */
+export function rowScorer(n: number, base: Float32Array, add: (out: Float32Array, row: number, history: Int32Array) => void): Scorer {
   return {
     kind: 'scores',
     score: (batch) => {
       const out = new Float32Array(batch.length * n); // (B, N)
       for (let b = 0; b < batch.length; b++) {
-        const row = b * n;
-        out.set(base, row);
-        const h = batch[b].history;
-        if (h.length === 0) continue;
-        const last = h[h.length - 1];
-        for (let p = table.start[last]; p < table.start[last + 1]; p++) out[row + table.next[p]] += table.count[p];
+        out.set(base, b * n);
+        add(out, b * n, batch[b].history);
       }
       return out;
     },
@@ -83,19 +91,6 @@ export const RECENT_BIGRAM_REACH: TransitionReach = Object.freeze({ window: 5, d
 
 export function recentBigramScorer(split: LeaveOneOutSplit, reach: TransitionReach = RECENT_BIGRAM_REACH, table: BigramTable = fitBigram(split)): Scorer {
   const n = split.numItems;
-  let maxPop = 0;
-  for (const c of split.trainItemCounts) maxPop = Math.max(maxPop, c);
-  // Popularity scaled into [0, 1e-3): below any transition's share (the least: decay^(window-1) * log 2 = .043).
-  const base = Float32Array.from(split.trainItemCounts, (c) => (1e-3 * c) / (maxPop + 1));
-  return {
-    kind: 'scores',
-    score: (batch) => {
-      const out = new Float32Array(batch.length * n); // (B, N)
-      for (let b = 0; b < batch.length; b++) {
-        out.set(base, b * n);
-        addTransitionCounts(table, n, 1, out, b * n, batch[b].history, reach);
-      }
-      return out;
-    },
-  };
+  // Popularity below 1e-3: below any transition's share (the least: decay^(window-1) * log 2 = .043).
+  return rowScorer(n, popularityTiebreak(split.trainItemCounts, 1e-3), (out, row, history) => addTransitionCounts(table, n, 1, out, row, history, reach));
 }

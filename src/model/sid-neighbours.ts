@@ -16,6 +16,7 @@
 import { SidrecError } from '../core/errors.js';
 import type { LeaveOneOutSplit } from '../data/split.js';
 import { isHierarchical, type SemanticIdTable } from '../tokenize/sid-table.js';
+import { popularityTiebreak, rowScorer } from './baselines.js';
 import type { Scorer } from './scorer.js';
 
 export interface SidNeighboursOptions {
@@ -62,11 +63,8 @@ export function sidNeighboursScorer(split: LeaveOneOutSplit, table: SemanticIdTa
   const codes = table.codes;
   const hierarchical = isHierarchical(table.shape);
   const lists = invertedLists(table, digits);
-  let maxPop = 0;
-  for (const c of split.trainItemCounts) maxPop = Math.max(maxPop, c);
-  // Popularity scaled into [0, half the smallest step): one shared digit of the oldest item read outranks it.
-  const step = decay ** (window - 1) / digits;
-  const base = Float32Array.from(split.trainItemCounts, (c) => (0.5 * step * c) / (maxPop + 1));
+  // Popularity below half the smallest step: one shared digit of the oldest item read outranks it.
+  const base = popularityTiebreak(split.trainItemCounts, (0.5 * decay ** (window - 1)) / digits);
   const share = 1 / digits;
 
   function addNeighbours(out: Float32Array, row: number, item: number, weight: number): void {
@@ -88,19 +86,9 @@ export function sidNeighboursScorer(split: LeaveOneOutSplit, table: SemanticIdTa
     }
   }
 
-  return {
-    kind: 'scores',
-    score: (batch) => {
-      const out = new Float32Array(batch.length * n); // (B, N)
-      for (let b = 0; b < batch.length; b++) {
-        const row = b * n;
-        out.set(base, row);
-        const h = batch[b].history;
-        let weight = 1;
-        for (let k = 0; k < window && k < h.length; k++, weight *= decay) addNeighbours(out, row, h[h.length - 1 - k], weight);
-        if (maskHistory) for (const item of h) out[row + item] = -1;
-      }
-      return out;
-    },
-  };
+  return rowScorer(n, base, (out, row, history) => {
+    let weight = 1;
+    for (let k = 0; k < window && k < history.length; k++, weight *= decay) addNeighbours(out, row, history[history.length - 1 - k], weight);
+    if (maskHistory) for (const item of history) out[row + item] = -1;
+  });
 }
