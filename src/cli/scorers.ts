@@ -34,7 +34,13 @@ const BASELINES: Readonly<Record<string, (split: LeaveOneOutSplit, inputs: Basel
   'sid-neighbours': (sp: LeaveOneOutSplit, inputs: BaselineInputs) => {
     if (!inputs.sids)
       throw new SidrecError('E_CONFIG', '--sids DIR (a SID directory from sidrec tokenize) is required with the sid-neighbours baseline', { field: 'sids' });
-    return sidNeighboursScorer(sp, loadDatasetSids(inputs.sids).table);
+    const { table } = loadDatasetSids(inputs.sids);
+    if (table.count !== sp.numItems)
+      throw new SidrecError('E_STATE', `the SID directory has ${table.count} items, the dataset ${sp.numItems}: SIDs of another dataset?`, {
+        file: inputs.sids,
+        field: 'sids',
+      });
+    return sidNeighboursScorer(sp, table);
   },
 });
 const BASELINE_NAMES = Object.keys(BASELINES).join(', ');
