@@ -75,7 +75,8 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
       .filter((m) => m !== '');
     const excludeHistory = o['exclude-history'];
     const result = await evaluate(resolved.scorer(sp), sp, which, { progress: !o.quiet, metrics, excludeHistory });
-    process.stdout.write(`${formatTable([result], [`${resolved.label} (${o.split}${excludeHistory ? ', history excluded' : ''})`])}\n`);
+    const label = `${resolved.label} (${o.split}${excludeHistory ? ', history excluded' : ''})`;
+    process.stdout.write(`${formatTable([result], [label])}\n`);
     const stats = resolved.stats?.();
     if (stats)
       process.stdout.write(
@@ -84,7 +85,7 @@ RPG graph settings default to those recorded at training time; TIGER/Gryphon --b
           .join(', ')}; ${((result.seconds * 1000) / Math.max(1, result.numQueries)).toFixed(2)} ms/user\n`,
       );
     if (o.json) {
-      writeResultJson(o.json, result, { perQuery: o['per-user'] });
+      writeResultJson(o.json, result, { perQuery: o['per-user'], label });
       process.stdout.write(`metrics -> ${o.json}\n`);
     }
   },

@@ -3,7 +3,8 @@
  * (or import) -> train -> evaluate, through the same commands a user would type, into `runs/NAME/`, and writes
  * `results/NAME.json`: every metric, the settings, the commit, wall time, peak RSS and the epoch log. A stage that
  * finished with the same arguments is not run again; training pauses with `--stop-after N` and continues with
- * `--resume`, so a long experiment spans several sessions.
+ * `--resume`, so a long experiment spans several sessions. A paused run (or, with `--so-far`, one under way in another
+ * process) gets an interim results file: its best epoch so far ranked on test, marked `inProgress`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { readExperiment, STAGES, shellLine, stageArgs, type Experiment, type Sta
 import { parseCommand } from './options.js';
 import { MODEL_FILES } from '../model/files.js';
 import { readEpochLog } from '../train/epoch-log.js';
+import type { EpochRecord } from '../train/trainer.js';
 import { openTransitions } from '../model/transitions.js';
 
 /** The stage commands, passed in so this file needs no import of the command table (which lists this command). */
@@ -32,16 +34,24 @@ export function reproduceCommand(stages: StageCommands) {
   sidrec reproduce rpg-beauty-t03                    (experiments/rpg-beauty-t03.json -> results/rpg-beauty-t03.json)
   sidrec reproduce rpg-beauty-t03 --stop-after 10    (train 10 epochs of the schedule, then pause)
   sidrec reproduce rpg-beauty-t03 --resume           (continue a paused or interrupted run)
+  sidrec reproduce rpg-beauty-t03 --so-far           (results of the best epoch so far; training, if under way, goes on)
   sidrec reproduce my-experiment.json --work /data/runs
   sidrec reproduce sid-neighbours-beauty             (a built-in baseline: "baseline" instead of "train")
 Stages run the same commands you would type (each is printed before it runs) into WORK/NAME/{data,sids,model};
 a stage already finished with the same arguments is skipped. The results file holds the test (and best
-validation) metrics, the experiment, the commit, wall time, peak RSS and every epoch.`,
+validation) metrics, the experiment, the commit, wall time, peak RSS and every epoch. A run that paused, or one
+still training (--so-far), gets an interim results file instead: its best epoch so far ranked on test, marked
+"inProgress" with the epochs run and scheduled; the finished run replaces it.`,
       positional: 'experiment',
       options: {
         experiment: { type: 'string', description: 'An experiment name (experiments/NAME.json here or above) or a .json file' },
         resume: { type: 'boolean', description: 'Continue a paused or interrupted training stage', default: false },
         'stop-after': { type: 'number', integer: true, min: 1, description: 'Pause training after this many epochs in this run' },
+        'so-far': {
+          type: 'boolean',
+          description: 'Train nothing: write the interim results of the best epoch so far (the run may be under way in another process)',
+          default: false,
+        },
         work: { type: 'string', description: "Folder for the stages' outputs (default: runs/ beside experiments/)" },
         results: { type: 'string', description: 'Folder for NAME.json (default: results/ beside experiments/)' },
         quiet: { type: 'boolean', description: 'No progress bars', default: false },
@@ -132,12 +142,44 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
         return;
       }
       const manifestPath = join(dirs.model, MODEL_FILES.manifest);
-      await run('train', { data: dirs.data, sids, out: dirs.model, resume: o.resume || undefined, 'stop-after': o['stop-after'] }, false, () =>
-        existsSync(manifestPath),
-      );
+      if (o['so-far'] && existsSync(manifestPath))
+        throw new SidrecError('E_CONFIG', `training has finished: its results are ${out} (sidrec reproduce ${o.experiment} re-writes them)`, {
+          field: 'so-far',
+        });
+      if (!o['so-far'])
+        await run('train', { data: dirs.data, sids, out: dirs.model, resume: o.resume || undefined, 'stop-after': o['stop-after'] }, false, () =>
+          existsSync(manifestPath),
+        );
       const epochs = readEpochLog(join(dirs.model, MODEL_FILES.epochs));
       if (!existsSync(manifestPath)) {
-        say(`paused after epoch ${epochs.length}; continue: sidrec reproduce ${o.experiment} --resume`);
+        const continueLine = `continue: sidrec reproduce ${o.experiment} --resume`;
+        if (epochs.length === 0) {
+          if (o['so-far']) throw new SidrecError('E_STATE', `no epoch has finished yet in ${dirs.model}`, { field: 'so-far' });
+          say(`paused before the first epoch ended; ${continueLine}`);
+          return;
+        }
+        // The best epoch so far, ranked on test by sidrec evaluate, as a user would rank it.
+        const json = join(work, 'evaluate-so-far.json');
+        const args = stageArgs({ model: dirs.model, data: dirs.data, split: 'test', json, ...(o.quiet ? { quiet: true } : {}) });
+        say(`[so far] sidrec evaluate ${shellLine(args)}`);
+        const parsed = parseCommand(stages.evaluate.spec, args);
+        if (parsed) await stages.evaluate.run(parsed);
+        const evaluation = JSON.parse(readFileSync(json, 'utf8')) as { label?: string; metrics: Record<string, number> };
+        const scheduled = (experiment.stages.train?.epochs as number | undefined) ?? null;
+        const best = bestEpochOf(epochs);
+        writeJsonAtomic(out, {
+          ...header,
+          inProgress: { epochsRun: epochs.length, epochsScheduled: scheduled, note: 'interim: the best epoch so far; the finished run replaces this file' },
+          writtenAt: new Date().toISOString(),
+          trainingSeconds: Math.round(epochs.reduce((sum, e) => sum + (Number.isFinite(e.seconds) ? e.seconds : 0), 0)),
+          engine: engineOf(),
+          bestEpoch: best.epoch,
+          valid: best.valid,
+          test: evaluation.metrics,
+          evaluation: { test: evaluation },
+          epochs,
+        });
+        say(`${o['so-far'] ? 'so far' : 'paused'} after epoch ${epochs.length}; interim results -> ${out}; ${continueLine}`);
         return;
       }
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
@@ -174,6 +216,13 @@ validation) metrics, the experiment, the commit, wall time, peak RSS and every e
       say(`results -> ${out}`);
     },
   });
+}
+
+/** The epoch training keeps as best: the first with the highest validation NDCG@10 (the trainer's selection rule). */
+function bestEpochOf(epochs: readonly EpochRecord[]): EpochRecord {
+  let best = epochs[0] as EpochRecord;
+  for (const e of epochs) if ((e.valid['ndcg@10'] ?? -Infinity) > (best.valid['ndcg@10'] ?? -Infinity)) best = e;
+  return best;
 }
 
 /** GRank's own figures: the generator alone on test, the ranker weight serving uses and how it was chosen. */

@@ -22,6 +22,8 @@ export function formatTable(results: readonly EvalResult[], labels?: readonly st
 }
 
 export interface EvalResultJson {
+  /** What was ranked, as the table's first column says it (when the caller names it). */
+  readonly label?: string;
   readonly part: 'valid' | 'test';
   readonly numQueries: number;
   readonly metrics: Readonly<Record<string, number>>;
@@ -31,8 +33,9 @@ export interface EvalResultJson {
   readonly perQuery?: readonly (readonly [number, number, number | null])[];
 }
 
-export function resultToJson(result: EvalResult, options: { perQuery?: boolean } = {}): EvalResultJson {
+export function resultToJson(result: EvalResult, options: { perQuery?: boolean; label?: string } = {}): EvalResultJson {
   return {
+    ...(options.label !== undefined ? { label: options.label } : {}),
     part: result.part,
     numQueries: result.numQueries,
     metrics: result.metrics,
@@ -43,6 +46,6 @@ export function resultToJson(result: EvalResult, options: { perQuery?: boolean }
 }
 
 /** Writes `resultToJson(result)` atomically. */
-export function writeResultJson(path: string, result: EvalResult, options: { perQuery?: boolean } = {}): void {
+export function writeResultJson(path: string, result: EvalResult, options: { perQuery?: boolean; label?: string } = {}): void {
   writeJsonAtomic(path, resultToJson(result, options));
 }

@@ -34,8 +34,25 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.equal(paused.status, 0, paused.stderr);
   assert.match(paused.stdout, /\[prepare\] sidrec prepare --input \S+bench-data --out /);
   assert.match(paused.stdout, /\[tokenize\] sidrec tokenize --features text,cooccurrence --kind opq --subspaces 4 --codebook-size 8 --seed 3 /);
-  assert.match(paused.stdout, /paused after epoch 1; continue: sidrec reproduce tiny --resume/);
-  assert.ok(!existsSync(join(root, 'results', 'tiny.json')));
+  assert.match(paused.stdout, /paused after epoch 1; interim results -> \S+tiny\.json; continue: sidrec reproduce tiny --resume/);
+  assert.match(paused.stdout, /\[so far\] sidrec evaluate --model \S+ --data \S+ --split test --json /);
+  // biome-ignore lint/suspicious/noExplicitAny: the results file's fields are read ad hoc below
+  const interim = JSON.parse(readFileSync(join(root, 'results', 'tiny.json'), 'utf8')) as Record<string, any>;
+  assert.deepEqual([interim.inProgress.epochsRun, interim.inProgress.epochsScheduled, interim.bestEpoch], [1, 3, 1]);
+  assert.equal(interim.epochs.length, 1);
+  assert.deepEqual(interim.valid, interim.epochs[0].valid, "the best epoch's validation figures");
+  assert.ok(interim.test['ndcg@10'] >= 0 && interim.test['ndcg@10'] <= 1);
+  assert.match(interim.evaluation.test.label, /rpg exact \(no item graph before training ends\), best epoch so far/, 'an RPG run under way is scored exactly');
+  const graph = spawnSync(process.execPath, [cli, 'evaluate', '--model', join(root, 'runs', 'tiny', 'model'), '--decode', 'graph', '--quiet'], { encoding: 'utf8' });
+  assert.equal(graph.status, 1, 'graph decoding named explicitly is refused before the item graph exists');
+  assert.match(graph.stderr, /no graph\.safetensors \(training did not finish\); use --decode exact/);
+  const soFar = reproduce('tiny', '--so-far');
+  assert.equal(soFar.status, 0, soFar.stderr);
+  assert.doesNotMatch(soFar.stdout, /\[train\]/, '--so-far trains nothing');
+  assert.match(soFar.stdout, /so far after epoch 1; interim results -> /);
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  const again1 = JSON.parse(readFileSync(join(root, 'results', 'tiny.json'), 'utf8')) as Record<string, any>;
+  assert.deepEqual(again1.test, interim.test, 'the same best epoch ranks the same');
   const refused = reproduce('tiny');
   assert.equal(refused.status, 2, 'an unfinished run is not started over silently');
   assert.match(refused.stderr, /unfinished training run: add --resume/);
@@ -48,6 +65,7 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.equal(results.experiment, 'tiny');
   assert.deepEqual(results.settings, experiment);
   assert.equal(results.epochs.length, 3, 'one epoch before the pause, two after');
+  assert.equal(results.inProgress, undefined, 'the finished run replaces the interim file');
   assert.ok(results.test['ndcg@10'] >= 0 && results.test['ndcg@10'] <= 1);
   assert.ok(results.testGraph['ndcg@10'] >= 0);
   assert.deepEqual(results.transitions.weights, [0, 1, 4], 'the transitions stage ran after training');
@@ -68,6 +86,9 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   const again = reproduce('tiny');
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, /\[train\] done earlier with the same settings/);
+  const late = reproduce('tiny', '--so-far');
+  assert.equal(late.status, 2);
+  assert.match(late.stderr, /training has finished: its results are \S+tiny\.json/);
 });
 
 test("a GRank experiment's results hold the generator alone beside generator + ranker, and the ranker weight serving uses", () => {

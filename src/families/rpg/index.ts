@@ -129,6 +129,10 @@ with the same code as sidrec tokenize, into OUT/sids.`,
     const o = withDefaults(useOptions, flags);
     const model = openRpgModel(dir, manifest);
     if (o.decode === 'exact') return { label: 'rpg exact', scorer: () => rpgExactScorer(model) };
+    // A run under way has no item graph yet (it is built when training ends): unless graph decoding is asked for
+    // by name, its best epoch so far is scored exactly, and the label says so.
+    if (flags.decode === undefined && manifest.inProgress)
+      return { label: 'rpg exact (no item graph before training ends)', scorer: () => rpgExactScorer(model) };
     const graph = requireGraph(dir);
     const search = recordedGraphSearch(manifest, { beam: o.beam, neighbors: o.neighbors, steps: o.steps });
     let decoder: ReturnType<typeof graphScorer> | undefined;
