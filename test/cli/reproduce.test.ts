@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,9 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.deepEqual(interim.valid, interim.epochs[0].valid, "the best epoch's validation figures");
   assert.ok(interim.test['ndcg@10'] >= 0 && interim.test['ndcg@10'] <= 1);
   assert.match(interim.evaluation.test.label, /rpg exact \(no item graph before training ends\), best epoch so far/, 'an RPG run under way is scored exactly');
-  const graph = spawnSync(process.execPath, [cli, 'evaluate', '--model', join(root, 'runs', 'tiny', 'model'), '--decode', 'graph', '--quiet'], { encoding: 'utf8' });
+  const graph = spawnSync(process.execPath, [cli, 'evaluate', '--model', join(root, 'runs', 'tiny', 'model'), '--decode', 'graph', '--quiet'], {
+    encoding: 'utf8',
+  });
   assert.equal(graph.status, 1, 'graph decoding named explicitly is refused before the item graph exists');
   assert.match(graph.stderr, /no graph\.safetensors \(training did not finish\); use --decode exact/);
   const soFar = reproduce('tiny', '--so-far');
