@@ -13,6 +13,11 @@ export interface NextItemBatch {
   readonly targets: Int32Array;
   /** Per row, how many positions are real. */
   readonly lengths: Int32Array;
+  /**
+   * Per row, the items of its training sequence after the window's last one (empty for a sequence's last window);
+   * present on training batches, read by what must not see a window's future (GRank's count features).
+   */
+  readonly after?: readonly Int32Array[];
 }
 
 /** Right-padded inputs for scoring histories: (ids (B, L) with item + 1, 0 = pad; lengths). Empty histories keep one pad. */

@@ -23,6 +23,8 @@ export interface TrainingWindow {
   readonly items: Int32Array;
   /** The first position t whose next item items[t + 1] is a target (an earlier window trained the ones before). */
   readonly firstTarget: number;
+  /** The sequence's items after the window (a view; empty or absent for its last window). */
+  readonly after?: Int32Array;
 }
 
 /**
@@ -40,15 +42,16 @@ export function trainingWindows(train: readonly TrainSequence[], maxLen: number,
   for (const { items } of train) {
     if (items.length < 2) continue;
     let end = Math.min(items.length, span); // exclusive; items[1..end-1] are trained
-    out.push({ items: items.slice(0, end), firstTarget: 0 });
+    out.push({ items: items.slice(0, end), firstTarget: 0, after: items.subarray(end) });
     if (mode === 'sliding') {
-      for (let start = 1; start + span <= items.length; start++) out.push({ items: items.slice(start, start + span), firstTarget: span - 2 });
+      for (let start = 1; start + span <= items.length; start++)
+        out.push({ items: items.slice(start, start + span), firstTarget: span - 2, after: items.subarray(start + span) });
       continue;
     }
     while (end < items.length) {
       const next = Math.min(items.length, end + stride);
       const start = next - span;
-      out.push({ items: items.slice(start, next), firstTarget: end - 1 - start });
+      out.push({ items: items.slice(start, next), firstTarget: end - 1 - start, after: items.subarray(next) });
       end = next;
     }
   }
@@ -75,6 +78,8 @@ export function nextItemBatches(windows: readonly TrainingWindow[], batchSize: n
   return rng.shuffle(batches);
 }
 
+const NOTHING_AFTER = new Int32Array(0);
+
 function packBatch(rows: readonly TrainingWindow[]): NextItemBatch {
   const length = Math.max(...rows.map((r) => r.items.length - 1));
   const inputs = new Int32Array(rows.length * length);
@@ -88,7 +93,7 @@ function packBatch(rows: readonly TrainingWindow[]): NextItemBatch {
       if (t >= firstTarget) targets[r * length + t] = items[t + 1];
     }
   });
-  return { size: rows.length, length, inputs, targets, lengths };
+  return { size: rows.length, length, inputs, targets, lengths, after: rows.map((r) => r.after ?? NOTHING_AFTER) };
 }
 
 /** Real target positions of a batch (the positions its loss averages over). */
@@ -152,5 +157,6 @@ function selectRows(batch: NextItemBatch, rows: readonly number[]): NextItemBatc
     inputs.set(batch.inputs.subarray(r * batch.length, r * batch.length + length), i * length);
     targets.set(batch.targets.subarray(r * batch.length, r * batch.length + length), i * length);
   });
-  return { size: rows.length, length, inputs, targets, lengths };
+  const after = batch.after;
+  return { size: rows.length, length, inputs, targets, lengths, ...(after ? { after: rows.map((r) => after[r] as Int32Array) } : {}) };
 }

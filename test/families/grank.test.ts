@@ -380,7 +380,7 @@ test('GRank count features: the bigram counts by binary search; log(1 + count) o
   assert.deepEqual(less, features, 'nothing else changes');
 });
 
-test("GRank count features' leave-out: from the ranked target's transition to the window's end, positions without a target skipped", () => {
+test("GRank count features' leave-out: from the ranked target's transition to the sequence's end, positions without a target skipped", () => {
   // Row 0: items 4 5 6 7 -> 8 (inputs 4..7 + 1, targets 5..8); row 1: a tiled window whose first target is at t = 2.
   const L = 4;
   const batch = {
@@ -399,6 +399,15 @@ test("GRank count features' leave-out: from the ranked target's transition to th
     ],
   );
   assert.deepEqual([Array.from(row1.from), Array.from(row1.to)], [[12], [13]]);
+  // Row 1 is not its sequence's last window: 20 and 21 followed it. Those transitions are the example's future too.
+  const [, tail] = windowTransitions({ ...batch, after: [new Int32Array(0), Int32Array.of(20, 21)] }, Int32Array.of(2, 3));
+  assert.deepEqual(
+    [Array.from(tail.from), Array.from(tail.to)],
+    [
+      [12, 13, 20],
+      [13, 20, 21],
+    ],
+  );
 });
 
 test("GRank's ranker with count features: needs the counts; a training example does not see its own target's transition; gradients match central differences", () => {

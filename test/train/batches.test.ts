@@ -116,6 +116,26 @@ test("sliding windows (the RPG reference's): the first maxLen + 1 items, then on
   assert.deepEqual(trained, [...items.slice(1), 2, 3], 'every target once');
 });
 
+test("every window knows its sequence's items after it, and its batch row and length-sorted part carry them", async () => {
+  const { lengthSortedParts } = await import('../../src/train/batches.js');
+  const items = Array.from({ length: 20 }, (_, i) => 100 + i);
+  for (const mode of ['tiled', 'sliding'] as const) {
+    const w = trainingWindows([seq(0, items), seq(1, [1, 2, 3])], 6, mode);
+    for (const { items: win, after } of w) {
+      const end = win[win.length - 1];
+      const rest = end >= 100 ? items.slice(end - 100 + 1) : [];
+      assert.deepEqual([...(after ?? [])], rest, `${mode}: the items after the window ending at ${end}`);
+    }
+    for (const batch of [...nextItemBatches(w, 3, new Rng(2)), ...nextItemBatches(w, 32, new Rng(2), false)])
+      for (const [part] of [[batch, 1] as const, ...lengthSortedParts(batch, 1, 1)])
+        for (let r = 0; r < part.size; r++) {
+          const last = part.targets[r * part.length + part.lengths[r] - 1];
+          const rest = last >= 100 ? items.slice(last - 100 + 1) : [];
+          assert.deepEqual([...(part.after?.[r] ?? [])], rest, 'row-aligned after batching and splitting');
+        }
+  }
+});
+
 test('batches without length buckets: consecutive draws of one shuffled order, every window once', () => {
   const windows = Array.from({ length: 23 }, (_, i) => ({ items: Int32Array.from({ length: 2 + (i % 6) }, (_, t) => i * 10 + t), firstTarget: 0 }));
   const batches = nextItemBatches(windows, 4, new Rng(3), false);

@@ -7,7 +7,7 @@
  * learns how much to trust them per candidate.
  * Leak-free training: a training example (history cut before its target) must see the counts as an evaluation query
  * would, where the target's own transition and everything after it are not in the counts. So each example's own
- * sequence's transitions from its target on (those its window holds) are subtracted from the counts it reads.
+ * sequence's transitions from its target on (in its window and after it) are subtracted from the counts it reads.
  * Kept with the model as OUT/ranker-counts.safetensors (the counts and the items they cover; W is in the model's
  * config), checked on load.
  */
@@ -83,9 +83,9 @@ export function countFeatures(
 
 /**
  * Per window, the transitions a leak-free count feature must not see (see the header): from the ranked target's
- * (the history's newest item -> the target) to the window's last, as (from, to) item indices. A window that is not
- * its sequence's last (sequences longer than maxLen + 1; 2.6% of Beauty's targets lie past the 51st item) does not
- * hold the transitions after its end, so those stay counted.
+ * (the history's newest item -> the target) to the sequence's end, as (from, to) item indices: those the window
+ * holds, then, for a window that is not its sequence's last (sequences longer than maxLen + 1; 2.6% of Beauty's
+ * targets lie past the 51st item), those after it (`batch.after`; a batch without it leaves them counted).
  */
 export function windowTransitions(batch: NextItemBatch, cut: Int32Array): LeftOut[] {
   const L = batch.length;
@@ -97,6 +97,15 @@ export function windowTransitions(batch: NextItemBatch, cut: Int32Array): LeftOu
       if (target < 0) continue;
       from.push(batch.inputs[r * L + t] - 1);
       to.push(target);
+    }
+    const after = batch.after?.[r];
+    if (after && after.length > 0) {
+      let previous = batch.targets[r * L + batch.lengths[r] - 1]; // the window's last item
+      for (const item of after) {
+        from.push(previous);
+        to.push(item);
+        previous = item;
+      }
     }
     return { from: Int32Array.from(from), to: Int32Array.from(to) };
   });
