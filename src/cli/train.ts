@@ -20,6 +20,12 @@ import { lockRun } from '../train/run-lock.js';
 import { defineCommand } from './command.js';
 import { flagsFor, mergedFamilyOptions } from './family-options.js';
 
+/** ' (default: 100; rpg 150)': the shared default, then the families that set their own (ModelFamily.trainDefaults). */
+function byFamily(key: 'epochs' | 'lr' | 'warmupSteps' | 'patience'): string {
+  const own = Object.values(FAMILIES).flatMap((f) => (f.trainDefaults?.[key] !== undefined ? [`${f.kind} ${f.trainDefaults[key]}`] : []));
+  return ` (default: ${T[key]}${own.length ? `; ${own.join(', ')}` : ''})`;
+}
+
 const shared = {
   data: { type: 'string', description: 'Dataset artifact directory (from sidrec prepare)' },
   out: { type: 'string', description: 'Model directory to write' },
@@ -32,13 +38,13 @@ const shared = {
     min: 1,
     description: 'Stop after this many epochs in this run, keeping the schedule of --epochs (continue later with --resume)',
   },
-  epochs: { type: 'number', integer: true, min: 1, description: 'Maximum epochs (also the length of the cosine schedule)', default: T.epochs },
+  epochs: { type: 'number', integer: true, min: 1, description: `Maximum epochs (also the length of the cosine schedule)${byFamily('epochs')}` },
   'batch-size': { type: 'number', integer: true, min: 1, description: 'Sequences per batch', default: T.batchSize },
-  lr: { type: 'number', min: 0, description: 'Peak learning rate (AdamW, warm-up then cosine)', default: T.lr },
+  lr: { type: 'number', min: 0, description: `Peak learning rate (AdamW, warm-up then cosine)${byFamily('lr')}` },
   'weight-decay': { type: 'number', min: 0, description: 'AdamW decoupled weight decay', default: T.weightDecay },
-  'warmup-steps': { type: 'number', integer: true, min: 0, description: 'Linear warm-up steps', default: T.warmupSteps },
+  'warmup-steps': { type: 'number', integer: true, min: 0, description: `Linear warm-up steps${byFamily('warmupSteps')}` },
   clip: { type: 'number', min: 0, description: 'Gradient-norm clip (0 = off)', default: T.clip },
-  patience: { type: 'number', integer: true, min: 1, description: 'Epochs without validation gain before stopping', default: T.patience },
+  patience: { type: 'number', integer: true, min: 1, description: `Epochs without validation gain before stopping${byFamily('patience')}` },
   seed: { type: 'number', integer: true, description: 'Seed for initialisation, batch order and dropout', default: T.seed },
   'max-len': { type: 'number', integer: true, min: 1, description: 'Most recent items read per user', default: 50 },
   quiet: { type: 'boolean', description: 'No progress bars', default: false },
@@ -90,15 +96,16 @@ ${familyDetails}`,
     }
     if (!o.quiet) process.stderr.write(kernelsLine());
     const started = performance.now();
+    const schedule = { ...T, ...family.trainDefaults }; // the family's defaults for flags not given
     const train = {
       ...T,
-      epochs: o.epochs,
+      epochs: o.epochs ?? schedule.epochs,
       batchSize: o['batch-size'],
-      lr: o.lr,
+      lr: o.lr ?? schedule.lr,
       weightDecay: o['weight-decay'],
-      warmupSteps: o['warmup-steps'],
+      warmupSteps: o['warmup-steps'] ?? schedule.warmupSteps,
       clip: o.clip,
-      patience: o.patience,
+      patience: o.patience ?? schedule.patience,
       seed: o.seed,
     };
     const run = { dir: o.out, resume: o.resume, quiet: o.quiet, maxEpochsThisRun: o['stop-after'] };

@@ -61,6 +61,11 @@ export interface ModelFamily {
   readonly trainOptions: OptionSpecs;
   /** Help lines for `sidrec train --help`. */
   readonly trainHelp?: string;
+  /**
+   * The family's own defaults for shared training flags (train/config.ts) where the shared ones would train it
+   * worse than measured: RPG at its paper's schedule. A flag given on the command line wins.
+   */
+  readonly trainDefaults?: Readonly<Partial<Pick<TrainConfig, 'epochs' | 'lr' | 'warmupSteps' | 'patience'>>>;
   /** Flags of evaluate / recommend that this family reads (decoding settings), defaults as trained when unset. */
   readonly useOptions: OptionSpecs;
   /** Builds the training run (after the CLI checked the dataset and the output directory). */

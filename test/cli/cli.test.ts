@@ -199,3 +199,20 @@ test('sidrec evaluate --metrics: any recall@K / ndcg@K list (candidate recall), 
   assert.match(first.stdout, /bigram \(test\) +all +60 /);
   assert.equal(sample().stdout, first.stdout);
 });
+
+test("a family's own training defaults (RPG: the paper's schedule) apply to the flags not given; given flags win", () => {
+  const data = join(work, 'defaults-data');
+  saveDataset(data, syntheticDataset(generateSynthetic({ numUsers: 60, numItems: 30, numTopics: 3, seed: 6 })));
+  const tiny = ['--dim', '8', '--heads', '1', '--ffn', '16', '--batch-size', '32', '--stop-after', '1', '--quiet'];
+  const schedule = (model: string, extra: string[]): Record<string, number> => {
+    const out = join(work, `defaults-${model}-${extra.length}`);
+    const rpgTiny = model === 'rpg' ? ['--digits', '4', '--sid-codebook-size', '8', '--sid-features', 'cooccurrence'] : [];
+    const r = sidrec(['train', '--model', model, '--data', data, '--out', out, ...tiny, ...rpgTiny, ...extra]);
+    assert.equal(r.status, 0, r.stderr);
+    const { epochs, lr, warmupSteps, patience } = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).train;
+    return { epochs, lr, warmupSteps, patience };
+  };
+  assert.deepEqual(schedule('rpg', []), { epochs: 150, lr: 0.01, warmupSteps: 10000, patience: 20 });
+  assert.deepEqual(schedule('rpg', ['--lr', '0.003', '--epochs', '40']), { epochs: 40, lr: 0.003, warmupSteps: 10000, patience: 20 });
+  assert.deepEqual(schedule('sasrec', []), { epochs: 100, lr: 0.001, warmupSteps: 100, patience: 10 });
+});

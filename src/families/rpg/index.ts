@@ -86,7 +86,10 @@ export const rpgFamily: ModelFamily = defineFamily({
   trainHelp: `RPG writes OUT/sids.safetensors (item codes) and OUT/graph.safetensors (item graph, built once after training),
 and reports test metrics with exact scoring and with graph-constrained decoding. --sids DIR is a flat PQ/OPQ directory
 from sidrec tokenize --kind opq; without it, OPQ (--digits x --sid-codebook-size) is fitted here on --sid-features
-with the same code as sidrec tokenize, into OUT/sids.`,
+with the same code as sidrec tokenize, into OUT/sids. RPG's own training defaults are the paper's Beauty schedule
+(--epochs 150 --patience 20 --lr 0.01 --warmup-steps 10000; the paper uses --lr 0.003 on Sports and Toys): on
+Amazon Beauty that schedule tests above SASRec where a 35-epoch one stayed below it (BENCHMARKS.md, session 20).`,
+  trainDefaults: { epochs: 150, patience: 20, lr: 0.01, warmupSteps: 10000 },
   useOptions,
   plan(input, flags) {
     const o = withDefaults(trainOptions, flags);
