@@ -75,25 +75,50 @@ function panelSvg(panel: Panel, x0: number, y0: number): string {
   }
   out.push(`<text x="${MARGIN.left + w / 2}" y="${PANEL_H - 8}" text-anchor="middle" font-size="12">${escapeXml(panel.xLabel)}</text>`);
   out.push(`<text transform="translate(14,${MARGIN.top + h / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(panel.yLabel)}</text>`);
-  // The legend sits on a white box in the top-left corner, over the grid but readable.
-  const legendW = 40 + 6.5 * Math.max(...panel.series.map((s) => s.label.length));
+  const drawn = panel.series.map((s) => s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y]) => [sx(x), sy(y)] as const));
+  drawn.forEach((pts, i) => {
+    const colour = COLOURS[i % COLOURS.length];
+    if (pts.length > 1)
+      out.push(`<polyline points="${pts.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    for (const [x, y] of pts) out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="2.5" fill="${colour}"/>`);
+  });
+  // The legend: a white box drawn over the lines, in the corner of the plot that hides the fewest points.
+  const legend = { w: 40 + 6.5 * Math.max(...panel.series.map((s) => s.label.length)), h: 16 * panel.series.length + 2 };
+  const { x: lx, y: ly } = legendCorner(
+    drawn.flat(),
+    { left: MARGIN.left + 4, top: MARGIN.top + 3, right: MARGIN.left + w - 4, bottom: MARGIN.top + h - 3 },
+    legend,
+  );
   out.push(
-    `<rect x="${MARGIN.left + 4}" y="${MARGIN.top + 3}" width="${legendW.toFixed(0)}" height="${16 * panel.series.length + 2}" fill="white" fill-opacity="0.85" stroke="#ddd"/>`,
+    `<rect x="${lx.toFixed(0)}" y="${ly.toFixed(0)}" width="${legend.w.toFixed(0)}" height="${legend.h}" fill="white" fill-opacity="0.85" stroke="#ddd"/>`,
   );
   panel.series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length];
-    const pts = s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);
-    if (pts.length > 1) out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`);
-    for (const p of pts) {
-      const [cx, cy] = p.split(',');
-      out.push(`<circle cx="${cx}" cy="${cy}" r="2.5" fill="${colour}"/>`);
-    }
-    const ly = MARGIN.top + 12 + 16 * i;
-    out.push(`<line x1="${MARGIN.left + 8}" x2="${MARGIN.left + 26}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`);
-    out.push(`<text x="${MARGIN.left + 30}" y="${ly}" dominant-baseline="middle" font-size="11">${escapeXml(s.label)}</text>`);
+    const y = ly + 9 + 16 * i;
+    out.push(`<line x1="${(lx + 4).toFixed(0)}" x2="${(lx + 22).toFixed(0)}" y1="${y}" y2="${y}" stroke="${colour}" stroke-width="2"/>`);
+    out.push(`<text x="${(lx + 26).toFixed(0)}" y="${y}" dominant-baseline="middle" font-size="11">${escapeXml(s.label)}</text>`);
   });
   out.push('</g>');
   return out.join('');
+}
+
+/**
+ * The top-left corner of a `box`-sized legend inside `plot`: of its four corners (top-left, top-right, bottom-right,
+ * bottom-left, in that order of preference on ties), the one whose box covers the fewest of `points`.
+ */
+export function legendCorner(
+  points: readonly (readonly [number, number])[],
+  plot: { readonly left: number; readonly top: number; readonly right: number; readonly bottom: number },
+  box: { readonly w: number; readonly h: number },
+): { x: number; y: number } {
+  const corners = [
+    { x: plot.left, y: plot.top },
+    { x: plot.right - box.w, y: plot.top },
+    { x: plot.right - box.w, y: plot.bottom - box.h },
+    { x: plot.left, y: plot.bottom - box.h },
+  ];
+  const hidden = corners.map(({ x, y }) => points.filter(([px, py]) => px >= x && px <= x + box.w && py >= y && py <= y + box.h).length);
+  return corners[hidden.indexOf(Math.min(...hidden))] as { x: number; y: number };
 }
 
 /** Panels in a grid of `columns`, as one SVG document. */
