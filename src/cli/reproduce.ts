@@ -60,6 +60,8 @@ still training (--so-far), gets an interim results file instead: its best epoch 
     async run(o) {
       if (o.experiment === undefined)
         throw new SidrecError('E_CONFIG', 'name an experiment: sidrec reproduce NAME (experiments/NAME.json) or FILE.json', { field: 'experiment' });
+      if (o['so-far'] && (o.resume || o['stop-after'] !== undefined))
+        throw new SidrecError('E_CONFIG', '--so-far trains nothing: give it without --resume and --stop-after', { field: 'so-far' });
       const experiment = readExperiment(o.experiment);
       const engineNote = applyEngine(experiment);
       const work = join(o.work ?? join(experiment.root, 'runs'), experiment.name);

@@ -48,6 +48,9 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   });
   assert.equal(graph.status, 1, 'graph decoding named explicitly is refused before the item graph exists');
   assert.match(graph.stderr, /no graph\.safetensors \(training did not finish\); use --decode exact/);
+  const both = reproduce('tiny', '--so-far', '--resume');
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /--so-far trains nothing: give it without --resume and --stop-after/);
   const soFar = reproduce('tiny', '--so-far');
   assert.equal(soFar.status, 0, soFar.stderr);
   assert.doesNotMatch(soFar.stdout, /\[train\]/, '--so-far trains nothing');
