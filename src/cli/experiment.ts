@@ -10,7 +10,7 @@
  *     "train":    { "model": "rpg", "epochs": 35, "batch-size": 64, "lr": 0.003 },
  *     "transitions": {},                                 // optional: sidrec transitions on the trained model
  *     "evaluate": { "split": "test" },                   // optional: a separate evaluation with cold-start buckets
- *     "engine":   { "denormals": "keep" }                // optional: the engine mode the figure was made with
+ *     "engine":   { "denormals": "keep", "threads": 1 }  // optional: the engine mode and compute threads the figure was made with
  *   }
  *
  * A built-in baseline (nothing to train) takes "baseline" instead of "train": `{ "model": "sid-neighbours" }` and
@@ -40,7 +40,7 @@ const experimentSchema = z
     transitions: stage.optional(),
     evaluate: stage.optional(),
     // Results made before subnormal floats were flushed (2026-12-05) pin 'keep' to re-create to the last digit.
-    engine: z.strictObject({ denormals: z.enum(['flush', 'keep']) }).optional(),
+    engine: z.strictObject({ denormals: z.enum(['flush', 'keep']).optional(), threads: z.number().int().min(1).optional() }).optional(),
   })
   .superRefine((value, context) => {
     if ((value.train === undefined) === (value.baseline === undefined))
@@ -78,7 +78,7 @@ export interface Experiment {
   readonly seed?: number;
   readonly stages: Readonly<Partial<Record<StageName, StageOptions>>>;
   /** Engine settings the figure was made with (src/tensor/kernels/denormals.ts); absent: the defaults. */
-  readonly engine?: { readonly denormals: 'flush' | 'keep' };
+  readonly engine?: { readonly denormals?: 'flush' | 'keep'; readonly threads?: number };
   /** The file's content, as read (recorded in the results). */
   readonly raw: unknown;
 }

@@ -63,14 +63,14 @@ still training (--so-far), gets an interim results file instead: its best epoch 
       if (o['so-far'] && (o.resume || o['stop-after'] !== undefined))
         throw new SidrecError('E_CONFIG', '--so-far trains nothing: give it without --resume and --stop-after', { field: 'so-far' });
       const experiment = readExperiment(o.experiment);
-      const engineNote = applyEngine(experiment);
+      const engineNotes = applyEngine(experiment);
       const work = join(o.work ?? join(experiment.root, 'runs'), experiment.name);
       const started = performance.now();
       const commit = gitCommit(experiment.root); // the code that runs, read before the stages (HEAD may move meanwhile)
       const dirs = { data: join(work, 'data'), sids: join(work, 'sids'), model: join(work, 'model') };
       const say = (line: string): void => void process.stdout.write(`${line}\n`);
       say(`experiment ${experiment.name}: ${experiment.description}`);
-      if (engineNote) say(engineNote);
+      for (const line of engineNotes) say(line);
       // A stage is done when its stamp holds the arguments it would run with now and those of every stage before
       // it (a changed dataset makes new SIDs and a new model).
       const keys: Partial<Record<StageName, string>> = {};
@@ -253,23 +253,45 @@ function gitCommit(dir: string): string {
 }
 
 /**
- * Sets the engine mode an experiment pins (`engine.denormals`) before any kernel loads; SIDREC_DENORMALS in the
- * environment wins. Returns a line to print when the mode is not the default, and refuses a process whose kernels
- * already run in another mode (the mode is fixed when they load).
+ * Sets the engine settings an experiment pins (`engine.denormals`, `engine.threads`) before any kernel loads; the
+ * environment (SIDREC_DENORMALS, SIDREC_THREADS) wins. Returns the lines to print for settings that are not the
+ * defaults, and refuses a process whose kernels already run otherwise (both are fixed when they load).
  */
-function applyEngine(experiment: Experiment): string | undefined {
-  const pinned = experiment.engine?.denormals;
-  const fromEnv = process.env.SIDREC_DENORMALS?.trim();
-  if (!pinned) return undefined;
-  if (fromEnv) return `engine: SIDREC_DENORMALS=${fromEnv} (the experiment pins ${pinned}; the environment wins)`;
-  if (providersLoaded() && denormalMode() !== pinned)
-    throw new SidrecError(
-      'E_CONFIG',
-      `the experiment pins engine.denormals "${pinned}" but this process's kernels already run with "${denormalMode()}": run sidrec reproduce in a fresh process`,
-      { file: experiment.file, field: 'engine.denormals' },
+function applyEngine(experiment: Experiment): string[] {
+  const lines: string[] = [];
+  const pin = (variable: 'SIDREC_DENORMALS' | 'SIDREC_THREADS', field: string, pinned: string, running: () => string, note: string): void => {
+    const fromEnv = process.env[variable]?.trim();
+    if (fromEnv) {
+      lines.push(`engine: ${variable}=${fromEnv} (the experiment pins ${pinned}; the environment wins)`);
+      return;
+    }
+    if (providersLoaded() && running() !== pinned)
+      throw new SidrecError(
+        'E_CONFIG',
+        `the experiment pins ${field} ${pinned} but this process's kernels already run with ${running()}: run sidrec reproduce in a fresh process`,
+        { file: experiment.file, field },
+      );
+    process.env[variable] = pinned;
+    if (note) lines.push(note);
+  };
+  const { denormals, threads } = experiment.engine ?? {};
+  if (denormals)
+    pin(
+      'SIDREC_DENORMALS',
+      'engine.denormals',
+      denormals,
+      denormalMode,
+      denormals === 'keep' ? 'engine: subnormal floats kept, as when this figure was made (engine.denormals)' : '',
     );
-  process.env.SIDREC_DENORMALS = pinned;
-  return pinned === 'keep' ? 'engine: subnormal floats kept, as when this figure was made (engine.denormals)' : undefined;
+  if (threads !== undefined)
+    pin(
+      'SIDREC_THREADS',
+      'engine.threads',
+      String(threads),
+      () => String(describeKernels().threads),
+      `engine: ${threads} compute thread${threads === 1 ? '' : 's'}, as when this figure was made (engine.threads)`,
+    );
+  return lines;
 }
 
 /**

@@ -15,6 +15,7 @@ import type { TransitionPrior } from '../model/transitions.js';
 import { encodeModel, type OnnxGraph } from '../tensor/kernels/onnx-proto.js';
 import { requestedDenormalMode } from '../tensor/kernels/denormals.js';
 import { loadOrtRuntime } from '../tensor/kernels/onnxruntime-session.js';
+import { requestedThreads } from '../tensor/kernels/threads.js';
 import type { ExportCheck, ExportResult } from './family.js';
 import { HISTORY_INPUT_DOCS, historyInputs } from './onnx-graph.js';
 import type { ExportPrecision } from './onnx-graph.js';
@@ -56,7 +57,7 @@ export function checkExport(
 ): ExportCheck {
   let runtime: ReturnType<typeof loadOrtRuntime>;
   try {
-    runtime = loadOrtRuntime(requestedDenormalMode()); // the engine's mode, so its sessions do not set another
+    runtime = loadOrtRuntime(requestedDenormalMode(), requestedThreads()); // the engine's mode, so its sessions do not set another
   } catch (error) {
     throw new SidrecError('E_STATE', `the export checks itself with onnxruntime-node, which does not load here: ${(error as Error).message}`);
   }

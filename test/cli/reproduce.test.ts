@@ -163,12 +163,13 @@ test('experiment files are checked: unknown keys, wired options and missing file
   assert.match(missing.stderr, /no experiments\/nope\.json/);
 });
 
-test('an experiment pins the subnormal mode its figure was made with; SIDREC_DENORMALS in the environment wins', () => {
-  const pinned = { ...experiment, train: { ...experiment.train, epochs: 1 }, engine: { denormals: 'keep' } };
+test('an experiment pins the subnormal mode and compute threads its figure was made with; the environment wins', () => {
+  const pinned = { ...experiment, train: { ...experiment.train, epochs: 1 }, engine: { denormals: 'keep', threads: 1 } };
   delete (pinned as { transitions?: unknown }).transitions;
   writeFileSync(join(root, 'experiments', 'kept.json'), JSON.stringify(pinned));
   const env = { ...process.env };
   delete env.SIDREC_DENORMALS;
+  delete env.SIDREC_THREADS;
   const run = (extra: NodeJS.ProcessEnv) =>
     spawnSync(process.execPath, [cli, 'reproduce', 'kept', '--quiet', '--work', join(root, `runs-${extra.SIDREC_DENORMALS ?? 'pinned'}`)], {
       cwd: root,
@@ -178,9 +179,21 @@ test('an experiment pins the subnormal mode its figure was made with; SIDREC_DEN
   const kept = run({});
   assert.equal(kept.status, 0, kept.stderr);
   assert.match(kept.stdout, /engine: subnormal floats kept, as when this figure was made/);
-  assert.equal(JSON.parse(readFileSync(join(root, 'results', 'kept.json'), 'utf8')).engine.denormals, 'keep');
-  const overridden = run({ SIDREC_DENORMALS: 'flush' });
+  assert.match(kept.stdout, /engine: 1 compute thread, as when this figure was made \(engine\.threads\)/);
+  assert.deepEqual(pick(JSON.parse(readFileSync(join(root, 'results', 'kept.json'), 'utf8')).engine), { denormals: 'keep', threads: 1 });
+  const overridden = run({ SIDREC_DENORMALS: 'flush', SIDREC_THREADS: '2' });
   assert.equal(overridden.status, 0, overridden.stderr);
   assert.match(overridden.stdout, /engine: SIDREC_DENORMALS=flush \(the experiment pins keep; the environment wins\)/);
-  assert.equal(JSON.parse(readFileSync(join(root, 'results', 'kept.json'), 'utf8')).engine.denormals, 'flush');
+  assert.match(overridden.stdout, /engine: SIDREC_THREADS=2 \(the experiment pins 1; the environment wins\)/);
+  const gemm = JSON.parse(readFileSync(join(root, 'results', 'kept.json'), 'utf8')).engine.gemm;
+  assert.deepEqual(pick(JSON.parse(readFileSync(join(root, 'results', 'kept.json'), 'utf8')).engine), {
+    denormals: 'flush',
+    threads: gemm === 'plain' ? 1 : 2,
+  });
+  writeFileSync(join(root, 'experiments', 'zero.json'), JSON.stringify({ ...pinned, engine: { threads: 0 } }));
+  const zero = spawnSync(process.execPath, [cli, 'reproduce', 'zero', '--quiet'], { cwd: root, encoding: 'utf8', env });
+  assert.equal(zero.status, 2);
+  assert.match(zero.stderr, /zero\.json.*engine\.threads|engine\.threads.*zero\.json/s);
 });
+
+const pick = ({ denormals, threads }: { denormals: string; threads: number }) => ({ denormals, threads });

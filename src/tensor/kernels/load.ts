@@ -16,6 +16,7 @@ import { type DenormalMode, requestedDenormalMode } from './denormals.js';
 import { onnxruntimeProvider } from './onnxruntime.js';
 import { loadOrtRuntime } from './onnxruntime-session.js';
 import { recordProviderFailure, registerProvider } from './registry.js';
+import { applyRequestedThreads } from './threads.js';
 
 const PRESET_CORETYPES = new Set(['', 'haswell']);
 
@@ -82,9 +83,9 @@ export function denormalMode(): DenormalMode {
   return denormals;
 }
 
-function loadOnnxruntime(wanted: DenormalMode): void {
+function loadOnnxruntime(wanted: DenormalMode, threads: number | undefined): void {
   try {
-    registerProvider(onnxruntimeProvider(loadOrtRuntime(wanted)));
+    registerProvider(onnxruntimeProvider(loadOrtRuntime(wanted, threads)));
     denormals = wanted;
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && /onnxruntime-node/.test((error as Error).message);
@@ -103,9 +104,10 @@ export function providersLoaded(): boolean {
 export function loadProviders(): void {
   if (loaded) return;
   const wanted = requestedDenormalMode();
+  const threads = applyRequestedThreads(); // before either library loads (threads.ts)
   loaded = true;
   // onnxruntime first: its probe session sets the main thread's subnormal handling, which the threads libopenblas
   // starts when it loads inherit (denormals.ts).
-  loadOnnxruntime(wanted);
+  loadOnnxruntime(wanted, threads);
   loadBlas();
 }

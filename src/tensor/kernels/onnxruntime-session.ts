@@ -81,12 +81,12 @@ function checkBinding(mod: unknown): BindingModule {
  * Loads onnxruntime-node synchronously and proves that a run completes synchronously into a bound output. The probe
  * session leaves the calling thread's subnormal handling at `denormals` (denormals.ts).
  */
-export function loadOrtRuntime(denormals: DenormalMode): OrtRuntime {
+export function loadOrtRuntime(denormals: DenormalMode, threadCount?: number): OrtRuntime {
   const require = createRequire(import.meta.url);
   const Tensor = (require('onnxruntime-node') as { Tensor: TensorCtor }).Tensor;
   const { binding, initOrt } = checkBinding(require('onnxruntime-node/dist/binding.js'));
   initOrt();
-  const threads = Math.max(1, availableParallelism());
+  const threads = threadCount ?? Math.max(1, availableParallelism());
   const options = sessionOptions(threads, denormals);
   const runtime: OrtRuntime = {
     Tensor,

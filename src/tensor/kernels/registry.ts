@@ -10,6 +10,7 @@ import { plainKernels } from './plain.js';
 import { availableParallelism } from 'node:os';
 import { denormalMode, loadedBlasAddon, loadProviders } from './load.js';
 import type { DenormalMode } from './denormals.js';
+import { requestedThreads } from './threads.js';
 
 const providers = new Map<ProviderName, KernelProvider>([['plain', plainKernels]]);
 const loadFailures = new Map<ProviderName, string>();
@@ -96,14 +97,14 @@ export function describeKernels(): {
   readonly failures: Record<string, string>;
   readonly denormals: DenormalMode;
   /**
-   * Compute threads: OpenBLAS's (OPENBLAS_NUM_THREADS, else the cores) when its addon runs the GEMMs, onnxruntime's
-   * intra-op pool (the cores) otherwise. Floating-point sums split over another number of threads round differently,
+   * Compute threads: OpenBLAS's (SIDREC_THREADS, else OPENBLAS_NUM_THREADS, else the cores) when its addon runs the
+   * GEMMs, onnxruntime's intra-op pool (SIDREC_THREADS, else the cores) otherwise (threads.ts). Floating-point sums split over another number of threads round differently,
    * so bit-identical SIDs and metrics need the same count as well as the same providers and subnormal mode.
    */
   readonly threads: number;
 } {
   kernels();
   const blas = chosenBy.get('gemm') === 'openblas' ? loadedBlasAddon()?.info().blasThreads : undefined;
-  const threads = blas ?? (chosenBy.get('gemm') === 'onnxruntime' ? Math.max(1, availableParallelism()) : 1);
+  const threads = blas ?? (chosenBy.get('gemm') === 'onnxruntime' ? (requestedThreads() ?? Math.max(1, availableParallelism())) : 1);
   return { chosen: Object.fromEntries(chosenBy), failures: Object.fromEntries(loadFailures), denormals: denormalMode(), threads };
 }
