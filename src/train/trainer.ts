@@ -1,6 +1,8 @@
 /**
  * The training loop shared by every model: AdamW with warm-up + cosine decay and gradient clipping, validation
- * after every epoch with the one evaluation path, the best parameters kept, early stopping, and a checkpoint
+ * after every epoch with the one evaluation path, the best parameters kept, early stopping (patience counts only
+ * epochs that end after the warm-up: a model whose learning rate is still rising is not judged yet; RPG's paper
+ * schedule warms up over 72-112 epochs), and a checkpoint
  * (parameters + optimiser + loop state, written atomically) after every epoch. Each epoch draws its batch order
  * and dropout from a generator seeded by (seed, epoch), so a run killed at any point and resumed from its last
  * checkpoint ends with exactly the weights and metrics of an uninterrupted run.
@@ -190,7 +192,7 @@ export async function train<Batch, Part = Batch>(
       state.bestEpoch = epoch;
       state.badEpochs = 0;
       saveCheckpoint(join(run.dir, BEST_FILE), params, undefined, { epoch: String(epoch), [config.selectMetric]: String(metric) });
-    } else state.badEpochs++;
+    } else if (state.step > config.warmupSteps) state.badEpochs++; // an epoch that ended inside the warm-up: see patienceCounts
     progress.finish(`loss ${record.loss.toFixed(4)}  valid ${config.selectMetric} ${metric.toFixed(4)}  ${outlook(state, config)}`);
     saveCheckpoint(checkpointPath, params, optimizer, { loop: JSON.stringify(state) });
     appendFileSync(epochLog, `${JSON.stringify(record)}\n`);
@@ -206,10 +208,11 @@ export async function train<Batch, Part = Batch>(
  * "best 0.0636 @ 8, patience 2/5; 22 epochs left, at most ~1h06m".
  */
 export function outlook(
-  state: Pick<LoopState, 'epoch' | 'bestEpoch' | 'bestMetric' | 'badEpochs' | 'history'>,
-  config: Pick<TrainConfig, 'epochs' | 'patience'>,
+  state: Pick<LoopState, 'epoch' | 'bestEpoch' | 'bestMetric' | 'badEpochs' | 'history'> & { step?: number },
+  config: Pick<TrainConfig, 'epochs' | 'patience'> & { warmupSteps?: number },
 ): string {
-  const head = `best ${state.bestMetric.toFixed(4)} @ ${state.bestEpoch}, patience ${state.badEpochs}/${config.patience}`;
+  const warming = state.step !== undefined && config.warmupSteps !== undefined && state.step <= config.warmupSteps;
+  const head = `best ${state.bestMetric.toFixed(4)} @ ${state.bestEpoch}, patience ${state.badEpochs}/${config.patience}${warming ? ' (counted after the warm-up)' : ''}`;
   const left = state.badEpochs >= config.patience ? 0 : config.epochs - state.epoch;
   if (left <= 0) return head;
   const recent = state.history.slice(-3);
