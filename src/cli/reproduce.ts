@@ -160,9 +160,9 @@ still training (--so-far), gets an interim results file instead: its best epoch 
           say(`paused before the first epoch ended; ${continueLine}`);
           return;
         }
-        // The best epoch so far, ranked on test by sidrec evaluate, as a user would rank it.
+        // The best epoch so far, ranked on test by sidrec evaluate, the model alone (as the finished run's "test").
         const json = join(work, 'evaluate-so-far.json');
-        const args = stageArgs({ model: dirs.model, data: dirs.data, split: 'test', json, ...(o.quiet ? { quiet: true } : {}) });
+        const args = stageArgs({ model: dirs.model, data: dirs.data, split: 'test', transitions: 'off', json, ...(o.quiet ? { quiet: true } : {}) });
         say(`[so far] sidrec evaluate ${shellLine(args)}`);
         const parsed = parseCommand(stages.evaluate.spec, args);
         if (parsed) await stages.evaluate.run(parsed);
@@ -188,7 +188,7 @@ still training (--so-far), gets an interim results file instead: its best epoch 
       let transitions: unknown;
       if (experiment.stages.transitions) {
         await run('transitions', { model: dirs.model, data: dirs.data });
-        const prior = openTransitions(dirs.model, manifest.numItems as number);
+        const prior = openTransitions(dirs.model, manifest.numItems as number, manifest.bestEpoch as number);
         if (prior) transitions = { weight: prior.weight, reach: prior.reach, ...prior.report };
       }
       let evaluation: unknown;

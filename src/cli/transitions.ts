@@ -10,7 +10,7 @@ import { SidrecError } from '../core/errors.js';
 import { loadDataset, split } from '../data/index.js';
 import { bestTransitionPrior, bestTransitionWeight, sweepTransitionPriors, type TransitionSweep } from '../eval/transition-weights.js';
 import { familyOf } from '../families/index.js';
-import { readManifest } from '../model/manifest.js';
+import { readManifest, servedEpoch } from '../model/manifest.js';
 import { fitBigram } from '../model/baselines.js';
 import { NEWEST_ITEM } from '../model/transition-counts.js';
 import { saveTransitions, TRANSITIONS_FILE } from '../model/transitions.js';
@@ -37,7 +37,8 @@ followed the history's k-th newest item in the training sequences (decay 0: the 
 bigram counts). One pass over the validation and the test users ranks every target under each (decay, w) of
 --decays x --weights; the pair with the best validation NDCG@10 is kept (w 0 = the model alone, kept when nothing
 beats it; ties go to the smaller decay and weight). The counts and w go to MODEL/${TRANSITIONS_FILE}; evaluate, recommend and serve add them to
-the model's scores from then on (--transitions off: not). Models that score every item only: SASRec, the Markov
+the model's scores from then on (--transitions off: not). On a run still training it fits the best epoch so far and
+records which; when training keeps a better epoch, the prior is refused until sidrec transitions runs again. Models that score every item only: SASRec, the Markov
 chain, RPG (with a prior it scores every item instead of graph decoding), GRank's generator alone (--ranking
 generator, given again when it is used); not TIGER, Gryphon or DIGER, which rank candidate lists.
 Not from a paper: on Amazon Beauty the users whose target followed their newest item somewhere in training carry
@@ -63,7 +64,6 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
     const decays = numberList(o.decays, 'decays', (d) => d >= 0 && d <= 1, 'numbers in [0, 1]');
     const window = o.window;
     const manifest = readManifest(o.model);
-    if (manifest.inProgress) throw new SidrecError('E_STATE', 'training has not finished: the prior is fitted to a finished model', { file: o.model });
     const family = familyOf(manifest.kind, o.model);
     // The prior is added to exact scores: RPG scores every item here, whatever its decoding default.
     const decode = 'decode' in family.useOptions ? { decode: 'exact' } : {};
@@ -87,7 +87,9 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
     const decay = decays[best.sweep];
     // Decay 0 reads the newest item alone, whatever the window: stored as such.
     const reach = decay === 0 ? NEWEST_ITEM : { window, decay };
+    const modelEpoch = servedEpoch(o.model, manifest);
     saveTransitions(o.model, {
+      ...(modelEpoch !== undefined ? { modelEpoch } : {}),
       numItems: sp.numItems,
       table,
       weight,
@@ -110,6 +112,10 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
     process.stdout.write(decayTable(valid, test));
     for (const sweep of [valid[best.sweep], test[best.sweep]]) process.stdout.write(sweepTable(sweep, weight));
     process.stdout.write(`decay ${decay}, w = ${weight} -> ${resolve(o.model, TRANSITIONS_FILE)}\n`);
+    if (manifest.inProgress)
+      process.stdout.write(
+        `a run under way: the prior is fitted to its best epoch so far (${modelEpoch}); once training keeps a better one, evaluate, recommend and serve refuse the prior until sidrec transitions runs again\n`,
+      );
     if (weights.length > 1 && weight === weights[weights.length - 1])
       process.stderr.write(`sidrec transitions: the largest weight tried (${weight}) was the best; a larger one may be better: add it to --weights\n`);
   },

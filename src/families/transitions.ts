@@ -6,7 +6,7 @@
  */
 import { SidrecError } from '../core/errors.js';
 import { TransitionRecommender } from '../decode/transition-recommender.js';
-import type { ModelManifest } from '../model/manifest.js';
+import { type ModelManifest, servedEpoch } from '../model/manifest.js';
 import { openTransitions, TRANSITIONS_FILE, type TransitionPrior, withTransitions } from '../model/transitions.js';
 import type { FamilyScorer, Flags, ModelFamily } from './family.js';
 
@@ -20,7 +20,7 @@ export const TRANSITIONS_OPTION = {
 } as const;
 
 function priorFor(dir: string, manifest: ModelManifest, flags: Flags) {
-  return flags.transitions === 'off' ? null : openTransitions(dir, manifest.numItems);
+  return flags.transitions === 'off' ? null : openTransitions(dir, manifest.numItems, servedEpoch(dir, manifest));
 }
 
 /** With a prior, a family that can decode a candidate list (RPG's graph) scores every item instead. */
@@ -72,7 +72,7 @@ export function withTransitionPrior(family: ModelFamily): ModelFamily {
  */
 function exportWithPrior(inner: NonNullable<ModelFamily['export']>): NonNullable<ModelFamily['export']> {
   return (dir, manifest, context, out, options = {}) => {
-    const prior = options.transitions === 'off' ? null : openTransitions(dir, manifest.numItems);
+    const prior = options.transitions === 'off' ? null : openTransitions(dir, manifest.numItems, servedEpoch(dir, manifest));
     if (!prior) return inner(dir, manifest, context, out, options);
     return inner(dir, manifest, context, out, { ...options, prior });
   };

@@ -21,4 +21,6 @@ export const MODEL_FILES = Object.freeze({
   itemCodes: 'sids.safetensors',
   /** RPG: the item graph for graph-constrained decoding. */
   itemGraph: 'graph.safetensors',
+  /** The transition prior fitted to the model's scores (sidrec transitions). */
+  transitions: 'transitions.safetensors',
 });

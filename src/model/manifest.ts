@@ -11,6 +11,7 @@ import { writeJsonAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
 import { writeBundle, type ModelBundle } from './bundle.js';
 import { MODEL_FILES } from './files.js';
+import { readSafetensorsMetadata } from '../tensor/io/safetensors.js';
 
 export const MODEL_FORMAT = 'sidrec-model';
 export const MODEL_VERSION = 1;
@@ -82,6 +83,16 @@ export function readManifest(dir: string): ModelManifest {
   if (value.version !== MODEL_VERSION)
     throw new SidrecError('E_STATE', `manifest version ${value.version}, this sidrec reads ${MODEL_VERSION}`, { file: path, field: 'version' });
   return value;
+}
+
+/**
+ * The epoch whose weights the directory serves: the manifest's best epoch once training finished, else the epoch
+ * best.safetensors records (the best so far, which a run under way may still replace). Undefined when unrecorded.
+ */
+export function servedEpoch(dir: string, manifest: ModelManifest): number | undefined {
+  if (!manifest.inProgress) return manifest.bestEpoch >= 0 ? manifest.bestEpoch : undefined;
+  const epoch = Number(readSafetensorsMetadata(join(dir, MODEL_FILES.best)).epoch);
+  return Number.isInteger(epoch) ? epoch : undefined;
 }
 
 function manifestOfRun(dir: string): ModelManifest {

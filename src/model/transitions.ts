@@ -11,12 +11,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
+import { MODEL_FILES } from './files.js';
 import { loadSafetensors, type SafetensorsFile, saveSafetensors, type StoredTensor } from '../tensor/io/safetensors.js';
 import type { BigramTable } from './baselines.js';
 import type { Scorer } from './scorer.js';
 import { addTransitionCounts, checkReach, NEWEST_ITEM, type TransitionReach } from './transition-counts.js';
 
-export const TRANSITIONS_FILE = 'transitions.safetensors';
+export const TRANSITIONS_FILE = MODEL_FILES.transitions;
 
 export interface TransitionPrior {
   /** Items the counts cover (the training split's); items added later have no transitions. */
@@ -28,6 +29,8 @@ export interface TransitionPrior {
   readonly reach?: TransitionReach;
   /** How w was chosen, as written (weights tried, validation and test metrics per weight). */
   readonly report: TransitionReport;
+  /** The model epoch whose scores w was chosen for (absent in priors written before it was recorded). */
+  readonly modelEpoch?: number;
 }
 
 export interface TransitionReport {
@@ -100,11 +103,16 @@ export function saveTransitions(dir: string, prior: TransitionPrior): void {
     decay: String(reach.decay),
     numItems: String(prior.numItems),
     report: JSON.stringify(prior.report),
+    ...(prior.modelEpoch !== undefined ? { modelEpoch: String(prior.modelEpoch) } : {}),
   });
 }
 
-/** The model directory's transition prior, or null when it has none; checked against the model's item count. */
-export function openTransitions(dir: string, modelItems: number): TransitionPrior | null {
+/**
+ * The model directory's transition prior, or null when it has none; checked against the model's item count and,
+ * when both are known, the epoch whose weights the directory serves now (`modelEpoch`; a run under way may have
+ * found a better epoch since the prior was fitted, and w was chosen for the old one).
+ */
+export function openTransitions(dir: string, modelItems: number, modelEpoch?: number): TransitionPrior | null {
   const path = join(dir, TRANSITIONS_FILE);
   if (!existsSync(path)) return null;
   const file = loadSafetensors(path);
@@ -128,5 +136,19 @@ export function openTransitions(dir: string, modelItems: number): TransitionPrio
   } catch (error) {
     throw new SidrecError('E_STATE', (error as Error).message, { file: path, field: 'reach' });
   }
-  return { numItems, table, weight, reach, report: JSON.parse(file.metadata.report ?? '{}') as TransitionReport };
+  const fittedTo = file.metadata.modelEpoch === undefined ? undefined : Number(file.metadata.modelEpoch);
+  if (fittedTo !== undefined && modelEpoch !== undefined && fittedTo !== modelEpoch)
+    throw new SidrecError(
+      'E_STATE',
+      `the transition prior was fitted to the model's epoch ${fittedTo}; its best epoch is now ${modelEpoch} (training went on): run sidrec transitions again, or use --transitions off`,
+      { file: path, field: 'modelEpoch' },
+    );
+  return {
+    numItems,
+    table,
+    weight,
+    reach,
+    report: JSON.parse(file.metadata.report ?? '{}') as TransitionReport,
+    ...(fittedTo !== undefined ? { modelEpoch: fittedTo } : {}),
+  };
 }

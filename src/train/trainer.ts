@@ -142,9 +142,10 @@ export async function train<Batch, Part = Batch>(
     if (pending.batches.length === 0) throw new SidrecError('E_INPUT', 'no training sequences with at least 2 items');
   }
   mkdirSync(run.dir, { recursive: true });
-  // A fresh run over an earlier one: its manifest and graph would describe the old weights, and its checkpoint
-  // and best weights would be taken for this run's (by --resume after a crash in epoch 1, by evaluate meanwhile).
-  if (!resuming) for (const file of [...FINISHED_RUN_FILES, CHECKPOINT_FILE, BEST_FILE]) rmSync(join(run.dir, file), { force: true });
+  // A fresh run over an earlier one: its manifest and graph would describe the old weights, its checkpoint and best
+  // weights would be taken for this run's (by --resume after a crash in epoch 1, by evaluate meanwhile), and its
+  // transition prior was fitted to the old scores.
+  if (!resuming) for (const file of [...FINISHED_RUN_FILES, CHECKPOINT_FILE, BEST_FILE, MODEL_FILES.transitions]) rmSync(join(run.dir, file), { force: true });
   writeRunSettings(run.dir, settings);
 
   const epochLog = join(run.dir, EPOCH_LOG_FILE);

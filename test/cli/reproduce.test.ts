@@ -35,7 +35,7 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.match(paused.stdout, /\[prepare\] sidrec prepare --input \S+bench-data --out /);
   assert.match(paused.stdout, /\[tokenize\] sidrec tokenize --features text,cooccurrence --kind opq --subspaces 4 --codebook-size 8 --seed 3 /);
   assert.match(paused.stdout, /paused after epoch 1; interim results -> \S+tiny\.json; continue: sidrec reproduce tiny --resume/);
-  assert.match(paused.stdout, /\[so far\] sidrec evaluate --model \S+ --data \S+ --split test --json /);
+  assert.match(paused.stdout, /\[so far\] sidrec evaluate --model \S+ --data \S+ --split test --transitions off --json /);
   // biome-ignore lint/suspicious/noExplicitAny: the results file's fields are read ad hoc below
   const interim = JSON.parse(readFileSync(join(root, 'results', 'tiny.json'), 'utf8')) as Record<string, any>;
   assert.deepEqual([interim.inProgress.epochsRun, interim.inProgress.epochsScheduled, interim.bestEpoch], [1, 3, 1]);
@@ -48,6 +48,14 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   });
   assert.equal(graph.status, 1, 'graph decoding named explicitly is refused before the item graph exists');
   assert.match(graph.stderr, /no graph\.safetensors \(training did not finish\); use --decode exact/);
+  // A prior fitted to the paused run's best epoch: recorded, used by evaluate, left out of the interim test figure.
+  const model = join(root, 'runs', 'tiny', 'model');
+  const prior = spawnSync(process.execPath, [cli, 'transitions', '--model', model, '--weights', '0,1000', '--quiet'], { encoding: 'utf8' });
+  assert.equal(prior.status, 0, prior.stderr);
+  assert.match(prior.stdout, /a run under way: the prior is fitted to its best epoch so far \(1\)/);
+  const withPrior = spawnSync(process.execPath, [cli, 'evaluate', '--model', model, '--quiet'], { encoding: 'utf8' });
+  assert.equal(withPrior.status, 0, withPrior.stderr);
+  assert.match(withPrior.stdout, /rpg exact \+ transitions x (0|1000)/);
   const both = reproduce('tiny', '--so-far', '--resume');
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--so-far trains nothing: give it without --resume and --stop-after/);
@@ -57,7 +65,7 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.match(soFar.stdout, /so far after epoch 1; interim results -> /);
   // biome-ignore lint/suspicious/noExplicitAny: as above
   const again1 = JSON.parse(readFileSync(join(root, 'results', 'tiny.json'), 'utf8')) as Record<string, any>;
-  assert.deepEqual(again1.test, interim.test, 'the same best epoch ranks the same');
+  assert.deepEqual(again1.test, interim.test, 'the same best epoch ranks the same, the prior left out');
   const refused = reproduce('tiny');
   assert.equal(refused.status, 2, 'an unfinished run is not started over silently');
   assert.match(refused.stderr, /unfinished training run: add --resume/);

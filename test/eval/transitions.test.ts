@@ -131,6 +131,14 @@ test('the prior file round-trips and is refused for another item count', () => {
   assert.deepEqual(openTransitions(dir, sp.numItems)!.reach, { window: 3, decay: 0.25 });
   assert.deepEqual(back.table, fitBigram(sp));
   assert.throws(() => openTransitions(dir, sp.numItems + 1), /cover 120 items, the model has 121/);
+  assert.equal(openTransitions(dir, sp.numItems, 7)?.modelEpoch, undefined, 'a prior from before epochs were recorded is not checked');
+  saveTransitions(dir, { ...priorAt(4), modelEpoch: 3 });
+  assert.equal(openTransitions(dir, sp.numItems, 3)?.modelEpoch, 3);
+  assert.equal(openTransitions(dir, sp.numItems)?.modelEpoch, 3, 'nothing to check against');
+  assert.throws(
+    () => openTransitions(dir, sp.numItems, 4),
+    /fitted to the model's epoch 3; its best epoch is now 4 \(training went on\): run sidrec transitions again, or use --transitions off/,
+  );
   rmSync(join(dir, TRANSITIONS_FILE));
   assert.equal(openTransitions(dir, sp.numItems), null);
 });

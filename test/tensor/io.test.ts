@@ -73,3 +73,18 @@ test('checkpoint: params + AdamW state round-trip; resuming gives a bit-identica
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('safetensors metadata read from the header alone; a missing or truncated file is named', async () => {
+  const { readSafetensorsMetadata, saveSafetensors } = await import('../../src/tensor/io/safetensors.js');
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'sidrec-meta-'));
+  const path = join(dir, 'm.safetensors');
+  saveSafetensors(path, new Map([['x', { dtype: 'F32' as const, shape: [3], data: Float32Array.of(1, 2, 3) }]]), { epoch: '56', note: 'ä' });
+  assert.deepEqual(readSafetensorsMetadata(path), { epoch: '56', note: 'ä' });
+  saveSafetensors(path, new Map([['x', { dtype: 'F32' as const, shape: [1], data: Float32Array.of(1) }]]));
+  assert.deepEqual(readSafetensorsMetadata(path), {}, 'no metadata');
+  assert.throws(() => readSafetensorsMetadata(join(dir, 'none.safetensors')), /cannot read safetensors file/);
+  writeFileSync(path, readFileSync(path).subarray(0, 12));
+  assert.throws(() => readSafetensorsMetadata(path), /header length \d+ exceeds file/);
+  rmSync(dir, { recursive: true });
+});

@@ -3,7 +3,7 @@
  * { dtype: F32 | I32, shape, data_offsets: [begin, end] } (plus optional "__metadata__" of strings), padded with
  * spaces to 8-byte alignment, then the raw little-endian bytes. Files are written atomically.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { SidrecError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/atomic.js';
 
@@ -83,6 +83,31 @@ export function decodeSafetensors(bytes: Uint8Array, file = '<buffer>'): Safeten
 
 export function saveSafetensors(path: string, tensors: ReadonlyMap<string, StoredTensor>, metadata: Record<string, string> = {}): void {
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+}
+
+/** A file's `__metadata__` strings, reading only its header (not the tensors). */
+export function readSafetensorsMetadata(path: string): Record<string, string> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw new SidrecError('E_NOT_FOUND', 'cannot read safetensors file', { file: path }, { cause: error });
+  }
+  try {
+    const lengthBytes = Buffer.alloc(8);
+    if (readSync(fd, lengthBytes, 0, 8, 0) < 8) throw new SidrecError('E_STATE', 'safetensors file shorter than its header length', { file: path });
+    const headerLen = Number(lengthBytes.readBigUInt64LE(0));
+    const header = Buffer.alloc(headerLen);
+    if (readSync(fd, header, 0, headerLen, 8) < headerLen)
+      throw new SidrecError('E_STATE', `safetensors header length ${headerLen} exceeds file`, { file: path });
+    try {
+      return ((JSON.parse(header.toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__ ?? {}) as Record<string, string>;
+    } catch (error) {
+      throw new SidrecError('E_STATE', 'safetensors header is not JSON', { file: path }, { cause: error });
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function loadSafetensors(path: string): SafetensorsFile {
