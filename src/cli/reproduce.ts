@@ -4,7 +4,8 @@
  * `results/NAME.json`: every metric, the settings, the commit, wall time, peak RSS and the epoch log. A stage that
  * finished with the same arguments is not run again; training pauses with `--stop-after N` and continues with
  * `--resume`, so a long experiment spans several sessions. A paused run (or, with `--so-far`, one under way in another
- * process) gets an interim results file: its best epoch so far ranked on test, marked `inProgress`.
+ * process) gets an interim results file: its best epoch so far ranked on test (and the transitions stage fitted to
+ * it, when the experiment has one), marked `inProgress`.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { defineCommand, type Command } from './command.js';
 import { readExperiment, STAGES, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
 import { parseCommand } from './options.js';
 import { MODEL_FILES } from '../model/files.js';
+import { readManifest } from '../model/manifest.js';
 import { readEpochLog } from '../train/epoch-log.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { openTransitions } from '../model/transitions.js';
@@ -160,13 +162,24 @@ still training (--so-far), gets an interim results file instead: its best epoch 
           say(`paused before the first epoch ended; ${continueLine}`);
           return;
         }
-        // The best epoch so far, ranked on test by sidrec evaluate, the model alone (as the finished run's "test").
+        // The best epoch so far, ranked on test by sidrec evaluate, the model alone (as the finished run's "test"),
+        // then, when the experiment has one, the transitions stage fitted to it (the prior records that epoch). A run
+        // training beside this may keep a better epoch meanwhile: each figure names the epoch it used.
+        const direct = async (stage: 'evaluate' | 'transitions', options: Record<string, string | number | boolean>): Promise<void> => {
+          const args = stageArgs({ ...options, ...(o.quiet ? { quiet: true } : {}) });
+          say(`[so far] sidrec ${stages[stage].spec.name} ${shellLine(args)}`);
+          const parsed = parseCommand(stages[stage].spec, args);
+          if (parsed) await stages[stage].run(parsed);
+        };
         const json = join(work, 'evaluate-so-far.json');
-        const args = stageArgs({ model: dirs.model, data: dirs.data, split: 'test', transitions: 'off', json, ...(o.quiet ? { quiet: true } : {}) });
-        say(`[so far] sidrec evaluate ${shellLine(args)}`);
-        const parsed = parseCommand(stages.evaluate.spec, args);
-        if (parsed) await stages.evaluate.run(parsed);
+        await direct('evaluate', { model: dirs.model, data: dirs.data, split: 'test', transitions: 'off', json });
         const evaluation = JSON.parse(readFileSync(json, 'utf8')) as { label?: string; metrics: Record<string, number> };
+        let transitions: unknown;
+        if (experiment.stages.transitions) {
+          await direct('transitions', { ...withSeed(experiment, 'transitions', stages.transitions), model: dirs.model, data: dirs.data });
+          const prior = openTransitions(dirs.model, readManifest(dirs.model).numItems);
+          if (prior) transitions = { weight: prior.weight, reach: prior.reach, modelEpoch: prior.modelEpoch, ...prior.report };
+        }
         const scheduled = (experiment.stages.train?.epochs as number | undefined) ?? null;
         const best = bestEpochOf(epochs);
         writeJsonAtomic(out, {
@@ -178,6 +191,7 @@ still training (--so-far), gets an interim results file instead: its best epoch 
           bestEpoch: best.epoch,
           valid: best.valid,
           test: evaluation.metrics,
+          ...(transitions ? { transitions } : {}),
           evaluation: { test: evaluation },
           epochs,
         });

@@ -42,10 +42,20 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.equal(interim.epochs.length, 1);
   assert.deepEqual(interim.valid, interim.epochs[0].valid, "the best epoch's validation figures");
   assert.ok(interim.test['ndcg@10'] >= 0 && interim.test['ndcg@10'] <= 1);
+  assert.deepEqual(
+    [interim.transitions.modelEpoch, interim.transitions.weights],
+    [1, [0, 1, 4]],
+    "the experiment's transitions stage, fitted to the best epoch so far",
+  );
+  assert.match(paused.stdout, /\[so far\] sidrec transitions --weights 0,1,4 --model \S+ --data \S+ --quiet/);
   assert.match(interim.evaluation.test.label, /rpg exact \(no item graph before training ends\), best epoch so far/, 'an RPG run under way is scored exactly');
-  const graph = spawnSync(process.execPath, [cli, 'evaluate', '--model', join(root, 'runs', 'tiny', 'model'), '--decode', 'graph', '--quiet'], {
-    encoding: 'utf8',
-  });
+  const graph = spawnSync(
+    process.execPath,
+    [cli, 'evaluate', '--model', join(root, 'runs', 'tiny', 'model'), '--decode', 'graph', '--transitions', 'off', '--quiet'],
+    {
+      encoding: 'utf8',
+    },
+  );
   assert.equal(graph.status, 1, 'graph decoding named explicitly is refused before the item graph exists');
   assert.match(graph.stderr, /no graph\.safetensors \(training did not finish\); use --decode exact/);
   // A prior fitted to the paused run's best epoch: recorded, used by evaluate, left out of the interim test figure.
