@@ -67,9 +67,28 @@ test('the idle cap rises to the peak working set, so a whole step is kept for th
   const next = Array.from({ length: 4 }, () => allocF32(100_000));
   assert.deepEqual(new Set(next.map((a) => a.buffer)), new Set(step.map((a) => a.buffer)), 'the next step reuses every buffer');
   assert.equal(pooledBytesNow(), 0);
+  for (const a of next) releaseF32(a); // nothing left lent for the next test's peak
   configurePool({ capBytes: 0 });
   const plain = allocF32(100_000);
   releaseF32(plain);
   assert.equal(pooledBytesNow(), 0, 'cap 0 disables pooling');
+  fresh(2 * 1024 ** 3);
+});
+
+test('the idle cap leaves room beside the peak step for steps of other shapes (1.5x the peak working set)', () => {
+  fresh(100_000 * 4); // the configured cap: one 100k-element buffer
+  const big = [allocF32(100_000), allocF32(100_000)]; // the peak step: two lent at once
+  for (const a of big) releaseF32(a);
+  const peakBytes = big.reduce((s, a) => s + a.buffer.byteLength, 0);
+  const other = allocF32(20_000); // a step of another shape: its class is not idle, and 100k is beyond MAX_SLACK
+  assert.ok(!big.some((a) => a.buffer === other.buffer));
+  releaseF32(other);
+  assert.equal(pooledBytesNow(), peakBytes + other.buffer.byteLength, 'kept beside the peak step');
+  const again = allocF32(20_000);
+  assert.equal(again.buffer, other.buffer, 'the next step of that shape reuses it');
+  releaseF32(again);
+  const beyond = allocF32(200_000); // as large as the peak step: keeping it would take the idle bytes past 1.5x the peak
+  releaseF32(beyond);
+  assert.equal(pooledBytesNow(), peakBytes + other.buffer.byteLength, 'left to the GC: idle bytes stay within 1.5x the peak');
   fresh(2 * 1024 ** 3);
 });
