@@ -18,7 +18,7 @@ import { defineCommand, type Command } from './command.js';
 import { readExperiment, STAGES, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
 import { parseCommand } from './options.js';
 import { MODEL_FILES } from '../model/files.js';
-import { readManifest } from '../model/manifest.js';
+import { readManifest, servedEpoch } from '../model/manifest.js';
 import { readEpochLog } from '../train/epoch-log.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { openTransitions } from '../model/transitions.js';
@@ -164,7 +164,8 @@ still training (--so-far), gets an interim results file instead: its best epoch 
         }
         // The best epoch so far, ranked on test by sidrec evaluate, the model alone (as the finished run's "test"),
         // then, when the experiment has one, the transitions stage fitted to it (the prior records that epoch). A run
-        // training beside this may keep a better epoch meanwhile: each figure names the epoch it used.
+        // training beside this may keep a better epoch meanwhile: the evaluation is redone when the served epoch moved
+        // under it, and the prior names the epoch it was fitted to (it may be newer).
         const direct = async (stage: 'evaluate' | 'transitions', options: Record<string, string | number | boolean>): Promise<void> => {
           const args = stageArgs({ ...options, ...(o.quiet ? { quiet: true } : {}) });
           say(`[so far] sidrec ${stages[stage].spec.name} ${shellLine(args)}`);
@@ -172,7 +173,16 @@ still training (--so-far), gets an interim results file instead: its best epoch 
           if (parsed) await stages[stage].run(parsed);
         };
         const json = join(work, 'evaluate-so-far.json');
-        await direct('evaluate', { model: dirs.model, data: dirs.data, split: 'test', transitions: 'off', json });
+        const servedNow = (): number | undefined => servedEpoch(dirs.model, readManifest(dirs.model));
+        let evaluated: number | undefined;
+        for (let attempt = 0; evaluated === undefined; attempt++) {
+          const before = servedNow();
+          await direct('evaluate', { model: dirs.model, data: dirs.data, split: 'test', transitions: 'off', json });
+          if (servedNow() === before)
+            evaluated = before ?? -1; // else training kept a better epoch meanwhile: again
+          else if (attempt === 2)
+            throw new SidrecError('E_STATE', 'training keeps finding better epochs faster than one evaluation: try again', { file: dirs.model });
+        }
         const evaluation = JSON.parse(readFileSync(json, 'utf8')) as { label?: string; metrics: Record<string, number> };
         let transitions: unknown;
         if (experiment.stages.transitions) {
@@ -181,21 +191,23 @@ still training (--so-far), gets an interim results file instead: its best epoch 
           if (prior) transitions = { weight: prior.weight, reach: prior.reach, modelEpoch: prior.modelEpoch, ...prior.report };
         }
         const scheduled = (experiment.stages.train?.epochs as number | undefined) ?? null;
-        const best = bestEpochOf(epochs);
+        // The evaluated epoch's own log line (the log is read again: the epoch may have ended after it was first read).
+        const logged = readEpochLog(join(dirs.model, MODEL_FILES.epochs));
+        const best = logged.find((e) => e.epoch === evaluated) ?? bestEpochOf(logged);
         writeJsonAtomic(out, {
           ...header,
-          inProgress: { epochsRun: epochs.length, epochsScheduled: scheduled, note: 'interim: the best epoch so far; the finished run replaces this file' },
+          inProgress: { epochsRun: logged.length, epochsScheduled: scheduled, note: 'interim: the best epoch so far; the finished run replaces this file' },
           writtenAt: new Date().toISOString(),
-          trainingSeconds: Math.round(epochs.reduce((sum, e) => sum + (Number.isFinite(e.seconds) ? e.seconds : 0), 0)),
+          trainingSeconds: Math.round(logged.reduce((sum, e) => sum + (Number.isFinite(e.seconds) ? e.seconds : 0), 0)),
           engine: engineOf(),
           bestEpoch: best.epoch,
           valid: best.valid,
           test: evaluation.metrics,
           ...(transitions ? { transitions } : {}),
           evaluation: { test: evaluation },
-          epochs,
+          epochs: logged,
         });
-        say(`${o['so-far'] ? 'so far' : 'paused'} after epoch ${epochs.length}; interim results -> ${out}; ${continueLine}`);
+        say(`${o['so-far'] ? 'so far' : 'paused'} after epoch ${logged.length}; interim results -> ${out}; ${continueLine}`);
         return;
       }
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;

@@ -68,7 +68,13 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
     // The prior is added to exact scores: RPG scores every item here, whatever its decoding default.
     const decode = 'decode' in family.useOptions ? { decode: 'exact' } : {};
     const given = flagsFor(family, (f) => f.useOptions, o);
+    // The epoch whose weights are read (a run under way may keep a better one meanwhile: then the read is redone).
+    const modelEpoch = servedEpoch(o.model, manifest);
     const opened = family.scorer(o.model, manifest, { ...decode, ...given, transitions: 'off' });
+    if (servedEpoch(o.model, manifest) !== modelEpoch)
+      throw new SidrecError('E_STATE', 'training kept a better epoch while its weights were being read: run sidrec transitions again', {
+        file: o.model,
+      });
     const dataDir = o.data ?? manifest.dataDir;
     const sp = split(loadDataset(dataDir), { historyCap: o['history-cap'] });
     if (sp.numItems !== manifest.numItems)
@@ -87,7 +93,6 @@ most of every model's NDCG@10, and the counts remember those pairs better than a
     const decay = decays[best.sweep];
     // Decay 0 reads the newest item alone, whatever the window: stored as such.
     const reach = decay === 0 ? NEWEST_ITEM : { window, decay };
-    const modelEpoch = servedEpoch(o.model, manifest);
     saveTransitions(o.model, {
       ...(modelEpoch !== undefined ? { modelEpoch } : {}),
       numItems: sp.numItems,
