@@ -87,6 +87,14 @@ still training (--so-far), gets an interim results file instead: its best epoch 
         const key = keys[stage] as string;
         return { stamp, key, done: existsSync(stamp) && (JSON.parse(readFileSync(stamp, 'utf8')) as { key: string }).key === key };
       };
+      /** Runs a stage's command with `options` as the CLI would, printing the line first, tagged `[tag]`. */
+      const invoke = async (tag: string, stage: StageName, options: Record<string, string | number | boolean>): Promise<void> => {
+        const command = stages[stage];
+        const args = stageArgs(o.quiet && 'quiet' in command.spec.options ? { ...options, quiet: true } : options);
+        say(`[${tag}] sidrec ${command.spec.name} ${shellLine(args)}`);
+        const parsed = parseCommand(command.spec, args);
+        if (parsed) await command.run(parsed);
+      };
       /** Run a stage unless done; `finished` says whether it ran to the end (training may pause). */
       const run = async (
         stage: StageName,
@@ -94,13 +102,10 @@ still training (--so-far), gets an interim results file instead: its best epoch 
         always = false,
         finished = (): boolean => true,
       ): Promise<void> => {
-        const command = stages[stage];
-        const options = { ...withSeed(experiment, stage, command), ...Object.fromEntries(Object.entries(wired).filter(([, v]) => v !== undefined)) } as Record<
-          string,
-          string | number | boolean
-        >;
-        if (o.quiet && 'quiet' in command.spec.options) options.quiet = true;
-        const args = stageArgs(options);
+        const options = {
+          ...withSeed(experiment, stage, stages[stage]),
+          ...Object.fromEntries(Object.entries(wired).filter(([, v]) => v !== undefined)),
+        } as Record<string, string | number | boolean>;
         const { stamp, key, done } = stageStamp(stage);
         if (!always && done) {
           say(`[${stage}] done earlier with the same settings (${stamp})`);
@@ -113,9 +118,7 @@ still training (--so-far), gets an interim results file instead: its best epoch 
             { field: 'resume' },
           );
         }
-        say(`[${stage}] sidrec ${command.spec.name} ${shellLine(args)}`);
-        const parsed = parseCommand(command.spec, args);
-        if (parsed) await command.run(parsed);
+        await invoke(stage, stage, options);
         if (finished()) writeJsonAtomic(stamp, { key, finishedAt: new Date().toISOString() });
       };
 
@@ -166,18 +169,12 @@ still training (--so-far), gets an interim results file instead: its best epoch 
         // then, when the experiment has one, the transitions stage fitted to it (the prior records that epoch). A run
         // training beside this may keep a better epoch meanwhile: the evaluation is redone when the served epoch moved
         // under it, and the prior names the epoch it was fitted to (it may be newer).
-        const direct = async (stage: 'evaluate' | 'transitions', options: Record<string, string | number | boolean>): Promise<void> => {
-          const args = stageArgs({ ...options, ...(o.quiet ? { quiet: true } : {}) });
-          say(`[so far] sidrec ${stages[stage].spec.name} ${shellLine(args)}`);
-          const parsed = parseCommand(stages[stage].spec, args);
-          if (parsed) await stages[stage].run(parsed);
-        };
         const json = join(work, 'evaluate-so-far.json');
         const servedNow = (): number | undefined => servedEpoch(dirs.model, readManifest(dirs.model));
         let evaluated: number | undefined;
         for (let attempt = 0; evaluated === undefined; attempt++) {
           const before = servedNow();
-          await direct('evaluate', { model: dirs.model, data: dirs.data, split: 'test', transitions: 'off', json });
+          await invoke('so far', 'evaluate', { model: dirs.model, data: dirs.data, split: 'test', transitions: 'off', json });
           if (servedNow() === before)
             evaluated = before ?? -1; // else training kept a better epoch meanwhile: again
           else if (attempt === 2)
@@ -186,7 +183,7 @@ still training (--so-far), gets an interim results file instead: its best epoch 
         const evaluation = JSON.parse(readFileSync(json, 'utf8')) as { label?: string; metrics: Record<string, number> };
         let transitions: unknown;
         if (experiment.stages.transitions) {
-          await direct('transitions', { ...withSeed(experiment, 'transitions', stages.transitions), model: dirs.model, data: dirs.data });
+          await invoke('so far', 'transitions', { ...withSeed(experiment, 'transitions', stages.transitions), model: dirs.model, data: dirs.data });
           const prior = openTransitions(dirs.model, readManifest(dirs.model).numItems);
           if (prior) transitions = { weight: prior.weight, reach: prior.reach, modelEpoch: prior.modelEpoch, ...prior.report };
         }
