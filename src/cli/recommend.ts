@@ -1,8 +1,8 @@
 /**
  * `sidrec recommend`: top-K items for one user of the dataset (their full history) or for a history given as
  * item ids, from any trained model, through the same `Recommender` its family gives the HTTP service (RPG:
- * graph-constrained decoding by default, --decode exact scores every item; TIGER / Gryphon: beam search, Gryphon
- * re-scoring the resolved items). Items of the history are excluded as over HTTP (--include-history keeps them).
+ * graph-constrained decoding by default, exact scoring when the directory holds a transition prior or with
+ * --decode exact; TIGER / Gryphon: beam search, Gryphon re-scoring the resolved items). Items of the history are excluded as over HTTP (--include-history keeps them).
  * Items are printed as external ids with scores and titles (when the catalogue has them). --items reads the model
  * directory's own catalogue; --user needs the dataset.
  */
@@ -10,6 +10,7 @@ import { SidrecError } from '../core/errors.js';
 import { userSequence, type ItemText } from '../data/index.js';
 import { withDefaults } from '../core/option-spec.js';
 import { familyOf } from '../families/index.js';
+import { holdsPrior } from '../families/transitions.js';
 import { loadPinnedDataset, readServingItems } from '../model/bundle.js';
 import { readManifest } from '../model/manifest.js';
 import { defineCommand } from './command.js';
@@ -43,10 +44,11 @@ Scores: SASRec logits; RPG and TIGER log-likelihoods; Gryphon item-level scores 
     if ((o.user === undefined) === (o.items === undefined)) throw new SidrecError('E_CONFIG', 'give exactly one of --user or --items', { field: 'user' });
     const manifest = readManifest(o.model);
     const family = familyOf(manifest.kind, o.model);
-    const flags = withDefaults(
-      family.useOptions,
-      flagsFor(family, (f) => f.useOptions, o),
-    ); // RPG: graph decoding unless --decode exact
+    const given = flagsFor(family, (f) => f.useOptions, o);
+    // RPG: graph decoding unless --decode exact, or the directory holds a transition prior (it needs every item scored).
+    const withGraph = withDefaults(family.useOptions, given);
+    const { decode: _graph, ...exactWithPrior } = withGraph;
+    const flags = given.decode === undefined && holdsPrior(o.model, given) ? exactWithPrior : withGraph;
     let history: Int32Array;
     let user: number | undefined;
     const items = readServingItems(o.model, manifest, o.data); // the serving catalogue, read once

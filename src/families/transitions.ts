@@ -4,6 +4,8 @@
  * (written by `sidrec transitions`) is evaluated, recommended from and served with it unless `--transitions off`.
  * The prior is added to every item's score, so with one RPG scores exactly (its graph decoding visits a subset).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
 import { TransitionRecommender } from '../decode/transition-recommender.js';
 import { type ModelManifest, servedEpoch } from '../model/manifest.js';
@@ -23,9 +25,27 @@ function priorFor(dir: string, manifest: ModelManifest, flags: Flags) {
   return flags.transitions === 'off' ? null : openTransitions(dir, manifest.numItems, servedEpoch(dir, manifest));
 }
 
-/** With a prior, a family that can decode a candidate list (RPG's graph) scores every item instead. */
-function exactWith(family: ModelFamily, flags: Flags, prior: unknown): Flags {
-  return prior && 'decode' in family.useOptions ? { ...flags, decode: 'exact' } : flags;
+/**
+ * Whether `dir` holds a prior the flags leave on: a command whose own default decodes a candidate list (sidrec
+ * recommend's RPG graph) asks this first, since the prior needs every item scored.
+ */
+export function holdsPrior(dir: string, flags: Flags): boolean {
+  return flags.transitions !== 'off' && existsSync(join(dir, TRANSITIONS_FILE));
+}
+
+/**
+ * With a prior, a family that can decode a candidate list (RPG's graph) scores every item instead; a candidate
+ * decoding asked for by name is refused rather than replaced, so the figure printed is the one asked for.
+ */
+function exactWith(dir: string, family: ModelFamily, flags: Flags, prior: unknown): Flags {
+  if (!prior || !('decode' in family.useOptions)) return flags;
+  if (flags.decode !== undefined && flags.decode !== 'exact')
+    throw new SidrecError(
+      'E_CONFIG',
+      `--decode ${String(flags.decode)} ranks a subset of the items, and ${dir} holds ${TRANSITIONS_FILE}, which needs every item scored: leave --decode out (exact with the prior), or add --transitions off to decode without it`,
+      { field: 'decode' },
+    );
+  return { ...flags, decode: 'exact' };
 }
 
 /** The family with `--transitions` among its use-options and the prior applied where a directory holds one. */
@@ -35,7 +55,7 @@ export function withTransitionPrior(family: ModelFamily): ModelFamily {
     useOptions: { ...family.useOptions, ...TRANSITIONS_OPTION },
     scorer(dir, manifest, flags): FamilyScorer {
       const prior = priorFor(dir, manifest, flags);
-      const inner = family.scorer(dir, manifest, exactWith(family, flags, prior));
+      const inner = family.scorer(dir, manifest, exactWith(dir, family, flags, prior));
       if (!prior) return inner;
       return {
         ...inner,
@@ -53,7 +73,7 @@ export function withTransitionPrior(family: ModelFamily): ModelFamily {
     ...(family.export ? { export: exportWithPrior(family.export) } : {}),
     recommender(dir, manifest, context, flags) {
       const prior = priorFor(dir, manifest, flags);
-      const inner = family.recommender(dir, manifest, context, exactWith(family, flags, prior));
+      const inner = family.recommender(dir, manifest, context, exactWith(dir, family, flags, prior));
       if (!prior) return inner;
       if (!inner.scoreAll)
         throw new SidrecError('E_CONFIG', `${dir} holds ${TRANSITIONS_FILE}, which needs every item scored: ${hint(family.kind, prior)}`, {

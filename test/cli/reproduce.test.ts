@@ -100,6 +100,18 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   );
   assert.ok(results.transitions.reach.window >= 1, 'the chosen reach is recorded');
   assert.match(done.stdout, /\[transitions\] sidrec transitions --weights 0,1,4 --model /);
+  // The finished directory holds the item graph and the prior: graph decoding named with the prior on is refused
+  // (it would rank a subset the prior cannot cover), recommend's graph default gives way to exact scoring.
+  const sidrec = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  const graphWithPrior = sidrec('evaluate', '--model', model, '--decode', 'graph', '--quiet');
+  assert.equal(graphWithPrior.status, 2);
+  assert.match(graphWithPrior.stderr, /--decode graph ranks a subset of the items, and \S+ holds transitions\.safetensors, which needs every item scored/);
+  assert.equal(sidrec('recommend', '--model', model, '--user', '1', '--decode', 'graph', '--quiet').status, 2);
+  const recommended = sidrec('recommend', '--model', model, '--user', '1', '--json');
+  assert.equal(recommended.status, 0, recommended.stderr);
+  assert.equal(JSON.parse(recommended.stdout).items.length, 10);
+  const graphAlone = sidrec('recommend', '--model', model, '--user', '1', '--decode', 'graph', '--transitions', 'off', '--json');
+  assert.equal(graphAlone.status, 0, graphAlone.stderr);
   assert.ok(results.peakRssMiB > 0 && results.wallSeconds >= 0);
   const epochSeconds = results.epochs.reduce((sum: number, e: { seconds: number }) => sum + e.seconds, 0);
   assert.equal(results.trainingSeconds, Math.round(epochSeconds), 'the paused epoch counts in the training time');
