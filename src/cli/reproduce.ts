@@ -20,7 +20,7 @@ import { parseCommand } from './options.js';
 import { MODEL_FILES } from '../model/files.js';
 import { readManifest, servedEpoch } from '../model/manifest.js';
 import { readEpochLog } from '../train/epoch-log.js';
-import type { EpochRecord } from '../train/trainer.js';
+import { bestEpochOf } from '../train/trainer.js';
 import { openTransitions } from '../model/transitions.js';
 
 /** The stage commands, passed in so this file needs no import of the command table (which lists this command). */
@@ -190,7 +190,7 @@ still training (--so-far), gets an interim results file instead: its best epoch 
         const scheduled = (experiment.stages.train?.epochs as number | undefined) ?? null;
         // The evaluated epoch's own log line (the log is read again: the epoch may have ended after it was first read).
         const logged = readEpochLog(join(dirs.model, MODEL_FILES.epochs));
-        const best = logged.find((e) => e.epoch === evaluated) ?? bestEpochOf(logged);
+        const best = logged.find((e) => e.epoch === evaluated) ?? bestEpochOf(logged, 'ndcg@10') ?? logged[0];
         writeJsonAtomic(out, {
           ...header,
           inProgress: { epochsRun: logged.length, epochsScheduled: scheduled, note: 'interim: the best epoch so far; the finished run replaces this file' },
@@ -241,13 +241,6 @@ still training (--so-far), gets an interim results file instead: its best epoch 
       say(`results -> ${out}`);
     },
   });
-}
-
-/** The epoch training keeps as best: the first with the highest validation NDCG@10 (the trainer's selection rule). */
-function bestEpochOf(epochs: readonly EpochRecord[]): EpochRecord {
-  let best = epochs[0] as EpochRecord;
-  for (const e of epochs) if ((e.valid['ndcg@10'] ?? -Infinity) > (best.valid['ndcg@10'] ?? -Infinity)) best = e;
-  return best;
 }
 
 /** GRank's own figures: the generator alone on test, the ranker weight serving uses and how it was chosen. */

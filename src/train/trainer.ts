@@ -59,6 +59,16 @@ export interface EpochRecord {
   readonly valid: Readonly<Record<string, number>>;
 }
 
+/**
+ * The epoch training keeps as best among `history`: the first with the highest validation `metric` (the loop's
+ * rule: an epoch replaces the best only when it beats it). For readers of an epoch log without a best checkpoint.
+ */
+export function bestEpochOf(history: readonly EpochRecord[], metric: string): EpochRecord | undefined {
+  let best: EpochRecord | undefined;
+  for (const e of history) if ((e.valid[metric] ?? -Infinity) > (best?.valid[metric] ?? -Infinity)) best = e;
+  return best;
+}
+
 export interface TrainResult {
   readonly bestEpoch: number;
   readonly bestMetric: number;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SidrecError } from '../../src/core/errors.js';
 import { readEpochLog } from '../../src/train/epoch-log.js';
+import { bestEpochOf, type EpochRecord } from '../../src/train/trainer.js';
 
 test('readEpochLog: records in order, none for a missing file, a bad line named by file and line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'epoch-log-'));
@@ -28,4 +29,12 @@ test('readEpochLog: records in order, none for a missing file, a bad line named 
     () => readEpochLog(path),
     (e: unknown) => e instanceof SidrecError && e.location.line === 1,
   );
+});
+
+test("bestEpochOf: the trainer's rule (the first epoch with the highest figure), none without the metric", () => {
+  const e = (epoch: number, ndcg?: number): EpochRecord => ({ epoch, loss: 1, seconds: 1, valid: ndcg === undefined ? {} : { 'ndcg@10': ndcg } });
+  const log = [e(1, 0.01), e(2, 0.03), e(3), e(4, 0.03), e(5, 0.02)];
+  assert.equal(bestEpochOf(log, 'ndcg@10')?.epoch, 2, 'a later tie does not replace the best');
+  assert.equal(bestEpochOf(log, 'recall@10'), undefined);
+  assert.equal(bestEpochOf([], 'ndcg@10'), undefined);
 });
