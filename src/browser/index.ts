@@ -8,5 +8,6 @@ export {
   type OrtModule,
   type OrtSession,
   type RankOptions,
+  type GRankExportLayout,
   type TigerExportLayout,
 } from './local-ranker.js';

@@ -1,10 +1,12 @@
 /**
  * Ranking in a web page (issue: recommendations in the browser): a `sidrec export` directory (model.onnx, items.json,
- * export.json; RPG adds graph.bin and tokens.bin, TIGER-style models decoder.onnx and sids.bin) run with
+ * export.json; RPG adds graph.bin and tokens.bin, TIGER-style models decoder.onnx and sids.bin, GRank ranker.onnx and
+ * ranker-counts.bin) run with
  * onnxruntime-web, giving the server's ranking for a history. SASRec and RPG score every item (`decode: 'exact'`);
  * RPG can also decode over its item graph (`decode: 'graph'`) with the server's own GraphDecoder (decode/graph.ts),
  * so the page visits the same items; TIGER, Gryphon and DIGER run the server's beam search over the exported
- * encoder and decoder step (decode/sid-runtime.ts). An export that carries a transition prior (transitions.bin, from
+ * encoder and decoder step (decode/sid-runtime.ts), GRank its generator's candidates re-scored by its ranker
+ * (decode/grank-runtime.ts). An export that carries a transition prior (transitions.bin, from
  * `sidrec transitions`) has it added to every item's score, RPG scoring every item, as the server does
  * (model/transition-counts.ts). The history's items are excluded, as the HTTP service excludes them. No Node APIs: bundled by esbuild into
  * dist/browser/sidrec-browser.js (ESM); onnxruntime-web is passed in, not bundled.
@@ -20,9 +22,15 @@ import { historyInputs } from '../model/history-inputs.js';
 import type { BigramTable } from '../model/baselines.js';
 import { addTransitionCounts, exportedReach, readTransitionBytes, type ExportedTransitions, type TransitionReach } from '../model/transition-counts.js';
 
-import { SidBeamRanker, type OrtModule, type OrtSession, type TigerExportLayout } from '../decode/sid-runtime.js';
+import { GRankRuntime, type GRankExportLayout } from '../decode/grank-runtime.js';
+import { SidBeamRanker, type OrtModule, type OrtSession, type SidRanked, type TigerExportLayout } from '../decode/sid-runtime.js';
 
-export type { OrtModule, OrtSession, TigerExportLayout };
+export type { GRankExportLayout, OrtModule, OrtSession, TigerExportLayout };
+
+/** A runtime that ranks candidate lists rather than scoring every item (TIGER-style beam search, GRank's two stages). */
+interface ListRanker {
+  rank(histories: readonly ArrayLike<number>[], k: number, exclude: readonly ReadonlySet<number>[]): Promise<SidRanked[]>;
+}
 
 /** export.json, the part this module reads (families/export-check.ts writes it). */
 export interface ExportDescription {
@@ -38,6 +46,8 @@ export interface ExportDescription {
   readonly graph?: { readonly k: number; readonly file: string; readonly tokens: string; readonly search: GraphSearchConfig };
   /** TIGER, Gryphon, DIGER: what the encoder and decoder-step graphs read, and how the beams are ranked. */
   readonly tiger?: TigerExportLayout;
+  /** GRank: the ranker graph, its candidates and weight, the training transitions its count features read. */
+  readonly grank?: GRankExportLayout;
   /** The transition prior added to every item's score (SASRec, RPG), when the model had one. */
   readonly transitions?: ExportedTransitions;
 }
@@ -85,8 +95,8 @@ export class LocalRanker {
     /** Milliseconds the download and session creation took. */
     readonly loadMs: number,
     graph?: { readonly neighbors: Int32Array; readonly tokens: Int32Array },
-    /** TIGER-style exports: the beam-search runtime over the encoder (`session`) and the decoder step. */
-    private readonly beams?: SidBeamRanker,
+    /** TIGER-style exports: the beam-search runtime over the encoder (`session`) and the decoder step; GRank: its two stages. */
+    private readonly lists?: ListRanker,
     /** The transition counts (transitions.bin), when the export carries a prior. */
     private readonly transitions?: { readonly table: BigramTable; readonly reach: TransitionReach },
   ) {
@@ -107,8 +117,8 @@ export class LocalRanker {
       if (i !== undefined) skip.add(i);
     }
     const item = (i: number, score: number): LocalItem => ({ id: this.ids[i], title: this.titles[i] ?? '', score });
-    if (this.beams) {
-      const [ranked] = await this.beams.rank([known], k, [skip]);
+    if (this.lists) {
+      const [ranked] = await this.lists.rank([known], k, [skip]);
       return { items: Array.from(ranked.items, (i, j) => item(i, ranked.scores[j])), ms: performance.now() - started, visited: ranked.candidates };
     }
     const prior = options.transitions !== 'off' && this.transitions && this.description.transitions;
@@ -177,17 +187,24 @@ export async function openLocalRanker(
   const int32 = async (file: string): Promise<Int32Array> => new Int32Array(await (await ok(file)).arrayBuffer());
   const graph = description.graph ? { neighbors: await int32(description.graph.file), tokens: await int32(description.graph.tokens) } : undefined;
   const t = description.tiger;
-  let beams: SidBeamRanker | undefined;
+  const gr = description.grank;
+  const secondSession = (file: string) => ok(file).then(async (r) => ort.InferenceSession.create(new Uint8Array(await r.arrayBuffer()), sessionOptions));
+  let lists: ListRanker | undefined;
   if (t) {
-    const [decoder, codes] = await Promise.all([
-      ok(t.files.decoder).then(async (r) => ort.InferenceSession.create(new Uint8Array(await r.arrayBuffer()), sessionOptions)),
-      int32(t.files.sids),
-    ]);
-    beams = new SidBeamRanker(ort, session, decoder, t, codes, description.numItems);
+    const [decoder, codes] = await Promise.all([secondSession(t.files.decoder), int32(t.files.sids)]);
+    lists = new SidBeamRanker(ort, session, decoder, t, codes, description.numItems);
+  } else if (gr) {
+    const counts = gr.counts
+      ? {
+          numItems: gr.counts.numItems,
+          table: readTransitionBytes(await (await ok(gr.counts.file)).arrayBuffer(), { ...gr.counts, weight: 0 }, `sidrec export: ${base}${gr.counts.file}`),
+        }
+      : undefined;
+    lists = new GRankRuntime(ort, session, await secondSession(gr.files.ranker), gr, description.numItems, description.maxLen, counts);
   }
   const exported = description.transitions;
   const transitions = exported ? await openPrior(exported, base, ok) : undefined;
-  return new LocalRanker(ort, session, description, items.ids, items.titles, performance.now() - started, graph, beams, transitions);
+  return new LocalRanker(ort, session, description, items.ids, items.titles, performance.now() - started, graph, lists, transitions);
 }
 
 /** The export's transition counts and reach, checked against export.json (errors name the file). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,11 +11,14 @@ import { familyOf } from '../../src/families/index.js';
 import { fitBigram, popularityScorer } from '../../src/model/baselines.js';
 import type { LeaveOneOutSplit } from '../../src/data/split.js';
 import { readManifest } from '../../src/model/manifest.js';
+import { readServingItems } from '../../src/model/bundle.js';
+import type { TransitionPrior } from '../../src/model/transitions.js';
 import { buildServer } from '../../src/serve/app.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
 import { runTraining } from '../../src/train/run.js';
 import { Rng } from '../../src/core/rng.js';
-import { countFeatures, RANK_COUNTS_FILE, transitionCount, windowTransitions } from '../../src/families/grank/counts.js';
+import { countFeatures, transitionCount } from '../../src/model/count-features.js';
+import { RANK_COUNTS_FILE, windowTransitions } from '../../src/families/grank/counts.js';
 import { GRank } from '../../src/families/grank/model.js';
 import {
   chooseRankerWeight,
@@ -455,7 +458,7 @@ test("GRank's ranker with count features: needs the counts; a training example d
   checkGradients(models[0], two, ['ranker.hidden.weight', 'ranker.hidden.bias', 'ranker.attn.q.weight'], rng, 0.1, 4e-4, 3e-4);
 });
 
-test('GRank with --rank-counts trains through the family table: the ranker reading the counts lifts the generator; the counts travel with the model, checked on load', async () => {
+test('GRank with --rank-counts trains through the family table: the ranker reading the counts lifts the generator; the counts travel with the model (and its export), checked on load', async () => {
   const countsDir = join(work, 'model-counts');
   const train = { ...DEFAULT_TRAIN_CONFIG, epochs: 6, batchSize: 64, lr: 0.005, warmupSteps: 10 };
   const run = { dir: countsDir, quiet: true };
@@ -480,6 +483,19 @@ test('GRank with --rank-counts trains through the family table: the ranker readi
     'the new item is among the 50 the ranker returns',
   );
   await app.close();
+  // Exported (the generator and ranker graphs, the counts beside them; float16): the two stages rank as served.
+  const exportDir = join(work, 'export-counts');
+  const exported = spawnSync(process.execPath, [cli, 'export', '--model', countsDir, '--out', exportDir, '--precision', 'float16'], { encoding: 'utf8' });
+  assert.equal(exported.status, 0, exported.stderr);
+  for (const file of ['model.onnx', 'ranker.onnx', 'ranker-counts.bin', 'items.json']) assert.ok(existsSync(join(exportDir, file)), file);
+  const description = JSON.parse(readFileSync(join(exportDir, 'export.json'), 'utf8'));
+  assert.deepEqual([description.kind, description.precision, description.grank.rankCounts, description.grank.candidates], ['grank', 'float16', 5, 50]);
+  assert.ok(description.check.top10Agreement >= 0.9, JSON.stringify(description.check));
+  const context = { items: readServingItems(countsDir, manifest), log: () => {} };
+  await assert.rejects(
+    async () => familyOf('grank').export!(countsDir, manifest, context, join(work, 'export-prior'), { prior: {} as TransitionPrior }),
+    /holds a transition prior, which needs every item scored; a grank export ranks candidates: use --transitions off/,
+  );
   rmSync(join(countsDir, RANK_COUNTS_FILE));
   assert.throws(
     () => openGRankModel(countsDir, manifest),

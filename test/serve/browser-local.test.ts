@@ -23,7 +23,7 @@ import { tokenizeDataset } from '../../src/tokenize/index.js';
 import { generateSynthetic, split as leaveOneOut, syntheticDataset } from '../../src/data/index.js';
 import { fitBigram } from '../../src/model/baselines.js';
 import { saveTransitions } from '../../src/model/transitions.js';
-import { rpgFixtureData, SYNTH, tempDir, tinyRpgDir, tinySasRecDir, tinySidGenerativeDir } from './helpers.js';
+import { rpgFixtureData, SYNTH, tempDir, tinyGRankDir, tinyRpgDir, tinySasRecDir, tinySidGenerativeDir } from './helpers.js';
 
 const missing = missingBrowser(ortWebDist() === undefined ? 'onnxruntime-web not installed' : '');
 
@@ -44,12 +44,19 @@ async function rpgDir(): Promise<string> {
   return tinyRpgDir(root, data, sids, { dim: 16, ffn: 32 }, 2);
 }
 
-for (const kind of ['sasrec', 'rpg', 'tiger'] as const) {
+for (const kind of ['sasrec', 'rpg', 'tiger', 'grank'] as const) {
   test(`the explorer ranks in the browser exactly as the server does (${kind}, 20 histories, top 10)`, {
     skip: missing || false,
     timeout: 180_000,
   }, async () => {
-    const dir = kind === 'sasrec' ? await tinySasRecDir(5) : kind === 'rpg' ? await rpgDir() : await tinySidGenerativeDir('tiger');
+    const dir =
+      kind === 'sasrec'
+        ? await tinySasRecDir(5)
+        : kind === 'rpg'
+          ? await rpgDir()
+          : kind === 'grank'
+            ? await tinyGRankDir()
+            : await tinySidGenerativeDir('tiger');
     const manifest = readManifest(dir);
     const items = readServingItems(dir, manifest);
     const exportDir = join(tempDir('export'), 'onnx');

@@ -1,6 +1,6 @@
 /**
  * Fixtures for the serving tests, all from the library on seeded synthetic data: a tiny trained SASRec model
- * directory (one epoch, ~1 s), a tiny TIGER or Gryphon, and an in-memory SID-kNN model (LSA text features -> OPQ tokenizer -> SID table),
+ * directory (one epoch, ~1 s), a tiny TIGER or Gryphon, a tiny GRank, and an in-memory SID-kNN model (LSA text features -> OPQ tokenizer -> SID table),
  * the SID-based model whose items can be added without retraining. Plus small HTTP helpers and the slow server
  * (a worker thread) for the overload and shutdown tests.
  */
@@ -20,6 +20,8 @@ import { fitTokenizer, saveDatasetSids, SemanticIdTable, tokenizeDataset, tokeni
 import { parseFeatureSpec } from '../../src/features/dataset.js';
 import { trainSidModel } from '../../src/families/tiger/train.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../src/train/config.js';
+import { runTraining } from '../../src/train/run.js';
+import { familyOf } from '../../src/families/index.js';
 import { trainSasRec } from '../../src/families/sasrec/train.js';
 import { featurizerText, SidKnnRecommender } from '../../src/serve/sid-knn.js';
 import { ServingCatalog } from '../../src/serve/catalog.js';
@@ -77,6 +79,32 @@ export async function tinySasRecDir(seed = 1, root = tempDir('sasrec')): Promise
     { dir: out, quiet: true },
   );
   return out;
+}
+
+/**
+ * Trains a two-epoch GRank (d 16, 4 x 8 OPQ codes on the synthetic attributes, 30 candidates, the ranker reading the
+ * newest 3 items' counts) on synthetic data through the family table; returns its model directory.
+ */
+export async function tinyGRankDir(root = tempDir('grank')): Promise<string> {
+  const dataDir = join(root, 'data');
+  const dataset = syntheticDataset(generateSynthetic(SYNTH));
+  saveDataset(dataDir, dataset);
+  const train = { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, warmupSteps: 2, lr: 0.01 };
+  const run = { dir: join(root, 'grank'), quiet: true };
+  const flags = {
+    dim: 16,
+    heads: 2,
+    ffn: 32,
+    'max-len': 20,
+    'sid-features': 'attributes',
+    digits: 4,
+    'sid-codebook-size': 8,
+    candidates: 30,
+    'rank-counts': 3,
+  };
+  const plan = await familyOf('grank').plan({ dataset, split: split(dataset, { historyCap: 20 }), dataDir, train, run }, flags);
+  await runTraining(plan, train, run);
+  return run.dir;
 }
 
 /** Tiny TIGER / Gryphon model directories trained on one synthetic dataset and its SIDs. */

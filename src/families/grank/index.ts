@@ -16,14 +16,16 @@ import { saveItemCodes } from '../../model/rpg-io.js';
 import type { SemanticIdTable } from '../../tokenize/sid-table.js';
 import { nextItemBatches, trainingWindows } from '../../train/batches.js';
 import type { TrainingPlan } from '../../train/run.js';
-import { defineFamily, type ModelFamily } from '../family.js';
+import { checkHistories } from '../export-check.js';
+import { defineFamily, type Flags, type ModelFamily } from '../family.js';
 import { architectureOf, architectureOptions, checkHeads, sidOptions, validUsersOption } from '../options.js';
 import { sidsForRun } from '../sids.js';
 import { saveRankCounts } from './counts.js';
 import { DEFAULT_GRANK_CONFIG as G, GRANK_ADDED_SETTINGS, GRank, type GRankCodes, type RankTargets } from './model.js';
 import type { MipsKind } from './mips.js';
 import { chooseRankerWeight, exactIndex, generateRank } from './rank.js';
-import { openGRank, openGRankModel } from './recommender.js';
+import { exportGRank } from './export.js';
+import { type GRankUse, openGRank, openGRankModel } from './recommender.js';
 
 const trainOptions = {
   ...architectureOptions(G),
@@ -276,12 +278,23 @@ by default also reads how often each candidate followed the newest 5 history ite
     };
   },
   recommender(dir, manifest, context, flags) {
-    const o = withDefaults(useOptions, flags);
-    return openGRank(dir, manifest, context, {
-      candidates: o.candidates ?? recordedCandidates(manifest),
-      ranker: o.ranking === 'ranker',
-      rankerWeight: o['ranker-weight'] ?? recordedRankerWeight(manifest),
-      mips: o.mips as MipsKind,
-    });
+    return openGRank(dir, manifest, context, servedUse(manifest, flags));
+  },
+  export(dir, manifest, context, out, options = {}) {
+    const use = servedUse(manifest, {});
+    const model = openGRankModel(dir, manifest);
+    const served = openGRank(dir, manifest, context, use);
+    return exportGRank(model, served, use, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options);
   },
 });
+
+/** How a directory is served: the flags given, else the recorded candidates and ranker weight, the ranker on. */
+function servedUse(manifest: ModelManifest, flags: Flags): GRankUse {
+  const o = withDefaults(useOptions, flags);
+  return {
+    candidates: o.candidates ?? recordedCandidates(manifest),
+    ranker: o.ranking === 'ranker',
+    rankerWeight: o['ranker-weight'] ?? recordedRankerWeight(manifest),
+    mips: o.mips as MipsKind,
+  };
+}

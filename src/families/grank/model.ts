@@ -56,7 +56,8 @@ import {
   tidy,
   type Tensor,
 } from '../../tensor/index.js';
-import { countFeatures, type LeftOut, type RankCounts, windowTransitions } from './counts.js';
+import { countFeatures, type LeftOut, type RankCounts } from '../../model/count-features.js';
+import { windowTransitions } from './counts.js';
 import { LayerNorm, Linear, Module, MultiHeadAttention, TransformerBlock, type BlockInputs, type ForwardContext } from '../../tensor/layers/index.js';
 
 export interface GRankConfig {

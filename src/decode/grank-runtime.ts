@@ -1,0 +1,113 @@
+/**
+ * GRank outside the engine: the exported generator and ranker graphs (families/grank/onnx.ts) run in onnxruntime
+ * (web in the page, node for the export's self-check) with the server's two stages in TypeScript, as
+ * families/grank/rank.ts ranks: the generator's top `candidates` items by inner product (the history and any other
+ * excluded items skipped), rows cut to the narrowest, then the generator's score plus `rankerWeight` x the ranker's
+ * term, best first. The ranker's count features come from the exported training transitions
+ * (model/count-features.ts, as the server computes them). No Node APIs: the browser bundle includes it.
+ */
+import { countFeatures, type RankCounts } from '../model/count-features.js';
+import { historyInputs, HISTORY_MASKED } from '../model/history-inputs.js';
+import type { ExportedTransitions } from '../model/transition-counts.js';
+import type { OrtModule, OrtSession, SidRanked } from './sid-runtime.js';
+import { TopK } from './topk.js';
+
+/** The files a GRank export adds beside model.onnx (the generator). */
+export const GRANK_EXPORT_FILES = Object.freeze({ ranker: 'ranker.onnx', counts: 'ranker-counts.bin' });
+
+/** export.json's `grank` section (families/grank/export.ts writes it). */
+export interface GRankExportLayout {
+  /** Generator candidates the ranker re-scores (the server's recorded figure); a request for more items widens it. */
+  readonly candidates: number;
+  /** The ranker's term's weight beside the generator's score (the one chosen on validation). */
+  readonly rankerWeight: number;
+  /** Newest history items whose transition counts the ranker reads (0: none, no counts file). */
+  readonly rankCounts: number;
+  readonly files: { readonly ranker: string };
+  /** The training transitions' file (ranker-counts.bin, transition-counts.ts's layout) when rankCounts > 0. */
+  readonly counts?: Pick<ExportedTransitions, 'file' | 'numItems' | 'pairs' | 'layout'>;
+}
+
+export class GRankRuntime {
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly generator: OrtSession,
+    private readonly ranker: OrtSession,
+    readonly layout: GRankExportLayout,
+    readonly numItems: number,
+    readonly maxLen: number,
+    /** The training transitions the ranker's count features read (required when layout.rankCounts > 0). */
+    private readonly counts?: RankCounts,
+  ) {
+    if (layout.rankCounts > 0 && !counts) throw new Error(`sidrec export: the ranker reads ${layout.rankCounts} count features and no counts were given`);
+  }
+
+  /** The best `k` items after each history (item indices, oldest first), leaving out `exclude[r]`. */
+  async rank(histories: readonly ArrayLike<number>[], k: number, exclude: readonly ReadonlySet<number>[] = []): Promise<SidRanked[]> {
+    if (histories.length === 0) return [];
+    const { Tensor } = this.ort;
+    const inputs = historyInputs(histories, this.maxLen);
+    const { B, L } = inputs;
+    const generated = await this.generator.run({
+      ids: new Tensor('int64', inputs.ids, [B, L]),
+      back: new Tensor('int64', inputs.back, [B, L]),
+      mask: new Tensor('float32', inputs.mask, [L, L]),
+      rows: new Tensor('int64', inputs.rows, [B]),
+    });
+    const scores = generated.scores.data as Float32Array; // (B, N)
+    const found = this.candidates(scores, B, Math.max(this.layout.candidates, k), exclude);
+    const width = Math.min(...found.map((f) => f.items.length));
+    if (width === 0) return found.map(() => ({ items: new Int32Array(0), scores: new Float64Array(0), candidates: 0 }));
+    const picked = new Int32Array(B * width);
+    found.forEach((f, r) => picked.set(f.items.subarray(0, width), r * width));
+    const W = this.layout.rankCounts;
+    const keyMask = Float32Array.from(inputs.ids, (id) => (id === 0n ? HISTORY_MASKED : 0));
+    const ranked = await this.ranker.run({
+      ids: new Tensor('int64', inputs.ids, [B, L]),
+      back: new Tensor('int64', inputs.back, [B, L]),
+      keyMask: new Tensor('float32', keyMask, [B, L]),
+      candidates: new Tensor(
+        'int64',
+        BigInt64Array.from(picked, (i) => BigInt(i + 1)),
+        [B, width],
+      ),
+      ...(W > 0
+        ? {
+            counts: new Tensor(
+              'float32',
+              countFeatures(this.counts as RankCounts, W, picked, width, (r, back) => {
+                const h = histories[r];
+                return back < h.length ? h[h.length - 1 - back] : -1;
+              }),
+              [B, width, W],
+            ),
+          }
+        : {}),
+    });
+    const head = ranked.head.data as Float32Array; // (B, width)
+    const best = new TopK(Math.min(k, width));
+    return found.map((f, r) => {
+      best.reset();
+      for (let j = 0; j < width; j++) best.push(j, f.scores[j] + this.layout.rankerWeight * head[r * width + j]);
+      const order = new Int32Array(best.size);
+      const values = new Float32Array(best.size);
+      best.sortedInto(order, 0, values);
+      return { items: Int32Array.from(order, (j) => picked[r * width + j]), scores: Float64Array.from(values), candidates: width };
+    });
+  }
+
+  /** Each row's best `count` items by generator score, skipping `exclude[r]` (families/grank/mips.ts's exact search). */
+  private candidates(scores: Float32Array, B: number, count: number, exclude: readonly ReadonlySet<number>[]) {
+    const N = this.numItems;
+    const top = new TopK(Math.min(count, N));
+    return Array.from({ length: B }, (_, r) => {
+      top.reset();
+      const skip = exclude[r];
+      for (let i = 0; i < N; i++) if (!skip?.has(i)) top.push(i, scores[r * N + i]);
+      const items = new Int32Array(top.size);
+      const values = new Float32Array(top.size);
+      top.sortedInto(items, 0, values);
+      return { items, scores: values };
+    });
+  }
+}

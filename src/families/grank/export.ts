@@ -1,0 +1,107 @@
+/**
+ * `sidrec export` for GRank: the generator and the ranker as ONNX graphs (onnx.ts) plus the training transitions the
+ * ranker's count features read (ranker-counts.bin), for a runtime that runs the two stages in TypeScript
+ * (decode/grank-runtime.ts, which the browser module runs). Exact retrieval: the page scores every item with the
+ * generator (a served `--mips usearch` is an index over the same inner products). The check runs that runtime in
+ * onnxruntime-node on seeded histories and compares each top 10 (history excluded, as served) with the engine's
+ * recommender at the served settings (export-check.ts's rules).
+ */
+import { resolve } from 'node:path';
+import { SidrecError } from '../../core/errors.js';
+import { GRANK_EXPORT_FILES, GRankRuntime, type GRankExportLayout } from '../../decode/grank-runtime.js';
+import type { OrtModule } from '../../decode/sid-runtime.js';
+import type { ServingItems } from '../../model/bundle.js';
+import { HISTORY_INPUT_DOCS } from '../../model/history-inputs.js';
+import type { ModelManifest } from '../../model/manifest.js';
+import { transitionBytes } from '../../model/transition-counts.js';
+import { encodeModel } from '../../tensor/kernels/onnx-proto.js';
+import { loadOrtPublicApi } from '../../tensor/kernels/onnxruntime-session.js';
+import { checkRankings, writeExport } from '../export-check.js';
+import type { ExportOptions, ExportResult } from '../family.js';
+import type { ExportPrecision } from '../onnx-graph.js';
+import type { GRank } from './model.js';
+import { GRANK_GENERATOR_INPUTS, GRANK_RANKER_INPUT_DOCS, grankGeneratorGraph, grankRankerGraph } from './onnx.js';
+import type { GRankRecommender, GRankUse } from './recommender.js';
+
+const FILES = GRANK_EXPORT_FILES;
+
+export async function exportGRank(
+  model: GRank,
+  served: GRankRecommender,
+  use: GRankUse,
+  dir: string,
+  manifest: ModelManifest,
+  items: ServingItems,
+  histories: readonly ArrayLike<number>[],
+  out: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  if (options.prior)
+    throw new SidrecError(
+      'E_CONFIG',
+      `${dir} holds a transition prior, which needs every item scored; a grank export ranks candidates: use --transitions off`,
+      {
+        field: 'transitions',
+      },
+    );
+  if (!use.ranker)
+    throw new SidrecError('E_CONFIG', 'a grank export ranks as served, generator and ranker; --ranking generator is not exported', { field: 'ranking' });
+  const precision: ExportPrecision = options.precision ?? 'float32';
+  const W = model.config.rankCounts;
+  const counts = W > 0 && model.counts ? transitionBytes(model.counts.table, model.counts.numItems, 0) : undefined;
+  const layout: GRankExportLayout = {
+    candidates: use.candidates,
+    rankerWeight: use.rankerWeight ?? 1,
+    rankCounts: W,
+    files: { ranker: FILES.ranker },
+    ...(counts
+      ? { counts: { file: FILES.counts, numItems: counts.description.numItems, pairs: counts.description.pairs, layout: counts.description.layout } }
+      : {}),
+  };
+  const generator = encodeModel(grankGeneratorGraph(model, precision));
+  const ranker = encodeModel(grankRankerGraph(model, precision));
+
+  let ort: OrtModule;
+  try {
+    ort = (await loadOrtPublicApi()) as OrtModule;
+  } catch (error) {
+    throw new SidrecError('E_STATE', `the export checks itself with onnxruntime-node, which does not load here: ${(error as Error).message}`);
+  }
+  const session = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
+  const runtime = new GRankRuntime(
+    ort,
+    await ort.InferenceSession.create(generator, session),
+    await ort.InferenceSession.create(ranker, session),
+    layout,
+    model.numItems,
+    model.config.maxLen,
+    model.counts,
+  );
+  const exclude = histories.map((h) => new Set(Array.from(h)));
+  const want = served.recommend(histories.map((h, r) => ({ history: Array.from(h), k: 10, exclude: exclude[r] })));
+  const got = await runtime.rank(histories, 10, exclude);
+  const check = checkRankings(
+    want.map((list) => ({ items: list.map((x) => x.item), scores: list.map((x) => x.score) })),
+    got,
+  );
+  const spec = {
+    kind: 'grank',
+    model: resolve(dir),
+    modelConfig: manifest.modelConfig,
+    numItems: model.numItems,
+    maxLen: model.config.maxLen,
+    inputs: GRANK_GENERATOR_INPUTS,
+    precision,
+    extra: { grank: layout },
+    files: { [FILES.ranker]: ranker, ...(counts ? { [FILES.counts]: counts.bytes } : {}) },
+    inputDocs: {
+      ...Object.fromEntries(GRANK_GENERATOR_INPUTS.map((name) => [name, `model.onnx and ${FILES.ranker} (ids, back): ${HISTORY_INPUT_DOCS[name]}`])),
+      ...Object.fromEntries(Object.entries(GRANK_RANKER_INPUT_DOCS).map(([name, doc]) => [name, `${FILES.ranker}: ${doc}`])),
+    },
+    outputDocs: {
+      scores: 'model.onnx: float32 (B, numItems), the generator inner product of every item with the history',
+      head: `${FILES.ranker}: float32 (B, K), the ranker term of each candidate; a candidate ranks by its score + rankerWeight x head`,
+    },
+  };
+  return writeExport(out, generator, spec, items, check);
+}
