@@ -167,6 +167,21 @@ export class GraphBuilder {
     return this.layerNorm(x, 'norm');
   }
 
+  /**
+   * Scores (B, N) of user vectors (B, D) against rows 1..N of an item table (N + 1, D) whose row 0 is padding: the
+   * table the inputs were gathered from, sliced (onnxruntime folds the slice once, at load) rather than stored again
+   * transposed, which doubled the file.
+   */
+  itemScores(users: string, table: string, output: string): string {
+    const rows = this.node('Slice', [
+      table,
+      this.constant('slice_from_1', ONNX_INT64, [1], [1]),
+      this.constant('slice_to_end', ONNX_INT64, [1], [2 ** 53 - 1]),
+      this.constant('slice_axis_0', ONNX_INT64, [1], [0]),
+    ]);
+    return this.node('Gemm', [users, rows], { transB: { kind: 'int', value: 1 } }, output);
+  }
+
   /** The newest position of each row of x (B, L, D) through the graph input `rows`: (B, D). */
   newest(x: string, dim: number): string {
     const flat = this.constant('shape_flat', ONNX_INT64, [2], [-1, dim]);

@@ -20,8 +20,8 @@ export const GRANK_RANKER_INPUT_DOCS: Readonly<Record<string, string>> = Object.
 });
 
 /** The item vectors both graphs read (N + 1, D), row 0 padding, as one initializer. */
-function itemVectors(g: GraphBuilder, model: GRank, vectors: Float32Array = model.inferenceVectors()): string {
-  return g.constant('item_vectors', ONNX_FLOAT, [model.numItems + 1, model.config.dim], vectors);
+function itemVectors(g: GraphBuilder, model: GRank): string {
+  return g.constant('item_vectors', ONNX_FLOAT, [model.numItems + 1, model.config.dim], model.inferenceVectors());
 }
 
 /** History inputs -> `scores` float (B, numItems): the generator's inner product of every item with the user vector. */
@@ -29,13 +29,10 @@ export function grankGeneratorGraph(model: GRank, precision: ExportPrecision = '
   const { dim: D, heads: H, layers } = model.config;
   const N = model.numItems;
   const g = new GraphBuilder(model.namedParameters(), precision);
-  const vectors = model.inferenceVectors();
-  const table = itemVectors(g, model, vectors);
+  const table = itemVectors(g, model);
   const x = g.node('Add', [g.node('Gather', [table, 'ids']), g.node('Gather', [g.weight('positions'), 'back'])]); // (B, L, D)
   const user = g.newest(g.transformer(x, layers, D, H), D); // (B, D)
-  const transposed = new Float32Array(D * N);
-  for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) transposed[d * N + i] = vectors[(i + 1) * D + d];
-  g.node('MatMul', [user, g.constant('item_vectors_t', ONNX_FLOAT, [D, N], transposed)], undefined, 'scores');
+  g.itemScores(user, table, 'scores');
   return g.graph(
     'sidrec_grank_generator',
     HISTORY_INPUTS.filter((i) => GRANK_GENERATOR_INPUTS.includes(i.name)),

@@ -15,11 +15,7 @@ export function sasRecGraph(model: SasRec, precision: ExportPrecision = 'float32
   const g = new GraphBuilder(model.namedParameters(), precision);
   const x = g.node('Add', [g.node('Gather', [g.weight('items'), 'ids']), g.node('Gather', [g.weight('positions'), 'back'])]); // (B, L, D)
   const newest = g.newest(g.transformer(x, layers, D, H), D); // (B, D)
-  // Scores against items 1..N of the table (row 0 is padding), transposed once here: (D, N).
-  const table = model.namedParameters().find((p) => p.name === 'items')!.tensor.f32;
-  const transposed = new Float32Array(D * N);
-  for (let i = 0; i < N; i++) for (let d = 0; d < D; d++) transposed[d * N + i] = table[(i + 1) * D + d];
-  g.node('MatMul', [newest, g.constant('items_t', ONNX_FLOAT, [D, N], transposed)], undefined, 'scores');
+  g.itemScores(newest, g.weight('items'), 'scores'); // against items 1..N of the same table (row 0 is padding)
   return g.graph(
     'sidrec_sasrec',
     HISTORY_INPUTS.filter((i) => SASREC_INPUTS.includes(i.name)),
