@@ -1,6 +1,6 @@
 /**
  * Ranking in a web page (issue: recommendations in the browser): a `sidrec export` directory (model.onnx, items.json,
- * export.json; RPG adds graph.bin and tokens.bin, TIGER-style models decoder.onnx and sids.bin, GRank ranker.onnx and
+ * export.json; RPG adds graph.bin and tokens.bin, TIGER-style models decoder.onnx and sids.bin, GRank
  * ranker-counts.bin) run with
  * onnxruntime-web, giving the server's ranking for a history. SASRec and RPG score every item (`decode: 'exact'`);
  * RPG can also decode over its item graph (`decode: 'graph'`) with the server's own GraphDecoder (decode/graph.ts),
@@ -46,7 +46,7 @@ export interface ExportDescription {
   readonly graph?: { readonly k: number; readonly file: string; readonly tokens: string; readonly search: GraphSearchConfig };
   /** TIGER, Gryphon, DIGER: what the encoder and decoder-step graphs read, and how the beams are ranked. */
   readonly tiger?: TigerExportLayout;
-  /** GRank: the ranker graph, its candidates and weight, the training transitions its count features read. */
+  /** GRank: its candidates and ranker weight, the training transitions its count features read. */
   readonly grank?: GRankExportLayout;
   /** The transition prior added to every item's score (SASRec, RPG), when the model had one. */
   readonly transitions?: ExportedTransitions;
@@ -188,10 +188,12 @@ export async function openLocalRanker(
   const graph = description.graph ? { neighbors: await int32(description.graph.file), tokens: await int32(description.graph.tokens) } : undefined;
   const t = description.tiger;
   const gr = description.grank;
-  const secondSession = (file: string) => ok(file).then(async (r) => ort.InferenceSession.create(new Uint8Array(await r.arrayBuffer()), sessionOptions));
   let lists: ListRanker | undefined;
   if (t) {
-    const [decoder, codes] = await Promise.all([secondSession(t.files.decoder), int32(t.files.sids)]);
+    const [decoder, codes] = await Promise.all([
+      ok(t.files.decoder).then(async (r) => ort.InferenceSession.create(new Uint8Array(await r.arrayBuffer()), sessionOptions)),
+      int32(t.files.sids),
+    ]);
     lists = new SidBeamRanker(ort, session, decoder, t, codes, description.numItems);
   } else if (gr) {
     const counts = gr.counts
@@ -200,7 +202,7 @@ export async function openLocalRanker(
           table: readTransitionBytes(await (await ok(gr.counts.file)).arrayBuffer(), { ...gr.counts, weight: 0 }, `sidrec export: ${base}${gr.counts.file}`),
         }
       : undefined;
-    lists = new GRankRuntime(ort, session, await secondSession(gr.files.ranker), gr, description.numItems, description.maxLen, counts);
+    lists = new GRankRuntime(ort, session, gr, description.numItems, description.maxLen, counts);
   }
   const exported = description.transitions;
   const transitions = exported ? await openPrior(exported, base, ok) : undefined;

@@ -24,9 +24,10 @@ export const exportCommand = defineCommand({
 Writes OUT/model.onnx, OUT/items.json (item ids and titles in model order) and OUT/export.json (inputs, outputs, the
 model it came from, the self-check); RPG adds its item graph (graph.bin, tokens.bin); TIGER, Gryphon and DIGER write
 the encoder as model.onnx, one decoder step as decoder.onnx and every item's SID (sids.bin), and the runtime runs
-the server's beam search in TypeScript (sidrec/browser); GRank writes its generator as model.onnx (every item's
-inner product, exact retrieval), its ranker as ranker.onnx and the training transitions its count features read
-(ranker-counts.bin), and the runtime re-scores the generator's candidates as the server does. A model with a
+the server's beam search in TypeScript (sidrec/browser); GRank writes its generator and ranker as one model.onnx
+with two outputs (every item's inner product, exact retrieval; the candidates' ranker term) and the training
+transitions its count features read (ranker-counts.bin), and the runtime re-scores the generator's candidates as the
+server does. A model with a
 transition prior (sidrec transitions) carries it as transitions.bin (the counts) and export.json's "transitions"
 (the weight); TIGER-style and GRank exports refuse one, as their served models do. The export runs in onnxruntime-node on 64 seeded
 histories first and is written only when it ranks as the engine does (float32: largest score difference within

@@ -19,7 +19,8 @@ export interface OrtModule {
 }
 
 export interface OrtSession {
-  run(feeds: Record<string, unknown>): Promise<Record<string, { readonly data: unknown }>>;
+  /** `fetches`: the outputs to compute (onnxruntime runs only the nodes they need); default every output. */
+  run(feeds: Record<string, unknown>, fetches?: readonly string[]): Promise<Record<string, { readonly data: unknown }>>;
 }
 
 /** export.json's `tiger` section (families/tiger/export.ts writes it). */

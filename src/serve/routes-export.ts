@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { SidrecError } from '../core/errors.js';
 import { TRANSITIONS_EXPORT_FILE } from '../model/transition-counts.js';
-import { GRANK_EXPORT_FILES } from '../decode/grank-runtime.js';
+import { GRANK_COUNTS_FILE } from '../decode/grank-runtime.js';
 
 /** The files of onnxruntime-web's dist the page needs (one-thread WebAssembly build). */
 const ORT_FILES: Readonly<Record<string, string>> = Object.freeze({
@@ -29,8 +29,7 @@ const EXPORT_FILES: Readonly<Record<string, string>> = Object.freeze({
   'decoder.onnx': 'application/octet-stream',
   'sids.bin': 'application/octet-stream',
   [TRANSITIONS_EXPORT_FILE]: 'application/octet-stream',
-  [GRANK_EXPORT_FILES.ranker]: 'application/octet-stream',
-  [GRANK_EXPORT_FILES.counts]: 'application/octet-stream',
+  [GRANK_COUNTS_FILE]: 'application/octet-stream',
 });
 
 /** onnxruntime-web's dist folder in this install (its package.json is not exported, its main entry lives in dist/). */

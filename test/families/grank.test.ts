@@ -483,11 +483,11 @@ test('GRank with --rank-counts trains through the family table: the ranker readi
     'the new item is among the 50 the ranker returns',
   );
   await app.close();
-  // Exported (the generator and ranker graphs, the counts beside them; float16): the two stages rank as served.
+  // Exported (the generator and ranker in one graph, the counts beside it; float16): the two stages rank as served.
   const exportDir = join(work, 'export-counts');
   const exported = spawnSync(process.execPath, [cli, 'export', '--model', countsDir, '--out', exportDir, '--precision', 'float16'], { encoding: 'utf8' });
   assert.equal(exported.status, 0, exported.stderr);
-  for (const file of ['model.onnx', 'ranker.onnx', 'ranker-counts.bin', 'items.json']) assert.ok(existsSync(join(exportDir, file)), file);
+  for (const file of ['model.onnx', 'ranker-counts.bin', 'items.json']) assert.ok(existsSync(join(exportDir, file)), file);
   const description = JSON.parse(readFileSync(join(exportDir, 'export.json'), 'utf8'));
   assert.deepEqual([description.kind, description.precision, description.grank.rankCounts, description.grank.candidates], ['grank', 'float16', 5, 50]);
   assert.ok(description.check.top10Agreement >= 0.9, JSON.stringify(description.check));

@@ -1,6 +1,7 @@
 /**
- * `sidrec export` for GRank: the generator and the ranker as ONNX graphs (onnx.ts) plus the training transitions the
- * ranker's count features read (ranker-counts.bin), for a runtime that runs the two stages in TypeScript
+ * `sidrec export` for GRank: the generator and the ranker as one ONNX graph with two outputs (onnx.ts) plus the
+ * training transitions the ranker's count features read (ranker-counts.bin), for a runtime that runs the two stages
+ * in TypeScript
  * (decode/grank-runtime.ts, which the browser module runs). Exact retrieval: the page scores every item with the
  * generator (a served `--mips usearch` is an index over the same inner products). The check runs that runtime in
  * onnxruntime-node on seeded histories and compares each top 10 (history excluded, as served) with the engine's
@@ -8,7 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { SidrecError } from '../../core/errors.js';
-import { GRANK_EXPORT_FILES, GRankRuntime, type GRankExportLayout } from '../../decode/grank-runtime.js';
+import { GRANK_COUNTS_FILE, GRankRuntime, type GRankExportLayout } from '../../decode/grank-runtime.js';
 import type { OrtModule } from '../../decode/sid-runtime.js';
 import type { ServingItems } from '../../model/bundle.js';
 import { HISTORY_INPUT_DOCS } from '../../model/history-inputs.js';
@@ -20,10 +21,8 @@ import { checkRankings, writeExport } from '../export-check.js';
 import type { ExportOptions, ExportResult } from '../family.js';
 import type { ExportPrecision } from '../onnx-graph.js';
 import type { GRank } from './model.js';
-import { GRANK_GENERATOR_INPUTS, GRANK_RANKER_INPUT_DOCS, grankGeneratorGraph, grankRankerGraph } from './onnx.js';
+import { GRANK_GENERATOR_INPUTS, GRANK_RANKER_INPUT_DOCS, grankGraph } from './onnx.js';
 import type { GRankRecommender, GRankUse } from './recommender.js';
-
-const FILES = GRANK_EXPORT_FILES;
 
 export async function exportGRank(
   model: GRank,
@@ -53,13 +52,11 @@ export async function exportGRank(
     candidates: use.candidates,
     rankerWeight: use.rankerWeight ?? 1,
     rankCounts: W,
-    files: { ranker: FILES.ranker },
     ...(counts
-      ? { counts: { file: FILES.counts, numItems: counts.description.numItems, pairs: counts.description.pairs, layout: counts.description.layout } }
+      ? { counts: { file: GRANK_COUNTS_FILE, numItems: counts.description.numItems, pairs: counts.description.pairs, layout: counts.description.layout } }
       : {}),
   };
-  const generator = encodeModel(grankGeneratorGraph(model, precision));
-  const ranker = encodeModel(grankRankerGraph(model, precision));
+  const onnx = encodeModel(grankGraph(model, precision));
 
   let ort: OrtModule;
   try {
@@ -68,15 +65,7 @@ export async function exportGRank(
     throw new SidrecError('E_STATE', `the export checks itself with onnxruntime-node, which does not load here: ${(error as Error).message}`);
   }
   const session = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
-  const runtime = new GRankRuntime(
-    ort,
-    await ort.InferenceSession.create(generator, session),
-    await ort.InferenceSession.create(ranker, session),
-    layout,
-    model.numItems,
-    model.config.maxLen,
-    model.counts,
-  );
+  const runtime = new GRankRuntime(ort, await ort.InferenceSession.create(onnx, session), layout, model.numItems, model.config.maxLen, model.counts);
   const exclude = histories.map((h) => new Set(Array.from(h)));
   const want = served.recommend(histories.map((h, r) => ({ history: Array.from(h), k: 10, exclude: exclude[r] })));
   const got = await runtime.rank(histories, 10, exclude);
@@ -90,18 +79,18 @@ export async function exportGRank(
     modelConfig: manifest.modelConfig,
     numItems: model.numItems,
     maxLen: model.config.maxLen,
-    inputs: GRANK_GENERATOR_INPUTS,
+    inputs: [...GRANK_GENERATOR_INPUTS, ...Object.keys(GRANK_RANKER_INPUT_DOCS)],
     precision,
     extra: { grank: layout },
-    files: { [FILES.ranker]: ranker, ...(counts ? { [FILES.counts]: counts.bytes } : {}) },
+    files: counts ? { [GRANK_COUNTS_FILE]: counts.bytes } : undefined,
     inputDocs: {
-      ...Object.fromEntries(GRANK_GENERATOR_INPUTS.map((name) => [name, `model.onnx and ${FILES.ranker} (ids, back): ${HISTORY_INPUT_DOCS[name]}`])),
-      ...Object.fromEntries(Object.entries(GRANK_RANKER_INPUT_DOCS).map(([name, doc]) => [name, `${FILES.ranker}: ${doc}`])),
+      ...Object.fromEntries(GRANK_GENERATOR_INPUTS.map((name) => [name, HISTORY_INPUT_DOCS[name]])),
+      ...GRANK_RANKER_INPUT_DOCS,
     },
     outputDocs: {
-      scores: 'model.onnx: float32 (B, numItems), the generator inner product of every item with the history',
-      head: `${FILES.ranker}: float32 (B, K), the ranker term of each candidate; a candidate ranks by its score + rankerWeight x head`,
+      scores: 'float32 (B, numItems): the generator inner product of every item with the history (fetched alone first; the ranker inputs a placeholder)',
+      head: 'float32 (B, K): the ranker term of each candidate (fetched alone second); a candidate ranks by its score + rankerWeight x head',
     },
   };
-  return writeExport(out, generator, spec, items, check);
+  return writeExport(out, onnx, spec, items, check);
 }

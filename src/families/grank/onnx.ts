@@ -1,10 +1,11 @@
 /**
- * GRank as two ONNX graphs (opset 20) for a runtime outside this process (decode/grank-runtime.ts, in the page and
- * in the export's self-check): the generator (model.ts's `userVectors` and `score`: every item's inner product with
- * the history's user vector) and the ranker (model.ts's `rerankParts` head: the candidates' cross-attention over the
- * history, their count features, the MLP). The item vectors (id embedding + mean code embedding) are computed once
- * here and stored as a table; the candidate choice between the two graphs (a top-K over the generator's scores,
- * exclusions) and the count features are TypeScript.
+ * GRank as one ONNX graph (opset 20) for a runtime outside this process (decode/grank-runtime.ts, in the page and in
+ * the export's self-check), with two outputs that the runtime fetches in two runs: `scores`, the generator's
+ * inner product of every item with the history's user vector (model.ts's `userVectors` and `score`), and `head`, the
+ * ranker's term of the candidates (model.ts's `rerankParts`: their cross-attention over the history, their count
+ * features, the MLP). onnxruntime runs only the nodes a run's outputs need; one graph keeps one copy of the item
+ * vectors (id embedding + mean code embedding, computed here once) that both parts read. The candidate choice
+ * between the runs (a top-K over `scores`, exclusions) and the count features are TypeScript.
  */
 import { ONNX_FLOAT, ONNX_INT64, type OnnxGraph, type OnnxValueInfo } from '../../tensor/kernels/onnx-proto.js';
 import { type ExportPrecision, GraphBuilder, HISTORY_INPUTS } from '../onnx-graph.js';
@@ -19,32 +20,18 @@ export const GRANK_RANKER_INPUT_DOCS: Readonly<Record<string, string>> = Object.
   counts: 'float32 (B, K, W): log(1 + count) of each candidate following each of the newest W history items in training (absent when W = 0)',
 });
 
-/** The item vectors both graphs read (N + 1, D), row 0 padding, as one initializer. */
-function itemVectors(g: GraphBuilder, model: GRank): string {
-  return g.constant('item_vectors', ONNX_FLOAT, [model.numItems + 1, model.config.dim], model.inferenceVectors());
-}
-
-/** History inputs -> `scores` float (B, numItems): the generator's inner product of every item with the user vector. */
-export function grankGeneratorGraph(model: GRank, precision: ExportPrecision = 'float32'): OnnxGraph {
-  const { dim: D, heads: H, layers } = model.config;
+/** History inputs, `keyMask`, `candidates` (and `counts`) -> `scores` (B, numItems) and `head` (B, K). */
+export function grankGraph(model: GRank, precision: ExportPrecision = 'float32'): OnnxGraph {
+  const { dim: D, heads: H, layers, rankCounts: W } = model.config;
   const N = model.numItems;
   const g = new GraphBuilder(model.namedParameters(), precision);
-  const table = itemVectors(g, model);
-  const x = g.node('Add', [g.node('Gather', [table, 'ids']), g.node('Gather', [g.weight('positions'), 'back'])]); // (B, L, D)
-  const user = g.newest(g.transformer(x, layers, D, H), D); // (B, D)
-  g.itemScores(user, table, 'scores');
-  return g.graph(
-    'sidrec_grank_generator',
-    HISTORY_INPUTS.filter((i) => GRANK_GENERATOR_INPUTS.includes(i.name)),
-    [{ name: 'scores', elemType: ONNX_FLOAT, dims: ['B', N] }],
-  );
-}
+  const table = g.constant('item_vectors', ONNX_FLOAT, [N + 1, D], model.inferenceVectors()); // (N + 1, D), row 0 padding
 
-/** History `ids`, `back`, `keyMask`, `candidates` (and `counts`) -> `head` float (B, K): the ranker's term per candidate. */
-export function grankRankerGraph(model: GRank, precision: ExportPrecision = 'float32'): OnnxGraph {
-  const { dim: D, rankCounts: W } = model.config;
-  const g = new GraphBuilder(model.namedParameters(), precision);
-  const table = itemVectors(g, model);
+  // The generator: the history's user vector, its inner product with every item.
+  const x = g.node('Add', [g.node('Gather', [table, 'ids']), g.node('Gather', [g.weight('positions'), 'back'])]); // (B, L, D)
+  g.itemScores(g.newest(g.transformer(x, layers, D, H), D), table, 'scores');
+
+  // The ranker: the candidates (their vectors, plus its own item embedding when it has one) over the history.
   const own = model.namedParameters().some((p) => p.name === 'ranker.items');
   const rows = (ids: string) => {
     const vectors = g.node('Gather', [table, ids]);
@@ -60,13 +47,16 @@ export function grankRankerGraph(model: GRank, precision: ExportPrecision = 'flo
   const hidden = g.node('Relu', [g.linear(features, 'ranker.hidden')]);
   g.node('Reshape', [g.linear(hidden, 'ranker.out'), g.constant('shape_head', ONNX_INT64, [2], [0, -1])], undefined, 'head');
   return g.graph(
-    'sidrec_grank_ranker',
+    'sidrec_grank',
     [
-      ...HISTORY_INPUTS.filter((i) => i.name === 'ids' || i.name === 'back'),
+      ...HISTORY_INPUTS.filter((i) => GRANK_GENERATOR_INPUTS.includes(i.name)),
       { name: 'keyMask', elemType: ONNX_FLOAT, dims: ['B', 'L'] },
       { name: 'candidates', elemType: ONNX_INT64, dims: ['B', 'K'] },
       ...(W > 0 ? [{ name: 'counts', elemType: ONNX_FLOAT, dims: ['B', 'K', W] } satisfies OnnxValueInfo] : []),
     ],
-    [{ name: 'head', elemType: ONNX_FLOAT, dims: ['B', 'K'] }],
+    [
+      { name: 'scores', elemType: ONNX_FLOAT, dims: ['B', N] },
+      { name: 'head', elemType: ONNX_FLOAT, dims: ['B', 'K'] },
+    ],
   );
 }
