@@ -2,6 +2,7 @@
 import type { Command } from './command.js';
 import { curvesCommand } from './curves.js';
 import { evaluateCommand } from './evaluate.js';
+import { experimentsCommand } from './experiments.js';
 import { exportCommand } from './export.js';
 import { prepareCommand } from './prepare.js';
 import { quickstartCommand } from './quickstart.js';
@@ -34,6 +35,7 @@ export const commands: readonly Command<any>[] = [
   transitionsCommand,
   curvesCommand,
   reproduce,
+  experimentsCommand,
   recommendCommand,
   serveCommand,
   exportCommand,

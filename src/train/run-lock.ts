@@ -43,6 +43,12 @@ export function lockRun(dir: string): () => void {
   };
 }
 
+/** Who holds `dir`'s training lock, if anyone, and whether that process is alive (known only on this host). */
+export function runLockOwner(dir: string): (LockOwner & { readonly alive: boolean }) | undefined {
+  const owner = readOwner(join(dir, RUN_LOCK_FILE));
+  return owner && { ...owner, alive: owner.host === hostname() && isAlive(owner.pid) };
+}
+
 function readOwner(path: string): LockOwner | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as LockOwner;

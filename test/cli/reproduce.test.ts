@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic, writeSyntheticBenchmark } from '../../src/data/index.js';
@@ -66,6 +66,20 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   const withPrior = spawnSync(process.execPath, [cli, 'evaluate', '--model', model, '--quiet'], { encoding: 'utf8' });
   assert.equal(withPrior.status, 0, withPrior.stderr);
   assert.match(withPrior.stdout, /rpg exact \+ transitions x (0|1000)/);
+  // sidrec experiments: the paused run stopped part-way, to resume; a run whose lock a live process holds, training.
+  const listed = () => {
+    const run = spawnSync(process.execPath, [cli, 'experiments', 'tiny', '--json'], { cwd: root, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    return (JSON.parse(run.stdout) as { name: string }[]).find((e) => e.name === 'tiny') as Record<string, unknown>;
+  };
+  const stopped = listed();
+  assert.deepEqual([stopped.state, stopped.epochsRun, stopped.epochsScheduled, stopped.next], ['stopped', 1, 3, 'sidrec reproduce tiny --resume']);
+  assert.deepEqual(stopped.test, { ndcg10: interim.test['ndcg@10'], interim: true, epoch: 1 });
+  assert.ok((stopped.secondsLeft as number) >= 0 && (stopped.patience as { of: number }).of === 20, "RPG's default patience");
+  const lock = join(model, 'train.lock');
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+  assert.deepEqual([listed().state, listed().pid, listed().next], ['training', process.pid, 'sidrec reproduce tiny --so-far']);
+  rmSync(lock);
   const both = reproduce('tiny', '--so-far', '--resume');
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--so-far trains nothing: give it without --resume and --stop-after/);
@@ -118,6 +132,11 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.match(results.commit, /^(unknown|[0-9a-f]{40}(\+dirty)?)$/);
   assert.equal(results.engine.denormals, process.env.SIDREC_DENORMALS?.trim().toLowerCase() || 'flush', 'the engine mode is recorded');
   assert.equal(typeof results.engine.gemm, 'string');
+  const finished = listed();
+  assert.deepEqual([finished.state, finished.epochsRun, finished.next, (finished.test as { interim: boolean }).interim], ['finished', 3, undefined, false]);
+  const table = spawnSync(process.execPath, [cli, 'experiments'], { cwd: root, encoding: 'utf8' });
+  assert.match(table.stdout, /^experiment\s+model\s+state\s+epochs\s+patience\s+best valid N@10\s+test N@10\s+left \(at most\)\s+next\n/);
+  assert.match(table.stdout, /\ntiny\s+rpg\s+finished\s+3\/3\s+\.\d{4} @\d\s+\.\d{4}\n/);
   const again = reproduce('tiny');
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, /\[train\] done earlier with the same settings/);

@@ -1,0 +1,147 @@
+/**
+ * Where each experiment stands (`sidrec experiments`): read from what `sidrec reproduce` leaves behind, without
+ * loading a model: its results file (final or interim), its run directory's epoch log, settings (run.json), the
+ * training loop's state in the checkpoint's header and the training lock (which process trains it now). From those:
+ * finished, training now, stopped part-way (to resume), or not started; epochs run of those scheduled, the best
+ * validation figure, the test figure, and at most how long the rest of the schedule takes at the recent epochs' pace
+ * (early stopping may end it sooner).
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { FAMILIES } from '../families/index.js';
+import { MODEL_FILES } from '../model/files.js';
+import { readSafetensorsMetadata } from '../tensor/io/safetensors.js';
+import { DEFAULT_TRAIN_CONFIG } from '../train/config.js';
+import { readEpochLog } from '../train/epoch-log.js';
+import { runLockOwner } from '../train/run-lock.js';
+import { bestEpochOf, type EpochRecord } from '../train/trainer.js';
+import { readExperiment, type Experiment } from './experiment.js';
+
+/**
+ * finished: its run directory holds a finished model; training: a live process holds the run's lock; stopped: epochs
+ * logged, no process (resume it); results only: a results file and no run directory here (made on another machine,
+ * or the directory removed); not started; baseline: nothing to train (its results say whether it ran).
+ */
+export type ExperimentState = 'finished' | 'training' | 'stopped' | 'results only' | 'not started' | 'baseline';
+
+export interface ExperimentStatus {
+  readonly name: string;
+  /** The model family (train.model) or the baseline's name. */
+  readonly model: string;
+  readonly state: ExperimentState;
+  /** The process training it now (state 'training'). */
+  readonly pid?: number;
+  readonly epochsRun?: number;
+  readonly epochsScheduled?: number;
+  /** Epochs in a row without a better validation figure, of the patience (counted after the warm-up). */
+  readonly patience?: { readonly bad: number; readonly of: number; readonly warming: boolean };
+  readonly bestValid?: { readonly epoch: number; readonly ndcg10: number };
+  /** Test NDCG@10 of results/NAME.json; `interim` when it ranks a run still under way. */
+  readonly test?: { readonly ndcg10: number; readonly interim: boolean; readonly epoch?: number };
+  /** Mean seconds of the last (up to 3) epochs logged. */
+  readonly secondsPerEpoch?: number;
+  /** At most this many seconds to the end of the schedule, at that pace. */
+  readonly secondsLeft?: number;
+  /** The command that takes it further (none when finished and its results are written). */
+  readonly next?: string;
+}
+
+/** Every experiments/*.json under `root` whose name contains `filter`, with its status. */
+export function experimentStatuses(
+  root: string,
+  options: { readonly work?: string; readonly results?: string; readonly filter?: string } = {},
+): ExperimentStatus[] {
+  const folder = join(root, 'experiments');
+  const names = readdirSync(folder)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => basename(f, '.json'))
+    .filter((n) => !options.filter || n.includes(options.filter))
+    .sort();
+  return names.map((name) => experimentStatus(readExperiment(join(folder, `${name}.json`)), options));
+}
+
+export function experimentStatus(experiment: Experiment, options: { readonly work?: string; readonly results?: string } = {}): ExperimentStatus {
+  const { name } = experiment;
+  const resultsPath = join(options.results ?? join(experiment.root, 'results'), `${name}.json`);
+  const results = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile) : undefined;
+  const test =
+    results?.test?.['ndcg@10'] !== undefined
+      ? { ndcg10: results.test['ndcg@10'], interim: results.inProgress !== undefined, ...(results.bestEpoch !== undefined ? { epoch: results.bestEpoch } : {}) }
+      : undefined;
+  const command = `sidrec reproduce ${name}`;
+  const train = experiment.stages.train;
+  if (!train) {
+    const model = String(experiment.stages.baseline?.model ?? 'baseline');
+    return { name, model, state: 'baseline', ...(test ? { test } : {}), ...(results ? {} : { next: command }) };
+  }
+  const model = String(train.model ?? 'sasrec');
+  const dir = join(options.work ?? join(experiment.root, 'runs'), name, 'model');
+  const logged = readEpochLog(join(dir, MODEL_FILES.epochs));
+  const epochs = logged.length > 0 ? logged : (results?.epochs ?? []); // a results file keeps the run's epochs
+  const settings = readJson<{ train?: { epochs?: number; patience?: number; warmupSteps?: number } }>(join(dir, MODEL_FILES.runSettings));
+  const family = FAMILIES[model as keyof typeof FAMILIES];
+  const scheduled = settings?.train?.epochs ?? numberOr(train.epochs, family?.trainDefaults?.epochs ?? DEFAULT_TRAIN_CONFIG.epochs);
+  const finished = existsSync(join(dir, MODEL_FILES.manifest));
+  const owner = runLockOwner(dir);
+  const state: ExperimentState = finished ? 'finished' : owner?.alive ? 'training' : logged.length > 0 ? 'stopped' : results ? 'results only' : 'not started';
+  const best = bestEpochOf(epochs, 'ndcg@10');
+  const recent = epochs.slice(-3).filter((e) => Number.isFinite(e.seconds));
+  const pace = recent.length > 0 ? recent.reduce((sum, e) => sum + e.seconds, 0) / recent.length : undefined;
+  const loop = loopState(join(dir, MODEL_FILES.checkpoint));
+  const patienceOf = settings?.train?.patience;
+  const warmup = settings?.train?.warmupSteps;
+  const running = state === 'training' || state === 'stopped';
+  const next =
+    state === 'not started'
+      ? command
+      : state === 'stopped'
+        ? `${command} --resume`
+        : state === 'training'
+          ? `${command} --so-far`
+          : state === 'finished' && (results === undefined || test?.interim)
+            ? command // the results file is missing or interim: reproduce writes it from the finished run
+            : undefined;
+  return {
+    name,
+    model,
+    state,
+    ...(state === 'training' && owner ? { pid: owner.pid } : {}),
+    ...(epochs.length > 0 ? { epochsRun: epochs.length, epochsScheduled: scheduled } : state === 'not started' ? { epochsScheduled: scheduled } : {}),
+    ...(running && loop && patienceOf !== undefined
+      ? { patience: { bad: loop.badEpochs, of: patienceOf, warming: warmup !== undefined && loop.step <= warmup } }
+      : {}),
+    ...(best ? { bestValid: { epoch: best.epoch, ndcg10: best.valid['ndcg@10'] } } : {}),
+    ...(test ? { test } : {}),
+    ...(pace !== undefined ? { secondsPerEpoch: pace } : {}),
+    ...(running && pace !== undefined ? { secondsLeft: Math.max(0, scheduled - epochs.length) * pace } : {}),
+    ...(next ? { next } : {}),
+  };
+}
+
+interface ResultsFile {
+  readonly test?: Readonly<Record<string, number>>;
+  readonly epochs?: readonly EpochRecord[];
+  readonly bestEpoch?: number;
+  readonly inProgress?: unknown;
+}
+
+/** The training loop's saved state (the checkpoint header's `loop`), or undefined without a readable one. */
+function loopState(path: string): { readonly step: number; readonly badEpochs: number } | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const loop = JSON.parse(readSafetensorsMetadata(path).loop ?? 'null') as { step?: number; badEpochs?: number } | null;
+    return loop && typeof loop.badEpochs === 'number' ? { step: loop.step ?? 0, badEpochs: loop.badEpochs } : undefined;
+  } catch {
+    return undefined; // being rewritten this moment: the next look finds it
+  }
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+const numberOr = (value: unknown, fallback: number): number => (typeof value === 'number' ? value : fallback);
