@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { SidrecError } from '../core/errors.js';
 import { FAMILIES } from '../families/index.js';
 import { MODEL_FILES } from '../model/files.js';
 import { readSafetensorsMetadata } from '../tensor/io/safetensors.js';
@@ -20,9 +21,10 @@ import { readExperiment, type Experiment } from './experiment.js';
 /**
  * finished: its run directory holds a finished model; training: a live process holds the run's lock; stopped: epochs
  * logged, no process (resume it); results only: a results file and no run directory here (made on another machine,
- * or the directory removed); not started; baseline: nothing to train (its results say whether it ran).
+ * or the directory removed); not started; baseline: nothing to train (its results say whether it ran); invalid: the
+ * file does not read as an experiment (`error` says why; the others are listed all the same).
  */
-export type ExperimentState = 'finished' | 'training' | 'stopped' | 'results only' | 'not started' | 'baseline';
+export type ExperimentState = 'finished' | 'training' | 'stopped' | 'results only' | 'not started' | 'baseline' | 'invalid';
 
 export interface ExperimentStatus {
   readonly name: string;
@@ -44,6 +46,8 @@ export interface ExperimentStatus {
   readonly secondsLeft?: number;
   /** The command that takes it further (none when finished and its results are written). */
   readonly next?: string;
+  /** Why an invalid file was not read (the file and field named). */
+  readonly error?: string;
 }
 
 /** Every experiments/*.json under `root` whose name contains `filter`, with its status. */
@@ -57,7 +61,16 @@ export function experimentStatuses(
     .map((f) => basename(f, '.json'))
     .filter((n) => !options.filter || n.includes(options.filter))
     .sort();
-  return names.map((name) => experimentStatus(readExperiment(join(folder, `${name}.json`)), options));
+  return names.map((name) => {
+    let experiment: Experiment;
+    try {
+      experiment = readExperiment(join(folder, `${name}.json`));
+    } catch (error) {
+      if (!(error instanceof SidrecError)) throw error;
+      return { name, model: '', state: 'invalid', error: error.message };
+    }
+    return experimentStatus(experiment, options);
+  });
 }
 
 export function experimentStatus(experiment: Experiment, options: { readonly work?: string; readonly results?: string } = {}): ExperimentStatus {

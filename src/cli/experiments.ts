@@ -73,7 +73,7 @@ export function statusTable(statuses: readonly ExperimentStatus[]): string {
     s.bestValid ? `${figure(s.bestValid.ndcg10)} @${s.bestValid.epoch}` : '',
     s.test ? `${figure(s.test.ndcg10)}${s.test.interim ? ` (interim${s.test.epoch !== undefined ? `, @${s.test.epoch}` : ''})` : ''}` : '',
     s.secondsLeft !== undefined ? formatSeconds(s.secondsLeft) : '',
-    s.next ?? '',
+    s.next ?? s.error ?? '',
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: readonly string[]) =>

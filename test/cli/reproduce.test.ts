@@ -80,6 +80,14 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
   assert.deepEqual([listed().state, listed().pid, listed().next], ['training', process.pid, 'sidrec reproduce tiny --so-far']);
   rmSync(lock);
+  // A file that does not read as an experiment is listed as invalid, with why; the others are listed all the same.
+  writeFileSync(join(root, 'experiments', 'broken.json'), JSON.stringify({ description: 'no stages' }));
+  const withBroken = spawnSync(process.execPath, [cli, 'experiments', '--json'], { cwd: root, encoding: 'utf8' });
+  assert.equal(withBroken.status, 0, withBroken.stderr);
+  const broken = (JSON.parse(withBroken.stdout) as { name: string; state: string; error?: string }[]).find((e) => e.name === 'broken')!;
+  assert.equal(broken.state, 'invalid');
+  assert.match(broken.error ?? '', /broken\.json, field "prepare"/);
+  rmSync(join(root, 'experiments', 'broken.json'));
   const both = reproduce('tiny', '--so-far', '--resume');
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--so-far trains nothing: give it without --resume and --stop-after/);
