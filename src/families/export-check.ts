@@ -14,9 +14,10 @@ import { transitionBytes } from '../model/transition-counts.js';
 import type { TransitionPrior } from '../model/transitions.js';
 import { encodeModel, type OnnxGraph } from '../tensor/kernels/onnx-proto.js';
 import { requestedDenormalMode } from '../tensor/kernels/denormals.js';
-import { loadOrtRuntime } from '../tensor/kernels/onnxruntime-session.js';
+import { loadOrtPublicApi, loadOrtRuntime } from '../tensor/kernels/onnxruntime-session.js';
+import type { OrtModule, OrtSession } from '../decode/sid-runtime.js';
 import { requestedThreads } from '../tensor/kernels/threads.js';
-import type { ExportCheck, ExportResult } from './family.js';
+import type { ExportCheck, ExportOptions, ExportResult } from './family.js';
 import { HISTORY_INPUT_DOCS, historyInputs } from './onnx-graph.js';
 import type { ExportPrecision } from './onnx-graph.js';
 
@@ -136,6 +137,51 @@ export function checkRankings(want: readonly RankedList[], got: readonly RankedL
       got.map((g) => g.items),
     ),
   };
+}
+
+/** What a list-ranking export's runtime answers: each history's best items, best first, with their scores. */
+export interface ListRuntime {
+  rank(histories: readonly ArrayLike<number>[], k: number, exclude: readonly ReadonlySet<number>[]): Promise<readonly RankedList[]>;
+}
+
+/**
+ * The self-check of an export that ranks candidate lists (TIGER-style beam search, GRank's two stages): a runtime
+ * made by `open` over onnxruntime-node's public API (its sessions on one CPU thread) ranks each history's top 10,
+ * history excluded, against the served recommender's (`served`) at the same request.
+ */
+export async function checkListRanker(
+  served: {
+    recommend(queries: readonly { history: number[]; k: number; exclude: ReadonlySet<number> }[]): readonly (readonly { item: number; score: number }[])[];
+  },
+  open: (ort: OrtModule, session: (onnx: Uint8Array) => Promise<OrtSession>) => Promise<ListRuntime>,
+  histories: readonly ArrayLike<number>[],
+): Promise<ExportCheck> {
+  let ort: OrtModule;
+  try {
+    ort = (await loadOrtPublicApi()) as OrtModule;
+  } catch (error) {
+    throw new SidrecError('E_STATE', `the export checks itself with onnxruntime-node, which does not load here: ${(error as Error).message}`);
+  }
+  const runtime = await open(ort, (onnx) => ort.InferenceSession.create(onnx, { executionProviders: ['cpu'], intraOpNumThreads: 1 }));
+  const exclude = histories.map((h) => new Set(Array.from(h)));
+  const want = served.recommend(histories.map((h, r) => ({ history: Array.from(h), k: 10, exclude: exclude[r] })));
+  const got = await runtime.rank(histories, 10, exclude);
+  return checkRankings(
+    want.map((list) => ({ items: list.map((x) => x.item), scores: list.map((x) => x.score) })),
+    got,
+  );
+}
+
+/** A list-ranking export refuses the model directory's transition prior, as its served model does. */
+export function refusePrior(options: ExportOptions, dir: string, kind: string): void {
+  if (options.prior)
+    throw new SidrecError(
+      'E_CONFIG',
+      `${dir} holds a transition prior, which needs every item scored; a ${kind} export ranks candidate lists: use --transitions off`,
+      {
+        field: 'transitions',
+      },
+    );
 }
 
 /** Little-endian int32 bytes of a table (what a page reads with an Int32Array). */

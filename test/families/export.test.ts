@@ -67,7 +67,7 @@ test('sidrec export: TIGER as an encoder and a decoder step whose beam search (i
   saveTransitions(dir, { numItems: manifest.numItems, table: counts, weight: 1, report });
   const refused = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', `${out}-prior`], { encoding: 'utf8' });
   assert.equal(refused.status, 2, refused.stderr);
-  assert.match(refused.stderr, /holds a transition prior, which needs every item scored; a tiger export ranks beam candidates: use --transitions off/);
+  assert.match(refused.stderr, /holds a transition prior, which needs every item scored; a tiger export ranks candidate lists: use --transitions off/);
   assert.ok(!existsSync(`${out}-prior`), 'nothing written');
 });
 

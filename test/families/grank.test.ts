@@ -494,7 +494,7 @@ test('GRank with --rank-counts trains through the family table: the ranker readi
   const context = { items: readServingItems(countsDir, manifest), log: () => {} };
   await assert.rejects(
     async () => familyOf('grank').export!(countsDir, manifest, context, join(work, 'export-prior'), { prior: {} as TransitionPrior }),
-    /holds a transition prior, which needs every item scored; a grank export ranks candidates: use --transitions off/,
+    /holds a transition prior, which needs every item scored; a grank export ranks candidate lists: use --transitions off/,
   );
   rmSync(join(countsDir, RANK_COUNTS_FILE));
   assert.throws(

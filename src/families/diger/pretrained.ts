@@ -100,7 +100,7 @@ export function tokenizerLatents(
     const dim = pre.tokenizer.network.config.latentDim;
     if (file.metadata.sids !== pre.id)
       throw new SidrecError('E_STATE', `the latents were made for SID directory ${file.metadata.sids}, the run's is ${pre.id}`, { file: path, field: 'sids' });
-    if (!stored || stored.dtype !== 'F32' || stored.shape[0] !== pre.table.count || stored.shape[1] !== dim)
+    if (stored?.dtype !== 'F32' || stored.shape[0] !== pre.table.count || stored.shape[1] !== dim)
       throw new SidrecError('E_STATE', `expected F32 latents of shape [${pre.table.count}, ${dim}]`, { file: path, field: 'latents' });
     const data = stored.data as Float32Array;
     const codes = new Int32Array(pre.table.count * pre.table.shape.baseDigits);

@@ -10,14 +10,12 @@
 import { resolve } from 'node:path';
 import { SidrecError } from '../../core/errors.js';
 import { GRANK_COUNTS_FILE, GRankRuntime, type GRankExportLayout } from '../../decode/grank-runtime.js';
-import type { OrtModule } from '../../decode/sid-runtime.js';
 import type { ServingItems } from '../../model/bundle.js';
 import { HISTORY_INPUT_DOCS } from '../../model/history-inputs.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { transitionBytes } from '../../model/transition-counts.js';
 import { encodeModel } from '../../tensor/kernels/onnx-proto.js';
-import { loadOrtPublicApi } from '../../tensor/kernels/onnxruntime-session.js';
-import { checkRankings, writeExport } from '../export-check.js';
+import { checkListRanker, refusePrior, writeExport } from '../export-check.js';
 import type { ExportOptions, ExportResult } from '../family.js';
 import type { ExportPrecision } from '../onnx-graph.js';
 import type { GRank } from './model.js';
@@ -35,14 +33,7 @@ export async function exportGRank(
   out: string,
   options: ExportOptions = {},
 ): Promise<ExportResult> {
-  if (options.prior)
-    throw new SidrecError(
-      'E_CONFIG',
-      `${dir} holds a transition prior, which needs every item scored; a grank export ranks candidates: use --transitions off`,
-      {
-        field: 'transitions',
-      },
-    );
+  refusePrior(options, dir, 'grank');
   if (!use.ranker)
     throw new SidrecError('E_CONFIG', 'a grank export ranks as served, generator and ranker; --ranking generator is not exported', { field: 'ranking' });
   const precision: ExportPrecision = options.precision ?? 'float32';
@@ -58,20 +49,10 @@ export async function exportGRank(
   };
   const onnx = encodeModel(grankGraph(model, precision));
 
-  let ort: OrtModule;
-  try {
-    ort = (await loadOrtPublicApi()) as OrtModule;
-  } catch (error) {
-    throw new SidrecError('E_STATE', `the export checks itself with onnxruntime-node, which does not load here: ${(error as Error).message}`);
-  }
-  const session = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
-  const runtime = new GRankRuntime(ort, await ort.InferenceSession.create(onnx, session), layout, model.numItems, model.config.maxLen, model.counts);
-  const exclude = histories.map((h) => new Set(Array.from(h)));
-  const want = served.recommend(histories.map((h, r) => ({ history: Array.from(h), k: 10, exclude: exclude[r] })));
-  const got = await runtime.rank(histories, 10, exclude);
-  const check = checkRankings(
-    want.map((list) => ({ items: list.map((x) => x.item), scores: list.map((x) => x.score) })),
-    got,
+  const check = await checkListRanker(
+    served,
+    async (ort, session) => new GRankRuntime(ort, await session(onnx), layout, model.numItems, model.config.maxLen, model.counts),
+    histories,
   );
   const spec = {
     kind: 'grank',

@@ -5,15 +5,13 @@
  * compares each top 10 (history excluded, as served) with the engine's recommender (export-check.ts's rules).
  */
 import { resolve } from 'node:path';
-import { SidBeamRanker, type OrtModule, type TigerExportLayout } from '../../decode/sid-runtime.js';
+import { SidBeamRanker, type TigerExportLayout } from '../../decode/sid-runtime.js';
 import type { ServingItems } from '../../model/bundle.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { TIGER_INPUT_DOCS } from '../../model/tiger-inputs.js';
 import { Tiger } from '../../model/tiger.js';
 import { encodeModel } from '../../tensor/kernels/onnx-proto.js';
-import { loadOrtPublicApi } from '../../tensor/kernels/onnxruntime-session.js';
-import { SidrecError } from '../../core/errors.js';
-import { checkRankings, int32Bytes, writeExport } from '../export-check.js';
+import { checkListRanker, int32Bytes, refusePrior, writeExport } from '../export-check.js';
 import type { ExportOptions, ExportResult } from '../family.js';
 import type { ExportPrecision } from '../onnx-graph.js';
 import { tigerDecoderGraph, tigerEncoderGraph, tigerLayout } from './onnx.js';
@@ -31,14 +29,7 @@ export async function exportSidGenerative(
   out: string,
   options: ExportOptions = {},
 ): Promise<ExportResult> {
-  if (options.prior)
-    throw new SidrecError(
-      'E_CONFIG',
-      `${dir} holds a transition prior, which needs every item scored; a ${manifest.kind} export ranks beam candidates: use --transitions off`,
-      {
-        field: 'transitions',
-      },
-    );
+  refusePrior(options, dir, manifest.kind);
   const precision: ExportPrecision = options.precision ?? 'float32';
   const { model, table } = loaded;
   const tiger = model instanceof Tiger ? model : model.tiger;
@@ -54,27 +45,10 @@ export async function exportSidGenerative(
   const encoder = encodeModel(tigerEncoderGraph(model, precision));
   const decoder = encodeModel(tigerDecoderGraph(model, precision));
 
-  let ort: OrtModule;
-  try {
-    ort = (await loadOrtPublicApi()) as OrtModule;
-  } catch (error) {
-    throw new SidrecError('E_STATE', `the export checks itself with onnxruntime-node, which does not load here: ${(error as Error).message}`);
-  }
-  const session = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
-  const runtime = new SidBeamRanker(
-    ort,
-    await ort.InferenceSession.create(encoder, session),
-    await ort.InferenceSession.create(decoder, session),
-    layout,
-    table.codes,
-    table.count,
-  );
-  const exclude = histories.map((h) => new Set(Array.from(h)));
-  const want = served.recommend(histories.map((h, r) => ({ history: Array.from(h), k: 10, exclude: exclude[r] })));
-  const got = await runtime.rank(histories, 10, exclude);
-  const check = checkRankings(
-    want.map((list) => ({ items: list.map((x) => x.item), scores: list.map((x) => x.score) })),
-    got,
+  const check = await checkListRanker(
+    served,
+    async (ort, session) => new SidBeamRanker(ort, await session(encoder), await session(decoder), layout, table.codes, table.count),
+    histories,
   );
   const spec = {
     kind: manifest.kind,
