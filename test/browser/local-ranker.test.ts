@@ -2,7 +2,8 @@
  * The browser ranking module (src/browser/local-ranker.ts) without a browser: onnxruntime-web's WebAssembly runtime
  * in Node, the export read through a fetch over its directory. It must give the server's top 10 (history excluded)
  * for SASRec, RPG exact scoring, TIGER / Gryphon beam search (the export's encoder and decoder step, the
- * server's beam search in TypeScript) and GRank (its generator's candidates re-scored by its ranker, in TypeScript), and close to it with RPG's graph decoding (the runtime's log-probabilities differ
+ * server's beam search in TypeScript), GRank (its generator's candidates re-scored by its ranker, in TypeScript) and
+ * the Markov chain, and close to it with RPG's graph decoding (the runtime's log-probabilities differ
  * from the engine's in the last float bits, so the graph walk may visit other items). The Chromium test
  * (test/serve/browser-local.test.ts) runs the same module bundled, in the explorer page. An exported transition
  * prior is added as the server adds it (RPG scoring every item with it, as served).
@@ -21,16 +22,17 @@ import { tokenizeDataset } from '../../src/tokenize/index.js';
 import { generateSynthetic, split as leaveOneOut, syntheticDataset, type LeaveOneOutSplit } from '../../src/data/index.js';
 import { fitBigram } from '../../src/model/baselines.js';
 import { saveTransitions } from '../../src/model/transitions.js';
-import { rpgFixtureData, SYNTH, tempDir, tinyGRankDir, tinyRpgDir, tinySasRecDir, tinySidGenerativeDir } from '../serve/helpers.js';
+import { rpgFixtureData, SYNTH, tempDir, tinyGRankDir, tinyMarkovDir, tinyRpgDir, tinySasRecDir, tinySidGenerativeDir } from '../serve/helpers.js';
 
 const skip = ortWebDist() === undefined ? 'onnxruntime-web not installed' : false;
 
-for (const kind of ['sasrec', 'rpg', 'tiger', 'gryphon', 'grank'] as const) {
+for (const kind of ['sasrec', 'rpg', 'tiger', 'gryphon', 'grank', 'markov'] as const) {
   test(`the browser module ranks as the server does, in Node (${kind}, 12 histories, top 10)`, { skip, timeout: 120_000 }, async () => {
     let dir: string;
     if (kind === 'sasrec') dir = await tinySasRecDir(6);
     else if (kind === 'tiger' || kind === 'gryphon') dir = await tinySidGenerativeDir(kind);
     else if (kind === 'grank') dir = await tinyGRankDir();
+    else if (kind === 'markov') dir = await tinyMarkovDir();
     else {
       const root = tempDir('rpg-module');
       const data = rpgFixtureData(root);

@@ -1,6 +1,6 @@
 /**
  * Fixtures for the serving tests, all from the library on seeded synthetic data: a tiny trained SASRec model
- * directory (one epoch, ~1 s), a tiny TIGER or Gryphon, a tiny GRank, and an in-memory SID-kNN model (LSA text features -> OPQ tokenizer -> SID table),
+ * directory (one epoch, ~1 s), a tiny TIGER or Gryphon, a tiny GRank and Markov chain, and an in-memory SID-kNN model (LSA text features -> OPQ tokenizer -> SID table),
  * the SID-based model whose items can be added without retraining. Plus small HTTP helpers and the slow server
  * (a worker thread) for the overload and shutdown tests.
  */
@@ -103,6 +103,18 @@ export async function tinyGRankDir(root = tempDir('grank')): Promise<string> {
     'rank-counts': 3,
   };
   const plan = await familyOf('grank').plan({ dataset, split: split(dataset, { historyCap: 20 }), dataDir, train, run }, flags);
+  await runTraining(plan, train, run);
+  return run.dir;
+}
+
+/** Trains a two-epoch Markov chain (d 16) on synthetic data through the family table; returns its model directory. */
+export async function tinyMarkovDir(root = tempDir('markov')): Promise<string> {
+  const dataDir = join(root, 'data');
+  const dataset = syntheticDataset(generateSynthetic(SYNTH));
+  saveDataset(dataDir, dataset);
+  const train = { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, warmupSteps: 2, lr: 0.01 };
+  const run = { dir: join(root, 'markov'), quiet: true };
+  const plan = await familyOf('markov').plan({ dataset, split: split(dataset, { historyCap: 20 }), dataDir, train, run }, { dim: 16, 'max-len': 20 });
   await runTraining(plan, train, run);
   return run.dir;
 }

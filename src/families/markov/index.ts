@@ -1,7 +1,7 @@
 /**
  * The Markov family: a factorized first-order Markov chain (model.ts), trained by the one training entry on the
- * same next-item windows as SASRec (next-item-plan.ts). The smallest family: a model, its flags, a plan, a scorer and a
- * recommender.
+ * same next-item windows as SASRec (next-item-plan.ts). The smallest family: a model, its flags, a plan, a scorer, a
+ * recommender and an export.
  */
 import { join } from 'node:path';
 import { withDefaults } from '../../core/option-spec.js';
@@ -9,7 +9,9 @@ import { FullScoringRecommender } from '../../decode/recommender.js';
 import { MODEL_FILES } from '../../model/files.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { loadCheckpoint } from '../../tensor/index.js';
+import { checkHistories } from '../export-check.js';
 import { defineFamily, type ModelFamily } from '../family.js';
+import { exportMarkov } from './export.js';
 import { fullScorer, nextItemPlan } from '../next-item-plan.js';
 import { batchingOption, type Batching, validUsersOption } from '../options.js';
 import { DEFAULT_MARKOV_CONFIG as D, MarkovChain, type MarkovConfig } from './model.js';
@@ -44,5 +46,9 @@ export const markovFamily: ModelFamily = defineFamily({
   recommender(dir, manifest) {
     const model = open(dir, manifest);
     return new FullScoringRecommender('markov', model.numItems, (histories) => model.score(histories));
+  },
+  export(dir, manifest, context, out, options = {}) {
+    const model = open(dir, manifest);
+    return exportMarkov(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision, options.prior);
   },
 });
