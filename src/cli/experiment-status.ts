@@ -33,6 +33,7 @@ export interface ExperimentStatus {
   readonly state: ExperimentState;
   /** The process training it now (state 'training'). */
   readonly pid?: number;
+  /** Epochs logged (a results file's, when there is no run directory); undefined for a baseline. */
   readonly epochsRun?: number;
   readonly epochsScheduled?: number;
   /** Epochs in a row without a better validation figure, of the patience (counted after the warm-up). */
@@ -119,7 +120,8 @@ export function experimentStatus(experiment: Experiment, options: { readonly wor
     model,
     state,
     ...(state === 'training' && owner ? { pid: owner.pid } : {}),
-    ...(epochs.length > 0 ? { epochsRun: epochs.length, epochsScheduled: scheduled } : state === 'not started' ? { epochsScheduled: scheduled } : {}),
+    epochsRun: epochs.length,
+    epochsScheduled: scheduled,
     ...(running && loop && patienceOf !== undefined
       ? { patience: { bad: loop.badEpochs, of: patienceOf, warming: warmup !== undefined && loop.step <= warmup } }
       : {}),

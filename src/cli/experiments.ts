@@ -68,7 +68,7 @@ export function statusTable(statuses: readonly ExperimentStatus[]): string {
     s.name,
     s.model,
     s.state === 'training' && s.pid !== undefined ? `training (pid ${s.pid})` : s.state,
-    s.epochsRun !== undefined ? `${s.epochsRun}/${s.epochsScheduled}` : s.epochsScheduled !== undefined ? `0/${s.epochsScheduled}` : '',
+    s.epochsRun !== undefined ? `${s.epochsRun}/${s.epochsScheduled}` : '',
     s.patience ? `${s.patience.bad}/${s.patience.of}${s.patience.warming ? ' (warm-up)' : ''}` : '',
     s.bestValid ? `${figure(s.bestValid.ndcg10)} @${s.bestValid.epoch}` : '',
     s.test ? `${figure(s.test.ndcg10)}${s.test.interim ? ` (interim${s.test.epoch !== undefined ? `, @${s.test.epoch}` : ''})` : ''}` : '',
