@@ -15,6 +15,19 @@ test('Rng: same seed, same stream; different seeds differ', () => {
   assert.notDeepEqual(xa, xc);
 });
 
+test('Rng: a snapshot restores the stream where it was, a pending normal included; a bad state is refused', () => {
+  const a = new Rng(7);
+  for (let i = 0; i < 5; i++) a.next();
+  a.normal(); // leaves the Box-Muller spare pending
+  const b = Rng.restore(JSON.parse(JSON.stringify(a.snapshot())));
+  assert.deepEqual(
+    Array.from({ length: 6 }, () => [b.normal(), b.next(), b.int(1000)]),
+    Array.from({ length: 6 }, () => [a.normal(), a.next(), a.int(1000)]),
+  );
+  assert.throws(() => Rng.restore({ words: [0, 0, 0, 0] }), /not a generator state/);
+  assert.throws(() => Rng.restore({ words: [1, 2, 3] }), /not a generator state/);
+});
+
 test('Rng: uniform and normal moments are right', () => {
   const rng = new Rng(7);
   const n = 200_000;

@@ -1,6 +1,7 @@
 /**
  * `sidrec train`: trains a model of any family (families/) on a prepared dataset with early stopping on validation
- * NDCG@10, a checkpoint every epoch (`--resume` continues an interrupted run exactly), then reports test metrics
+ * NDCG@10, a checkpoint every epoch and every --checkpoint-every minutes inside one, and at the next batch after Ctrl-C
+ * or SIGTERM (`--resume` continues an interrupted run exactly, DIGER from its last epoch end), then reports test metrics
  * of the best epoch. The shared flags are the training loop's; the rest come from the families' option specs.
  * Everything is checked before the first write into --out: the dataset (it must have users with enough
  * interactions to train, validate and test), and that --out holds no earlier run unless --resume (continue it)
@@ -18,6 +19,7 @@ import { runTraining } from '../train/run.js';
 import { existingRunFiles, formatRunSummary } from '../train/trainer.js';
 import { lockRun } from '../train/run-lock.js';
 import { defineCommand } from './command.js';
+import { interruptOnSignals } from './interrupt.js';
 import { flagsFor, mergedFamilyOptions } from './family-options.js';
 
 /** ' (default: 100; rpg 150)': the shared default, then the families that set their own (ModelFamily.trainDefaults). */
@@ -37,6 +39,13 @@ const shared = {
     integer: true,
     min: 1,
     description: 'Stop after this many epochs in this run, keeping the schedule of --epochs (continue later with --resume)',
+  },
+  'checkpoint-every': {
+    type: 'number',
+    min: 0,
+    description:
+      'Minutes between checkpoints inside an epoch, so that a killed run loses at most that much (0: at epoch ends only; Ctrl-C or SIGTERM checkpoints at the next batch either way)',
+    default: 10,
   },
   epochs: { type: 'number', integer: true, min: 1, description: `Maximum epochs (also the length of the cosine schedule)${byFamily('epochs')}` },
   'batch-size': { type: 'number', integer: true, min: 1, description: 'Sequences per batch', default: T.batchSize },
@@ -68,7 +77,10 @@ Examples:
   sidrec train --model rpg --data runs/sports/data --out runs/sports/rpg --digits 16 --beam 100 --neighbors 30 --steps 5   (OPQ fitted here)
   sidrec train --model tiger --data runs/beauty/data --sids runs/beauty/sid-rq --out runs/beauty/tiger
   sidrec train --model gryphon --data runs/beauty/data --sids runs/beauty/sid-rq --out runs/beauty/gryphon2 --init-from runs/beauty/tiger
-Writes OUT/manifest.json, OUT/best.safetensors (best validation epoch) and OUT/checkpoint.safetensors (latest).
+Writes OUT/manifest.json, OUT/best.safetensors (best validation epoch) and OUT/checkpoint.safetensors (latest: at
+each epoch's end, every --checkpoint-every minutes inside an epoch, and at the next batch after Ctrl-C or SIGTERM,
+which then exits with code 130; --resume continues from inside the epoch to the same weights as an uninterrupted run;
+DIGER, whose epochs read SIDs fixed at their start, checkpoints at epoch ends only).
 An OUT that already holds a run is refused: --resume continues it, --overwrite replaces it.
 OUT/run.json records the settings (--resume refuses others, except --epochs and --patience) and OUT/epochs.jsonl
 one line per epoch; while a run is under way or paused (--stop-after), sidrec evaluate --model OUT scores its
@@ -108,11 +120,32 @@ ${familyDetails}`,
       patience: o.patience ?? schedule.patience,
       seed: o.seed,
     };
-    const run = { dir: o.out, resume: o.resume, quiet: o.quiet, maxEpochsThisRun: o['stop-after'] };
+    const interrupt = interruptOnSignals('training', o.quiet);
+    const run = {
+      dir: o.out,
+      resume: o.resume,
+      quiet: o.quiet,
+      maxEpochsThisRun: o['stop-after'],
+      signal: interrupt.signal,
+      checkpointSeconds: 60 * o['checkpoint-every'],
+    };
     const release = lockRun(o.out); // before the plan, which may write into OUT (fitted SIDs, item codes)
     try {
       const plan = await family.plan({ dataset, split: split(dataset, { historyCap: o['max-len'] }), dataDir: o.data, train, run }, flags);
       const { result, finished } = await runTraining(plan, train, run);
+      const at = result.interruptedAt;
+      if (result.stopped === 'interrupted' && at)
+        throw new SidrecError(
+          'E_INTERRUPTED',
+          `${interrupt.reason() ?? 'interrupted'} ${
+            !at.saved
+              ? `in epoch ${at.epoch}: its batches so far are lost (a ${family.kind} run checkpoints at epoch ends)`
+              : at.batch === 0
+                ? `after epoch ${at.epoch - 1}: checkpointed`
+                : `in epoch ${at.epoch}: checkpointed after ${at.batch} of its ${at.batches} batches`
+          }; continue: the same command with --resume`,
+          { file: o.out },
+        );
       process.stdout.write(`${formatRunSummary(result, (performance.now() - started) / 1000)}\n`);
       if (finished) {
         process.stdout.write(
@@ -125,6 +158,7 @@ ${familyDetails}`,
       }
       process.stdout.write(`model -> ${o.out}\n`);
     } finally {
+      interrupt.dispose();
       release();
     }
   },

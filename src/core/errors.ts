@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'E_SHAPE' // tensor shapes that do not fit
   | 'E_STATE' // an artifact or checkpoint that does not match what reads it
   | 'E_BACKEND' // a kernel provider that could not load or run
+  | 'E_INTERRUPTED' // stopped by SIGINT / SIGTERM (work saved where it could be: the message says how to continue)
   | 'E_INTERNAL';
 
 export interface ErrorLocation {
@@ -42,8 +43,9 @@ export function inputError(message: string, location: ErrorLocation = {}): Sidre
   return new SidrecError('E_INPUT', message, location);
 }
 
-/** Exit code for the CLI: 2 for the user's input or config, 1 otherwise. */
+/** Exit code for the CLI: 2 for the user's input or config, 130 when interrupted (as a shell reports Ctrl-C), 1 otherwise. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof SidrecError && (error.code === 'E_INPUT' || error.code === 'E_CONFIG' || error.code === 'E_NOT_FOUND')) return 2;
+  if (error instanceof SidrecError && error.code === 'E_INTERRUPTED') return 130;
   return 1;
 }

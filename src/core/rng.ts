@@ -3,6 +3,12 @@
  * SplitMix64-seeded xoshiro128** (fast, 32-bit state words, good statistical quality); Box-Muller normals.
  */
 
+/** What `Rng.snapshot` captures: the four state words and a pending Box-Muller normal. */
+export interface RngState {
+  readonly words: readonly number[];
+  readonly spareNormal?: number;
+}
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -80,6 +86,24 @@ export class Rng {
       xs[j] = tmp;
     }
     return xs;
+  }
+
+  /** The generator's whole state (a training checkpoint saves it, so a run resumed mid-epoch draws what it would have). */
+  snapshot(): RngState {
+    return {
+      words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0],
+      ...(this.spareNormal !== undefined ? { spareNormal: this.spareNormal } : {}),
+    };
+  }
+
+  /** A generator continuing from a snapshot. */
+  static restore(state: RngState): Rng {
+    const rng = new Rng(0);
+    if (state.words.length !== 4 || !state.words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || state.words.every((w) => w === 0))
+      throw new Error(`not a generator state: ${JSON.stringify(state)}`);
+    [rng.s0, rng.s1, rng.s2, rng.s3] = state.words;
+    rng.spareNormal = state.spareNormal;
+    return rng;
   }
 
   /** A child generator whose stream is independent of this one's future draws. */

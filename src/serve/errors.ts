@@ -23,6 +23,7 @@ export const STATUS_OF_CODE: Readonly<Record<HttpErrorCode, number>> = Object.fr
   E_FORBIDDEN: 403,
   E_OVERLOADED: 503,
   E_BACKEND: 500,
+  E_INTERRUPTED: 503,
   E_INTERNAL: 500,
 });
 

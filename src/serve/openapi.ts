@@ -79,7 +79,7 @@ export function openApiDocument(schemas: RequestSchemas, limits: ServeLimits): R
               properties: {
                 code: {
                   type: 'string',
-                  enum: ['E_INPUT', 'E_CONFIG', 'E_SHAPE', 'E_NOT_FOUND', 'E_STATE', 'E_AUTH', 'E_OVERLOADED', 'E_BACKEND', 'E_INTERNAL'],
+                  enum: ['E_INPUT', 'E_CONFIG', 'E_SHAPE', 'E_NOT_FOUND', 'E_STATE', 'E_AUTH', 'E_OVERLOADED', 'E_BACKEND', 'E_INTERRUPTED', 'E_INTERNAL'],
                 },
                 message: { type: 'string' },
                 field: { type: 'string', description: 'JSON path of the offending field, e.g. history[3]' },

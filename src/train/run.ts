@@ -75,7 +75,7 @@ async function trainAndFinish<Batch, Part>(plan: TrainingPlan<Batch, Part>, conf
     ...(plan.addedSettings ? { addedSettings: plan.addedSettings } : {}),
     model: plan.settings,
   });
-  if (result.stopped === 'max-epochs-this-run') return { result };
+  if (result.stopped === 'max-epochs-this-run' || result.stopped === 'interrupted') return { result };
   loadCheckpoint(join(run.dir, BEST_FILE), plan.model.namedParameters());
   const finished = await plan.finish(run, result);
   const shared = runManifest({

@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { SidrecError } from '../core/errors.js';
 import { formatSeconds, Progress } from '../core/progress.js';
-import { Rng } from '../core/rng.js';
+import { Rng, type RngState } from '../core/rng.js';
 import {
   AdamW,
   clipGradNorm,
@@ -50,6 +50,12 @@ export interface TrainHooks<Batch, Part = Batch> {
    * costs little padding (batches.ts). Required when `Part` is not `Batch`. @default the batch whole
    */
   parts?(batch: Batch): readonly (readonly [Part, number])[];
+  /**
+   * Whether a checkpoint taken between two batches resumes exactly: false for a family whose epoch reads state
+   * computed at its start from weights that keep training (DIGER's SIDs); such a run saves only at epoch ends, and
+   * an interruption loses the epoch under way. @default true
+   */
+  readonly resumableMidEpoch?: boolean;
 }
 
 export interface EpochRecord {
@@ -74,7 +80,9 @@ export interface TrainResult {
   readonly bestMetric: number;
   readonly history: readonly EpochRecord[];
   /** Why the loop ended. */
-  readonly stopped: 'patience' | 'epochs' | 'max-epochs-this-run';
+  readonly stopped: 'patience' | 'epochs' | 'max-epochs-this-run' | 'interrupted';
+  /** With 'interrupted': where the run stopped (the checkpoint holds it unless the epoch could not be saved). */
+  readonly interruptedAt?: { readonly epoch: number; readonly batch: number; readonly batches: number; readonly saved: boolean };
 }
 
 export interface TrainRunOptions {
@@ -93,6 +101,13 @@ export interface TrainRunOptions {
   readonly warmStart?: () => void;
   /** Model settings added since older runs started, with their as-before values (run-settings.ts). */
   readonly addedSettings?: Readonly<Record<string, unknown>>;
+  /** Stops the loop at the next batch boundary with a checkpoint to resume from (the CLI aborts it on SIGINT / SIGTERM). */
+  readonly signal?: AbortSignal;
+  /**
+   * Also checkpoint between batches when this many seconds passed since the last checkpoint, so that a process
+   * killed outright loses at most that much (0: at epoch ends only). @default 600
+   */
+  readonly checkpointSeconds?: number;
 }
 
 export interface LoopState {
@@ -102,11 +117,24 @@ export interface LoopState {
   bestMetric: number;
   badEpochs: number;
   history: EpochRecord[];
+  /** A checkpoint taken between batches: how far into the next epoch it is. */
+  partial?: PartialEpoch;
+}
+
+/** The part of an epoch a mid-epoch checkpoint has trained: resuming skips those batches and continues the draws. */
+interface PartialEpoch {
+  readonly epoch: number;
+  /** Batches done. */
+  readonly batch: number;
+  readonly lossSum: number;
+  readonly seconds: number;
+  /** The training context's generator (dropout, sampling) after those batches. */
+  readonly rng: RngState;
 }
 
 /** The line the CLI prints when a training run ends. */
 export function formatRunSummary(result: TrainResult, seconds: number): string {
-  const next = result.stopped === 'max-epochs-this-run' ? ' (continue: the same command with --resume)' : '';
+  const next = result.stopped === 'max-epochs-this-run' || result.stopped === 'interrupted' ? ' (continue: the same command with --resume)' : '';
   return `best epoch ${result.bestEpoch} (valid ndcg@10 ${result.bestMetric.toFixed(4)}), stopped by ${result.stopped}${next}, ${formatSeconds(seconds)}`;
 }
 
@@ -140,7 +168,7 @@ export async function train<Batch, Part = Batch>(
     : { epoch: 0, step: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, history: [] };
   if (resuming && !run.quiet)
     process.stderr.write(
-      `resuming after epoch ${state.epoch} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})${changed.length ? `; changed: ${changed.join(', ')}` : ''}\n`,
+      `resuming ${state.partial ? `inside epoch ${state.partial.epoch}, after ${state.partial.batch} of its batches` : `after epoch ${state.epoch}`} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})${changed.length ? `; changed: ${changed.join(', ')}` : ''}\n`,
     );
   if (!resuming) run.warmStart?.();
   // The first epoch's batches before anything is written: a dataset with nothing to train on leaves no run.json
@@ -159,7 +187,11 @@ export async function train<Batch, Part = Batch>(
   writeRunSettings(run.dir, settings);
 
   const epochLog = join(run.dir, EPOCH_LOG_FILE);
-  if (state.epoch === 0) writeFileSync(epochLog, '');
+  if (state.epoch === 0 && !state.partial) writeFileSync(epochLog, '');
+  const midEpoch = hooks.resumableMidEpoch !== false;
+  const checkpointMs = 1000 * (run.checkpointSeconds ?? 600) || Infinity;
+  let lastSave = performance.now();
+  let lastYield = performance.now();
   let epochsThisRun = 0;
   while (state.epoch < config.epochs && state.badEpochs < config.patience) {
     if (run.maxEpochsThisRun !== undefined && epochsThisRun >= run.maxEpochsThisRun) return result(state, 'max-epochs-this-run');
@@ -170,11 +202,21 @@ export async function train<Batch, Part = Batch>(
     const batches = drawn?.batches ?? hooks.batches(epoch, rng);
     if (batches.length === 0) throw new SidrecError('E_INPUT', 'no training sequences with at least 2 items');
     schedule ??= warmupCosine({ peakLr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.epochs * batches.length });
-    const ctx: ForwardContext = { training: true, rng: rng.fork() };
+    const partial = state.partial?.epoch === epoch ? state.partial : undefined; // resuming inside this epoch
+    state.partial = undefined;
+    const forked = rng.fork();
+    const ctx: ForwardContext = { training: true, rng: partial ? Rng.restore(partial.rng) : forked };
     const progress = new Progress({ label: `epoch ${epoch}`, total: batches.length, unit: 'batches', quiet: run.quiet });
-    const started = performance.now();
-    let lossSum = 0;
-    for (const batch of batches) {
+    const started = performance.now() - (partial?.seconds ?? 0) * 1000;
+    let lossSum = partial?.lossSum ?? 0;
+    if (partial) progress.tick(partial.batch, 'resumed inside the epoch');
+    for (let b = partial?.batch ?? 0; b < batches.length; b++) {
+      const batch = batches[b];
+      if (run.signal && performance.now() - lastYield > 50) {
+        await new Promise((resolve) => setImmediate(resolve)); // lets a signal handler run (the batches are synchronous)
+        lastYield = performance.now();
+      }
+      if (run.signal?.aborted) return interrupted(b);
       optimizer.zeroGrad();
       let loss = 0;
       for (const [part, weight] of hooks.parts?.(batch) ?? [[batch as unknown as Part, 1] as const]) {
@@ -191,6 +233,7 @@ export async function train<Batch, Part = Batch>(
       state.step++;
       lossSum += loss;
       progress.tick(1, `loss ${loss.toFixed(4)}`);
+      if (midEpoch && b + 1 < batches.length && performance.now() - lastSave > checkpointMs) savePartial(b + 1);
     }
     const valid = await hooks.validate(epoch);
     const metric = valid[config.selectMetric];
@@ -206,9 +249,26 @@ export async function train<Batch, Part = Batch>(
     } else if (state.step > config.warmupSteps) state.badEpochs++; // an epoch that ended inside the warm-up: see patienceCounts
     progress.finish(`loss ${record.loss.toFixed(4)}  valid ${config.selectMetric} ${metric.toFixed(4)}  ${outlook(state, config)}`);
     saveCheckpoint(checkpointPath, params, optimizer, { loop: JSON.stringify(state) });
+    lastSave = performance.now();
     appendFileSync(epochLog, `${JSON.stringify(record)}\n`);
     run.onEpoch?.(record);
     epochsThisRun++;
+    if (run.signal?.aborted && state.epoch < config.epochs && state.badEpochs < config.patience) return interrupted(0, epoch + 1);
+
+    /** A checkpoint after `done` batches of this epoch (the loop state says how far, and the draws' state). */
+    function savePartial(done: number): void {
+      const at: PartialEpoch = { epoch, batch: done, lossSum, seconds: (performance.now() - started) / 1000, rng: (ctx.rng as Rng).snapshot() };
+      saveCheckpoint(checkpointPath, params, optimizer, { loop: JSON.stringify({ ...state, partial: at }) });
+      lastSave = performance.now();
+    }
+
+    /** Stops before batch `b` of epoch `at`: checkpointed there when the family resumes mid-epoch exactly. */
+    function interrupted(b: number, at = epoch): TrainResult {
+      const saved = b === 0 || midEpoch;
+      if (b > 0 && midEpoch) savePartial(b);
+      if (b > 0) progress.finish(saved ? `interrupted: saved after ${b} of ${batches.length} batches` : `interrupted: the ${b} batches of this epoch are lost`);
+      return { ...result(state, 'interrupted'), interruptedAt: { epoch: at, batch: saved ? b : 0, batches: batches.length, saved } };
+    }
   }
   return result(state, state.badEpochs >= config.patience ? 'patience' : 'epochs');
 }

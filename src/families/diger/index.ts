@@ -199,6 +199,9 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
     dataDir: input.dataDir,
     model,
     hooks: {
+      // The epoch's SIDs come from the codebooks at its start, which train on: a mid-epoch checkpoint would not
+      // resume to the same SIDs, so a DIGER run saves at epoch ends only.
+      resumableMidEpoch: false,
       batches: (_epoch, rng) => {
         const table = refreshDigerTable(model); // this epoch's SIDs (after --resume: the restored tokenizer's)
         const vocab = model.tiger.vocab;
