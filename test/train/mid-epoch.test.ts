@@ -29,9 +29,17 @@ const sp = split(dataset, { historyCap: 20 });
 const train = { ...DEFAULT_TRAIN_CONFIG, epochs: 3, batchSize: 32, lr: 0.005, warmupSteps: 5, seed: 4 };
 const flags = { dim: 16, heads: 2, ffn: 32, 'max-len': 20, dropout: 0.3 };
 
-/** A SASRec plan whose model calls `onLoss(n)` before its n-th loss (1-based) in this process. */
-async function plan(run: TrainRunOptions, onLoss: (n: number) => void = () => {}): Promise<TrainingPlan> {
-  const p = (await familyOf('sasrec').plan({ dataset, split: sp, dataDir, train, run }, flags)) as TrainingPlan;
+/** Tiny settings per family (SIDs fitted by the run on the synthetic attributes). */
+const FAMILY_FLAGS: Readonly<Record<string, Readonly<Record<string, string | number>>>> = {
+  sasrec: flags,
+  rpg: { ...flags, digits: 4, 'sid-codebook-size': 8, 'sid-features': 'attributes', beam: 4, neighbors: 8, steps: 2, 'graph-k': 8 },
+  tiger: { dim: 16, heads: 2, ffn: 32, layers: 1, levels: 2, 'sid-codebook-size': 8, 'sid-features': 'attributes', 'valid-beam': 4, 'test-beam': 4 },
+  grank: { dim: 16, heads: 2, 'max-len': 20, digits: 4, 'sid-codebook-size': 8, 'sid-features': 'attributes', candidates: 20, 'rank-counts': 2 },
+};
+
+/** A plan of `kind` (SASRec unless named) whose model calls `onLoss(n)` before its n-th loss (1-based) in this process. */
+async function plan(run: TrainRunOptions, onLoss: (n: number) => void = () => {}, kind = 'sasrec'): Promise<TrainingPlan> {
+  const p = (await familyOf(kind).plan({ dataset, split: sp, dataDir, train, run }, FAMILY_FLAGS[kind])) as TrainingPlan;
   const model = p.model as unknown as { loss: (...args: unknown[]) => unknown };
   const loss = model.loss.bind(model);
   let n = 0;
@@ -103,6 +111,26 @@ test('checkpoints every checkpointSeconds inside an epoch; a family that cannot 
   assert.deepEqual(saved, [1, 2, 3], 'a checkpoint after every batch at a tiny interval');
   assert.deepEqual(fingerprint(every), straight, 'checkpointing changes nothing');
 });
+
+for (const kind of ['rpg', 'tiger', 'grank']) {
+  test(`${kind}: stopped inside an epoch and resumed, the same weights, losses and metrics as a run never stopped`, async () => {
+    const dir = join(work, `${kind}-straight`);
+    const short = { ...train, epochs: 2 };
+    await runTraining(await plan({ dir, quiet: true }, undefined, kind), short, { dir, quiet: true });
+    const stopped = join(work, `${kind}-stopped`);
+    const controller = new AbortController();
+    let losses = 0;
+    const first = await runTraining(await plan({ dir: stopped, quiet: true }, (n) => (losses = n) === 9 && controller.abort(), kind), short, {
+      dir: stopped,
+      quiet: true,
+      signal: controller.signal,
+    });
+    assert.equal(first.result.stopped, 'interrupted', `${losses} losses`);
+    assert.ok(first.result.interruptedAt!.batch > 0, JSON.stringify(first.result.interruptedAt));
+    await runTraining(await plan({ dir: stopped, resume: true, quiet: true }, undefined, kind), short, { dir: stopped, resume: true, quiet: true });
+    assert.deepEqual(fingerprint(stopped), fingerprint(dir));
+  });
+}
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 // Larger, so that an epoch lasts long enough (~1 s) for the signal to land inside one.
