@@ -120,11 +120,22 @@ for (const kind of ['rpg', 'tiger', 'grank']) {
     const stopped = join(work, `${kind}-stopped`);
     const controller = new AbortController();
     let losses = 0;
-    const first = await runTraining(await plan({ dir: stopped, quiet: true }, (n) => (losses = n) === 9 && controller.abort(), kind), short, {
-      dir: stopped,
-      quiet: true,
-      signal: controller.signal,
-    });
+    const first = await runTraining(
+      await plan(
+        { dir: stopped, quiet: true },
+        (n) => {
+          losses = n;
+          if (n === 9) controller.abort();
+        },
+        kind,
+      ),
+      short,
+      {
+        dir: stopped,
+        quiet: true,
+        signal: controller.signal,
+      },
+    );
     assert.equal(first.result.stopped, 'interrupted', `${losses} losses`);
     assert.ok(first.result.interruptedAt!.batch > 0, JSON.stringify(first.result.interruptedAt));
     await runTraining(await plan({ dir: stopped, resume: true, quiet: true }, undefined, kind), short, { dir: stopped, resume: true, quiet: true });
