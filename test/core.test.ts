@@ -83,3 +83,15 @@ test('Progress off a terminal: the start, one line per tenth, the end once with 
   silent.finish();
   assert.deepEqual(quiet, []);
 });
+
+test('Progress resumed part-way (startAt): the bar starts there, the rate counts only the work done since', async () => {
+  const lines: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+  const progress = new Progress({ label: 'epoch 3', total: 100, unit: 'batches', stream, startAt: 90 });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  progress.tick(1);
+  progress.finish();
+  assert.match(lines[0], /^epoch 3 \[#{22}\.{2}\] 91\/100 /);
+  const rate = Number(/ ([\d.]+) batches\/s/.exec(lines[0])![1]);
+  assert.ok(rate < 40, `one batch in >= 50 ms: ${rate}/s, not 91 in that time`);
+});

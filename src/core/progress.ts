@@ -11,6 +11,8 @@ export interface ProgressOptions {
   readonly stream?: NodeJS.WriteStream;
   /** Silence everything (tests, --quiet). @default false */
   readonly quiet?: boolean;
+  /** Work done before this bar started (a resumed epoch's batches): shown as done, left out of the rate. @default 0 */
+  readonly startAt?: number;
 }
 
 export class Progress {
@@ -23,6 +25,7 @@ export class Progress {
   private readonly tty: boolean;
 
   constructor(private readonly options: ProgressOptions) {
+    this.done = options.startAt ?? 0;
     this.stream = options.stream ?? process.stderr;
     this.tty = this.stream.isTTY === true;
   }
@@ -56,7 +59,7 @@ export class Progress {
   private line(now: number): string {
     const { label, total, unit = 'it' } = this.options;
     const elapsed = (now - this.started) / 1000;
-    const rate = this.done / Math.max(elapsed, 1e-9);
+    const rate = (this.done - (this.options.startAt ?? 0)) / Math.max(elapsed, 1e-9);
     const frac = Math.min(1, this.done / Math.max(1, total));
     const width = 24;
     const filled = Math.round(frac * width);

@@ -206,10 +206,9 @@ export async function train<Batch, Part = Batch>(
     state.partial = undefined;
     const forked = rng.fork();
     const ctx: ForwardContext = { training: true, rng: partial ? Rng.restore(partial.rng) : forked };
-    const progress = new Progress({ label: `epoch ${epoch}`, total: batches.length, unit: 'batches', quiet: run.quiet });
+    const progress = new Progress({ label: `epoch ${epoch}`, total: batches.length, unit: 'batches', quiet: run.quiet, startAt: partial?.batch ?? 0 });
     const started = performance.now() - (partial?.seconds ?? 0) * 1000;
     let lossSum = partial?.lossSum ?? 0;
-    if (partial) progress.tick(partial.batch, 'resumed inside the epoch');
     for (let b = partial?.batch ?? 0; b < batches.length; b++) {
       const batch = batches[b];
       if (run.signal && performance.now() - lastYield > 50) {
