@@ -4,7 +4,7 @@
  * the same), and writing the export directory whole (model.onnx, items.json, export.json) only after it passed.
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeDirAtomic } from '../core/atomic-dir.js';
 import { SidrecError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
@@ -266,6 +266,40 @@ export function writeExport(out: string, onnx: Uint8Array, spec: ExportSpec, ite
     check,
     ...(prior ? { transitions: prior.description } : {}),
   };
+}
+
+/** A model that scores every item after a history (SASRec, the Markov chain) as its export needs it. */
+export interface ItemScoringModel {
+  readonly numItems: number;
+  readonly config: { readonly maxLen: number };
+  score(histories: readonly ArrayLike<number>[]): Float32Array;
+}
+
+/** The export of an item-scoring model whose graph `build` makes: the spec from the model directory, then exportGraph. */
+export function exportItemScorer(
+  kind: string,
+  model: ItemScoringModel,
+  inputs: readonly string[],
+  build: (precision: ExportPrecision) => OnnxGraph,
+  dir: string,
+  manifest: { readonly modelConfig: Readonly<Record<string, unknown>> },
+  items: ServingItems,
+  histories: readonly ArrayLike<number>[],
+  out: string,
+  precision: ExportPrecision = 'float32',
+  /** The model directory's transition prior, carried into the export. */
+  prior?: TransitionPrior,
+): ExportResult {
+  const spec = {
+    kind,
+    model: resolve(dir),
+    modelConfig: manifest.modelConfig,
+    numItems: model.numItems,
+    maxLen: model.config.maxLen,
+    inputs,
+    ...(prior ? { transitions: prior } : {}),
+  };
+  return exportGraph(spec, build, (h) => model.score(h), items, histories, out, precision);
 }
 
 /** One model's export, end to end: build the graph at `precision`, check it against `engine` on `histories`, write it. */

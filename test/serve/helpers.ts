@@ -81,43 +81,28 @@ export async function tinySasRecDir(seed = 1, root = tempDir('sasrec')): Promise
   return out;
 }
 
-/**
- * Trains a two-epoch GRank (d 16, 4 x 8 OPQ codes on the synthetic attributes, 30 candidates, the ranker reading the
- * newest 3 items' counts) on synthetic data through the family table; returns its model directory.
- */
-export async function tinyGRankDir(root = tempDir('grank')): Promise<string> {
+/** Trains a two-epoch model of `kind` on synthetic data through the family table with `flags`; returns its model directory. */
+async function tinyFamilyDir(kind: string, flags: Readonly<Record<string, string | number>>, root: string): Promise<string> {
   const dataDir = join(root, 'data');
   const dataset = syntheticDataset(generateSynthetic(SYNTH));
   saveDataset(dataDir, dataset);
   const train = { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, warmupSteps: 2, lr: 0.01 };
-  const run = { dir: join(root, 'grank'), quiet: true };
-  const flags = {
-    dim: 16,
-    heads: 2,
-    ffn: 32,
-    'max-len': 20,
-    'sid-features': 'attributes',
-    digits: 4,
-    'sid-codebook-size': 8,
-    candidates: 30,
-    'rank-counts': 3,
-  };
-  const plan = await familyOf('grank').plan({ dataset, split: split(dataset, { historyCap: 20 }), dataDir, train, run }, flags);
+  const run = { dir: join(root, kind), quiet: true };
+  const plan = await familyOf(kind).plan({ dataset, split: split(dataset, { historyCap: 20 }), dataDir, train, run }, flags);
   await runTraining(plan, train, run);
   return run.dir;
 }
 
-/** Trains a two-epoch Markov chain (d 16) on synthetic data through the family table; returns its model directory. */
-export async function tinyMarkovDir(root = tempDir('markov')): Promise<string> {
-  const dataDir = join(root, 'data');
-  const dataset = syntheticDataset(generateSynthetic(SYNTH));
-  saveDataset(dataDir, dataset);
-  const train = { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, warmupSteps: 2, lr: 0.01 };
-  const run = { dir: join(root, 'markov'), quiet: true };
-  const plan = await familyOf('markov').plan({ dataset, split: split(dataset, { historyCap: 20 }), dataDir, train, run }, { dim: 16, 'max-len': 20 });
-  await runTraining(plan, train, run);
-  return run.dir;
-}
+/** A GRank (d 16, 4 x 8 OPQ codes on the synthetic attributes, 30 candidates, the ranker reading the newest 3 items' counts). */
+export const tinyGRankDir = (root = tempDir('grank')): Promise<string> =>
+  tinyFamilyDir(
+    'grank',
+    { dim: 16, heads: 2, ffn: 32, 'max-len': 20, 'sid-features': 'attributes', digits: 4, 'sid-codebook-size': 8, candidates: 30, 'rank-counts': 3 },
+    root,
+  );
+
+/** A Markov chain (d 16). */
+export const tinyMarkovDir = (root = tempDir('markov')): Promise<string> => tinyFamilyDir('markov', { dim: 16, 'max-len': 20 }, root);
 
 /** Tiny TIGER / Gryphon model directories trained on one synthetic dataset and its SIDs. */
 export interface TinySidModels {

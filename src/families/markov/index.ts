@@ -9,9 +9,9 @@ import { FullScoringRecommender } from '../../decode/recommender.js';
 import { MODEL_FILES } from '../../model/files.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { loadCheckpoint } from '../../tensor/index.js';
-import { checkHistories } from '../export-check.js';
+import { checkHistories, exportItemScorer } from '../export-check.js';
 import { defineFamily, type ModelFamily } from '../family.js';
-import { exportMarkov } from './export.js';
+import { MARKOV_INPUTS, markovGraph } from './onnx.js';
 import { fullScorer, nextItemPlan } from '../next-item-plan.js';
 import { batchingOption, type Batching, validUsersOption } from '../options.js';
 import { DEFAULT_MARKOV_CONFIG as D, MarkovChain, type MarkovConfig } from './model.js';
@@ -49,6 +49,19 @@ export const markovFamily: ModelFamily = defineFamily({
   },
   export(dir, manifest, context, out, options = {}) {
     const model = open(dir, manifest);
-    return exportMarkov(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision, options.prior);
+    const histories = checkHistories(model.numItems, model.config.maxLen);
+    return exportItemScorer(
+      'markov',
+      model,
+      MARKOV_INPUTS,
+      (p) => markovGraph(model, p),
+      dir,
+      manifest,
+      context.items,
+      histories,
+      out,
+      options.precision,
+      options.prior,
+    );
   },
 });

@@ -7,8 +7,8 @@ import { DEFAULT_SASREC_CONFIG as D } from '../../model/sasrec.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { architectureOf, architectureOptions, batchingOption, checkHeads, type Batching, validUsersOption } from '../options.js';
 import { openSasRecModel, sasRecRecommender } from './recommender.js';
-import { checkHistories } from '../export-check.js';
-import { exportSasRec } from './export.js';
+import { checkHistories, exportItemScorer } from '../export-check.js';
+import { SASREC_INPUTS, sasRecGraph } from './onnx.js';
 import { sasRecPlan, sasRecScorer } from './train.js';
 
 const trainOptions = { ...architectureOptions(D), ...batchingOption('length-bucketed'), ...validUsersOption(0) };
@@ -32,6 +32,19 @@ export const sasrecFamily: ModelFamily = defineFamily({
   },
   export(dir, manifest, context, out, options = {}) {
     const model = openSasRecModel(dir, manifest);
-    return exportSasRec(model, dir, manifest, context.items, checkHistories(model.numItems, model.config.maxLen), out, options.precision, options.prior);
+    const histories = checkHistories(model.numItems, model.config.maxLen);
+    return exportItemScorer(
+      'sasrec',
+      model,
+      SASREC_INPUTS,
+      (p) => sasRecGraph(model, p),
+      dir,
+      manifest,
+      context.items,
+      histories,
+      out,
+      options.precision,
+      options.prior,
+    );
   },
 });
