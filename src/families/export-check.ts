@@ -275,21 +275,24 @@ export interface ItemScoringModel {
   score(histories: readonly ArrayLike<number>[]): Float32Array;
 }
 
-/** The export of an item-scoring model whose graph `build` makes: the spec from the model directory, then exportGraph. */
+/**
+ * The export of an item-scoring model (`kind`, its graph from `build`, the history inputs it reads), checked on the
+ * seeded histories against the model's own scores: the spec from the model directory, then exportGraph.
+ */
 export function exportItemScorer(
-  kind: string,
-  model: ItemScoringModel,
-  inputs: readonly string[],
-  build: (precision: ExportPrecision) => OnnxGraph,
+  scorer: {
+    readonly kind: string;
+    readonly model: ItemScoringModel;
+    readonly inputs: readonly string[];
+    readonly build: (precision: ExportPrecision) => OnnxGraph;
+  },
   dir: string,
   manifest: { readonly modelConfig: Readonly<Record<string, unknown>> },
   items: ServingItems,
-  histories: readonly ArrayLike<number>[],
   out: string,
-  precision: ExportPrecision = 'float32',
-  /** The model directory's transition prior, carried into the export. */
-  prior?: TransitionPrior,
+  options: ExportOptions = {},
 ): ExportResult {
+  const { kind, model, inputs, build } = scorer;
   const spec = {
     kind,
     model: resolve(dir),
@@ -297,9 +300,10 @@ export function exportItemScorer(
     numItems: model.numItems,
     maxLen: model.config.maxLen,
     inputs,
-    ...(prior ? { transitions: prior } : {}),
+    ...(options.prior ? { transitions: options.prior } : {}),
   };
-  return exportGraph(spec, build, (h) => model.score(h), items, histories, out, precision);
+  const histories = checkHistories(model.numItems, model.config.maxLen);
+  return exportGraph(spec, build, (h) => model.score(h), items, histories, out, options.precision);
 }
 
 /** One model's export, end to end: build the graph at `precision`, check it against `engine` on `histories`, write it. */

@@ -9,7 +9,7 @@ import { FullScoringRecommender } from '../../decode/recommender.js';
 import { MODEL_FILES } from '../../model/files.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { loadCheckpoint } from '../../tensor/index.js';
-import { checkHistories, exportItemScorer } from '../export-check.js';
+import { exportItemScorer } from '../export-check.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { MARKOV_INPUTS, markovGraph } from './onnx.js';
 import { fullScorer, nextItemPlan } from '../next-item-plan.js';
@@ -49,19 +49,6 @@ export const markovFamily: ModelFamily = defineFamily({
   },
   export(dir, manifest, context, out, options = {}) {
     const model = open(dir, manifest);
-    const histories = checkHistories(model.numItems, model.config.maxLen);
-    return exportItemScorer(
-      'markov',
-      model,
-      MARKOV_INPUTS,
-      (p) => markovGraph(model, p),
-      dir,
-      manifest,
-      context.items,
-      histories,
-      out,
-      options.precision,
-      options.prior,
-    );
+    return exportItemScorer({ kind: 'markov', model, inputs: MARKOV_INPUTS, build: (p) => markovGraph(model, p) }, dir, manifest, context.items, out, options);
   },
 });

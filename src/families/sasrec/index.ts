@@ -7,7 +7,7 @@ import { DEFAULT_SASREC_CONFIG as D } from '../../model/sasrec.js';
 import { defineFamily, type ModelFamily } from '../family.js';
 import { architectureOf, architectureOptions, batchingOption, checkHeads, type Batching, validUsersOption } from '../options.js';
 import { openSasRecModel, sasRecRecommender } from './recommender.js';
-import { checkHistories, exportItemScorer } from '../export-check.js';
+import { exportItemScorer } from '../export-check.js';
 import { SASREC_INPUTS, sasRecGraph } from './onnx.js';
 import { sasRecPlan, sasRecScorer } from './train.js';
 
@@ -32,19 +32,6 @@ export const sasrecFamily: ModelFamily = defineFamily({
   },
   export(dir, manifest, context, out, options = {}) {
     const model = openSasRecModel(dir, manifest);
-    const histories = checkHistories(model.numItems, model.config.maxLen);
-    return exportItemScorer(
-      'sasrec',
-      model,
-      SASREC_INPUTS,
-      (p) => sasRecGraph(model, p),
-      dir,
-      manifest,
-      context.items,
-      histories,
-      out,
-      options.precision,
-      options.prior,
-    );
+    return exportItemScorer({ kind: 'sasrec', model, inputs: SASREC_INPUTS, build: (p) => sasRecGraph(model, p) }, dir, manifest, context.items, out, options);
   },
 });
