@@ -11,7 +11,7 @@ import { countFeatures, type RankCounts } from '../model/count-features.js';
 import { historyInputs, HISTORY_MASKED } from '../model/history-inputs.js';
 import type { ExportedTransitions } from '../model/transition-counts.js';
 import type { OrtModule, OrtSession, SidRanked } from './sid-runtime.js';
-import { TopK } from './topk.js';
+import { TopK, topKRows } from './topk.js';
 
 /** The file a GRank export adds beside model.onnx: the training transitions its count features read. */
 export const GRANK_COUNTS_FILE = 'ranker-counts.bin';
@@ -68,7 +68,7 @@ export class GRankRuntime {
     // `scores` needs run).
     const generated = await this.session.run({ ...history, ...candidateInputs(new Int32Array(B), 1, new Float32Array(B * W)) }, ['scores']);
     const scores = generated.scores.data as Float32Array; // (B, N)
-    const found = this.candidates(scores, B, Math.max(this.layout.candidates, k), exclude);
+    const found = topKRows(scores, B, this.numItems, Math.max(this.layout.candidates, k), exclude);
     const width = Math.min(...found.map((f) => f.items.length));
     if (width === 0) return found.map(() => ({ items: new Int32Array(0), scores: new Float64Array(0), candidates: 0 }));
     const picked = new Int32Array(B * width);
@@ -90,21 +90,6 @@ export class GRankRuntime {
       const values = new Float32Array(best.size);
       best.sortedInto(order, 0, values);
       return { items: Int32Array.from(order, (j) => picked[r * width + j]), scores: Float64Array.from(values), candidates: width };
-    });
-  }
-
-  /** Each row's best `count` items by generator score, skipping `exclude[r]` (families/grank/mips.ts's exact search). */
-  private candidates(scores: Float32Array, B: number, count: number, exclude: readonly ReadonlySet<number>[]) {
-    const N = this.numItems;
-    const top = new TopK(Math.min(count, N));
-    return Array.from({ length: B }, (_, r) => {
-      top.reset();
-      const skip = exclude[r];
-      for (let i = 0; i < N; i++) if (!skip?.has(i)) top.push(i, scores[r * N + i]);
-      const items = new Int32Array(top.size);
-      const values = new Float32Array(top.size);
-      top.sortedInto(items, 0, values);
-      return { items, scores: values };
     });
   }
 }

@@ -82,3 +82,20 @@ export class TopK {
     this.val[i] = score;
   }
 }
+
+/**
+ * Each row's best `k` columns of row-major (B, N) `scores`, best first with their scores, skipping the columns in
+ * `exclude[r]` (exact maximum-inner-product search over precomputed scores; GRank's server and export runtime).
+ */
+export function topKRows(scores: Float32Array, B: number, N: number, k: number, exclude: readonly (ReadonlySet<number> | undefined)[] = [], rowOffset = 0) {
+  const top = new TopK(Math.min(k, N));
+  return Array.from({ length: B }, (_, r) => {
+    top.reset();
+    const skip = exclude[rowOffset + r];
+    for (let i = 0; i < N; i++) if (!skip?.has(i)) top.push(i, scores[r * N + i]);
+    const items = new Int32Array(top.size);
+    const values = new Float32Array(top.size);
+    top.sortedInto(items, 0, values);
+    return { items, scores: values };
+  });
+}

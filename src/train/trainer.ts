@@ -204,8 +204,7 @@ export async function train<Batch, Part = Batch>(
     schedule ??= warmupCosine({ peakLr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.epochs * batches.length });
     const partial = state.partial?.epoch === epoch ? state.partial : undefined; // resuming inside this epoch
     state.partial = undefined;
-    const forked = rng.fork();
-    const ctx: ForwardContext = { training: true, rng: partial ? Rng.restore(partial.rng) : forked };
+    const ctx: ForwardContext = { training: true, rng: partial ? Rng.restore(partial.rng) : rng.fork() };
     const progress = new Progress({ label: `epoch ${epoch}`, total: batches.length, unit: 'batches', quiet: run.quiet, startAt: partial?.batch ?? 0 });
     const started = performance.now() - (partial?.seconds ?? 0) * 1000;
     let lossSum = partial?.lossSum ?? 0;

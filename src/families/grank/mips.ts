@@ -5,7 +5,7 @@
  * its recall measured against exact by the benchmark. Both skip excluded items.
  */
 import { createRequire } from 'node:module';
-import { TopK } from '../../decode/topk.js';
+import { topKRows } from '../../decode/topk.js';
 import { kernels } from '../../tensor/index.js';
 
 export type MipsKind = 'exact' | 'usearch';
@@ -24,20 +24,11 @@ export function exactMips(vectors: Float32Array, numItems: number, dim: number):
     search(users, B, k, exclude = []) {
       const block = 256;
       const out: { items: Int32Array; scores: Float32Array }[] = [];
-      const top = new TopK(Math.min(k, numItems));
       const scores = new Float32Array(Math.min(block, B) * numItems);
       for (let start = 0; start < B; start += block) {
         const n = Math.min(block, B - start);
         kernels().gemm({ transA: false, transB: true, m: n, n: numItems, k: dim, a: users.subarray(start * dim, (start + n) * dim), b: items, c: scores });
-        for (let r = 0; r < n; r++) {
-          top.reset();
-          const skip = exclude[start + r];
-          for (let i = 0; i < numItems; i++) if (!skip?.has(i)) top.push(i, scores[r * numItems + i]);
-          const found = new Int32Array(top.size);
-          const values = new Float32Array(top.size);
-          top.sortedInto(found, 0, values);
-          out.push({ items: found, scores: values });
-        }
+        out.push(...topKRows(scores, n, numItems, k, exclude, start));
       }
       return out;
     },
