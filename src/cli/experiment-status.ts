@@ -47,7 +47,7 @@ export interface ExperimentStatus {
   readonly secondsLeft?: number;
   /** The command that takes it further (none when finished and its results are written). */
   readonly next?: string;
-  /** Why an invalid file was not read (the file and field named). */
+  /** Why an invalid experiment file, or its results file, was not read (the file and field named). */
   readonly error?: string;
 }
 
@@ -77,21 +77,22 @@ export function experimentStatuses(
 export function experimentStatus(experiment: Experiment, options: { readonly work?: string; readonly results?: string } = {}): ExperimentStatus {
   const { name } = experiment;
   const resultsPath = join(options.results ?? join(experiment.root, 'results'), `${name}.json`);
-  const results = existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile) : undefined;
+  const read = readResults(resultsPath);
+  const results = read.results;
   const test =
-    results?.test?.['ndcg@10'] !== undefined
+    typeof results?.test?.['ndcg@10'] === 'number'
       ? { ndcg10: results.test['ndcg@10'], interim: results.inProgress !== undefined, ...(results.bestEpoch !== undefined ? { epoch: results.bestEpoch } : {}) }
       : undefined;
   const command = `sidrec reproduce ${name}`;
   const train = experiment.stages.train;
   if (!train) {
     const model = String(experiment.stages.baseline?.model ?? 'baseline');
-    return { name, model, state: 'baseline', ...(test ? { test } : {}), ...(results ? {} : { next: command }) };
+    return { name, model, state: 'baseline', ...(test ? { test } : {}), ...(results ? {} : { next: command }), ...(read.error ? { error: read.error } : {}) };
   }
   const model = String(train.model ?? 'sasrec');
   const dir = join(options.work ?? join(experiment.root, 'runs'), name, 'model');
   const logged = readEpochLog(join(dir, MODEL_FILES.epochs));
-  const epochs = logged.length > 0 ? logged : (results?.epochs ?? []); // a results file keeps the run's epochs
+  const epochs = logged.length > 0 ? logged : Array.isArray(results?.epochs) ? results.epochs : []; // a results file keeps the run's epochs
   const settings = readJson<{ train?: { epochs?: number; patience?: number; warmupSteps?: number } }>(join(dir, MODEL_FILES.runSettings));
   const family = FAMILIES[model as keyof typeof FAMILIES];
   const scheduled = settings?.train?.epochs ?? numberOr(train.epochs, family?.trainDefaults?.epochs ?? DEFAULT_TRAIN_CONFIG.epochs);
@@ -130,7 +131,20 @@ export function experimentStatus(experiment: Experiment, options: { readonly wor
     ...(pace !== undefined ? { secondsPerEpoch: pace } : {}),
     ...(running && pace !== undefined ? { secondsLeft: Math.max(0, scheduled - epochs.length) * pace } : {}),
     ...(next ? { next } : {}),
+    ...(read.error ? { error: read.error } : {}),
   };
+}
+
+/** results/NAME.json, or why it does not read (listed with the row; `reproduce` rewrites it). */
+function readResults(path: string): { readonly results?: ResultsFile; readonly error?: string } {
+  if (!existsSync(path)) return {};
+  try {
+    const results = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (typeof results !== 'object' || results === null || Array.isArray(results)) return { error: `${path}: not a results object` };
+    return { results: results as ResultsFile };
+  } catch (error) {
+    return { error: `${path}: not JSON (${(error as Error).message})` };
+  }
 }
 
 interface ResultsFile {

@@ -21,7 +21,7 @@
  * that holds `experiments/` (the repository root), so the files work from any working directory. The stages'
  * own inputs and outputs (--data, --sids, --out, --model) are set by `reproduce` and may not appear.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SidrecError } from '../core/errors.js';
@@ -127,17 +127,23 @@ export function readExperiment(nameOrFile: string, cwd = process.cwd()): Experim
 
 function findByName(name: string, cwd: string): string {
   if (!/^[\w.-]+$/.test(name)) throw new SidrecError('E_CONFIG', `"${name}" is neither an experiment name nor a .json file`, { field: 'experiment' });
-  let dir = resolve(cwd);
-  for (;;) {
-    const candidate = join(dir, 'experiments', `${name}.json`);
-    try {
-      readFileSync(candidate);
-      return candidate;
-    } catch {
-      const up = dirname(dir);
-      if (up === dir) throw new SidrecError('E_NOT_FOUND', `no experiments/${name}.json in ${resolve(cwd)} or above`, { field: 'experiment' });
-      dir = up;
-    }
+  const dir = findUp(cwd, join('experiments', `${name}.json`));
+  if (dir === undefined) throw new SidrecError('E_NOT_FOUND', `no experiments/${name}.json in ${resolve(cwd)} or above`, { field: 'experiment' });
+  return join(dir, 'experiments', `${name}.json`);
+}
+
+/** The folder holding experiments/ (`sidrec experiments`): the working directory or the nearest one above it. */
+export function experimentsRoot(cwd = process.cwd()): string {
+  const dir = findUp(cwd, 'experiments');
+  if (dir === undefined) throw new SidrecError('E_NOT_FOUND', `no experiments/ folder in ${resolve(cwd)} or above`, { field: 'experiments' });
+  return dir;
+}
+
+/** The nearest of `cwd` and the folders above it that holds `relative`, or undefined. */
+function findUp(cwd: string, relative: string): string | undefined {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, relative))) return dir;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 

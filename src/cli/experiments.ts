@@ -4,12 +4,10 @@
  * scheduled, patience, the best validation and the test NDCG@10 (interim while a run is under way), at most how long
  * the rest of the schedule takes, and the command that takes each further.
  */
-import { dirname, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { SidrecError } from '../core/errors.js';
+import { join, resolve } from 'node:path';
 import { formatSeconds } from '../core/progress.js';
 import { defineCommand } from './command.js';
+import { experimentsRoot } from './experiment.js';
 import { experimentStatuses, type ExperimentStatus } from './experiment-status.js';
 
 export const experimentsCommand = defineCommand({
@@ -51,14 +49,6 @@ one training now).`,
   },
 });
 
-/** The folder holding experiments/: the working directory or the nearest one above it. */
-function experimentsRoot(cwd: string): string {
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'experiments'))) return dir;
-    if (dirname(dir) === dir) throw new SidrecError('E_NOT_FOUND', `no experiments/ folder in ${resolve(cwd)} or above`, { field: 'experiments' });
-  }
-}
-
 const figure = (x: number): string => x.toFixed(4).replace(/^0/, '');
 
 /** One row per experiment, columns padded to their widest cell. */
@@ -73,7 +63,7 @@ export function statusTable(statuses: readonly ExperimentStatus[]): string {
     s.bestValid ? `${figure(s.bestValid.ndcg10)} @${s.bestValid.epoch}` : '',
     s.test ? `${figure(s.test.ndcg10)}${s.test.interim ? ` (interim${s.test.epoch !== undefined ? `, @${s.test.epoch}` : ''})` : ''}` : '',
     s.secondsLeft !== undefined ? formatSeconds(s.secondsLeft) : '',
-    s.next ?? s.error ?? '',
+    [s.error, s.next].filter((cell) => cell !== undefined).join('; '),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: readonly string[]) =>

@@ -88,6 +88,17 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.equal(broken.state, 'invalid');
   assert.match(broken.error ?? '', /broken\.json, field "prepare"/);
   rmSync(join(root, 'experiments', 'broken.json'));
+  // A results file that does not read keeps its row (the run's state from its directory) and says why.
+  const resultsFile = join(root, 'results', 'tiny.json');
+  const kept = readFileSync(resultsFile, 'utf8');
+  writeFileSync(resultsFile, kept.slice(0, 40));
+  const cut = listed();
+  assert.deepEqual([cut.state, cut.epochsRun, cut.test], ['stopped', 1, undefined]);
+  assert.match(String(cut.error), /tiny\.json: not JSON/);
+  const cutTable = spawnSync(process.execPath, [cli, 'experiments', 'tiny'], { cwd: root, encoding: 'utf8' });
+  assert.equal(cutTable.status, 0, cutTable.stderr);
+  assert.match(cutTable.stdout, /not JSON .*; sidrec reproduce tiny --resume/);
+  writeFileSync(resultsFile, kept);
   const both = reproduce('tiny', '--so-far', '--resume');
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--so-far trains nothing: give it without --resume and --stop-after/);
