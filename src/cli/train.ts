@@ -142,7 +142,9 @@ ${familyDetails}`,
               ? `in epoch ${at.epoch}: its batches so far are lost (a ${family.kind} run checkpoints at epoch ends)`
               : at.batch === 0
                 ? `after epoch ${at.epoch - 1}: checkpointed`
-                : `in epoch ${at.epoch}: checkpointed after ${at.batch} of its ${at.batches} batches`
+                : at.batch === at.batches
+                  ? `in epoch ${at.epoch}'s validation: checkpointed after its batches (--resume validates it)`
+                  : `in epoch ${at.epoch}: checkpointed after ${at.batch} of its ${at.batches} batches`
           }; continue: the same command with --resume`,
           { file: o.out },
         );

@@ -33,6 +33,11 @@ export interface EvalOptions {
   readonly label?: string;
   /** Remove each query's history items from its ranking (as served with `excludeHistory`). @default false */
   readonly excludeHistory?: boolean;
+  /**
+   * Stops between batches once aborted (Ctrl-C in training), throwing E_INTERRUPTED; while it is set, the loop
+   * yields to the event loop every ~50 ms so that a signal handler can run.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export const DEFAULT_EVAL_OPTIONS = Object.freeze({
@@ -82,8 +87,18 @@ export async function evaluate(scorer: Scorer, split: LeaveOneOutSplit, part: 'v
   const users = new Int32Array(Q);
   const targets = new Int32Array(Q);
   const ranks = new Float64Array(Q);
-  const progress = new Progress({ label: opts.label ?? `eval ${part}`, total: Q, unit: 'queries', quiet: !opts.progress });
+  const label = opts.label ?? `eval ${part}`;
+  const progress = new Progress({ label, total: Q, unit: 'queries', quiet: !opts.progress });
+  let lastYield = performance.now();
   for (let start = 0; start < Q; start += opts.batchSize) {
+    if (opts.signal && performance.now() - lastYield > 50) {
+      await new Promise((resolve) => setImmediate(resolve)); // the scorers are synchronous: let a signal handler run
+      lastYield = performance.now();
+    }
+    if (opts.signal?.aborted) {
+      progress.finish(`interrupted after ${start} of ${Q} queries`);
+      throw new SidrecError('E_INTERRUPTED', `${label} stopped after ${start} of ${Q} queries`);
+    }
     const batch = examples.slice(start, start + opts.batchSize);
     // Scorers get queries without the target, so a model cannot peek at the answer.
     const queries: EvalQuery[] = batch.map(({ user, history }) => ({ user, history }));

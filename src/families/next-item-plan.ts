@@ -27,13 +27,13 @@ export function nextItemHooks(
   windows: readonly TrainingWindow[],
   batchSize: number,
   batching: 'uniform' | 'length-bucketed',
-  validate: () => Promise<Readonly<Record<string, number>>>,
+  validate: (signal?: AbortSignal) => Promise<Readonly<Record<string, number>>>,
 ): TrainHooks<NextItemBatch> {
   const uniform = batching === 'uniform';
   return {
     batches: (_epoch, rng) => nextItemBatches(windows, batchSize, rng, !uniform),
     ...(uniform ? { parts: (batch: NextItemBatch) => lengthSortedParts(batch) } : {}),
-    validate,
+    validate: (_epoch, signal) => validate(signal),
   };
 }
 
@@ -57,7 +57,12 @@ export function nextItemPlan<M extends FullScoringModel>(
     numItems: split.numItems,
     dataDir,
     model,
-    hooks: nextItemHooks(windows, config.batchSize, batching, async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 512 })).metrics),
+    hooks: nextItemHooks(
+      windows,
+      config.batchSize,
+      batching,
+      async (signal) => (await evaluate(scorer, validSplit, 'valid', { batchSize: 512, signal })).metrics,
+    ),
     settings: {
       kind,
       numItems: split.numItems,
@@ -67,7 +72,7 @@ export function nextItemPlan<M extends FullScoringModel>(
       ...(uniform ? { batching } : {}),
     },
     async finish(run) {
-      const test = await evaluate(scorer, split, 'test', { batchSize: 512, progress: run.quiet !== true });
+      const test = await evaluate(scorer, split, 'test', { batchSize: 512, progress: run.quiet !== true, signal: run.signal });
       return { test, tables: [{ label: `${kind} (test)`, result: test }] };
     },
   };

@@ -6,6 +6,7 @@
  * model directory (run-lock.ts).
  */
 import { join } from 'node:path';
+import { SidrecError } from '../core/errors.js';
 import type { EvalResult } from '../eval/index.js';
 import { writeManifest } from '../model/manifest.js';
 import { loadCheckpoint } from '../tensor/index.js';
@@ -77,7 +78,14 @@ async function trainAndFinish<Batch, Part>(plan: TrainingPlan<Batch, Part>, conf
   });
   if (result.stopped === 'max-epochs-this-run' || result.stopped === 'interrupted') return { result };
   loadCheckpoint(join(run.dir, BEST_FILE), plan.model.namedParameters());
-  const finished = await plan.finish(run, result);
+  const finished = await plan.finish(run, result).catch((error: unknown) => {
+    if (!(error instanceof SidrecError && error.code === 'E_INTERRUPTED')) throw error;
+    throw new SidrecError(
+      'E_INTERRUPTED',
+      `${error.message} in the final evaluation: training is over and saved (best epoch ${result.bestEpoch}); continue: the same command with --resume, which evaluates it`,
+      { file: run.dir },
+    );
+  });
   const shared = runManifest({
     kind: plan.kind,
     numItems: plan.numItems,

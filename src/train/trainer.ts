@@ -42,8 +42,11 @@ export interface TrainableModel<Batch> {
 export interface TrainHooks<Batch, Part = Batch> {
   /** The epoch's batches, in an order drawn from `rng`. */
   batches(epoch: number, rng: Rng): readonly Batch[];
-  /** Validation metrics after an epoch (must contain `config.selectMetric`). */
-  validate(epoch: number): Promise<Readonly<Record<string, number>>>;
+  /**
+   * Validation metrics after an epoch (must contain `config.selectMetric`). `signal` (the run's) stops it between
+   * batches of queries with E_INTERRUPTED (`evaluate`'s option): the loop then checkpoints after the epoch's batches.
+   */
+  validate(epoch: number, signal?: AbortSignal): Promise<Readonly<Record<string, number>>>;
   /**
    * Computes one optimiser step in pieces: each part's loss scaled by its weight and the gradients accumulated
    * (weights summing to 1 give the whole batch's mean), e.g. a random batch in length-sorted parts so that it
@@ -233,7 +236,13 @@ export async function train<Batch, Part = Batch>(
       progress.tick(1, `loss ${loss.toFixed(4)}`);
       if (midEpoch && b + 1 < batches.length && performance.now() - lastSave > checkpointMs) savePartial(b + 1);
     }
-    const valid = await hooks.validate(epoch);
+    let valid: Readonly<Record<string, number>>;
+    try {
+      valid = await hooks.validate(epoch, run.signal);
+    } catch (error) {
+      if (error instanceof SidrecError && error.code === 'E_INTERRUPTED' && run.signal?.aborted) return interrupted(batches.length);
+      throw error;
+    }
     const metric = valid[config.selectMetric];
     if (metric === undefined) throw new SidrecError('E_CONFIG', `validation did not report "${config.selectMetric}"`);
     const record: EpochRecord = { epoch, loss: lossSum / batches.length, seconds: (performance.now() - started) / 1000, valid };
@@ -264,7 +273,8 @@ export async function train<Batch, Part = Batch>(
     function interrupted(b: number, at = epoch): TrainResult {
       const saved = b === 0 || midEpoch;
       if (b > 0 && midEpoch) savePartial(b);
-      if (b > 0) progress.finish(saved ? `interrupted: saved after ${b} of ${batches.length} batches` : `interrupted: the ${b} batches of this epoch are lost`);
+      const where = b === batches.length ? 'in validation' : `after ${b} of ${batches.length} batches`;
+      if (b > 0) progress.finish(saved ? `interrupted ${where}: saved` : `interrupted ${where}: the ${b} batches of this epoch are lost`);
       return { ...result(state, 'interrupted'), interruptedAt: { epoch: at, batch: saved ? b : 0, batches: batches.length, saved } };
     }
   }

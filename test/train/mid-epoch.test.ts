@@ -2,7 +2,7 @@
  * Checkpoints inside an epoch (train/trainer.ts): a run stopped between two batches (the AbortSignal the CLI wires
  * to Ctrl-C / SIGTERM) and resumed trains to the same weights and metrics as one never stopped; checkpoints are also
  * taken every `checkpointSeconds`; a family whose epochs cannot resume inside (DIGER) loses the epoch under way and
- * still ends the same. Through the CLI: SIGTERM exits 130 with the continue line, and --resume ends where an
+ * still ends the same. Stopped in validation, a run resumes at that validation; stopped in the final evaluation, at it. Through the CLI: SIGTERM exits 130 with the continue line, and --resume ends where an
  * uninterrupted run does.
  */
 import { test } from 'node:test';
@@ -110,6 +110,57 @@ test('checkpoints every checkpointSeconds inside an epoch; a family that cannot 
   await runTraining(p2, train, { dir: every, quiet: true, checkpointSeconds: 1e-9 });
   assert.deepEqual(saved, [1, 2, 3], 'a checkpoint after every batch at a tiny interval');
   assert.deepEqual(fingerprint(every), straight, 'checkpointing changes nothing');
+});
+
+test("stopped in validation, a run checkpoints after the epoch's batches and validates on resuming; stopped in the final evaluation, --resume evaluates", async () => {
+  const dir = join(work, 'in-validation');
+  const controller = new AbortController();
+  const p = await plan({ dir, quiet: true });
+  const validate = p.hooks.validate.bind(p.hooks);
+  const first = await runTraining(
+    {
+      ...p,
+      hooks: {
+        ...p.hooks,
+        validate: (epoch, signal) => {
+          if (epoch === 2) controller.abort();
+          return validate(epoch, signal);
+        },
+      },
+    },
+    train,
+    { dir, quiet: true, signal: controller.signal },
+  );
+  const at = first.result.interruptedAt!;
+  assert.deepEqual([first.result.stopped, at.epoch, at.batch, at.saved], ['interrupted', 2, at.batches, true]);
+  assert.equal(readEpochLog(join(dir, 'epochs.jsonl')).length, 1, 'epoch 2 not logged before its validation');
+  const loop = JSON.parse(readSafetensorsMetadata(join(dir, 'checkpoint.safetensors')).loop);
+  assert.deepEqual([loop.epoch, loop.partial.epoch, loop.partial.batch], [1, 2, at.batches]);
+
+  // Resumed, then stopped once the last epoch is validated: the interruption lands in the final test evaluation.
+  const last = new AbortController();
+  const p2 = await plan({ dir, resume: true, quiet: true });
+  const validate2 = p2.hooks.validate.bind(p2.hooks);
+  const hooks = {
+    ...p2.hooks,
+    validate: async (epoch: number, signal?: AbortSignal) => {
+      const metrics = await validate2(epoch, signal);
+      if (epoch === train.epochs) last.abort();
+      return metrics;
+    },
+  };
+  await assert.rejects(runTraining({ ...p2, hooks }, train, { dir, resume: true, quiet: true, signal: last.signal }), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'E_INTERRUPTED');
+    assert.match(
+      error.message,
+      /stopped after 0 of \d+ queries in the final evaluation: training is over and saved \(best epoch \d\); continue: the same command with --resume/,
+    );
+    return true;
+  });
+  assert.ok(!existsSync(join(dir, 'manifest.json')), 'no manifest before the test figures');
+  const third = await runTraining(await plan({ dir, resume: true, quiet: true }), train, { dir, resume: true, quiet: true });
+  assert.equal(third.result.stopped, 'epochs');
+  assert.deepEqual(fingerprint(dir), straight, 'the same run as one never stopped');
 });
 
 for (const kind of ['rpg', 'tiger', 'grank']) {

@@ -207,9 +207,10 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
         const vocab = model.tiger.vocab;
         return sidBatches(examples, { vocab, table, itemTokens: vocab.itemTokens(table), maxItems }, input.train.batchSize, rng);
       },
-      validate: async () => {
+      validate: async (_epoch, signal) => {
         const table = refreshDigerTable(model);
-        const metrics = (await evaluateSid(model.tiger, table, validSplit, 'valid', n('valid-beam'), ['ndcg@10', 'recall@10'])).primary.metrics;
+        const metrics = (await evaluateSid(model.tiger, table, validSplit, 'valid', n('valid-beam'), { metrics: ['ndcg@10', 'recall@10'], signal })).primary
+          .metrics;
         const use = codeUse(table);
         const perLevel = Object.fromEntries(
           use.used.flatMap((u, l) => [
@@ -243,7 +244,10 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
       };
       saveDatasetSids(sidsDir, { tokenizer: RqVaeTokenizer.fromNetwork(model.tokenizer), table, report });
       writeFileAtomic(join(run.dir, CHANGED_FILE), changedSidsTsv(initial, table, moved, input.dataset.itemIds));
-      const test = await evaluateSid(model.tiger, table, input.split, 'test', testBeam, SID_METRICS, run.quiet === true ? undefined : `test, beam ${testBeam}`);
+      const test = await evaluateSid(model.tiger, table, input.split, 'test', testBeam, {
+        signal: run.signal,
+        ...(run.quiet === true ? {} : { progressLabel: `test, beam ${testBeam}` }),
+      });
       return {
         test: test.primary,
         tables: [{ label: `diger ${decay.mode} (test)`, result: test.primary }],

@@ -211,11 +211,14 @@ by default also reads how often each candidate followed the newest 5 history ite
     const generator = scorerOf(model, o.candidates, false);
     const validSplit = sampleValidation(split, o['valid-users'], train.seed);
     // The ranker's weight at this epoch's weights: fixed, or the best on validation (metrics of that weight).
-    const weighed = async (): Promise<{ weight: number; metrics: Record<string, number> }> => {
-      if (!hasRanker) return { weight: 0, metrics: (await evaluate(generator, validSplit, 'valid', { batchSize: 256 })).metrics };
+    const weighed = async (signal?: AbortSignal): Promise<{ weight: number; metrics: Record<string, number> }> => {
+      if (!hasRanker) return { weight: 0, metrics: (await evaluate(generator, validSplit, 'valid', { batchSize: 256, signal })).metrics };
       if (fixed !== undefined)
-        return { weight: fixed, metrics: (await evaluate(scorerOf(model, o.candidates, true, fixed), validSplit, 'valid', { batchSize: 256 })).metrics };
-      const chosen = await chooseRankerWeight(model, validSplit, 'valid', o.candidates, train.selectMetric);
+        return {
+          weight: fixed,
+          metrics: (await evaluate(scorerOf(model, o.candidates, true, fixed), validSplit, 'valid', { batchSize: 256, signal })).metrics,
+        };
+      const chosen = await chooseRankerWeight(model, validSplit, 'valid', o.candidates, train.selectMetric, undefined, signal);
       return { weight: chosen.weight, metrics: chosen.result.metrics };
     };
     return {
@@ -225,8 +228,8 @@ by default also reads how often each candidate followed the newest 5 history ite
       model,
       hooks: {
         batches: (_epoch, rng) => nextItemBatches(windows, train.batchSize, rng),
-        validate: async () => {
-          const { weight, metrics } = await weighed();
+        validate: async (_epoch, signal) => {
+          const { weight, metrics } = await weighed(signal);
           return { ...metrics, 'ranker-weight': weight };
         },
       },
@@ -242,10 +245,10 @@ by default also reads how often each candidate followed the newest 5 history ite
       addedSettings: GRANK_ADDED_SETTINGS,
       async finish(r) {
         const progress = r.quiet !== true;
-        const { weight, metrics } = await weighed(); // the best epoch's weights are loaded
+        const { weight, metrics } = await weighed(r.signal); // the best epoch's weights are loaded
         const ranked = scorerOf(model, o.candidates, hasRanker, weight);
-        const test = await evaluate(ranked, split, 'test', { batchSize: 256, progress, label: `test, generator + ranker x ${weight}` });
-        const alone = await evaluate(generator, split, 'test', { batchSize: 256, progress, label: 'test, generator' });
+        const test = await evaluate(ranked, split, 'test', { batchSize: 256, progress, label: `test, generator + ranker x ${weight}`, signal: r.signal });
+        const alone = await evaluate(generator, split, 'test', { batchSize: 256, progress, label: 'test, generator', signal: r.signal });
         const how = fixed === undefined ? 'chosen on validation' : 'as given';
         return {
           test,

@@ -141,10 +141,11 @@ export async function chooseRankerWeight(
   candidates: number,
   metric: string,
   weights: readonly number[] = rankerWeightsOf(model),
+  signal?: AbortSignal,
 ): Promise<{ readonly weight: number; readonly result: EvalResult; readonly tried: readonly { readonly weight: number; readonly result: EvalResult }[] }> {
   const blend = new RankerBlend(model, candidates);
   const tried: { weight: number; result: EvalResult }[] = [];
-  for (const weight of weights) tried.push({ weight, result: await evaluate(blend.scorer(weight), split, part, { batchSize: 256 }) });
+  for (const weight of weights) tried.push({ weight, result: await evaluate(blend.scorer(weight), split, part, { batchSize: 256, signal }) });
   const best = tried.reduce((a, b) => ((b.result.metrics[metric] ?? -Infinity) > (a.result.metrics[metric] ?? -Infinity) ? b : a));
   return { weight: best.weight, result: best.result, tried };
 }

@@ -78,7 +78,12 @@ export function rpgPlan(
     numItems: split.numItems,
     dataDir,
     model,
-    hooks: nextItemHooks(windows, config.batchSize, batching, async () => (await evaluate(scorer, validSplit, 'valid', { batchSize: 256 })).metrics),
+    hooks: nextItemHooks(
+      windows,
+      config.batchSize,
+      batching,
+      async (signal) => (await evaluate(scorer, validSplit, 'valid', { batchSize: 256, signal })).metrics,
+    ),
     settings: {
       kind: 'rpg',
       numItems: split.numItems,
@@ -94,11 +99,11 @@ export function rpgPlan(
     graphOutcome: () => outcome,
     async finish(r, result) {
       const progress = r.quiet !== true;
-      const test = await evaluate(scorer, split, 'test', { batchSize: 256, progress, label: 'test, exact' });
+      const test = await evaluate(scorer, split, 'test', { batchSize: 256, progress, label: 'test, exact', signal: r.signal });
       const graph = await buildGraph(model, extras.graph, split.numItems, r.quiet === true);
       saveItemGraph(join(r.dir, MODEL_FILES.itemGraph), graph);
       const decoder = graphScorer(model, graph, extras.decode);
-      const testGraph = await evaluate(decoder.scorer, split, 'test', { batchSize: 256, progress, label: 'test, graph' });
+      const testGraph = await evaluate(decoder.scorer, split, 'test', { batchSize: 256, progress, label: 'test, graph', signal: r.signal });
       const visitedPerUser = decoder.stats().visitedPerQuery;
       const { beam, neighbors, steps } = extras.decode;
       outcome = { graph, testGraph, visitedPerUser };

@@ -9,8 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SidrecError } from '../../core/errors.js';
-import { Progress } from '../../core/progress.js';
-import { sampleValidation, type EvalQuery, type LeaveOneOutSplit } from '../../data/index.js';
+import { sampleValidation, type LeaveOneOutSplit } from '../../data/index.js';
 import { GryphonRecommender, TigerRecommender } from '../../decode/beam-tiger.js';
 import { evaluate, type EvalResult, type Scorer } from '../../eval/index.js';
 import { Gryphon, type GryphonConfig } from '../../model/gryphon.js';
@@ -55,30 +54,34 @@ export function tigerScorer(rec: TigerRecommender): Scorer {
   return { kind: 'topk', topK: (batch, k) => rec.recommend(batch, k) };
 }
 
-/** Runs Gryphon once over `queries` and returns the two rankings as look-up scorers (by user). */
-export function gryphonScorers(
-  rec: GryphonRecommender,
-  queries: readonly EvalQuery[],
-  k: number,
-  batchSize = 128,
-  progressLabel?: string,
-): { itemLevel: Scorer; beamLevel: Scorer; meanCandidates: number } {
-  const progress = new Progress({ label: progressLabel ?? '', total: queries.length, unit: 'queries', quiet: progressLabel === undefined });
-  const item = new Map<number, Int32Array>();
+/**
+ * Gryphon's two rankings of the same candidates from one pass: `itemLevel` ranks each batch as it is evaluated and
+ * keeps the beam-likelihood lists, which `beamLevel` then reads back by user (evaluate `itemLevel` first).
+ */
+export function gryphonScorers(rec: GryphonRecommender): { itemLevel: Scorer; beamLevel: Scorer; meanCandidates: () => number } {
   const beam = new Map<number, Int32Array>();
   let candidates = 0;
-  for (let s = 0; s < queries.length; s += batchSize) {
-    const batch = queries.slice(s, s + batchSize);
-    rec.rank(batch, k).forEach((r, i) => {
-      item.set(batch[i].user, r.byItemScore);
-      beam.set(batch[i].user, r.byBeam);
-      candidates += r.candidates.items.length;
-    });
-    progress.tick(batch.length);
-  }
-  progress.finish();
-  const lookup = (m: Map<number, Int32Array>): Scorer => ({ kind: 'topk', topK: (batch) => batch.map((q) => m.get(q.user) ?? new Int32Array(0)) });
-  return { itemLevel: lookup(item), beamLevel: lookup(beam), meanCandidates: queries.length === 0 ? 0 : candidates / queries.length };
+  return {
+    itemLevel: {
+      kind: 'topk',
+      topK: (batch, k) =>
+        rec.rank(batch, k).map((r, i) => {
+          beam.set(batch[i].user, r.byBeam);
+          candidates += r.candidates.items.length;
+          return r.byItemScore;
+        }),
+    },
+    beamLevel: {
+      kind: 'topk',
+      topK: (batch) =>
+        batch.map((q) => {
+          const list = beam.get(q.user);
+          if (!list) throw new SidrecError('E_STATE', `gryphon: user ${q.user} has no beam ranking (evaluate itemLevel first)`);
+          return list;
+        }),
+    },
+    meanCandidates: () => (beam.size === 0 ? 0 : candidates / beam.size),
+  };
 }
 
 export interface SidEvaluation {
@@ -89,27 +92,31 @@ export interface SidEvaluation {
   readonly meanCandidates?: number;
 }
 
-/** Evaluates a TIGER or Gryphon model on `part` with the shared evaluator (`progressLabel`: show a progress bar). */
+export interface SidEvalOptions {
+  /** @default SID_METRICS */
+  readonly metrics?: readonly string[];
+  /** Shows a progress bar with this label. */
+  readonly progressLabel?: string;
+  /** Stops between batches of queries with E_INTERRUPTED once aborted (`evaluate`'s option). */
+  readonly signal?: AbortSignal;
+}
+
+/** Evaluates a TIGER or Gryphon model on `part` with the shared evaluator. */
 export async function evaluateSid(
   model: Tiger | Gryphon,
   table: SemanticIdTable,
   split: LeaveOneOutSplit,
   part: 'valid' | 'test',
   beamWidth: number,
-  metrics: readonly string[] = SID_METRICS,
-  progressLabel?: string,
+  options: SidEvalOptions = {},
 ): Promise<SidEvaluation> {
-  if (model instanceof Tiger) {
-    const progress = progressLabel !== undefined ? { progress: true, label: progressLabel } : {};
-    return { primary: await evaluate(tigerScorer(new TigerRecommender(model, table, { beamWidth })), split, part, { metrics, batchSize: 128, ...progress }) };
-  }
-  const k = Math.max(...metrics.map((m) => Number(m.split('@')[1] ?? 10)));
-  const s = gryphonScorers(new GryphonRecommender(model, table, { beamWidth }), split[part], k, 128, progressLabel);
-  return {
-    primary: await evaluate(s.itemLevel, split, part, { metrics }),
-    byBeam: await evaluate(s.beamLevel, split, part, { metrics }),
-    meanCandidates: s.meanCandidates,
-  };
+  const { metrics = SID_METRICS, progressLabel, signal } = options;
+  const shared = { metrics, batchSize: 128, signal, ...(progressLabel !== undefined ? { progress: true, label: progressLabel } : {}) };
+  if (model instanceof Tiger) return { primary: await evaluate(tigerScorer(new TigerRecommender(model, table, { beamWidth })), split, part, shared) };
+  const s = gryphonScorers(new GryphonRecommender(model, table, { beamWidth }));
+  const primary = await evaluate(s.itemLevel, split, part, shared);
+  const byBeam = await evaluate(s.beamLevel, split, part, { metrics, batchSize: 128 });
+  return { primary, byBeam, meanCandidates: s.meanCandidates() };
 }
 
 export function createSidModel(kind: SidModelKind, numItems: number, table: SemanticIdTable, config: Partial<GryphonConfig>, seed: number): Tiger | Gryphon {
@@ -199,7 +206,8 @@ export function sidPlan(
       ...(uniform
         ? { batches: (_epoch, rng) => sidUniformBatches(examples, config.batchSize, rng), parts: (rows) => sidParts(examples, batchCtx, rows as Int32Array) }
         : { batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng) }),
-      validate: async () => (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, ['ndcg@10', 'recall@10'])).primary.metrics,
+      validate: async (_epoch, signal) =>
+        (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, { metrics: ['ndcg@10', 'recall@10'], signal })).primary.metrics,
     },
     settings: {
       kind,
@@ -214,15 +222,10 @@ export function sidPlan(
     },
     evaluation: () => evaluation,
     async finish(r, result) {
-      const test = await evaluateSid(
-        model,
-        sids.table,
-        split,
-        'test',
-        opts.testBeam,
-        SID_METRICS,
-        r.quiet === true ? undefined : `test, beam ${opts.testBeam}`,
-      );
+      const test = await evaluateSid(model, sids.table, split, 'test', opts.testBeam, {
+        signal: r.signal,
+        ...(r.quiet === true ? {} : { progressLabel: `test, beam ${opts.testBeam}` }),
+      });
       evaluation = test;
       const tables = test.byBeam
         ? [
