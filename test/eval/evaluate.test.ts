@@ -187,3 +187,24 @@ test('evaluate: excludeHistory ranks as if the history items were gone, for dens
   const plain = await evaluate(tableScorer(rows), sp, 'test', { metrics: ['ndcg@10'] });
   assert.ok(plain.metrics['ndcg@10'] !== dense.metrics['ndcg@10']);
 });
+
+test('evaluate: an aborted signal stops it between batches of queries with E_INTERRUPTED, naming how far it got', async () => {
+  const sp = fakeSplit(3, [ex(0, 1), ex(1, 2), ex(2, 0), ex(0, 2), ex(1, 1), ex(2, 2)]);
+  const controller = new AbortController();
+  let calls = 0;
+  const scorer: Scorer = {
+    kind: 'scores',
+    score: (batch) => {
+      if (++calls === 2) controller.abort();
+      return new Float32Array(batch.length * 3);
+    },
+  };
+  await assert.rejects(evaluate(scorer, sp, 'test', { batchSize: 2, signal: controller.signal, label: 'eval here' }), (e: SidrecError) => {
+    assert.equal(e.code, 'E_INTERRUPTED');
+    assert.match(e.message, /^eval here stopped after 4 of 6 queries$/);
+    return true;
+  });
+  assert.equal(calls, 2, 'no batch scored after the abort');
+  const whole = await evaluate(scorer, sp, 'test', { batchSize: 2, signal: new AbortController().signal });
+  assert.equal(whole.numQueries, 6, 'a signal never aborted changes nothing');
+});
