@@ -13,7 +13,8 @@ import type { TokenizeReport } from '../../tokenize/index.js';
 import type { OpenContext } from '../family.js';
 import { openNewItemCoding, type NewItemCoding } from '../new-item-codes.js';
 import { loadRankCounts } from './counts.js';
-import { GRank, type GRankConfig } from './model.js';
+import type { GRankConfig } from './config.js';
+import { GRank } from './model.js';
 import { exactMips, usearchMips, type MipsKind } from './mips.js';
 import { generateRank, type GRankIndex } from './rank.js';
 
