@@ -1,7 +1,7 @@
 /**
  * `sidrec train`: trains a model of any family (families/) on a prepared dataset with early stopping on validation
  * NDCG@10, a checkpoint every epoch and every --checkpoint-every minutes inside one, and at the next batch after Ctrl-C
- * or SIGTERM (`--resume` continues an interrupted run exactly, DIGER from its last epoch end), then reports test metrics
+ * or SIGTERM (`--resume` continues an interrupted run exactly), then reports test metrics
  * of the best epoch. The shared flags are the training loop's; the rest come from the families' option specs.
  * Everything is checked before the first write into --out: the dataset (it must have users with enough
  * interactions to train, validate and test), and that --out holds no earlier run unless --resume (continue it)
@@ -80,7 +80,7 @@ Examples:
 Writes OUT/manifest.json, OUT/best.safetensors (best validation epoch) and OUT/checkpoint.safetensors (latest: at
 each epoch's end, every --checkpoint-every minutes inside an epoch, and at the next batch after Ctrl-C or SIGTERM,
 which then exits with code 130; --resume continues from inside the epoch to the same weights as an uninterrupted run;
-DIGER, whose epochs read SIDs fixed at their start, checkpoints at epoch ends only).
+a DIGER epoch's SIDs, fixed at its start, are kept in OUT/epoch-sids.safetensors for that).
 An OUT that already holds a run is refused: --resume continues it, --overwrite replaces it.
 OUT/run.json records the settings (--resume refuses others, except --epochs and --patience) and OUT/epochs.jsonl
 one line per epoch; while a run is under way or paused (--stop-after), sidrec evaluate --model OUT scores its
@@ -138,13 +138,11 @@ ${familyDetails}`,
         throw new SidrecError(
           'E_INTERRUPTED',
           `${interrupt.reason() ?? 'interrupted'} ${
-            !at.saved
-              ? `in epoch ${at.epoch}: its batches so far are lost (a ${family.kind} run checkpoints at epoch ends)`
-              : at.batch === 0
-                ? `after epoch ${at.epoch - 1}: checkpointed`
-                : at.batch === at.batches
-                  ? `in epoch ${at.epoch}'s validation: checkpointed after its batches (--resume validates it)`
-                  : `in epoch ${at.epoch}: checkpointed after ${at.batch} of its ${at.batches} batches`
+            at.batch === 0
+              ? `after epoch ${at.epoch - 1}: checkpointed`
+              : at.batch === at.batches
+                ? `in epoch ${at.epoch}'s validation: checkpointed after its batches (--resume validates it)`
+                : `in epoch ${at.epoch}: checkpointed after ${at.batch} of its ${at.batches} batches`
           }; continue: the same command with --resume`,
           { file: o.out },
         );

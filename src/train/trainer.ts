@@ -53,12 +53,6 @@ export interface TrainHooks<Batch, Part = Batch> {
    * costs little padding (batches.ts). Required when `Part` is not `Batch`. @default the batch whole
    */
   parts?(batch: Batch): readonly (readonly [Part, number])[];
-  /**
-   * Whether a checkpoint taken between two batches resumes exactly: false for a family whose epoch reads state
-   * computed at its start from weights that keep training (DIGER's SIDs); such a run saves only at epoch ends, and
-   * an interruption loses the epoch under way. @default true
-   */
-  readonly resumableMidEpoch?: boolean;
 }
 
 export interface EpochRecord {
@@ -84,8 +78,8 @@ export interface TrainResult {
   readonly history: readonly EpochRecord[];
   /** Why the loop ended. */
   readonly stopped: 'patience' | 'epochs' | 'max-epochs-this-run' | 'interrupted';
-  /** With 'interrupted': where the run stopped (the checkpoint holds it unless the epoch could not be saved). */
-  readonly interruptedAt?: { readonly epoch: number; readonly batch: number; readonly batches: number; readonly saved: boolean };
+  /** With 'interrupted': where the run stopped, as the checkpoint holds it (batch 0: at the epoch's start; batches: in its validation). */
+  readonly interruptedAt?: { readonly epoch: number; readonly batch: number; readonly batches: number };
 }
 
 export interface TrainRunOptions {
@@ -191,7 +185,6 @@ export async function train<Batch, Part = Batch>(
 
   const epochLog = join(run.dir, EPOCH_LOG_FILE);
   if (state.epoch === 0 && !state.partial) writeFileSync(epochLog, '');
-  const midEpoch = hooks.resumableMidEpoch !== false;
   const checkpointMs = 1000 * (run.checkpointSeconds ?? 600) || Infinity;
   let lastSave = performance.now();
   let lastYield = performance.now();
@@ -234,7 +227,7 @@ export async function train<Batch, Part = Batch>(
       state.step++;
       lossSum += loss;
       progress.tick(1, `loss ${loss.toFixed(4)}`);
-      if (midEpoch && b + 1 < batches.length && performance.now() - lastSave > checkpointMs) savePartial(b + 1);
+      if (b + 1 < batches.length && performance.now() - lastSave > checkpointMs) savePartial(b + 1);
     }
     let valid: Readonly<Record<string, number>>;
     try {
@@ -269,13 +262,13 @@ export async function train<Batch, Part = Batch>(
       lastSave = performance.now();
     }
 
-    /** Stops before batch `b` of epoch `at`: checkpointed there when the family resumes mid-epoch exactly. */
+    /** Stops before batch `b` of epoch `at` (b = the epoch's batches: in its validation), checkpointed there. */
     function interrupted(b: number, at = epoch): TrainResult {
-      const saved = b === 0 || midEpoch;
-      if (b > 0 && midEpoch) savePartial(b);
-      const where = b === batches.length ? 'in validation' : `after ${b} of ${batches.length} batches`;
-      if (b > 0) progress.finish(saved ? `interrupted ${where}: saved` : `interrupted ${where}: the ${b} batches of this epoch are lost`);
-      return { ...result(state, 'interrupted'), interruptedAt: { epoch: at, batch: saved ? b : 0, batches: batches.length, saved } };
+      if (b > 0) {
+        savePartial(b);
+        progress.finish(`interrupted ${b === batches.length ? 'in validation' : `after ${b} of ${batches.length} batches`}: saved`);
+      }
+      return { ...result(state, 'interrupted'), interruptedAt: { epoch: at, batch: b, batches: batches.length } };
     }
   }
   return result(state, state.badEpochs >= config.patience ? 'patience' : 'epochs');

@@ -1,18 +1,19 @@
 /**
  * Checkpoints inside an epoch (train/trainer.ts): a run stopped between two batches (the AbortSignal the CLI wires
  * to Ctrl-C / SIGTERM) and resumed trains to the same weights and metrics as one never stopped; checkpoints are also
- * taken every `checkpointSeconds`; a family whose epochs cannot resume inside (DIGER) loses the epoch under way and
- * still ends the same. Stopped in validation, a run resumes at that validation; stopped in the final evaluation, at it. Through the CLI: SIGTERM exits 130 with the continue line, and --resume ends where an
- * uninterrupted run does.
+ * taken every `checkpointSeconds`; DIGER, whose epoch trains on SIDs fixed at its start, resumes exactly too. Stopped
+ * in validation, a run resumes at that validation; stopped in the final evaluation, at it. Through the CLI: SIGTERM
+ * exits 130 with the continue line, and --resume ends where an uninterrupted run does.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic, saveDataset, split, syntheticDataset } from '../../src/data/index.js';
+import { EPOCH_SIDS_FILE } from '../../src/families/diger/epoch-sids.js';
 import { familyOf } from '../../src/families/index.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { readSafetensorsMetadata } from '../../src/tensor/io/safetensors.js';
@@ -35,6 +36,20 @@ const FAMILY_FLAGS: Readonly<Record<string, Readonly<Record<string, string | num
   rpg: { ...flags, digits: 4, 'sid-codebook-size': 8, 'sid-features': 'attributes', beam: 4, neighbors: 8, steps: 2, 'graph-k': 8 },
   tiger: { dim: 16, heads: 2, ffn: 32, layers: 1, levels: 2, 'sid-codebook-size': 8, 'sid-features': 'attributes', 'valid-beam': 4, 'test-beam': 4 },
   grank: { dim: 16, heads: 2, 'max-len': 20, digits: 4, 'sid-codebook-size': 8, 'sid-features': 'attributes', candidates: 20, 'rank-counts': 2 },
+  diger: {
+    dim: 16,
+    layers: 1,
+    heads: 2,
+    ffn: 32,
+    history: 10,
+    'sid-features': 'attributes',
+    levels: 2,
+    'sid-codebook-size': 8,
+    'sid-mode': 'frequency',
+    'tokenizer-lr': 0.005,
+    'valid-beam': 4,
+    'test-beam': 4,
+  },
 };
 
 /** A plan of `kind` (SASRec unless named) whose model calls `onLoss(n)` before its n-th loss (1-based) in this process. */
@@ -75,7 +90,7 @@ test('a run stopped between two batches and resumed ends with the same weights, 
   assert.equal(first.finished, undefined);
   const at = first.result.interruptedAt!;
   assert.equal(at.epoch, 2);
-  assert.ok(at.saved && at.batch > 0 && at.batch < at.batches, JSON.stringify(at));
+  assert.ok(at.batch > 0 && at.batch < at.batches, JSON.stringify(at));
   const loop = JSON.parse(readSafetensorsMetadata(join(stopped, 'checkpoint.safetensors')).loop);
   assert.deepEqual([loop.epoch, loop.partial.epoch, loop.partial.batch], [1, 2, at.batch]);
   const second = await runTraining(await plan({ dir: stopped, resume: true, quiet: true }), train, { dir: stopped, resume: true, quiet: true });
@@ -83,7 +98,7 @@ test('a run stopped between two batches and resumed ends with the same weights, 
   assert.deepEqual(fingerprint(stopped), straight);
 });
 
-test('checkpoints every checkpointSeconds inside an epoch; a family that cannot resume inside one loses the epoch under way and ends the same', async () => {
+test('checkpoints every checkpointSeconds inside an epoch (0: at epoch ends only), changing nothing', async () => {
   const dir = join(work, 'periodic');
   const seen: number[] = [];
   const controller = new AbortController();
@@ -91,16 +106,9 @@ test('checkpoints every checkpointSeconds inside an epoch; a family that cannot 
     if (n > 3 && n < 8 && existsSync(join(dir, 'checkpoint.safetensors'))) seen.push(n);
     if (n === 8) controller.abort();
   });
-  await runTraining({ ...p, hooks: { ...p.hooks, resumableMidEpoch: false } }, train, {
-    dir,
-    quiet: true,
-    checkpointSeconds: 1e-9,
-    signal: controller.signal,
-  }).then(({ result }) => {
-    assert.deepEqual(result.interruptedAt, { epoch: 1, batch: 0, batches: result.interruptedAt!.batches, saved: false });
-  });
-  assert.deepEqual(seen, [], 'no checkpoint inside an epoch for a family that cannot resume there');
-  assert.ok(!existsSync(join(dir, 'checkpoint.safetensors')), 'stopped inside epoch 1: nothing to resume from yet');
+  const { result } = await runTraining(p, train, { dir, quiet: true, checkpointSeconds: 0, signal: controller.signal });
+  assert.deepEqual(seen, [], 'no checkpoint inside an epoch at checkpointSeconds 0');
+  assert.deepEqual(result.interruptedAt, { epoch: 1, batch: 8, batches: result.interruptedAt!.batches }, 'Ctrl-C checkpoints all the same');
 
   const every = join(work, 'every');
   const saved: number[] = [];
@@ -132,7 +140,7 @@ test("stopped in validation, a run checkpoints after the epoch's batches and val
     { dir, quiet: true, signal: controller.signal },
   );
   const at = first.result.interruptedAt!;
-  assert.deepEqual([first.result.stopped, at.epoch, at.batch, at.saved], ['interrupted', 2, at.batches, true]);
+  assert.deepEqual([first.result.stopped, at.epoch, at.batch], ['interrupted', 2, at.batches]);
   assert.equal(readEpochLog(join(dir, 'epochs.jsonl')).length, 1, 'epoch 2 not logged before its validation');
   const loop = JSON.parse(readSafetensorsMetadata(join(dir, 'checkpoint.safetensors')).loop);
   assert.deepEqual([loop.epoch, loop.partial.epoch, loop.partial.batch], [1, 2, at.batches]);
@@ -163,7 +171,7 @@ test("stopped in validation, a run checkpoints after the epoch's batches and val
   assert.deepEqual(fingerprint(dir), straight, 'the same run as one never stopped');
 });
 
-for (const kind of ['rpg', 'tiger', 'grank']) {
+for (const kind of ['rpg', 'tiger', 'grank', 'diger']) {
   test(`${kind}: stopped inside an epoch and resumed, the same weights, losses and metrics as a run never stopped`, async () => {
     const dir = join(work, `${kind}-straight`);
     const short = { ...train, epochs: 2 };
@@ -189,6 +197,17 @@ for (const kind of ['rpg', 'tiger', 'grank']) {
     );
     assert.equal(first.result.stopped, 'interrupted', `${losses} losses`);
     assert.ok(first.result.interruptedAt!.batch > 0, JSON.stringify(first.result.interruptedAt));
+    if (kind === 'diger') {
+      // Its epoch trains on the SIDs of the codebooks at the epoch's start, kept in the run directory: resumed
+      // without them, it reads the moved codebooks' SIDs and ends elsewhere (so the kept ones are what makes it exact).
+      const without = join(work, 'diger-without-epoch-sids');
+      const again = new AbortController();
+      const onLoss = (n: number) => n === 9 && again.abort();
+      await runTraining(await plan({ dir: without, quiet: true }, onLoss, kind), short, { dir: without, quiet: true, signal: again.signal });
+      rmSync(join(without, EPOCH_SIDS_FILE));
+      await runTraining(await plan({ dir: without, resume: true, quiet: true }, undefined, kind), short, { dir: without, resume: true, quiet: true });
+      assert.notDeepEqual(fingerprint(without).best, fingerprint(dir).best);
+    }
     await runTraining(await plan({ dir: stopped, resume: true, quiet: true }, undefined, kind), short, { dir: stopped, resume: true, quiet: true });
     assert.deepEqual(fingerprint(stopped), fingerprint(dir));
   });

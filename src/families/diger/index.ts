@@ -36,6 +36,7 @@ import { TigerRecommender } from '../../decode/beam-tiger.js';
 import { Tiger } from '../../model/tiger.js';
 import { DEFAULT_DECAY, SID_MODES, type DecayConfig, type SidMode } from './decay.js';
 import { Diger, refreshDigerTable } from './model.js';
+import { epochSids, forgetEpochSids } from './epoch-sids.js';
 import { openDigerInProgress } from './in-progress.js';
 import { pretrainedSids, tokenizerFeatures, tokenizerLatents } from './pretrained.js';
 import { noiseReport } from './noise-check.js';
@@ -172,6 +173,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
     input.train.seed,
   );
   const initial = model.table;
+  if (!input.run.resume) forgetEpochSids(input.run.dir);
   log(`${decay.mode}: ${pre.table.digits} digits, largest collision group ${largest}, collision digit of ${model.options.collisionCodes} codes`);
   if (decay.mode !== 'static' && !input.run.quiet) {
     // The noise scale is absolute: say what it does to this latent's codes (std starts at |sigma| = --sigma-init).
@@ -199,11 +201,9 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
     dataDir: input.dataDir,
     model,
     hooks: {
-      // The epoch's SIDs come from the codebooks at its start, which train on: a mid-epoch checkpoint would not
-      // resume to the same SIDs, so a DIGER run saves at epoch ends only.
-      resumableMidEpoch: false,
-      batches: (_epoch, rng) => {
-        const table = refreshDigerTable(model); // this epoch's SIDs (after --resume: the restored tokenizer's)
+      batches: (epoch, rng) => {
+        // The SIDs of the codebooks at the epoch's start (which train on), kept so that a resume inside it reads them.
+        const table = epochSids(input.run.dir, epoch, model);
         const vocab = model.tiger.vocab;
         return sidBatches(examples, { vocab, table, itemTokens: vocab.itemTokens(table), maxItems }, input.train.batchSize, rng);
       },

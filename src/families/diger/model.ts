@@ -108,13 +108,24 @@ export class Diger extends Module {
 
   /** Every item's nearest codes now (no noise) -> the table, collision digit capped at `collisionCodes`. */
   refreshTable(): SemanticIdTable {
+    return this.useCodes(this.nearestCodes());
+  }
+
+  /** Every item's nearest codes at each tokenizer level now, without noise: (count, levels). */
+  nearestCodes(): Int32Array {
     const net = this.tokenizer;
     const { count } = this.latents;
     const codes = new Int32Array(count * net.config.levels);
     net.quantize(this.latents.data.slice(), count, codes);
+    return codes;
+  }
+
+  /** The table of these codes ((count, levels), as `nearestCodes` gives them), made the current one. */
+  useCodes(codes: Int32Array): SemanticIdTable {
+    const net = this.tokenizer;
     this.table = SemanticIdTable.build(
       codes,
-      count,
+      this.latents.count,
       { baseDigits: net.config.levels, collisionDigit: true, codebookSize: net.config.codebookSize },
       this.options.collisionCodes,
     );
