@@ -9,6 +9,7 @@ import { evaluate } from '../../src/eval/index.js';
 import { datasetFeatures, parseFeatureSpec } from '../../src/features/dataset.js';
 import { hotRows, levelNoise, nearestCodes, uncertaintyWeighted, updateUsage, DEFAULT_DECAY } from '../../src/families/diger/decay.js';
 import { Diger, encodeLatents } from '../../src/families/diger/model.js';
+import { EPOCH_SIDS_FILE, epochSids, forgetEpochSids } from '../../src/families/diger/epoch-sids.js';
 import { familyOf } from '../../src/families/index.js';
 import { popularityScorer } from '../../src/model/baselines.js';
 import { readServingItems } from '../../src/model/bundle.js';
@@ -286,4 +287,27 @@ test('DIGER noise check: the nearest-vs-second gap per level, and how many codes
     [1e4],
   );
   assert.ok(many[0].changed[0] > 0.35 && many[0].changed[0] < 0.65, `a huge scale picks either code: ${many[0].changed[0]}`);
+});
+
+test("an epoch's SIDs are kept for it: read back for the same epoch, recomputed for the next, a damaged file refused by name", () => {
+  const net = rqvae().network;
+  const diger = new Diger(tigerConfig, net, encodeLatents(net, features), options('frequency'), 7);
+  const dir = mkdtempSync(join(tmpdir(), 'sidrec-epoch-sids-'));
+  const codes = (t: { codesOf(i: number): ArrayLike<number> }) => Array.from({ length: features.count }, (_, i) => Array.from(t.codesOf(i)));
+  const first = codes(epochSids(dir, 1, diger));
+  // The codebooks move: the same epoch reads the kept SIDs, the next epoch the moved codebooks' own.
+  for (const p of diger.tokenizer.namedParameters()) if (p.name.startsWith('codebook.')) p.tensor.f32.reverse();
+  assert.deepEqual(codes(epochSids(dir, 1, diger)), first, 'epoch 1 again: the SIDs kept at its start');
+  assert.deepEqual(codes(diger.table), first, 'and they are the current table');
+  const moved = codes(epochSids(dir, 2, diger));
+  assert.notDeepEqual(moved, first, 'epoch 2: the codebooks as they are now');
+  assert.deepEqual(moved, codes(diger.refreshTable()));
+  const path = join(dir, EPOCH_SIDS_FILE);
+  saveSafetensors(path, new Map([['codes', { dtype: 'I32', shape: [3, 2], data: new Int32Array(6) }]]), { epoch: '2' });
+  assert.throws(
+    () => epochSids(dir, 2, diger),
+    (e: Error) => e.message.includes(path) && /expected int32 codes of shape \[150,2\] for epoch 2/.test(e.message),
+  );
+  forgetEpochSids(dir);
+  assert.ok(!existsSync(path), 'a fresh run starts without them');
 });
