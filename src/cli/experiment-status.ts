@@ -36,6 +36,8 @@ export interface ExperimentStatus {
   /** Epochs logged (a results file's, when there is no run directory); undefined for a baseline. */
   readonly epochsRun?: number;
   readonly epochsScheduled?: number;
+  /** A checkpoint inside an epoch (stopped or training): the epoch, and the batches of it done. */
+  readonly inside?: { readonly epoch: number; readonly batches: number };
   /** Epochs in a row without a better validation figure, of the patience (counted after the warm-up). */
   readonly patience?: { readonly bad: number; readonly of: number; readonly warming: boolean };
   readonly bestValid?: { readonly epoch: number; readonly ndcg10: number };
@@ -123,6 +125,7 @@ export function experimentStatus(experiment: Experiment, options: { readonly wor
     ...(state === 'training' && owner ? { pid: owner.pid } : {}),
     epochsRun: epochs.length,
     epochsScheduled: scheduled,
+    ...(running && loop?.partial ? { inside: loop.partial } : {}),
     ...(running && loop && patienceOf !== undefined
       ? { patience: { bad: loop.badEpochs, of: patienceOf, warming: warmup !== undefined && loop.step <= warmup } }
       : {}),
@@ -155,11 +158,20 @@ interface ResultsFile {
 }
 
 /** The training loop's saved state (the checkpoint header's `loop`), or undefined without a readable one. */
-function loopState(path: string): { readonly step: number; readonly badEpochs: number } | undefined {
+function loopState(
+  path: string,
+): { readonly step: number; readonly badEpochs: number; readonly partial?: { readonly epoch: number; readonly batches: number } } | undefined {
   if (!existsSync(path)) return undefined;
   try {
-    const loop = JSON.parse(readSafetensorsMetadata(path).loop ?? 'null') as { step?: number; badEpochs?: number } | null;
-    return loop && typeof loop.badEpochs === 'number' ? { step: loop.step ?? 0, badEpochs: loop.badEpochs } : undefined;
+    const loop = JSON.parse(readSafetensorsMetadata(path).loop ?? 'null') as {
+      step?: number;
+      badEpochs?: number;
+      partial?: { epoch?: number; batch?: number };
+    } | null;
+    if (!loop || typeof loop.badEpochs !== 'number') return undefined;
+    const { epoch, batch } = loop.partial ?? {};
+    const partial = typeof epoch === 'number' && typeof batch === 'number' ? { epoch, batches: batch } : undefined;
+    return { step: loop.step ?? 0, badEpochs: loop.badEpochs, ...(partial ? { partial } : {}) };
   } catch {
     return undefined; // being rewritten this moment: the next look finds it
   }

@@ -19,7 +19,8 @@ export const experimentsCommand = defineCommand({
   sidrec experiments rpg              (those whose name contains "rpg")
   sidrec experiments --json           (one object per experiment)
 Reads results/NAME.json and runs/NAME/model (epoch log, settings, checkpoint header, training lock) without loading
-a model. "left" is at most the rest of the schedule at the last epochs' pace: early stopping may end a run sooner.
+a model. "epochs" counts those finished, and the batches of the next one a checkpoint holds ("+N batches"). "left"
+is at most the rest of the schedule at the last epochs' pace: early stopping may end a run sooner.
 "next" is the command that takes an experiment further (--resume for a stopped run, --so-far for interim results of
 one training now).`,
     positional: 'filter',
@@ -58,7 +59,7 @@ export function statusTable(statuses: readonly ExperimentStatus[]): string {
     s.name,
     s.model,
     s.state === 'training' && s.pid !== undefined ? `training (pid ${s.pid})` : s.state,
-    s.epochsRun !== undefined ? `${s.epochsRun}/${s.epochsScheduled}` : '',
+    s.epochsRun !== undefined ? `${s.epochsRun}/${s.epochsScheduled}${s.inside ? ` (+${s.inside.batches} batches)` : ''}` : '',
     s.patience ? `${s.patience.bad}/${s.patience.of}${s.patience.warming ? ' (warm-up)' : ''}` : '',
     s.bestValid ? `${figure(s.bestValid.ndcg10)} @${s.bestValid.epoch}` : '',
     s.test ? `${figure(s.test.ndcg10)}${s.test.interim ? ` (interim${s.test.epoch !== undefined ? `, @${s.test.epoch}` : ''})` : ''}` : '',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic, writeSyntheticBenchmark } from '../../src/data/index.js';
 import { readExperiment, stageArgs } from '../../src/cli/experiment.js';
+import { loadSafetensors, saveSafetensors } from '../../src/tensor/index.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'sidrec-repro-'));
@@ -99,6 +100,15 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   assert.equal(cutTable.status, 0, cutTable.stderr);
   assert.match(cutTable.stdout, /not JSON .*; sidrec reproduce tiny --resume/);
   writeFileSync(resultsFile, kept);
+  // A checkpoint inside an epoch: listed with the batches of the next epoch it holds.
+  const checkpoint = join(model, 'checkpoint.safetensors');
+  const whole = loadSafetensors(checkpoint);
+  const loop = JSON.parse(whole.metadata.loop);
+  saveSafetensors(checkpoint, whole.tensors, { ...whole.metadata, loop: JSON.stringify({ ...loop, partial: { ...loop.partial, epoch: 2, batch: 3 } }) });
+  assert.deepEqual(listed().inside, { epoch: 2, batches: 3 });
+  assert.match(spawnSync(process.execPath, [cli, 'experiments', 'tiny'], { cwd: root, encoding: 'utf8' }).stdout, /tiny .* 1\/3 \(\+3 batches\)/);
+  saveSafetensors(checkpoint, whole.tensors, whole.metadata);
+  assert.equal(listed().inside, undefined);
   const both = reproduce('tiny', '--so-far', '--resume');
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--so-far trains nothing: give it without --resume and --stop-after/);
