@@ -1,9 +1,11 @@
 /**
  * `sidrec curves`: training runs side by side, from their epoch logs (OUT/epochs.jsonl, or the "epochs" of a
- * `sidrec reproduce` results file, so committed runs can be drawn after their directories are gone): each metric by epoch as a
+ * `sidrec reproduce` results file, so committed runs can be drawn after their directories are gone; or an experiment's,
+ * by name: its run directory while it has one, else its results file): each metric by epoch as a
  * table on stdout and, with --out, as line charts in one SVG (eval/line-chart.ts). Works on finished runs and on
  * runs still training (the epochs logged so far).
  */
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
@@ -12,6 +14,7 @@ import { MODEL_FILES } from '../model/files.js';
 import { readEpochLog, readResultsEpochs } from '../train/epoch-log.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { defineCommand } from './command.js';
+import { readExperiment } from './experiment.js';
 
 /** A results file (results/NAME.json) rather than a model directory. */
 const isResultsFile = (path: string): boolean => path.toLowerCase().endsWith('.json');
@@ -30,6 +33,15 @@ function metricOf(record: EpochRecord, metric: string): number {
   return record.valid[metric] ?? Number.NaN;
 }
 
+/** An experiment's epochs: its run directory (sidrec reproduce's runs/NAME/model) once it logged one, else results/NAME.json. */
+function experimentRun(name: string): string {
+  const experiment = readExperiment(name);
+  const dir = join(experiment.root, 'runs', name, 'model');
+  const results = join(experiment.root, 'results', `${name}.json`);
+  if (existsSync(join(dir, MODEL_FILES.epochs)) || !existsSync(results)) return dir;
+  return results;
+}
+
 const list = (value: string | undefined): string[] =>
   (value ?? '')
     .split(',')
@@ -45,21 +57,28 @@ export const curvesCommand = defineCommand({
   sidrec curves --models runs/diger-beauty-static/model,runs/diger-beauty-frequency/model
   sidrec curves --models runs/a/model,runs/b/model --metrics ndcg@10,perplexity@2,codes-used@2 --out curves.svg
   sidrec curves --models results/diger-beauty-static-e10.json,results/diger-beauty-std-e10.json
+  sidrec curves --experiments diger-beauty-static-e30,diger-beauty-frequency-e30 --metrics ndcg@10,sids-changed
 Reads each model directory's epochs.jsonl (finished epochs so far, so a run still training can be watched; a run
-with none yet is left out, saying so), or the epochs a sidrec reproduce results file (NAME.json) recorded. A
+with none yet is left out, saying so), or the epochs a sidrec reproduce results file (NAME.json) recorded; an experiment (--experiments, by name) is read
+from its run directory (runs/NAME/model beside experiments/) while that has logged an epoch, else from results/NAME.json. A
 metric is "loss" (mean training loss), "seconds", or any validation figure the run records (ndcg@10, recall@10; DIGER
 also codes-used@L, perplexity@L, sids-changed). Prints one table per metric (a column per run) and, with --out,
 writes the charts as one SVG file (a panel per metric).`,
     options: {
       models: { type: 'string', description: 'Model directories (each with an epochs.jsonl) or results files (NAME.json), comma-separated' },
-      labels: { type: 'string', description: 'Names for the runs, comma-separated (default: each run folder name)' },
+      experiments: {
+        type: 'string',
+        description: "Experiment names (experiments/NAME.json here or above), comma-separated: each run's directory, or its results file",
+      },
+      labels: { type: 'string', description: 'Names for the runs, comma-separated, --models first (default: each run folder or experiment name)' },
       metrics: { type: 'string', description: 'Metrics, comma-separated', default: 'ndcg@10,loss' },
       out: { type: 'string', description: 'SVG file to write the charts to (a name ending in .svg; replaced whole)' },
     },
   },
   async run(o) {
-    const dirs = list(o.models);
-    if (dirs.length === 0) throw new SidrecError('E_CONFIG', 'missing --models (model directories, comma-separated)', { field: 'models' });
+    const dirs = [...list(o.models), ...list(o.experiments).map(experimentRun)];
+    if (dirs.length === 0)
+      throw new SidrecError('E_CONFIG', 'missing --models (model directories or results files) or --experiments (names), comma-separated', { field: 'models' });
     const labels = list(o.labels);
     if (labels.length > 0 && labels.length !== dirs.length)
       throw new SidrecError('E_CONFIG', `${labels.length} labels for ${dirs.length} models`, { field: 'labels' });

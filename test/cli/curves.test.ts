@@ -72,3 +72,22 @@ test('sidrec curves reads the epochs of results files (sidrec reproduce): labell
   assert.equal(none.status, 2);
   assert.match(none.stderr, /absent\.json/);
 });
+
+test('sidrec curves --experiments: by name, the run directory while it has logged an epoch, else the results file; an unknown name refused', () => {
+  const root = mkdtempSync(join(tmpdir(), 'curves-experiments-'));
+  mkdirSync(join(root, 'experiments'));
+  mkdirSync(join(root, 'results'));
+  for (const name of ['running', 'finished', 'both']) writeFileSync(join(root, 'experiments', `${name}.json`), JSON.stringify({ description: name, prepare: { input: 'x' }, train: {} }));
+  run(join(root, 'runs', 'running', 'model'), [0.01, 0.02]);
+  run(join(root, 'runs', 'both', 'model'), [0.05]);
+  const recorded = (v: number) => JSON.stringify({ epochs: [{ epoch: 1, loss: 1, seconds: 1, valid: { 'ndcg@10': v } }] });
+  writeFileSync(join(root, 'results', 'finished.json'), recorded(0.04));
+  writeFileSync(join(root, 'results', 'both.json'), recorded(0.06));
+  const below = join(root, 'experiments'); // found from a folder below the root too
+  const ok = spawnSync(process.execPath, [cli, 'curves', '--experiments', 'running,finished,both', '--metrics', 'ndcg@10'], { cwd: below, encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /epoch\s+running\s+finished\s+both\n\s+1\s+0\.0100\s+0\.0400\s+0\.0500\n\s+2\s+0\.0200\s+-\s+-\n/);
+  const unknown = spawnSync(process.execPath, [cli, 'curves', '--experiments', 'nope'], { cwd: root, encoding: 'utf8' });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /no experiments\/nope\.json/);
+});
