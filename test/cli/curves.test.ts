@@ -77,7 +77,8 @@ test('sidrec curves --experiments: by name, the run directory while it has logge
   const root = mkdtempSync(join(tmpdir(), 'curves-experiments-'));
   mkdirSync(join(root, 'experiments'));
   mkdirSync(join(root, 'results'));
-  for (const name of ['running', 'finished', 'both']) writeFileSync(join(root, 'experiments', `${name}.json`), JSON.stringify({ description: name, prepare: { input: 'x' }, train: {} }));
+  for (const name of ['running', 'finished', 'both'])
+    writeFileSync(join(root, 'experiments', `${name}.json`), JSON.stringify({ description: name, prepare: { input: 'x' }, train: {} }));
   run(join(root, 'runs', 'running', 'model'), [0.01, 0.02]);
   run(join(root, 'runs', 'both', 'model'), [0.05]);
   const recorded = (v: number) => JSON.stringify({ epochs: [{ epoch: 1, loss: 1, seconds: 1, valid: { 'ndcg@10': v } }] });
