@@ -13,4 +13,8 @@ export interface SidBatch {
   readonly targetCodes: Int32Array;
   /** int32 (size): the target item index (Gryphon's item loss). */
   readonly targetItems: Int32Array;
+  /** Each row's history items, oldest first (DIGER re-embeds them through its code assignment). */
+  readonly histories?: readonly Int32Array[];
+  /** int32 (size): each row's user. */
+  readonly users?: Int32Array;
 }

@@ -84,7 +84,7 @@ export function packSidBatch(ex: SidExamples, ctx: SidBatchContext, rows: readon
       if (d + 1 < m) decoderInput[r * m + d + 1] = ctx.vocab.token(d, codes[d]);
     }
   });
-  return { size: B, encoder: packEncoder(ctx.vocab, ctx.itemTokens, histories, users, ctx.maxItems), decoderInput, targetCodes, targetItems };
+  return { size: B, encoder: packEncoder(ctx.vocab, ctx.itemTokens, histories, users, ctx.maxItems), decoderInput, targetCodes, targetItems, histories, users };
 }
 
 /**

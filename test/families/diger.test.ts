@@ -10,12 +10,29 @@ import { datasetFeatures, parseFeatureSpec } from '../../src/features/dataset.js
 import { hotRows, levelNoise, nearestCodes, uncertaintyWeighted, updateUsage, DEFAULT_DECAY } from '../../src/families/diger/decay.js';
 import { Diger, encodeLatents } from '../../src/families/diger/model.js';
 import { EPOCH_SIDS_FILE, epochSids, forgetEpochSids } from '../../src/families/diger/epoch-sids.js';
+import { batchItems, recommendationLossIntoCodes } from '../../src/families/diger/e2e.js';
 import { familyOf } from '../../src/families/index.js';
 import { popularityScorer } from '../../src/model/baselines.js';
 import { readServingItems } from '../../src/model/bundle.js';
 import { readManifest } from '../../src/model/manifest.js';
 import { Tiger } from '../../src/model/tiger.js';
-import { loadSafetensors, saveSafetensors, scalar, tensor, parameter, tidy } from '../../src/tensor/index.js';
+import {
+  add,
+  crossEntropy,
+  intTensor,
+  linear,
+  loadSafetensors,
+  logSoftmax,
+  mulScalar,
+  reshape,
+  saveSafetensors,
+  scalar,
+  slice,
+  tensor,
+  parameter,
+  tidy,
+  type Tensor,
+} from '../../src/tensor/index.js';
 import { LATENTS_FILE } from '../../src/families/diger/pretrained.js';
 import { loadDatasetSids } from '../../src/tokenize/index.js';
 import { RqVaeTokenizer } from '../../src/tokenize/rqvae.js';
@@ -310,4 +327,120 @@ test("an epoch's SIDs are kept for it: read back for the same epoch, recomputed 
   );
   forgetEpochSids(dir);
   assert.ok(!existsSync(path), 'a fresh run starts without them');
+});
+
+test('--sid-gradient recommendation: the forward pass is TIGER on the epoch SIDs; the gradient into each soft assignment is its definition', () => {
+  const net = rqvae().network;
+  const opts = { ...options('gumbel'), tokenizerWeight: 0 };
+  const into = new Diger(tigerConfig, net, encodeLatents(net, features), { ...opts, sidGradient: 'recommendation' }, 7);
+  const vocab = into.tiger.vocab;
+  const batch = packSidBatch(examples, { vocab, table: into.table, itemTokens: vocab.itemTokens(into.table), maxItems: 10 }, rows);
+  const ctx = () => ({ training: true, rng: new Rng(3) });
+  const codebookGrads = (d: Diger) =>
+    d.tokenizer
+      .namedParameters()
+      .filter((p) => p.name.startsWith('codebook.'))
+      .map((p) => p.tensor.grad);
+  const withCodes = tidy(() => {
+    const l = into.loss(batch, ctx());
+    l.backward();
+    return l.item();
+  });
+  assert.equal(
+    withCodes,
+    tidy(() => into.tiger.loss(batch, ctx()).item()),
+    "the value of TIGER's loss on the cached SIDs, to the bit",
+  );
+  for (const g of codebookGrads(into))
+    assert.ok(
+      g?.some((v) => v !== 0),
+      'the recommendation loss alone reaches every codebook level',
+    );
+  for (const p of net.namedParameters()) p.tensor.grad = null; // the two share the tokenizer
+  const none = new Diger(tigerConfig, net, encodeLatents(net, features), { ...opts, sidGradient: 'none' }, 7);
+  tidy(() => none.loss(batch, ctx()).backward());
+  for (const g of codebookGrads(none)) assert.ok(!g || g.every((v) => v === 0), 'without it, nothing reaches them');
+
+  // The gradient into the soft assignments (leaves here), against its definition from TIGER's input gradients: for
+  // item u's digit l, the sum over the positions that embed it (encoder and teacher-forced decoder) of
+  // dL/d(embedding) . E[token(l, k)], plus the label path's -log p_k / (B * digits) for each row it is the target of.
+  const tiger = into.tiger;
+  const items = batchItems(batch);
+  const U = items.length;
+  const K = 8;
+  const levels = 2;
+  const m = vocab.digits;
+  const B = batch.size;
+  const soft = Array.from({ length: levels }, () => parameter([U, K], new Float32Array(U * K).fill(1 / K)));
+  tidy(() => recommendationLossIntoCodes(tiger, into.table, batch, items, soft, { training: false }).backward());
+  const E = tiger.tokens.table.f32;
+  const D = tiger.config.dim;
+  const encIn = parameter(
+    [batch.encoder.size, batch.encoder.length, D],
+    tiger.tokens.forward(intTensor(batch.encoder.ids, [batch.size, batch.encoder.length])).f32.slice(),
+  );
+  const decIn = parameter([B, m, D], tiger.tokens.forward(intTensor(batch.decoderInput, [B, m])).f32.slice());
+  const negLogP: Float32Array[] = [];
+  tidy(() => {
+    const { memory, padding } = tiger.encodeEmbedded(encIn, batch.encoder, { training: false });
+    const h = tiger.decodeEmbedded(memory, padding, decIn, 1, { training: false });
+    let total: Tensor | null = null;
+    for (let d = 0; d < m; d++) {
+      const hd = reshape(slice(h, 1, d, d + 1), [B, D]);
+      const head = tiger.head(d);
+      const logits = linear(hd, head.weight, head.bias);
+      negLogP.push(logSoftmax(logits).f32.map((v) => -v));
+      const targets = Int32Array.from({ length: B }, (_, r) => batch.targetCodes[r * m + d]);
+      const l = crossEntropy(logits, intTensor(targets, [B]));
+      total = total ? add(total, l) : l;
+    }
+    mulScalar(total as Tensor, 1 / m).backward();
+  });
+  const where = new Map(Array.from(items, (item, u) => [item, u]));
+  const expected = Array.from({ length: levels }, () => new Float64Array(U * K));
+  const addEmbeddingGrad = (g: Float32Array, at: number, u: number, l: number) => {
+    for (let k = 0; k < K; k++) {
+      const token = vocab.token(l, k);
+      let dot = 0;
+      for (let j = 0; j < D; j++) dot += g[at * D + j] * E[token * D + j];
+      expected[l][u * K + k] += dot;
+    }
+  };
+  const T = batch.encoder.length;
+  (batch.histories as Int32Array[]).forEach((h, r) => {
+    const recent = h.subarray(Math.max(0, h.length - 10));
+    recent.forEach((item, p) => {
+      for (let l = 0; l < levels; l++) addEmbeddingGrad(encIn.grad as Float32Array, r * T + 1 + p * m + l, where.get(item) as number, l);
+    });
+  });
+  for (let r = 0; r < B; r++) {
+    const u = where.get(batch.targetItems[r]) as number;
+    for (let l = 0; l < levels; l++) {
+      addEmbeddingGrad(decIn.grad as Float32Array, r * m + 1 + l, u, l);
+      for (let k = 0; k < K; k++) expected[l][u * K + k] += negLogP[l][r * K + k] / (B * m);
+    }
+  }
+  for (let l = 0; l < levels; l++) {
+    const got = soft[l].grad as Float32Array;
+    const scale = Math.max(...expected[l].map(Math.abs));
+    const worst = Math.max(...Array.from(got, (v, i) => Math.abs(v - expected[l][i])));
+    assert.ok(scale > 0 && worst <= 1e-4 * scale, `level ${l}: worst difference ${worst} of ${scale}`);
+  }
+});
+
+test('DIGER with --sid-gradient recommendation trains through the family table: codes stay in use, SIDs move, above popularity', async () => {
+  const dir = join(work, 'into-codes');
+  const train = { ...DEFAULT_TRAIN_CONFIG, epochs: 4, batchSize: 64, lr: 0.005, warmupSteps: 10 };
+  const run = { dir, quiet: true };
+  const plan = await familyOf('diger').plan({ dataset, split: sp, dataDir, train, run }, { ...flags, 'sid-gradient': 'recommendation' });
+  const { result, finished } = await runTraining(plan, train, run);
+  const last = result.history[result.history.length - 1];
+  assert.ok(last.valid['codes-used@0'] >= 0.9 && last.valid['codes-used@1'] >= 0.9, `no collapse: ${JSON.stringify(last.valid)}`);
+  assert.ok(
+    result.history.some((e) => e.valid['sids-changed'] > 0),
+    'the SIDs moved',
+  );
+  const pop = (await evaluate(popularityScorer(sp), sp, 'test')).metrics['ndcg@10'];
+  assert.ok(finished!.test.metrics['ndcg@10'] > pop, `diger ${finished!.test.metrics['ndcg@10']} vs popularity ${pop}`);
+  assert.equal((readManifest(dir).modelConfig as { diger: { sidGradient: string } }).diger.sidGradient, 'recommendation');
 });

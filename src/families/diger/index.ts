@@ -31,11 +31,11 @@ import type { ModelManifest } from '../../model/manifest.js';
 import { openSidGenerative, SidGenerativeRecommender } from '../tiger/recommender.js';
 import { exportSidGenerative } from '../tiger/export.js';
 import { checkHistories } from '../export-check.js';
-import { evaluateSid, SID_METRICS, tigerScorer } from '../tiger/train.js';
+import { evaluateSid, tigerScorer } from '../tiger/train.js';
 import { TigerRecommender } from '../../decode/beam-tiger.js';
 import { Tiger } from '../../model/tiger.js';
 import { DEFAULT_DECAY, SID_MODES, type DecayConfig, type SidMode } from './decay.js';
-import { Diger, refreshDigerTable } from './model.js';
+import { Diger, refreshDigerTable, type SidGradient } from './model.js';
 import { epochSids, forgetEpochSids } from './epoch-sids.js';
 import { openDigerInProgress } from './in-progress.js';
 import { pretrainedSids, tokenizerFeatures, tokenizerLatents } from './pretrained.js';
@@ -78,6 +78,13 @@ const trainOptions: OptionSpecs = {
     default: 1,
   },
   'tokenizer-lr': { type: 'number', min: 0, description: 'Learning rate of the tokenizer (the recommender uses --lr)', default: 1e-5 },
+  'sid-gradient': {
+    type: 'string',
+    choices: ['none', 'recommendation'],
+    description:
+      "recommendation: the recommendation loss reaches the codebooks through each item's soft assignment (the epoch's SIDs still read and predicted as they are); none: only the tokenizer's own loss moves them",
+    default: 'none',
+  },
   'tokenizer-weight': { type: 'number', min: 0, description: "Weight of the tokenizer's loss (latent reconstruction + codebook + commitment)", default: 1 },
   'collision-codes': {
     type: 'number',
@@ -95,7 +102,8 @@ sidrec tokenize --kind rqvae) keeps training its codebooks beside a TIGER encode
 reads each epoch's SIDs; codes are drawn by a straight-through Gumbel softmax: --sid-mode frequency (noise on items
 whose first code is over-used), std (a learnable noise scale that decays with the loss), gumbel (constant noise) or
 static (tokenizer frozen: the TIGER baseline). --tokenizer-lr is the codebooks' learning rate (the recommender's is
---lr; the tokenizer's encoder stays as pre-trained). Each epoch's validation records code use and perplexity per level and the share of
+--lr; the tokenizer's encoder stays as pre-trained). --sid-gradient recommendation lets the recommendation loss reach
+the codebooks too (through each item's soft assignment, the epoch's SIDs read and predicted as they are). Each epoch's validation records code use and perplexity per level and the share of
 items whose SID moved; at the end the best epoch's SIDs are frozen into OUT/sids, an ordinary SID directory.`;
 
 const useOptions: OptionSpecs = { beam: { type: 'number', integer: true, min: 1, description: 'Beam width (default: the test beam recorded at training)' } };
@@ -169,6 +177,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
       sigmaInit: n('sigma-init'),
       tokenizerWeight: n('tokenizer-weight'),
       collisionCodes: o['collision-codes'] !== undefined ? n('collision-codes') : Math.max(4, 2 * largest),
+      sidGradient: o['sid-gradient'] as SidGradient,
     },
     input.train.seed,
   );
@@ -229,7 +238,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
       initialSids: resolve(pre.dir),
       features: pre.features,
     },
-    addedSettings: { 'config.diger.sigmaInit': 1 }, // runs from before --sigma-init started sigma at 1
+    addedSettings: { 'config.diger.sigmaInit': 1, 'config.diger.sidGradient': 'none' }, // runs from before --sigma-init / --sid-gradient
     async finish(run) {
       const table = refreshDigerTable(model); // the best epoch's weights are loaded
       const sidsDir = join(run.dir, MODEL_FILES.sidsDir);

@@ -5,7 +5,8 @@
  * training on the batch's target items through the noisy straight-through assignment (quantize.ts: latent
  * reconstruction + codebook + commitment, the encoder frozen), with the noise schedule of decay.ts. So the SIDs move
  * between epochs, explored where codes are crowded ('frequency') or while the recommendation loss is high ('std'),
- * and the recommender follows them.
+ * and the recommender follows them. With sidGradient 'recommendation' (the authors' later end-to-end modes, e2e.ts)
+ * the recommendation loss reaches the codebooks as well, through each item's soft assignment.
  *
  * Parameters: `tiger.*` (lr), `tokenizer.codebook.*` (lr x tokenizerLrScale; the rest of the tokenizer frozen),
  * `sigma` ('std'), `usage.<level>` (the 'frequency' usage EMAs: buffers that take no gradient, saved with the weights).
@@ -18,7 +19,8 @@ import { Tiger, type TigerConfig } from '../../model/tiger.js';
 import type { RqVaeNet } from '../../tokenize/rqvae.js';
 import { SemanticIdTable } from '../../tokenize/sid-table.js';
 import { hotRows, levelNoise, nearestCodes, uncertaintyWeighted, updateUsage, type DecayConfig } from './decay.js';
-import { quantizeWithNoise } from './quantize.js';
+import { batchItems, recommendationLossIntoCodes } from './e2e.js';
+import { quantizeWithNoise, type NoisyCodes } from './quantize.js';
 
 export interface DigerOptions {
   readonly decay: DecayConfig;
@@ -32,7 +34,16 @@ export interface DigerOptions {
   readonly tokenizerWeight: number;
   /** Codes of the collision digit (fixed vocabulary; larger groups share the last). */
   readonly collisionCodes: number;
+  /**
+   * 'recommendation': the recommendation loss reaches the codebooks through each item's soft assignment (e2e.ts;
+   * the tokenizer then trains on every item of the batch, history and targets); 'none': only the tokenizer's own
+   * loss moves them. Absent in runs from before it existed: 'none'.
+   */
+  readonly sidGradient?: SidGradient;
 }
+
+/** DigerOptions.sidGradient. */
+export type SidGradient = 'none' | 'recommendation';
 
 /** Item feature rows the tokenizer reads: (count, dim). */
 export interface FeatureRows {
@@ -132,13 +143,36 @@ export class Diger extends Module {
     return this.table;
   }
 
-  /** TIGER's loss on the table's codes, plus (training, not 'static') the tokenizer's loss on the batch's targets. */
+  /**
+   * TIGER's loss on the table's codes, plus (training, not 'static') the tokenizer's loss on the batch's targets; with
+   * sidGradient 'recommendation', the recommendation loss reaches the codes too (e2e.ts) and the tokenizer's loss
+   * covers every item of the batch.
+   */
   loss(batch: SidBatch, ctx: ForwardContext): Tensor {
     const { decay, tokenizerWeight } = this.options;
+    const intoCodes = ctx.training && decay.mode !== 'static' && this.options.sidGradient === 'recommendation';
+    if (intoCodes) return this.lossIntoCodes(batch, ctx);
     const rec = this.tiger.loss(batch, ctx);
     let total = decay.mode === 'std' ? uncertaintyWeighted(rec, this.sigma, decay.lambda) : rec;
     if (!ctx.training || decay.mode === 'static' || tokenizerWeight === 0) return total;
-    const items = [...new Set(batch.targetItems)];
+    const tokenizer = this.noisyCodes(Array.from(new Set(batch.targetItems)), ctx, false);
+    total = add(total, mulScalar(tokenizer.loss, tokenizerWeight));
+    return total;
+  }
+
+  /** The recommendation loss through the soft assignments of the batch's items, plus the tokenizer's loss on them. */
+  private lossIntoCodes(batch: SidBatch, ctx: ForwardContext): Tensor {
+    const { decay, tokenizerWeight } = this.options;
+    const items = batchItems(batch);
+    const codes = this.noisyCodes(Array.from(items), ctx, true);
+    const rec = recommendationLossIntoCodes(this.tiger, this.table, batch, items, codes.soft as Tensor[], ctx);
+    const total = decay.mode === 'std' ? uncertaintyWeighted(rec, this.sigma, decay.lambda) : rec;
+    return tokenizerWeight === 0 ? total : add(total, mulScalar(codes.loss, tokenizerWeight));
+  }
+
+  /** The tokenizer's noisy straight-through assignment of `items` (quantize.ts), its decay schedule's noise. */
+  private noisyCodes(items: readonly number[], ctx: ForwardContext, withSoft: boolean): NoisyCodes {
+    const { decay } = this.options;
     const L = this.tokenizer.config.latentDim;
     const K = this.tokenizer.config.codebookSize;
     const z = new Float32Array(items.length * L);
@@ -154,9 +188,7 @@ export class Diger extends Module {
       }
       return levelNoise(decay, sigma, hot, K);
     };
-    const tokenizer = quantizeWithNoise(this.tokenizer, z, items.length, noise, (ctx.rng as Rng | undefined) ?? new Rng(0));
-    total = add(total, mulScalar(tokenizer.loss, tokenizerWeight));
-    return total;
+    return quantizeWithNoise(this.tokenizer, z, items.length, noise, (ctx.rng as Rng | undefined) ?? new Rng(0), withSoft);
   }
 }
 

@@ -8,7 +8,7 @@
  * each level adds the codebook and beta-weighted commitment terms, as tokenize/rqvae.ts trains them.
  */
 import type { Rng } from '../../core/rng.js';
-import { add, gumbelSoftmaxST, matmul, meanAll, mul, mulScalar, sub, sum, tensor, type GumbelOptions, type Tensor } from '../../tensor/index.js';
+import { add, gumbelSoftmax, matmul, meanAll, mul, mulScalar, sub, sum, tensor, type GumbelOptions, type Tensor } from '../../tensor/index.js';
 import type { RqVaeNet } from '../../tokenize/rqvae.js';
 
 export interface NoisyCodes {
@@ -16,6 +16,8 @@ export interface NoisyCodes {
   readonly codes: Int32Array;
   /** Scalar: mean (z_q - z)^2 + sum over levels of the codebook and commitment terms. */
   readonly loss: Tensor;
+  /** With `withSoft`: per level, (U, K) softmax((logits + s g) / tau), differentiable into the codebooks. */
+  readonly soft?: readonly Tensor[];
 }
 
 /**
@@ -25,18 +27,21 @@ export interface NoisyCodes {
 export type LevelNoise = (level: number, logits: Float32Array) => GumbelOptions;
 
 /** Quantizes the (U, L) latents `z` (constant: the encoder is not trained here) level by level with Gumbel-ST codes. */
-export function quantizeWithNoise(net: RqVaeNet, z: Float32Array, rows: number, noise: LevelNoise, rng: Rng): NoisyCodes {
+export function quantizeWithNoise(net: RqVaeNet, z: Float32Array, rows: number, noise: LevelNoise, rng: Rng, withSoft = false): NoisyCodes {
   const { levels, latentDim: L, codebookSize: K, commitment } = net.config;
   const target = tensor(z, [rows, L]);
   let r: Tensor = target;
   let zq: Tensor | null = null;
   let vq: Tensor | null = null;
   const codes = new Int32Array(rows * levels);
+  const soft: Tensor[] = [];
   for (let l = 0; l < levels; l++) {
     const C = net.codebooks[l]; // (K, L)
     // -||r - c||^2 up to the row constant ||r||^2 (which the softmax ignores): 2 r.c - ||c||^2.
     const logits = sub(mulScalar(matmul(r, C, { transB: true }), 2), sum(mul(C, C), 1)); // (U, K)
-    const h = gumbelSoftmaxST(logits, rng, noise(l, logits.f32)); // (U, K) hard one-hot, soft gradient
+    const drawn = gumbelSoftmax(logits, rng, noise(l, logits.f32), withSoft);
+    const h = drawn.hard; // (U, K) hard one-hot, soft gradient
+    if (drawn.soft) soft.push(drawn.soft);
     const H = h.f32;
     for (let i = 0; i < rows; i++) codes[i * levels + l] = H.subarray(i * K, (i + 1) * K).indexOf(1);
     const e = matmul(h, C); // (U, L)
@@ -48,5 +53,5 @@ export function quantizeWithNoise(net: RqVaeNet, z: Float32Array, rows: number, 
     r = sub(r, e);
   }
   const diff = sub(zq as Tensor, target);
-  return { codes, loss: add(meanAll(mul(diff, diff)), vq as Tensor) };
+  return { codes, loss: add(meanAll(mul(diff, diff)), vq as Tensor), ...(withSoft ? { soft } : {}) };
 }

@@ -7,7 +7,7 @@ export { softmax, logSoftmax } from './softmax.js';
 export { layerNorm, l2Normalize, cosineSimilarity, normalizeRowsInto } from './norm.js';
 export { reshape, permute, transpose, slice, concat } from './shape.js';
 export { embedding, embeddingBag, type BagMode } from './gather.js';
-export { maskedFill, dropout, gumbelSoftmaxST, type GumbelOptions } from './random.js';
+export { maskedFill, dropout, gumbelSoftmax, gumbelSoftmaxST, type GumbelOptions } from './random.js';
 export { attention, packedSelfAttention, packedCrossAttention, type AttentionOptions } from './attention.js';
 export { crossEntropy, linearCrossEntropy, type CrossEntropyOptions, type LinearCrossEntropyOptions } from './loss.js';
 export { cosineHeadsCrossEntropy, cosineHeadsLogits, type CosineHeadsOptions } from './cosine-heads.js';

@@ -74,6 +74,15 @@ export interface GumbelOptions {
 
 /** Straight-through Gumbel-softmax over the last axis: (..., C) -> hard one-hot (..., C). */
 export function gumbelSoftmaxST(logits: Tensor, rng: Rng, opts: GumbelOptions = {}): Tensor {
+  return gumbelSoftmax(logits, rng, opts, false).hard;
+}
+
+/**
+ * The straight-through Gumbel-softmax's two faces from one draw: `hard`, the one-hot of argmax((logits + s g) / tau)
+ * with the soft gradient (gumbelSoftmaxST), and, with `withSoft`, `soft` = softmax((logits + s g) / tau) itself,
+ * differentiable (DIGER's recommendation loss reaches the codes through it).
+ */
+export function gumbelSoftmax(logits: Tensor, rng: Rng, opts: GumbelOptions = {}, withSoft = true): { readonly hard: Tensor; readonly soft?: Tensor } {
   const tau = opts.tau ?? 1;
   const s = opts.noiseScale ?? 1;
   const cols = logits.shape[logits.rank - 1];
@@ -103,11 +112,14 @@ export function gumbelSoftmaxST(logits: Tensor, rng: Rng, opts: GumbelOptions = 
     for (let j = 0; j < cols; j++) soft[off + j] /= sum;
     hard[off + arg] = 1;
   }
-  return makeResult(hard, logits.shape, [logits], (g) => {
+  // Both faces pass their gradient through the softmax (/ tau) into the logits.
+  const throughSoftmax = (g: Float32Array): void => {
     const tmp = new Float32Array(g.length);
     softmaxBackwardInto(soft, g, tmp, rows, cols);
     const gl = gradOf(logits);
     const inv = 1 / tau;
     for (let i = 0; i < g.length; i++) gl[i] += tmp[i] * inv;
-  });
+  };
+  const hardTensor = makeResult(hard, logits.shape, [logits], throughSoftmax);
+  return withSoft ? { hard: hardTensor, soft: makeResult(soft.slice(), logits.shape, [logits], throughSoftmax) } : { hard: hardTensor };
 }
