@@ -103,8 +103,9 @@ reads each epoch's SIDs; codes are drawn by a straight-through Gumbel softmax: -
 whose first code is over-used), std (a learnable noise scale that decays with the loss), gumbel (constant noise) or
 static (tokenizer frozen: the TIGER baseline). --tokenizer-lr is the codebooks' learning rate (the recommender's is
 --lr; the tokenizer's encoder stays as pre-trained). --sid-gradient recommendation lets the recommendation loss reach
-the codebooks too (through each item's soft assignment, the epoch's SIDs read and predicted as they are). Each epoch's validation records code use and perplexity per level and the share of
-items whose SID moved; at the end the best epoch's SIDs are frozen into OUT/sids, an ordinary SID directory.`;
+the codebooks too (through each item's soft assignment, the epoch's SIDs read and predicted as they are). Each
+epoch's validation records code use and perplexity per level and the share of items whose SID moved; at the end the
+best epoch's SIDs are frozen into OUT/sids, an ordinary SID directory.`;
 
 const useOptions: OptionSpecs = { beam: { type: 'number', integer: true, min: 1, description: 'Beam width (default: the test beam recorded at training)' } };
 
