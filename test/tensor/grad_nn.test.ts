@@ -52,6 +52,14 @@ test('grad: maskedFill, dropout (seeded), gumbel straight-through', () => {
   for (let i = 0; i < 12; i++) assert.ok(Math.abs(gST[i] - logits.grad![i]) < 1e-6);
   const noisy = T.gumbelSoftmaxST(logits, new Rng(1), { tau: 2, noiseScale: 1 });
   assert.equal(noisy.toArray().filter((v) => v === 1).length, 3);
+  // Both faces of one draw: the same hard one-hot as gumbelSoftmaxST from the same generator state, and the soft
+  // probabilities softmax((logits + s g) / tau) themselves, differentiable (finite differences, noise fixed by the seed).
+  const both = T.gumbelSoftmax(logits, new Rng(1), { tau: 2, noiseScale: 1 });
+  assert.deepEqual(both.hard.toArray(), noisy.toArray());
+  const soft = both.soft!.toArray();
+  for (let r = 0; r < 3; r++) assert.ok(Math.abs(soft.slice(r * 4, r * 4 + 4).reduce((a, b) => a + b, 0) - 1) < 1e-6);
+  assert.equal(soft.indexOf(Math.max(...soft.slice(0, 4))), noisy.toArray().indexOf(1), 'the hard choice is the soft argmax');
+  gradCheck('gumbel soft face', [inp([3, 4])], ([x]) => T.gumbelSoftmax(x, new Rng(1), { tau: 2, noiseScale: 1 }).soft!);
 });
 
 test('grad: fused attention (causal, key padding, cross with Tq != Tk, dropout)', () => {
