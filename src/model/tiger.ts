@@ -139,15 +139,24 @@ export class Tiger extends Module {
 
   /** Mean over digits of the CE of the target SID's code at that digit (teacher forcing). */
   sidLoss(memory: Tensor, padding: Tensor, batch: SidBatch, ctx: ForwardContext): Tensor {
+    return this.digitLoss(this.decode(memory, padding, batch.decoderInput, batch.size, this.digits, 1, ctx), batch);
+  }
+
+  /**
+   * Mean over digits of the CE of the target's code at each digit from the decoder's outputs h (B, digits, D);
+   * `extra(d, hd)` may add a term to digit d's (DIGER's label path).
+   */
+  digitLoss(h: Tensor, batch: SidBatch, extra?: (digit: number, hidden: Tensor) => Tensor | null): Tensor {
     const m = this.digits;
-    const h = this.decode(memory, padding, batch.decoderInput, batch.size, m, 1, ctx); // (B, m, D)
     let total: Tensor | null = null;
     for (let d = 0; d < m; d++) {
       const hd = reshape(slice(h, 1, d, d + 1), [batch.size, this.config.dim]); // (B, D)
       const targets = new Int32Array(batch.size);
       for (let r = 0; r < batch.size; r++) targets[r] = batch.targetCodes[r * m + d];
       const head = this.heads[d];
-      const l = linearCrossEntropy(hd, head.weight, head.bias, intTensor(targets, [batch.size]), { reduction: 'mean' });
+      let l = linearCrossEntropy(hd, head.weight, head.bias, intTensor(targets, [batch.size]), { reduction: 'mean' });
+      const added = extra?.(d, hd);
+      if (added) l = add(l, added);
       total = total ? add(total, l) : l;
     }
     return mulScalar(total as Tensor, 1 / m);

@@ -20,14 +20,12 @@ import {
   embedding,
   intTensor,
   linear,
-  linearCrossEntropy,
   logSoftmax,
   matmul,
   meanAll,
   mul,
   mulScalar,
   noGrad,
-  reshape,
   slice,
   sub,
   tensor,
@@ -99,22 +97,14 @@ export function recommendationLossIntoCodes(
     for (let d = 0; d + 1 < m; d++) decoderIds[r * m + 1 + d] = row(target, d);
   }
   const h = tiger.decodeEmbedded(memory, padding, embedding(batchTable, intTensor(decoderIds, [B, m])), 1, ctx); // (B, m, D)
-  let total: Tensor | null = null;
-  for (let d = 0; d < m; d++) {
-    const hd = reshape(slice(h, 1, d, d + 1), [B, tiger.config.dim]);
+  // The label path: (ST - sg(ST)) . (-log p), value 0, gradient -log p / B into the targets' assignments.
+  return tiger.digitLoss(h, batch, (d, hd) => {
+    if (d >= levels) return null;
     const head = tiger.head(d);
-    const codes = new Int32Array(B);
-    for (let r = 0; r < B; r++) codes[r] = batch.targetCodes[r * m + d];
-    let l = linearCrossEntropy(hd, head.weight, head.bias, intTensor(codes, [B]), { reduction: 'mean' });
-    if (d < levels) {
-      // The label path: (ST - sg(ST)) . (-log p), value 0, gradient -log p / B into the targets' assignments.
-      const negLogP = noGrad(() => logSoftmax(linear(hd, head.weight, head.bias)).f32.map((v) => -v));
-      const labels = embedding(st[d], intTensor(targetRows, [B])); // (B, K)
-      const K = labels.shape[1];
-      const moved = sub(labels, tensor(labels.f32.slice(), [B, K]));
-      l = add(l, mulScalar(meanAll(mul(moved, tensor(negLogP, [B, K]))), K));
-    }
-    total = total ? add(total, l) : l;
-  }
-  return mulScalar(total as Tensor, 1 / m);
+    const negLogP = noGrad(() => logSoftmax(linear(hd, head.weight, head.bias)).f32.map((v) => -v));
+    const labels = embedding(st[d], intTensor(targetRows, [B])); // (B, K)
+    const K = labels.shape[1];
+    const moved = sub(labels, tensor(labels.f32.slice(), [B, K]));
+    return mulScalar(meanAll(mul(moved, tensor(negLogP, [B, K]))), K);
+  });
 }
