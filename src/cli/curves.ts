@@ -14,7 +14,7 @@ import { MODEL_FILES } from '../model/files.js';
 import { readEpochLog, readResultsEpochs } from '../train/epoch-log.js';
 import type { EpochRecord } from '../train/trainer.js';
 import { defineCommand } from './command.js';
-import { readExperiment } from './experiment.js';
+import { experimentPaths, readExperiment } from './experiment.js';
 
 /** A results file (results/NAME.json) rather than a model directory. */
 const isResultsFile = (path: string): boolean => path.toLowerCase().endsWith('.json');
@@ -35,11 +35,8 @@ function metricOf(record: EpochRecord, metric: string): number {
 
 /** An experiment's epochs: its run directory (sidrec reproduce's runs/NAME/model) once it logged one, else results/NAME.json. */
 function experimentRun(name: string): string {
-  const experiment = readExperiment(name);
-  const dir = join(experiment.root, 'runs', name, 'model');
-  const results = join(experiment.root, 'results', `${name}.json`);
-  if (existsSync(join(dir, MODEL_FILES.epochs)) || !existsSync(results)) return dir;
-  return results;
+  const { model, results } = experimentPaths(readExperiment(name));
+  return existsSync(join(model, MODEL_FILES.epochs)) || !existsSync(results) ? model : results;
 }
 
 const list = (value: string | undefined): string[] =>

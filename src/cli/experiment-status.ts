@@ -16,7 +16,7 @@ import { DEFAULT_TRAIN_CONFIG } from '../train/config.js';
 import { readEpochLog } from '../train/epoch-log.js';
 import { runLockOwner } from '../train/run-lock.js';
 import { bestEpochOf, type EpochRecord } from '../train/trainer.js';
-import { readExperiment, type Experiment } from './experiment.js';
+import { experimentPaths, readExperiment, type Experiment } from './experiment.js';
 
 /**
  * finished: its run directory holds a finished model; training: a live process holds the run's lock; stopped: epochs
@@ -78,7 +78,8 @@ export function experimentStatuses(
 
 export function experimentStatus(experiment: Experiment, options: { readonly work?: string; readonly results?: string } = {}): ExperimentStatus {
   const { name } = experiment;
-  const resultsPath = join(options.results ?? join(experiment.root, 'results'), `${name}.json`);
+  const paths = experimentPaths(experiment, options);
+  const resultsPath = paths.results;
   const read = readResults(resultsPath);
   const results = read.results;
   const test =
@@ -92,7 +93,7 @@ export function experimentStatus(experiment: Experiment, options: { readonly wor
     return { name, model, state: 'baseline', ...(test ? { test } : {}), ...(results ? {} : { next: command }), ...(read.error ? { error: read.error } : {}) };
   }
   const model = String(train.model ?? 'sasrec');
-  const dir = join(options.work ?? join(experiment.root, 'runs'), name, 'model');
+  const dir = paths.model;
   const logged = readEpochLog(join(dir, MODEL_FILES.epochs));
   const epochs = logged.length > 0 ? logged : Array.isArray(results?.epochs) ? results.epochs : []; // a results file keeps the run's epochs
   const settings = readJson<{ train?: { epochs?: number; patience?: number; warmupSteps?: number } }>(join(dir, MODEL_FILES.runSettings));

@@ -125,6 +125,18 @@ export function readExperiment(nameOrFile: string, cwd = process.cwd()): Experim
   return { name: basename(file, '.json'), file, root, description: parsed.data.description, seed: parsed.data.seed, stages, engine: parsed.data.engine, raw };
 }
 
+/**
+ * Where `sidrec reproduce` keeps an experiment's stage outputs (WORK/NAME, by default runs/NAME beside experiments/;
+ * the trained model in its `model` folder) and writes its results file (RESULTS/NAME.json, by default results/).
+ */
+export function experimentPaths(
+  experiment: Pick<Experiment, 'name' | 'root'>,
+  where: { readonly work?: string; readonly results?: string } = {},
+): { readonly work: string; readonly model: string; readonly results: string } {
+  const work = join(where.work ?? join(experiment.root, 'runs'), experiment.name);
+  return { work, model: join(work, 'model'), results: join(where.results ?? join(experiment.root, 'results'), `${experiment.name}.json`) };
+}
+
 function findByName(name: string, cwd: string): string {
   if (!/^[\w.-]+$/.test(name)) throw new SidrecError('E_CONFIG', `"${name}" is neither an experiment name nor a .json file`, { field: 'experiment' });
   const dir = findUp(cwd, join('experiments', `${name}.json`));

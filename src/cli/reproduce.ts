@@ -15,7 +15,7 @@ import { SidrecError } from '../core/errors.js';
 import { peakRssMiB } from '../core/memory.js';
 import { denormalMode, describeKernels, providersLoaded } from '../tensor/index.js';
 import { defineCommand, type Command } from './command.js';
-import { readExperiment, STAGES, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
+import { experimentPaths, readExperiment, STAGES, shellLine, stageArgs, type Experiment, type StageName } from './experiment.js';
 import { parseCommand } from './options.js';
 import { MODEL_FILES } from '../model/files.js';
 import { readManifest, servedEpoch } from '../model/manifest.js';
@@ -66,10 +66,11 @@ still training (--so-far), gets an interim results file instead: its best epoch 
         throw new SidrecError('E_CONFIG', '--so-far trains nothing: give it without --resume and --stop-after', { field: 'so-far' });
       const experiment = readExperiment(o.experiment);
       const engineNotes = applyEngine(experiment);
-      const work = join(o.work ?? join(experiment.root, 'runs'), experiment.name);
+      const paths = experimentPaths(experiment, { work: o.work, results: o.results });
+      const work = paths.work;
       const started = performance.now();
       const commit = gitCommit(experiment.root); // the code that runs, read before the stages (HEAD may move meanwhile)
-      const dirs = { data: join(work, 'data'), sids: join(work, 'sids'), model: join(work, 'model') };
+      const dirs = { data: join(work, 'data'), sids: join(work, 'sids'), model: paths.model };
       const say = (line: string): void => void process.stdout.write(`${line}\n`);
       say(`experiment ${experiment.name}: ${experiment.description}`);
       for (const line of engineNotes) say(line);
@@ -125,7 +126,7 @@ still training (--so-far), gets an interim results file instead: its best epoch 
       await run('prepare', { out: dirs.data });
       const sids = experiment.stages.tokenize ? dirs.sids : undefined;
       if (sids) await run('tokenize', { data: dirs.data, out: sids });
-      const out = join(o.results ?? join(experiment.root, 'results'), `${experiment.name}.json`);
+      const out = paths.results;
       const header = { experiment: experiment.name, description: experiment.description, settings: experiment.raw, commit };
       if (experiment.stages.baseline) {
         // Nothing to train: the baseline ranked on validation and on test, as `sidrec evaluate` ranks it.
