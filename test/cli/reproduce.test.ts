@@ -81,6 +81,14 @@ test('sidrec reproduce: pauses with --stop-after, continues with --resume, write
   writeFileSync(lock, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
   assert.deepEqual([listed().state, listed().pid, listed().next], ['training', process.pid, 'sidrec reproduce tiny --so-far']);
   rmSync(lock);
+  // A second reproduce of the same experiment while a live process holds its run folder: refused before any stage.
+  const workLock = join(root, 'runs', 'tiny', 'train.lock');
+  writeFileSync(workLock, JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+  const second = reproduce('tiny', '--resume');
+  assert.equal(second.status, 1, second.stdout);
+  assert.match(second.stderr, new RegExp(`runs/tiny.*is being trained by process ${process.pid}`));
+  assert.doesNotMatch(second.stdout, /\[(prepare|train)\]/, 'no stage ran');
+  rmSync(workLock);
   // A file that does not read as an experiment is listed as invalid, with why; the others are listed all the same.
   writeFileSync(join(root, 'experiments', 'broken.json'), JSON.stringify({ description: 'no stages' }));
   const withBroken = spawnSync(process.execPath, [cli, 'experiments', '--json'], { cwd: root, encoding: 'utf8' });
