@@ -116,6 +116,8 @@ export class GraphBuilder {
   /**
    * Multi-head attention of q (B, Tq, D) over k, v (B, Tk, D), the scaled scores plus each of `terms` (additive,
    * broadcast to (B, H, Tq, Tk): masks, relative-position bias) -> merged heads (B, Tq, D), before the output projection.
+   * Here and in selfAttention / crossAttention `dim` is the attention's width, heads x head width: the model dim
+   * unless the head width was set apart from it (TIGER's headDim).
    */
   attend(q: string, k: string, v: string, dim: number, heads: number, terms: readonly string[]): string {
     const hd = dim / heads;

@@ -43,6 +43,8 @@ export interface DecoderBlockOptions {
   readonly heads: number;
   readonly ffn: number;
   readonly dropout: number;
+  /** Width of each attention head. @default dim / heads */
+  readonly headDim?: number;
 }
 
 /** Pre-LN T5 decoder block: causal self-attention with relative bias, grouped cross-attention, ReLU MLP. */
@@ -59,11 +61,11 @@ export class T5DecoderBlock extends Module {
     rng: Rng,
   ) {
     super();
-    const { dim, heads, ffn, dropout: p } = opts;
+    const { dim, heads, ffn, dropout: p, headDim } = opts;
     this.ln1 = this.module('ln1', new LayerNorm(dim));
-    this.selfAttn = this.module('attn', new MultiHeadAttention(dim, heads, rng, { dropout: p }));
+    this.selfAttn = this.module('attn', new MultiHeadAttention(dim, heads, rng, { dropout: p, headDim }));
     this.lnCross = this.module('lnCross', new LayerNorm(dim));
-    this.crossAttn = this.module('crossAttn', new MultiHeadAttention(dim, heads, rng, { dropout: p, cross: true }));
+    this.crossAttn = this.module('crossAttn', new MultiHeadAttention(dim, heads, rng, { dropout: p, cross: true, headDim }));
     this.ln2 = this.module('ln2', new LayerNorm(dim));
     this.mlp = this.module('mlp', new MLP(dim, ffn, rng, 'relu'));
   }

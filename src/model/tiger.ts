@@ -4,7 +4,8 @@
  * with T5 relative position bias; the decoder starts from BOS and predicts the next item's SID digit by digit
  * under teacher forcing. Each digit has its own output projection over that digit's codes, so the loss is the
  * cross-entropy over the digit's slice of the vocabulary, and beam search reads one digit's logits per step.
- * Attention heads must divide the model dim (4 x 32 by default rather than the reference 6 x 64).
+ * Attention: 4 heads x 32 (dim / heads) by default; `headDim` sets the head width apart from the model dim, as T5
+ * and the public TIGER reproductions do (6 heads x 64 on d 128).
  */
 import { Rng } from '../core/rng.js';
 import { SidrecError } from '../core/errors.js';
@@ -21,8 +22,10 @@ export interface TigerConfig {
   readonly encoderLayers: number;
   /** @default 4 */
   readonly decoderLayers: number;
-  /** Must divide dim. @default 4 */
+  /** Must divide dim unless headDim is set. @default 4 */
   readonly heads: number;
+  /** Width of each attention head; heads x headDim need not equal dim (T5's d_kv). @default dim / heads */
+  readonly headDim?: number;
   /** @default 1024 */
   readonly ffn: number;
   /** @default 0.1 */
@@ -78,18 +81,20 @@ export class Tiger extends Module {
   constructor(config: Partial<TigerConfig> & Pick<TigerConfig, 'codeSizes'>, seed: number) {
     super();
     this.config = { ...DEFAULT_TIGER_CONFIG, ...config };
-    const { dim, heads, ffn, dropout: p, encoderLayers, decoderLayers, relBuckets, relMaxDistance, codeSizes } = this.config;
-    if (dim % heads !== 0) throw new SidrecError('E_CONFIG', `TIGER: ${heads} heads do not divide dim ${dim}`, { field: 'heads' });
+    const { dim, heads, headDim, ffn, dropout: p, encoderLayers, decoderLayers, relBuckets, relMaxDistance, codeSizes } = this.config;
+    if (headDim === undefined && dim % heads !== 0) throw new SidrecError('E_CONFIG', `TIGER: ${heads} heads do not divide dim ${dim}`, { field: 'heads' });
     const rng = new Rng(seed);
     this.vocab = new SidVocabulary(codeSizes, this.config.userBuckets);
     this.tokens = this.module('tokens', new Embedding(this.vocab.size, dim, rng, 1 / Math.sqrt(dim)));
     this.encBias = this.module('encBias', new RelativePositionBias(heads, true, relBuckets, relMaxDistance, rng));
     this.encoder = Array.from({ length: encoderLayers }, (_, i) =>
-      this.module(`encoder.${i}`, new TransformerBlock({ dim, heads, ffn, dropout: p, activation: 'relu' }, rng)),
+      this.module(`encoder.${i}`, new TransformerBlock({ dim, heads, headDim, ffn, dropout: p, activation: 'relu' }, rng)),
     );
     this.encNorm = this.module('encNorm', new LayerNorm(dim));
     this.decBias = this.module('decBias', new RelativePositionBias(heads, false, relBuckets, relMaxDistance, rng));
-    this.decoder = Array.from({ length: decoderLayers }, (_, i) => this.module(`decoder.${i}`, new T5DecoderBlock({ dim, heads, ffn, dropout: p }, rng)));
+    this.decoder = Array.from({ length: decoderLayers }, (_, i) =>
+      this.module(`decoder.${i}`, new T5DecoderBlock({ dim, heads, headDim, ffn, dropout: p }, rng)),
+    );
     this.decNorm = this.module('decNorm', new LayerNorm(dim));
     this.heads = codeSizes.map((size, d) => this.module(`heads.${d}`, new Linear(dim, size, rng)));
   }

@@ -170,6 +170,21 @@ test('train refuses a --out that holds a run unless --resume or --overwrite', ()
   );
 });
 
+test("train --model tiger --head-dim: heads that do not divide --dim, with their own width (T5's d_kv); without it they are refused", () => {
+  const data = join(work, 'small-tiger');
+  saveDataset(data, syntheticDataset(generateSynthetic({ numUsers: 60, numItems: 30, numTopics: 3, seed: 4 })));
+  const out = join(work, 'tiger-head-dim');
+  const args = ['train', '--model', 'tiger', '--data', data, '--out', out, '--epochs', '1', '--dim', '16', '--heads', '3', '--layers', '1', '--ffn', '32'];
+  const tail = ['--batch-size', '64', '--levels', '2', '--sid-codebook-size', '8', '--valid-users', '20', '--test-beam', '5', '--quiet'];
+  refused(sidrec([...args, ...tail]), 'train', 'E_CONFIG', /--heads 3 must divide --dim 16/);
+  const run = sidrec([...args, '--head-dim', '8', ...tail]);
+  assert.equal(run.status, 0, run.stderr);
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { modelConfig: { heads: number; headDim: number } };
+  assert.deepEqual([manifest.modelConfig.heads, manifest.modelConfig.headDim], [3, 8]);
+  const evaluated = sidrec(['evaluate', '--model', out, '--quiet']);
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+});
+
 test('synth: every --items the flag accepts works (40 items over the default 20 topics); --topics above --items is refused', () => {
   const out = join(work, 'synth40');
   const r = sidrec(['synth', '--items', '40', '--users', '50', '--out', out]);

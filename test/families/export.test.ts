@@ -47,6 +47,15 @@ test('sidrec export: SASRec as ONNX whose scores match the engine (checked befor
   assert.ok(statSync(join(quarter, 'model.onnx')).size < statSync(join(half, 'model.onnx')).size, 'int8 weights shrink the file below float16');
 });
 
+test("sidrec export: a Gryphon whose attention heads are wider than dim / heads (T5's d_kv) ranks in ONNX as the engine does", async () => {
+  const dir = await tinySidGenerativeDir('gryphon', { heads: 3, headDim: 16 }); // 48 wide on d 32; 3 heads do not divide 32
+  assert.equal((readManifest(dir).modelConfig as { headDim?: number }).headDim, 16, 'the head width is recorded with the model');
+  const out = join(tempDir('export-gryphon-heads'), 'onnx');
+  const run = spawnSync(process.execPath, [cli, 'export', '--model', dir, '--out', out], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(JSON.parse(readFileSync(join(out, 'export.json'), 'utf8')).check.top10Agreement, 1);
+});
+
 test('sidrec export: TIGER as an encoder and a decoder step whose beam search (in TypeScript) ranks as the engine does', async () => {
   const dir = await tinySidGenerativeDir('tiger');
   const out = join(tempDir('export-tiger'), 'onnx');

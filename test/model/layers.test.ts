@@ -92,6 +92,35 @@ test('TransformerBlock gradients (self-attention and T5-style cross-attention wi
   cross.dispose();
 });
 
+test("TransformerBlock with the head width set apart from dim (T5's d_kv): projections of heads x headDim, gradients", () => {
+  const rng = new Rng(8);
+  const self = new TransformerBlock({ dim: 6, heads: 3, headDim: 4, ffn: 8 }, rng);
+  const cross = new TransformerBlock({ dim: 6, heads: 3, headDim: 4, ffn: 8, cross: true }, rng);
+  const shapes = new Map(cross.namedParameters().map(({ name, tensor }) => [name, tensor.shape.join('x')]));
+  assert.equal(shapes.get('attn.qkv.weight'), '6x36', 'q, k, v of 3 heads x 4 from d 6');
+  assert.equal(shapes.get('attn.out.weight'), '12x6');
+  assert.equal(shapes.get('crossAttn.q.weight'), '6x12');
+  assert.equal(shapes.get('crossAttn.kv.weight'), '6x24');
+  for (const p of [...self.parameters(), ...cross.parameters()]) if (p.rank === 2) T.initNormal(p, rng, 0.4);
+  const pad = T.intTensor([0, 0, 0, 1, 0, 1, 1, 1], [2, 4]);
+  gradCheck('self block, 3 heads x 4 on d 6', [{ shape: [2, 3, 6], data: randn([2, 3, 6], rng) }], ([x]) => self.forward(x, EVAL, { causal: true }));
+  gradCheck(
+    'cross block, 3 heads x 4 on d 6',
+    [
+      { shape: [2, 3, 6], data: randn([2, 3, 6], rng) },
+      { shape: [2, 4, 6], data: randn([2, 4, 6], rng) },
+    ],
+    ([x, mem]) => cross.forward(x, EVAL, { causal: true, memory: mem, memoryPaddingMask: pad }),
+  );
+  assert.throws(
+    () => new TransformerBlock({ dim: 6, heads: 4, ffn: 8 }, rng),
+    /model dim 6 is not divisible by 4 heads/,
+    'without a head width, heads divide dim',
+  );
+  self.dispose();
+  cross.dispose();
+});
+
 test('TransformerBlock: attention-weight dropout and residual dropout are set apart (GPT-2 attn_pdrop / resid_pdrop)', () => {
   const x = T.keep(T.tensor(randn([2, 5, 8], new Rng(2)), [2, 5, 8]));
   /** [eval output, training output] of a block built and initialised the same way each time. */

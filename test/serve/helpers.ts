@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { generateSynthetic, saveDataset, split, syntheticDataset, type InteractionDataset, type LeaveOneOutSplit } from '../../src/data/index.js';
 import { DEFAULT_GRAPH_SEARCH } from '../../src/decode/graph.js';
+import type { GryphonConfig } from '../../src/model/gryphon.js';
 import type { RpgConfig } from '../../src/model/rpg.js';
 import { sidsFromTable } from '../../src/model/rpg-io.js';
 import { trainRpg } from '../../src/families/rpg/train.js';
@@ -116,7 +117,11 @@ export interface TinySidModels {
  * Trains tiny TIGER and/or Gryphon models (1+1 layers, d 32, two epochs, test beam 8) on synthetic data with RQ-KMeans
  * SIDs (2 x 8 codes plus the collision digit).
  */
-export async function tinySidModels(kinds: readonly ('tiger' | 'gryphon')[], root = tempDir('sid-models')): Promise<TinySidModels> {
+export async function tinySidModels(
+  kinds: readonly ('tiger' | 'gryphon')[],
+  root = tempDir('sid-models'),
+  config: Partial<GryphonConfig> = {},
+): Promise<TinySidModels> {
   const dataDir = join(root, 'data');
   const sidsDir = join(root, 'sids');
   const ds = syntheticDataset(generateSynthetic(SYNTH));
@@ -132,7 +137,7 @@ export async function tinySidModels(kinds: readonly ('tiger' | 'gryphon')[], roo
       sp,
       dataDir,
       { dir: sidsDir, table: sids.table },
-      { dim: 32, encoderLayers: 1, decoderLayers: 1, heads: 2, ffn: 64, dropout: 0.1, userBuckets: 50 },
+      { dim: 32, encoderLayers: 1, decoderLayers: 1, heads: 2, ffn: 64, dropout: 0.1, userBuckets: 50, ...config },
       { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, lr: 0.01, warmupSteps: 5, seed: 4 },
       { dir: dirs[kind], quiet: true },
       { validUsers: 50, validBeam: 5, testBeam: 8 },
@@ -141,9 +146,9 @@ export async function tinySidModels(kinds: readonly ('tiger' | 'gryphon')[], roo
   return { ds, sp, sids, dirs };
 }
 
-/** One tiny TIGER or Gryphon model directory (tinySidModels). */
-export async function tinySidGenerativeDir(kind: 'tiger' | 'gryphon'): Promise<string> {
-  return (await tinySidModels([kind], tempDir(kind))).dirs[kind]!;
+/** One tiny TIGER or Gryphon model directory (tinySidModels), its architecture changed by `config`. */
+export async function tinySidGenerativeDir(kind: 'tiger' | 'gryphon', config: Partial<GryphonConfig> = {}): Promise<string> {
+  return (await tinySidModels([kind], tempDir(kind), config)).dirs[kind]!;
 }
 
 export interface SidFixture {

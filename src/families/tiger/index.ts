@@ -25,6 +25,12 @@ const sidTrainOptions = (testBeam: number): OptionSpecs => ({
     'SIDs: a hierarchical sidrec tokenize directory (rqkmeans / rqvae / --import; or a model directory); default: fit RQ-KMeans here into OUT/sids',
     'text',
   ),
+  'head-dim': {
+    type: 'number',
+    integer: true,
+    min: 1,
+    description: "Width of each attention head (T5's d_kv); heads x head-dim need not be --dim: the reference TIGER is 6 x 64 on d 128 (default: dim / heads)",
+  },
   levels: { type: 'number', integer: true, min: 1, max: 8, description: 'RQ-KMeans levels when fitting SIDs here', default: 3 },
   'valid-beam': { type: 'number', integer: true, min: 1, description: 'Beam width for validation', default: DEFAULT_SID_RUN.validBeam },
   'test-beam': { type: 'number', integer: true, min: 1, description: 'Beam width for the test evaluation', default: testBeam },
@@ -54,7 +60,7 @@ function sidFamily(kind: SidModelKind, summary: string, testBeam: number, extra:
     plan(input, flags) {
       const o = withDefaults(trainOptions, flags) as Record<string, number | string | undefined>;
       const n = (name: string): number => o[name] as number;
-      checkHeads(n('dim'), n('heads'));
+      if (o['head-dim'] === undefined) checkHeads(n('dim'), n('heads'));
       const sids = sidsForRun(input, o.sids as string | undefined, {
         features: o['sid-features'] as string,
         config: { kind: 'rqkmeans', levels: n('levels'), codebookSize: n('sid-codebook-size') },
@@ -75,6 +81,7 @@ function sidFamily(kind: SidModelKind, summary: string, testBeam: number, extra:
         encoderLayers: n('layers'),
         decoderLayers: n('layers'),
         heads: n('heads'),
+        ...(o['head-dim'] !== undefined ? { headDim: n('head-dim') } : {}),
         ffn: n('ffn'),
         dropout: n('dropout'),
         lambda: o.lambda !== undefined ? n('lambda') : G.lambda,

@@ -17,6 +17,12 @@ function parts(model: Tiger | Gryphon): { readonly tiger: Tiger; readonly prefix
   return model instanceof Tiger ? { tiger: model, prefix: '' } : { tiger: model.tiger, prefix: 'tiger.' };
 }
 
+/** The width of the queries, keys and values: heads x head width (config.headDim, else dim / heads). */
+function attentionWidth(tiger: Tiger): number {
+  const { dim, heads, headDim } = tiger.config;
+  return heads * (headDim ?? dim / heads);
+}
+
 /** The graph input `keyMask` (B, T) as an additive attention term (B, 1, 1, T). */
 function keyMaskTerm(g: GraphBuilder): string {
   const one = g.constant('axis_one', ONNX_INT64, [1], [1]);
@@ -55,13 +61,14 @@ function paddedTokens(g: GraphBuilder, tiger: Tiger, rows: number, name: string)
 export function tigerEncoderGraph(model: Tiger | Gryphon, precision: ExportPrecision = 'float32'): OnnxGraph {
   const { tiger, prefix } = parts(model);
   const { dim: D, heads: H, encoderLayers } = tiger.config;
+  const A = attentionWidth(tiger);
   const g = new GraphBuilder(model.namedParameters(), precision);
   const mask4 = keyMaskTerm(g); // (B, 1, 1, T)
   const bias = relativeBias(g, `${prefix}encBias`, 'encBuckets'); // (H, T, T)
   let x = g.node('Gather', [paddedTokens(g, tiger, tiger.vocab.size, 'tokens_padded'), 'tokens']); // (B, T, D)
   for (let b = 0; b < encoderLayers; b++) {
     const p = `${prefix}encoder.${b}`;
-    x = g.node('Add', [x, g.selfAttention(g.layerNorm(x, `${p}.ln1`), `${p}.attn`, D, H, [bias, mask4])]);
+    x = g.node('Add', [x, g.selfAttention(g.layerNorm(x, `${p}.ln1`), `${p}.attn`, A, H, [bias, mask4])]);
     x = g.node('Add', [x, g.mlp(g.layerNorm(x, `${p}.ln2`), `${p}.mlp`, 'relu')]);
   }
   const memory = g.layerNorm(x, `${prefix}encNorm`, 'memory');
@@ -91,6 +98,7 @@ export function tigerEncoderGraph(model: Tiger | Gryphon, precision: ExportPreci
 export function tigerDecoderGraph(model: Tiger | Gryphon, precision: ExportPrecision = 'float32'): OnnxGraph {
   const { tiger, prefix } = parts(model);
   const { dim: D, heads: H, decoderLayers, codeSizes } = tiger.config;
+  const A = attentionWidth(tiger);
   const g = new GraphBuilder(model.namedParameters(), precision);
   const one = g.constant('axis_one', ONNX_INT64, [1], [1]);
   const mask4 = keyMaskTerm(g); // (B, 1, 1, T)
@@ -99,9 +107,9 @@ export function tigerDecoderGraph(model: Tiger | Gryphon, precision: ExportPreci
   let x = g.node('Gather', [paddedTokens(g, tiger, tiger.vocab.bos + 1, 'code_tokens'), 'prefix']); // (B*G, t, D)
   for (let b = 0; b < decoderLayers; b++) {
     const p = `${prefix}decoder.${b}`;
-    x = g.node('Add', [x, g.selfAttention(g.layerNorm(x, `${p}.ln1`), `${p}.attn`, D, H, [bias, 'causal'])]);
+    x = g.node('Add', [x, g.selfAttention(g.layerNorm(x, `${p}.ln1`), `${p}.attn`, A, H, [bias, 'causal'])]);
     const q = g.node('Reshape', [g.layerNorm(x, `${p}.lnCross`), 'crossShape']); // (B, G*t, D)
-    x = g.node('Add', [x, g.node('Reshape', [g.crossAttention(q, 'memory', `${p}.crossAttn`, D, H, [mask4]), 'rowShape'])]);
+    x = g.node('Add', [x, g.node('Reshape', [g.crossAttention(q, 'memory', `${p}.crossAttn`, A, H, [mask4]), 'rowShape'])]);
     x = g.node('Add', [x, g.mlp(g.layerNorm(x, `${p}.ln2`), `${p}.mlp`, 'relu')]);
   }
   const h = g.layerNorm(x, `${prefix}decNorm`); // (B*G, t, D)

@@ -17,6 +17,11 @@ export interface AttentionLayerOptions {
   readonly cross?: boolean;
   /** @default true */
   readonly bias?: boolean;
+  /**
+   * Width of each head: the projections map dim to heads x headDim and back (T5 sets it apart from the model dim:
+   * 6 heads x 64 on d 128). @default dim / heads, which must then divide dim
+   */
+  readonly headDim?: number;
 }
 
 export interface AttendOptions {
@@ -29,6 +34,8 @@ export interface AttendOptions {
 
 export class MultiHeadAttention extends Module {
   readonly headDim: number;
+  /** heads x headDim: the width of the queries, keys and values. */
+  readonly inner: number;
   readonly cross: boolean;
   readonly dropout: number;
   private readonly qkv: Linear | null;
@@ -43,21 +50,23 @@ export class MultiHeadAttention extends Module {
     opts: AttentionLayerOptions = {},
   ) {
     super();
-    if (dim % heads !== 0) throw new SidrecError('E_CONFIG', `model dim ${dim} is not divisible by ${heads} heads`);
-    this.headDim = dim / heads;
+    if (opts.headDim === undefined && dim % heads !== 0) throw new SidrecError('E_CONFIG', `model dim ${dim} is not divisible by ${heads} heads`);
+    this.headDim = opts.headDim ?? dim / heads;
+    const inner = heads * this.headDim;
+    this.inner = inner;
     this.cross = opts.cross ?? false;
     this.dropout = opts.dropout ?? 0;
     const bias = opts.bias ?? true;
-    this.qkv = this.cross ? null : this.module('qkv', new Linear(dim, 3 * dim, rng, { bias }));
-    this.q = this.cross ? this.module('q', new Linear(dim, dim, rng, { bias })) : null;
-    this.kv = this.cross ? this.module('kv', new Linear(dim, 2 * dim, rng, { bias })) : null;
-    this.out = this.module('out', new Linear(dim, dim, rng, { bias }));
+    this.qkv = this.cross ? null : this.module('qkv', new Linear(dim, 3 * inner, rng, { bias }));
+    this.q = this.cross ? this.module('q', new Linear(dim, inner, rng, { bias })) : null;
+    this.kv = this.cross ? this.module('kv', new Linear(dim, 2 * inner, rng, { bias })) : null;
+    this.out = this.module('out', new Linear(inner, dim, rng, { bias }));
   }
 
   /** x (B, Tq, D) [, memory (B, Tk, D) for cross-attention] -> (B, Tq, D). */
   forward(x: Tensor, ctx: ForwardContext, opts: AttendOptions = {}, memory?: Tensor): Tensor {
     const attnOpts = { causal: opts.causal, keyPaddingMask: opts.keyPaddingMask, bias: opts.bias, dropout: ctx.training ? this.dropout : 0, rng: ctx.rng };
-    let merged: Tensor; // (B, Tq, D)
+    let merged: Tensor; // (B, Tq, heads x headDim)
     if (this.qkv) merged = packedSelfAttention(this.qkv.forward(x), this.heads, attnOpts);
     else {
       if (!memory) throw new SidrecError('E_STATE', 'cross-attention needs a memory input');

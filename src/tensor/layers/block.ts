@@ -45,6 +45,8 @@ export interface BlockOptions {
   readonly cross?: boolean;
   /** @default 'gelu' */
   readonly activation?: 'gelu' | 'relu';
+  /** Width of each attention head (attention.ts). @default dim / heads */
+  readonly headDim?: number;
 }
 
 export interface BlockInputs extends AttendOptions {
@@ -68,9 +70,11 @@ export class TransformerBlock extends Module {
     this.dropout = opts.dropout ?? 0;
     const attnDropout = opts.attnDropout ?? this.dropout;
     this.ln1 = this.module('ln1', new LayerNorm(opts.dim));
-    this.attn = this.module('attn', new MultiHeadAttention(opts.dim, opts.heads, rng, { dropout: attnDropout }));
+    this.attn = this.module('attn', new MultiHeadAttention(opts.dim, opts.heads, rng, { dropout: attnDropout, headDim: opts.headDim }));
     this.lnCross = opts.cross ? this.module('lnCross', new LayerNorm(opts.dim)) : null;
-    this.crossAttn = opts.cross ? this.module('crossAttn', new MultiHeadAttention(opts.dim, opts.heads, rng, { dropout: attnDropout, cross: true })) : null;
+    this.crossAttn = opts.cross
+      ? this.module('crossAttn', new MultiHeadAttention(opts.dim, opts.heads, rng, { dropout: attnDropout, cross: true, headDim: opts.headDim }))
+      : null;
     this.ln2 = this.module('ln2', new LayerNorm(opts.dim));
     this.mlp = this.module('mlp', new MLP(opts.dim, opts.ffn, rng, opts.activation));
   }
