@@ -5,7 +5,7 @@
  * decoder inputs, target codes; with `--batching uniform`, each draw's length-sorted parts and their weights), then
  * runs those steps with the shared loop's update (parts accumulated, clip, AdamW, warm-up/cosine) and writes each
  * step's loss, gradient norm and learning rate and the final weights.
- * Usage: node dist/bench/tiger-parity.js DATA_DIR SIDS_DIR OUT_DIR [--steps 5] [--layers 2] [--dim 64] [--heads 4]
+ * Usage: node dist/bench/tiger-parity.js DATA_DIR SIDS_DIR OUT_DIR [--steps 5] [--layers 2] [--dim 64] [--heads 4] [--head-dim N]
  *          [--ffn 128] [--batch 256] [--batching length-bucketed|uniform] [--lr 0.001] [--weight-decay 0]
  *          [--warmup 0] [--total-steps 100000] [--clip 1] [--all-grads (every step's gradients, not only the first's)]
  *        /usr/bin/python3 bench/tiger_parity.py OUT_DIR
@@ -29,6 +29,7 @@ const { positionals, values } = parseArgs({
     layers: { type: 'string', default: '2' },
     dim: { type: 'string', default: '64' },
     heads: { type: 'string', default: '4' },
+    'head-dim': { type: 'string' },
     ffn: { type: 'string', default: '128' },
     batch: { type: 'string', default: '256' },
     batching: { type: 'string', default: 'length-bucketed' },
@@ -47,7 +48,15 @@ mkdirSync(out, { recursive: true });
 const sp = split(loadDataset(dataDir), { historyCap: 50 });
 const table = loadSidTable(join(sidsDir, TABLE_FILE));
 const layers = Number(values.layers);
-const arch = { dim: Number(values.dim), encoderLayers: layers, decoderLayers: layers, heads: Number(values.heads), ffn: Number(values.ffn), dropout: 0 };
+const arch = {
+  dim: Number(values.dim),
+  encoderLayers: layers,
+  decoderLayers: layers,
+  heads: Number(values.heads),
+  ffn: Number(values.ffn),
+  dropout: 0,
+  ...(values['head-dim'] ? { headDim: Number(values['head-dim']) } : {}),
+};
 const model = createSidModel('tiger', sp.numItems, table, arch, 0);
 if (!(model instanceof Tiger)) throw new Error('expected a TIGER model');
 

@@ -54,15 +54,19 @@ class RelBias(nn.Module):
 
 
 class Attention(nn.Module):
-    def __init__(self, d, heads, dropout=0.0):
+    """head_dim (T5's d_kv) sets the heads' width apart from d: q, k, v are heads x head_dim wide."""
+
+    def __init__(self, d, heads, dropout=0.0, head_dim=None):
         super().__init__()
-        self.h = heads
-        self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+        self.h, self.hd = heads, head_dim or d // heads
+        inner = heads * self.hd
+        self.q, self.k, self.v = (nn.Linear(d, inner) for _ in range(3))
+        self.o = nn.Linear(inner, d)
         self.drop = nn.Dropout(dropout)  # on the attention weights, as sidrec's MultiHeadAttention
 
     def forward(self, x, src, bias=None, key_pad=None, causal=False):
-        B, Tq, D = x.shape
-        Tk, hd = src.shape[1], D // self.h
+        B, Tq, _ = x.shape
+        Tk, hd = src.shape[1], self.hd
         split = lambda y, T: y.view(B, T, self.h, hd).transpose(1, 2)  # (B, H, T, hd)
         q, k, v = split(self.q(x), Tq), split(self.k(src), Tk), split(self.v(src), Tk)
         s = q @ k.transpose(-1, -2) / math.sqrt(hd)  # (B, H, Tq, Tk)
@@ -73,7 +77,7 @@ class Attention(nn.Module):
         if key_pad is not None:
             s = s.masked_fill(key_pad[:, None, None, :], float("-inf"))
         y = self.drop(s.softmax(-1)) @ v  # (B, H, Tq, hd)
-        return self.o(y.transpose(1, 2).reshape(B, Tq, D))
+        return self.o(y.transpose(1, 2).reshape(B, Tq, self.h * hd))
 
 
 class FeedForward(nn.Module):
@@ -86,9 +90,10 @@ class FeedForward(nn.Module):
 
 
 class EncoderLayer(nn.Module):
-    def __init__(self, d, heads, ffn, dropout=0.0):
+    def __init__(self, d, heads, ffn, dropout=0.0, head_dim=None):
         super().__init__()
-        self.ln_self, self.self_attn, self.ln_ff, self.ff = nn.LayerNorm(d), Attention(d, heads, dropout), nn.LayerNorm(d), FeedForward(d, ffn)
+        self.ln_self, self.self_attn = nn.LayerNorm(d), Attention(d, heads, dropout, head_dim)
+        self.ln_ff, self.ff = nn.LayerNorm(d), FeedForward(d, ffn)
         self.drop = nn.Dropout(dropout)  # on each residual branch
 
     def forward(self, x, bias, pad):
@@ -98,10 +103,10 @@ class EncoderLayer(nn.Module):
 
 
 class DecoderLayer(nn.Module):
-    def __init__(self, d, heads, ffn, dropout=0.0):
+    def __init__(self, d, heads, ffn, dropout=0.0, head_dim=None):
         super().__init__()
-        self.ln_self, self.self_attn = nn.LayerNorm(d), Attention(d, heads, dropout)
-        self.ln_cross, self.cross_attn = nn.LayerNorm(d), Attention(d, heads, dropout)
+        self.ln_self, self.self_attn = nn.LayerNorm(d), Attention(d, heads, dropout, head_dim)
+        self.ln_cross, self.cross_attn = nn.LayerNorm(d), Attention(d, heads, dropout, head_dim)
         self.ln_ff, self.ff = nn.LayerNorm(d), FeedForward(d, ffn)
         self.drop = nn.Dropout(dropout)  # on each residual branch
 
@@ -122,10 +127,11 @@ class TigerTorch(nn.Module):
         self.emb = nn.Embedding(vocab_size, d)
         self.in_drop = nn.Dropout(dropout)
         self.enc_bias = RelBias(H, True, c["relBuckets"], c["relMaxDistance"])
-        self.enc = nn.ModuleList(EncoderLayer(d, H, c["ffn"], dropout) for _ in range(c["encoderLayers"]))
+        hd = c.get("headDim")  # absent: d // H
+        self.enc = nn.ModuleList(EncoderLayer(d, H, c["ffn"], dropout, hd) for _ in range(c["encoderLayers"]))
         self.enc_ln = nn.LayerNorm(d)
         self.dec_bias = RelBias(H, False, c["relBuckets"], c["relMaxDistance"])
-        self.dec = nn.ModuleList(DecoderLayer(d, H, c["ffn"], dropout) for _ in range(c["decoderLayers"]))
+        self.dec = nn.ModuleList(DecoderLayer(d, H, c["ffn"], dropout, hd) for _ in range(c["decoderLayers"]))
         self.dec_ln = nn.LayerNorm(d)
         self.out = nn.ModuleList(nn.Linear(d, n) for n in c["codeSizes"])
 
@@ -162,7 +168,7 @@ class TigerTorch(nn.Module):
 def to_torch_state(w, c):
     """sidrec's parameters (Linear weights stored (in, out), fused [q|k|v] and [k|v]) -> TigerTorch's state dict."""
     t = lambda a: torch.tensor(np.array(a, dtype=np.float32))
-    D = c["dim"]
+    A = c["heads"] * (c.get("headDim") or c["dim"] // c["heads"])  # the attention's width
     sd = {"emb.weight": t(w["tokens.weight"]), "enc_bias.table.weight": t(w["encBias.weight"]), "dec_bias.table.weight": t(w["decBias.weight"])}
     sd["enc_ln.weight"], sd["enc_ln.bias"] = t(w["encNorm.weight"]), t(w["encNorm.bias"])
     sd["dec_ln.weight"], sd["dec_ln.bias"] = t(w["decNorm.weight"]), t(w["decNorm.bias"])
@@ -173,7 +179,7 @@ def to_torch_state(w, c):
     def fused(dst, src, names):
         W, b = w[f"{src}.weight"], w[f"{src}.bias"]
         for j, n in enumerate(names):
-            linear(f"{dst}.{n}", W[:, j * D:(j + 1) * D], b[j * D:(j + 1) * D])
+            linear(f"{dst}.{n}", W[:, j * A:(j + 1) * A], b[j * A:(j + 1) * A])
 
     def block(dst, src, cross):
         for tn, sn in (("ln_self", "ln1"), ("ln_ff", "ln2")) + ((("ln_cross", "lnCross"),) if cross else ()):

@@ -165,6 +165,7 @@ def main():
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--layers", type=int, default=4, help="per stack")
     ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--head-dim", type=int, default=0, help="width of each head (T5's d_kv; the reference TIGER: 6 x 64 on d 128); 0 = dim / heads")
     ap.add_argument("--ffn", type=int, default=1024)
     ap.add_argument("--dropout", type=float, default=0.1)
     ap.add_argument("--max-items", type=int, default=20)
@@ -202,7 +203,7 @@ def main():
     offs = torch.tensor(vocab.offsets[:-1], device=dev)
     dec_in = torch.cat([torch.full((train_tgt.shape[0], 1), vocab.bos, device=dev, dtype=torch.long), (train_tgt + offs)[:, :-1]], 1)
 
-    c = {"dim": a.dim, "heads": a.heads, "ffn": a.ffn, "encoderLayers": a.layers, "decoderLayers": a.layers,
+    c = {"dim": a.dim, "heads": a.heads, "headDim": a.head_dim or None, "ffn": a.ffn, "encoderLayers": a.layers, "decoderLayers": a.layers,
          "relBuckets": 32, "relMaxDistance": 128, "codeSizes": sizes}
     model = TigerTorch(c, vocab.size, a.dropout).to(dev)
     for mod in model.modules():  # sidrec's initialisation scale: N(0, .02) weights, zero biases
