@@ -16,11 +16,11 @@ export interface ArchitectureDefaults {
 const num = (description: string, dflt: number, range: { readonly min?: number; readonly max?: number; readonly integer?: boolean }) =>
   ({ type: 'number', ...range, description, default: dflt }) as const;
 
-export function architectureOptions(d: ArchitectureDefaults, notes: { readonly layers?: string; readonly dropout?: string } = {}) {
+export function architectureOptions(d: ArchitectureDefaults, notes: { readonly layers?: string; readonly heads?: string; readonly dropout?: string } = {}) {
   return {
     dim: num('Hidden size', d.dim, { integer: true, min: 1 }),
     layers: num(`Transformer layers${notes.layers ? ` (${notes.layers})` : ''}`, d.layers, { integer: true, min: 1 }),
-    heads: num('Attention heads, must divide dim', d.heads, { integer: true, min: 1 }),
+    heads: num(`Attention heads, must divide dim${notes.heads ? ` ${notes.heads}` : ''}`, d.heads, { integer: true, min: 1 }),
     ffn: num('Feed-forward width', d.ffn, { integer: true, min: 1 }),
     dropout: num(`Dropout${notes.dropout ? ` (${notes.dropout})` : ''}`, d.dropout, { min: 0, max: 0.95 }),
   } satisfies OptionSpecs;

@@ -20,7 +20,13 @@ import { checkHistories } from '../export-check.js';
 import { exportSidGenerative } from './export.js';
 
 const sidTrainOptions = (testBeam: number): OptionSpecs => ({
-  ...architectureOptions({ dim: G.dim, layers: G.encoderLayers, heads: G.heads, ffn: G.ffn, dropout: G.dropout }, { layers: 'per stack: encoder and decoder' }),
+  ...architectureOptions(
+    { dim: G.dim, layers: G.encoderLayers, heads: G.heads, ffn: G.ffn, dropout: G.dropout },
+    {
+      layers: 'per stack: encoder and decoder',
+      heads: 'unless --head-dim is given',
+    },
+  ),
   ...sidOptions(
     'SIDs: a hierarchical sidrec tokenize directory (rqkmeans / rqvae / --import; or a model directory); default: fit RQ-KMeans here into OUT/sids',
     'text',
