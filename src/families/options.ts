@@ -60,7 +60,7 @@ export function batchingOption(defaultBatching: Batching) {
   } as const satisfies OptionSpecs;
 }
 
-/** Refuses heads that do not divide dim, naming the flag. */
-export function checkHeads(dim: number, heads: number): void {
-  if (dim % heads !== 0) throw new SidrecError('E_CONFIG', `--heads ${heads} must divide --dim ${dim}`, { field: 'heads' });
+/** Refuses heads that do not divide dim, naming the flag; a head width of their own (`--head-dim`) lifts that. */
+export function checkHeads(dim: number, heads: number, headDim?: number): void {
+  if (headDim === undefined && dim % heads !== 0) throw new SidrecError('E_CONFIG', `--heads ${heads} must divide --dim ${dim}`, { field: 'heads' });
 }

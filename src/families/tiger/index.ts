@@ -66,7 +66,7 @@ function sidFamily(kind: SidModelKind, summary: string, testBeam: number, extra:
     plan(input, flags) {
       const o = withDefaults(trainOptions, flags) as Record<string, number | string | undefined>;
       const n = (name: string): number => o[name] as number;
-      if (o['head-dim'] === undefined) checkHeads(n('dim'), n('heads'));
+      checkHeads(n('dim'), n('heads'), o['head-dim'] as number | undefined);
       const sids = sidsForRun(input, o.sids as string | undefined, {
         features: o['sid-features'] as string,
         config: { kind: 'rqkmeans', levels: n('levels'), codebookSize: n('sid-codebook-size') },

@@ -9,18 +9,13 @@
 import type { Gryphon } from '../../model/gryphon.js';
 import { codeOffsets, type TigerLayout } from '../../model/tiger-inputs.js';
 import { Tiger } from '../../model/tiger.js';
+import { attentionWidth } from '../../tensor/layers/index.js';
 import { ONNX_FLOAT, ONNX_INT64, type OnnxGraph, type OnnxValueInfo } from '../../tensor/kernels/onnx-proto.js';
 import { type ExportPrecision, GraphBuilder } from '../onnx-graph.js';
 
 /** The TIGER inside a model and the prefix of its parameters (Gryphon keeps it under `tiger.`). */
 function parts(model: Tiger | Gryphon): { readonly tiger: Tiger; readonly prefix: string } {
   return model instanceof Tiger ? { tiger: model, prefix: '' } : { tiger: model.tiger, prefix: 'tiger.' };
-}
-
-/** The width of the queries, keys and values: heads x head width (config.headDim, else dim / heads). */
-function attentionWidth(tiger: Tiger): number {
-  const { dim, heads, headDim } = tiger.config;
-  return heads * (headDim ?? dim / heads);
 }
 
 /** The graph input `keyMask` (B, T) as an additive attention term (B, 1, 1, T). */
@@ -60,8 +55,8 @@ function paddedTokens(g: GraphBuilder, tiger: Tiger, rows: number, name: string)
 /** Encoder: tokens, keyMask, encBuckets [, pool] -> memory (B, T, D) [, scores (B, numItems)]. */
 export function tigerEncoderGraph(model: Tiger | Gryphon, precision: ExportPrecision = 'float32'): OnnxGraph {
   const { tiger, prefix } = parts(model);
-  const { dim: D, heads: H, encoderLayers } = tiger.config;
-  const A = attentionWidth(tiger);
+  const { dim: D, heads: H, headDim, encoderLayers } = tiger.config;
+  const A = attentionWidth(D, H, headDim);
   const g = new GraphBuilder(model.namedParameters(), precision);
   const mask4 = keyMaskTerm(g); // (B, 1, 1, T)
   const bias = relativeBias(g, `${prefix}encBias`, 'encBuckets'); // (H, T, T)
@@ -97,8 +92,8 @@ export function tigerEncoderGraph(model: Tiger | Gryphon, precision: ExportPreci
 /** One decoder step: memory, keyMask, prefix, decBuckets, causal, crossShape, rowShape -> logits (B * G, sum of codeSizes). */
 export function tigerDecoderGraph(model: Tiger | Gryphon, precision: ExportPrecision = 'float32'): OnnxGraph {
   const { tiger, prefix } = parts(model);
-  const { dim: D, heads: H, decoderLayers, codeSizes } = tiger.config;
-  const A = attentionWidth(tiger);
+  const { dim: D, heads: H, headDim, decoderLayers, codeSizes } = tiger.config;
+  const A = attentionWidth(D, H, headDim);
   const g = new GraphBuilder(model.namedParameters(), precision);
   const one = g.constant('axis_one', ONNX_INT64, [1], [1]);
   const mask4 = keyMaskTerm(g); // (B, 1, 1, T)

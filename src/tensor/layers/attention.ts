@@ -32,10 +32,13 @@ export interface AttendOptions {
   readonly bias?: Tensor;
 }
 
+/** The width of the queries, keys and values: heads x the head width (headDim, else dim / heads). */
+export function attentionWidth(dim: number, heads: number, headDim?: number): number {
+  return heads * (headDim ?? dim / heads);
+}
+
 export class MultiHeadAttention extends Module {
   readonly headDim: number;
-  /** heads x headDim: the width of the queries, keys and values. */
-  readonly inner: number;
   readonly cross: boolean;
   readonly dropout: number;
   private readonly qkv: Linear | null;
@@ -52,8 +55,7 @@ export class MultiHeadAttention extends Module {
     super();
     if (opts.headDim === undefined && dim % heads !== 0) throw new SidrecError('E_CONFIG', `model dim ${dim} is not divisible by ${heads} heads`);
     this.headDim = opts.headDim ?? dim / heads;
-    const inner = heads * this.headDim;
-    this.inner = inner;
+    const inner = attentionWidth(dim, heads, opts.headDim);
     this.cross = opts.cross ?? false;
     this.dropout = opts.dropout ?? 0;
     const bias = opts.bias ?? true;

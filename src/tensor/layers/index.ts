@@ -1,5 +1,5 @@
 /** Transformer building blocks shared by SASRec, RPG and TIGER. */
 export { Module, EVAL, type ForwardContext } from './module.js';
 export { Linear, LayerNorm, Embedding, type LinearOptions } from './basic.js';
-export { MultiHeadAttention, type AttentionLayerOptions, type AttendOptions } from './attention.js';
+export { attentionWidth, MultiHeadAttention, type AttentionLayerOptions, type AttendOptions } from './attention.js';
 export { MLP, TransformerBlock, type BlockOptions, type BlockInputs } from './block.js';
