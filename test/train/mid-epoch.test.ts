@@ -268,9 +268,10 @@ test('sidrec train: SIGTERM checkpoints at the next batch and exits 130 with the
   });
   const code = await new Promise((resolve) => child.on('exit', resolve));
   assert.equal(code, 130, stderr);
+  // Where the signal lands depends on the machine's pace: inside an epoch's batches, its validation or between epochs.
   assert.match(
     stderr,
-    /sidrec train \[E_INTERRUPTED\]: \S+cli-stopped: SIGTERM (in epoch [23]: checkpointed after \d+ of its \d+ batches|after epoch [12]: checkpointed); continue: the same command with --resume/,
+    /sidrec train \[E_INTERRUPTED\]: \S+cli-stopped: SIGTERM (in epoch [23]: checkpointed after \d+ of its \d+ batches|in epoch [123]'s validation: checkpointed after its batches \(--resume validates it\)|after epoch [12]: checkpointed); continue: the same command with --resume/,
   );
   const resumed = spawnSync(process.execPath, args(dir, '--resume'), { encoding: 'utf8' });
   assert.equal(resumed.status, 0, resumed.stderr);
