@@ -22,9 +22,10 @@ import { experimentPaths, readExperiment, type Experiment } from './experiment.j
  * finished: its run directory holds a finished model; training: a live process holds the run's lock; stopped: epochs
  * logged, no process (resume it); results only: a results file and no run directory here (made on another machine,
  * or the directory removed); not started; baseline: nothing to train (its results say whether it ran); invalid: the
- * file does not read as an experiment (`error` says why; the others are listed all the same).
+ * file does not read as an experiment (`error` says why; the others are listed all the same); superseded: not started,
+ * and its file says a later design replaced it.
  */
-export type ExperimentState = 'finished' | 'training' | 'stopped' | 'results only' | 'not started' | 'baseline' | 'invalid';
+export type ExperimentState = 'finished' | 'training' | 'stopped' | 'results only' | 'not started' | 'superseded' | 'baseline' | 'invalid';
 
 export interface ExperimentStatus {
   readonly name: string;
@@ -47,7 +48,9 @@ export interface ExperimentStatus {
   readonly secondsPerEpoch?: number;
   /** At most this many seconds to the end of the schedule, at that pace. */
   readonly secondsLeft?: number;
-  /** The command that takes it further (none when finished and its results are written). */
+  /** The file's `superseded`: the experiments that replaced it, and why. */
+  readonly superseded?: { readonly by?: readonly string[]; readonly why: string };
+  /** The command that takes it further (none when finished and its results are written, or superseded). */
   readonly next?: string;
   /** Why an invalid experiment file, or its results file, was not read (the file and field named). */
   readonly error?: string;
@@ -101,7 +104,18 @@ export function experimentStatus(experiment: Experiment, options: { readonly wor
   const scheduled = settings?.train?.epochs ?? numberOr(train.epochs, family?.trainDefaults?.epochs ?? DEFAULT_TRAIN_CONFIG.epochs);
   const finished = existsSync(join(dir, MODEL_FILES.manifest));
   const owner = runLockOwner(dir);
-  const state: ExperimentState = finished ? 'finished' : owner?.alive ? 'training' : logged.length > 0 ? 'stopped' : results ? 'results only' : 'not started';
+  const { superseded } = experiment;
+  const state: ExperimentState = finished
+    ? 'finished'
+    : owner?.alive
+      ? 'training'
+      : logged.length > 0
+        ? 'stopped'
+        : results
+          ? 'results only'
+          : superseded
+            ? 'superseded'
+            : 'not started';
   const best = bestEpochOf(epochs, 'ndcg@10');
   const recent = epochs.slice(-3).filter((e) => Number.isFinite(e.seconds));
   const pace = recent.length > 0 ? recent.reduce((sum, e) => sum + e.seconds, 0) / recent.length : undefined;
@@ -134,6 +148,7 @@ export function experimentStatus(experiment: Experiment, options: { readonly wor
     ...(test ? { test } : {}),
     ...(pace !== undefined ? { secondsPerEpoch: pace } : {}),
     ...(running && pace !== undefined ? { secondsLeft: Math.max(0, scheduled - epochs.length) * pace } : {}),
+    ...(superseded ? { superseded } : {}),
     ...(next ? { next } : {}),
     ...(read.error ? { error: read.error } : {}),
   };

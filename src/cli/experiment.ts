@@ -10,7 +10,8 @@
  *     "train":    { "model": "rpg", "epochs": 35, "batch-size": 64, "lr": 0.003 },
  *     "transitions": {},                                 // optional: sidrec transitions on the trained model
  *     "evaluate": { "split": "test" },                   // optional: a separate evaluation with cold-start buckets
- *     "engine":   { "denormals": "keep", "threads": 1 }  // optional: the engine mode and compute threads the figure was made with
+ *     "engine":   { "denormals": "keep", "threads": 1 }, // optional: the engine mode and compute threads the figure was made with
+ *     "superseded": { "by": ["rpg-beauty-t03-uniform"], "why": "..." }  // optional: a design no longer pursued
  *   }
  *
  * A built-in baseline (nothing to train) takes "baseline" instead of "train": `{ "model": "sid-neighbours" }` and
@@ -41,6 +42,8 @@ const experimentSchema = z
     evaluate: stage.optional(),
     // Results made before subnormal floats were flushed (2026-12-05) pin 'keep' to re-create to the last digit.
     engine: z.strictObject({ denormals: z.enum(['flush', 'keep']).optional(), threads: z.number().int().min(1).optional() }).optional(),
+    // A design kept for the figures BENCHMARKS.md took from it (often a run stopped part-way), no longer pursued.
+    superseded: z.strictObject({ by: z.array(z.string().min(1)).optional(), why: z.string().min(1) }).optional(),
   })
   .superRefine((value, context) => {
     if ((value.train === undefined) === (value.baseline === undefined))
@@ -79,6 +82,8 @@ export interface Experiment {
   readonly stages: Readonly<Partial<Record<StageName, StageOptions>>>;
   /** Engine settings the figure was made with (src/tensor/kernels/denormals.ts); absent: the defaults. */
   readonly engine?: { readonly denormals?: 'flush' | 'keep'; readonly threads?: number };
+  /** Not pursued any more: the experiments that replaced it (files beside this one) and why. */
+  readonly superseded?: { readonly by?: readonly string[]; readonly why: string };
   /** The file's content, as read (recorded in the results). */
   readonly raw: unknown;
 }
@@ -122,7 +127,13 @@ export function readExperiment(nameOrFile: string, cwd = process.cwd()): Experim
     }
     stages[name] = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, typeof v === 'string' && /^\.\.?\//.test(v) ? join(root, v) : v]));
   }
-  return { name: basename(file, '.json'), file, root, description: parsed.data.description, seed: parsed.data.seed, stages, engine: parsed.data.engine, raw };
+  const { superseded } = parsed.data;
+  (superseded?.by ?? []).forEach((by, i) => {
+    if (!existsSync(join(dirname(file), `${by}.json`)))
+      throw new SidrecError('E_INPUT', `"${by}" names no experiment file beside this one`, { file, field: `superseded.by.${i}` });
+  });
+  const { description, seed, engine } = parsed.data;
+  return { name: basename(file, '.json'), file, root, description, seed, stages, engine, ...(superseded ? { superseded } : {}), raw };
 }
 
 /**

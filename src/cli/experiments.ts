@@ -1,6 +1,6 @@
 /**
  * `sidrec experiments`: every experiment file of the repository and where it stands (experiment-status.ts), as a
- * table or JSON: finished, training now (which process), stopped part-way, or not started; epochs run of those
+ * table or JSON: finished, training now (which process), stopped part-way, not started or superseded; epochs run of those
  * scheduled, patience, the best validation and the test NDCG@10 (interim while a run is under way), at most how long
  * the rest of the schedule takes, and the command that takes each further.
  */
@@ -22,7 +22,8 @@ Reads results/NAME.json and runs/NAME/model (epoch log, settings, checkpoint hea
 a model. "epochs" counts those finished, and the batches of the next one a checkpoint holds ("+N batches"). "left"
 is at most the rest of the schedule at the last epochs' pace: early stopping may end a run sooner.
 "next" is the command that takes an experiment further (--resume for a stopped run, --so-far for interim results of
-one training now).`,
+one training now). A superseded experiment (its file's "superseded" says by which and why) is kept for the
+figures taken from it and is not meant to be run again.`,
     positional: 'filter',
     options: {
       filter: { type: 'string', description: 'Only experiments whose name contains this' },
@@ -64,7 +65,9 @@ export function statusTable(statuses: readonly ExperimentStatus[]): string {
     s.bestValid ? `${figure(s.bestValid.ndcg10)} @${s.bestValid.epoch}` : '',
     s.test ? `${figure(s.test.ndcg10)}${s.test.interim ? ` (interim${s.test.epoch !== undefined ? `, @${s.test.epoch}` : ''})` : ''}` : '',
     s.secondsLeft !== undefined ? formatSeconds(s.secondsLeft) : '',
-    [s.error, s.next].filter((cell) => cell !== undefined).join('; '),
+    [s.error, s.next ?? (s.superseded ? `superseded${s.superseded.by ? ` by ${s.superseded.by.join(', ')}` : ''}` : undefined)]
+      .filter((cell) => cell !== undefined)
+      .join('; '),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: readonly string[]) =>

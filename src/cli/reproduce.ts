@@ -77,6 +77,8 @@ still training (--so-far), gets an interim results file instead: its best epoch 
       try {
         say(`experiment ${experiment.name}: ${experiment.description}`);
         for (const line of engineNotes) say(line);
+        const { superseded } = experiment;
+        if (superseded) say(`note: this design is superseded${superseded.by ? ` by ${superseded.by.join(', ')}` : ''}: ${superseded.why}`);
         const runner = new StageRunner(experiment, stages, { work: paths.work, model: dirs.model, quiet: o.quiet, resume: o.resume, say });
         await runner.run('prepare', { out: dirs.data });
         if (dirs.sids) await runner.run('tokenize', { data: dirs.data, out: dirs.sids });

@@ -249,6 +249,25 @@ test('experiment files are checked: unknown keys, wired options and missing file
   assert.match(missing.stderr, /no experiments\/nope\.json/);
 });
 
+test('a superseded experiment is listed as such with what replaced it; a successor that does not exist is named', () => {
+  const why = 'stopped part-way; the whole schedule is in tiny';
+  writeFileSync(join(root, 'experiments', 'old-design.json'), JSON.stringify({ ...experiment, superseded: { by: ['tiny'], why } }));
+  const listed = spawnSync(process.execPath, [cli, 'experiments', 'old-design', '--json'], { cwd: root, encoding: 'utf8' });
+  assert.equal(listed.status, 0, listed.stderr);
+  const [status] = JSON.parse(listed.stdout);
+  assert.equal(status.state, 'superseded');
+  assert.deepEqual(status.superseded, { by: ['tiny'], why });
+  assert.equal(status.next, undefined, 'nothing to run');
+  const table = spawnSync(process.execPath, [cli, 'experiments', 'old-design'], { cwd: root, encoding: 'utf8' }).stdout;
+  assert.match(table, /old-design .* superseded .* superseded by tiny/);
+  writeFileSync(join(root, 'experiments', 'old-design.json'), JSON.stringify({ ...experiment, superseded: { by: ['tiny-v9'], why } }));
+  const dangling = reproduce('old-design');
+  assert.equal(dangling.status, 2);
+  assert.match(dangling.stderr, /old-design\.json/);
+  assert.match(dangling.stderr, /field "superseded\.by\.0": "tiny-v9" names no experiment file/);
+  rmSync(join(root, 'experiments', 'old-design.json'));
+});
+
 test('an experiment pins the subnormal mode and compute threads its figure was made with; the environment wins', () => {
   const pinned = { ...experiment, train: { ...experiment.train, epochs: 1 }, engine: { denormals: 'keep', threads: 1 } };
   delete (pinned as { transitions?: unknown }).transitions;
