@@ -444,3 +444,31 @@ test('DIGER with --sid-gradient recommendation trains through the family table: 
   assert.ok(finished!.test.metrics['ndcg@10'] > pop, `diger ${finished!.test.metrics['ndcg@10']} vs popularity ${pop}`);
   assert.equal((readManifest(dir).modelConfig as { diger: { sidGradient: string } }).diger.sidGradient, 'recommendation');
 });
+
+test("DIGER --batching uniform: each epoch draws every example once, in parts coded with that epoch's SIDs; recorded, and a resume with the other draw refused", async () => {
+  const dir = join(work, 'uniform');
+  const train = { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: 64, lr: 0.005, warmupSteps: 10 };
+  const run = { dir, quiet: true };
+  const plan = await familyOf('diger').plan({ dataset, split: sp, dataDir, train, run }, { ...flags, batching: 'uniform' });
+  const draw = plan.hooks.batches(1, new Rng(4)) as Int32Array[];
+  const drawn = draw.flatMap((b) => Array.from(b)).sort((a, b) => a - b);
+  assert.deepEqual(
+    drawn,
+    Array.from({ length: examples.seq.length }, (_, i) => i),
+    'every example once',
+  );
+  const table = epochSids(dir, 1, plan.model as Diger);
+  const parts = plan.hooks.parts!(draw[0]);
+  assert.ok(Math.abs(parts.reduce((sum, [, w]) => sum + w, 0) - 1) < 1e-12, 'the parts weigh the whole batch');
+  for (const [part] of parts)
+    for (let r = 0; r < part.size; r++) {
+      const codes = table.codesOf(part.targetItems[r]);
+      for (let d = 0; d < table.digits; d++) assert.equal(part.targetCodes[r * table.digits + d], codes[d], "the epoch's SIDs");
+    }
+  const { finished } = await runTraining(plan, train, run);
+  const pop = (await evaluate(popularityScorer(sp), sp, 'test')).metrics['ndcg@10'];
+  assert.ok(finished!.test.metrics['ndcg@10'] > pop, `diger ${finished!.test.metrics['ndcg@10']} vs popularity ${pop}`);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).model.batching, 'uniform');
+  const resumed = await familyOf('diger').plan({ dataset, split: sp, dataDir, train: { ...train, epochs: 3 }, run: { ...run, resume: true } }, flags);
+  await assert.rejects(runTraining(resumed, { ...train, epochs: 3 }, { ...run, resume: true }), /batching "?uniform"? \(the run has|model\.batching/);
+});

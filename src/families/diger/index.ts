@@ -21,11 +21,11 @@ import { saveDatasetSids } from '../../tokenize/index.js';
 import { tableReport } from '../../tokenize/report.js';
 import { RqVaeTokenizer } from '../../tokenize/rqvae.js';
 import type { SemanticIdTable } from '../../tokenize/sid-table.js';
-import { sidBatches, sidExamples } from '../../train/tiger-batches.js';
+import { sidBatches, sidExamples, sidParts, sidUniformBatches, type SidBatchContext } from '../../train/tiger-batches.js';
 import type { TrainingPlan } from '../../train/run.js';
 import type { SidBatch } from '../../model/sid-batch.js';
 import { defineFamily, type ModelFamily, type TrainInput } from '../family.js';
-import { architectureOptions, checkHeads, validUsersOption } from '../options.js';
+import { architectureOptions, batchingOption, checkHeads, validUsersOption } from '../options.js';
 import { openSidModel, recordedTestBeam, type EmbeddedSidModel, type LoadedSidModel } from '../tiger/open.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { openSidGenerative, SidGenerativeRecommender } from '../tiger/recommender.js';
@@ -49,6 +49,7 @@ const EMBEDDED: EmbeddedSidModel = { kind: 'tiger', prefix: 'tiger.' };
 const trainOptions: OptionSpecs = {
   ...architectureOptions({ dim: 128, layers: 6, heads: 4, ffn: 512, dropout: 0.1 }, { layers: 'per stack: encoder and decoder' }),
   history: { type: 'number', integer: true, min: 1, description: 'History items the encoder reads', default: 50 },
+  ...batchingOption('length-bucketed'),
   sids: { type: 'string', description: 'A pre-trained RQ-VAE SID directory (sidrec tokenize --kind rqvae); default: fit one here into OUT/sids-initial' },
   'sid-features': { type: 'string', description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)', default: 'text' },
   'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'Codes per digit when fitting SIDs here', default: 256 },
@@ -138,7 +139,7 @@ function codeUse(table: SemanticIdTable): { readonly used: number[]; readonly pe
   return { used: perDigit.map((d) => d.utilisation), perplexity: perDigit.map((d) => d.perplexity) };
 }
 
-function plan(input: TrainInput, flags: Readonly<Record<string, string | number | boolean | undefined>>): TrainingPlan<SidBatch> {
+function plan(input: TrainInput, flags: Readonly<Record<string, string | number | boolean | undefined>>): TrainingPlan<SidBatch | Int32Array, SidBatch> {
   const o = withDefaults(trainOptions, flags) as Record<string, number | string | undefined>;
   const n = (name: string): number => o[name] as number;
   checkHeads(n('dim'), n('heads'));
@@ -205,18 +206,30 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
   const maxItems = model.tiger.config.maxItems;
   const validSplit = sampleValidation(input.split, n('valid-users'), input.train.seed);
   const testBeam = n('test-beam');
+  // The SIDs of the codebooks at the epoch's start (which train on), kept so that a resume inside it reads them.
+  let epochContext: SidBatchContext | undefined;
+  const contextOf = (epoch: number): SidBatchContext => {
+    const table = epochSids(input.run.dir, epoch, model);
+    const vocab = model.tiger.vocab;
+    epochContext = { vocab, table, itemTokens: vocab.itemTokens(table), maxItems };
+    return epochContext;
+  };
+  const batchSize = input.train.batchSize;
   return {
     kind: KIND,
     numItems: input.split.numItems,
     dataDir: input.dataDir,
     model,
     hooks: {
-      batches: (epoch, rng) => {
-        // The SIDs of the codebooks at the epoch's start (which train on), kept so that a resume inside it reads them.
-        const table = epochSids(input.run.dir, epoch, model);
-        const vocab = model.tiger.vocab;
-        return sidBatches(examples, { vocab, table, itemTokens: vocab.itemTokens(table), maxItems }, input.train.batchSize, rng);
-      },
+      ...(o.batching === 'uniform'
+        ? {
+            batches: (epoch, rng) => {
+              contextOf(epoch);
+              return sidUniformBatches(examples, batchSize, rng);
+            },
+            parts: (rows) => sidParts(examples, epochContext as SidBatchContext, rows as Int32Array),
+          }
+        : { batches: (epoch, rng) => sidBatches(examples, contextOf(epoch), batchSize, rng) }),
       validate: async (_epoch, signal) => {
         const table = refreshDigerTable(model);
         const metrics = (await evaluateSid(model.tiger, table, validSplit, 'valid', n('valid-beam'), { metrics: ['ndcg@10', 'recall@10'], signal })).primary
@@ -238,6 +251,7 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
       data: resolve(input.dataDir),
       initialSids: resolve(pre.dir),
       features: pre.features,
+      ...(o.batching === 'uniform' ? { batching: 'uniform' } : {}), // absent: length-bucketed, as every run before --batching
     },
     addedSettings: { 'config.diger.sigmaInit': 1, 'config.diger.sidGradient': 'none' }, // runs from before --sigma-init / --sid-gradient
     async finish(run) {

@@ -218,6 +218,7 @@ export function sidPlan(
       examplesPerUser: opts.examplesPerUser,
       validUsers: opts.validUsers,
       validBeam: opts.validBeam,
+      ...(uniform ? { batching: 'uniform' } : {}), // absent: length-bucketed (runs from before --batching recorded none)
       ...(initFrom !== undefined ? { initFrom: resolve(initFrom) } : {}),
     },
     evaluation: () => evaluation,
