@@ -54,7 +54,7 @@ export function batchingOption(defaultBatching: Batching) {
     batching: {
       type: 'string',
       choices: ['uniform', 'length-bucketed'],
-      description: 'Batches drawn uniformly (computed in length-sorted parts) or of similar-length histories (cheaper; RPG learned slower so)',
+      description: 'Batches drawn uniformly (computed in length-sorted parts) or of similar-length histories (cheaper; RPG and TIGER learned slower so)',
       default: defaultBatching,
     },
   } as const satisfies OptionSpecs;

@@ -46,7 +46,12 @@ export function checkResumeSettings(dir: string, current: RunSettings, added: Re
   };
   const refused = changed.filter((k) => !MAY_CHANGE_ON_RESUME.has(k) && !asBefore(k));
   if (refused.length > 0) {
-    const list = refused.map((k) => `${k} ${JSON.stringify(now.get(k))} (the run has ${JSON.stringify(before.get(k))})`).join(', ');
+    const had = (k: string): string => {
+      const inModel = k.startsWith('model.') ? k.slice('model.'.length) : '';
+      if (before.has(k) || !(inModel in added)) return JSON.stringify(before.get(k));
+      return `${JSON.stringify(added[inModel])}, from before the setting was recorded`;
+    };
+    const list = refused.map((k) => `${k} ${JSON.stringify(now.get(k))} (the run has ${had(k)})`).join(', ');
     throw new SidrecError(
       'E_CONFIG',
       `--resume with other settings than the run being resumed: ${list}; repeat the run's own options, or train into a new --out`,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/core/rng.js';
@@ -469,6 +469,19 @@ test("DIGER --batching uniform: each epoch draws every example once, in parts co
   const pop = (await evaluate(popularityScorer(sp), sp, 'test')).metrics['ndcg@10'];
   assert.ok(finished!.test.metrics['ndcg@10'] > pop, `diger ${finished!.test.metrics['ndcg@10']} vs popularity ${pop}`);
   assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).model.batching, 'uniform');
-  const resumed = await familyOf('diger').plan({ dataset, split: sp, dataDir, train: { ...train, epochs: 3 }, run: { ...run, resume: true } }, flags);
-  await assert.rejects(runTraining(resumed, { ...train, epochs: 3 }, { ...run, resume: true }), /batching "?uniform"? \(the run has|model\.batching/);
+  const bucketed = { ...flags, batching: 'length-bucketed' };
+  const resumed = await familyOf('diger').plan({ dataset, split: sp, dataDir, train: { ...train, epochs: 3 }, run: { ...run, resume: true } }, bucketed);
+  await assert.rejects(runTraining(resumed, { ...train, epochs: 3 }, { ...run, resume: true }), /model\.batching "length-bucketed" \(the run has "uniform"\)/);
+  // A run from before the draw was recorded trained length-bucketed: resumed so, it goes on; with the new default, refused.
+  const settings = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+  delete settings.model.batching;
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(settings));
+  const asNow = await familyOf('diger').plan({ dataset, split: sp, dataDir, train: { ...train, epochs: 3 }, run: { ...run, resume: true } }, flags);
+  await assert.rejects(
+    runTraining(asNow, { ...train, epochs: 3 }, { ...run, resume: true }),
+    /model\.batching "uniform" \(the run has "length-bucketed", from before the setting was recorded\)/,
+  );
+  const asBefore = await familyOf('diger').plan({ dataset, split: sp, dataDir, train: { ...train, epochs: 3 }, run: { ...run, resume: true } }, bucketed);
+  const { result } = await runTraining(asBefore, { ...train, epochs: 3 }, { ...run, resume: true });
+  assert.equal(result.history.length, 3, 'resumed to the third epoch');
 });

@@ -49,7 +49,7 @@ const EMBEDDED: EmbeddedSidModel = { kind: 'tiger', prefix: 'tiger.' };
 const trainOptions: OptionSpecs = {
   ...architectureOptions({ dim: 128, layers: 6, heads: 4, ffn: 512, dropout: 0.1 }, { layers: 'per stack: encoder and decoder' }),
   history: { type: 'number', integer: true, min: 1, description: 'History items the encoder reads', default: 50 },
-  ...batchingOption('length-bucketed'),
+  ...batchingOption('uniform'),
   sids: { type: 'string', description: 'A pre-trained RQ-VAE SID directory (sidrec tokenize --kind rqvae); default: fit one here into OUT/sids-initial' },
   'sid-features': { type: 'string', description: 'Feature spec when fitting SIDs here (as sidrec tokenize --features)', default: 'text' },
   'sid-codebook-size': { type: 'number', integer: true, min: 2, max: 65536, description: 'Codes per digit when fitting SIDs here', default: 256 },
@@ -251,9 +251,10 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
       data: resolve(input.dataDir),
       initialSids: resolve(pre.dir),
       features: pre.features,
-      ...(o.batching === 'uniform' ? { batching: 'uniform' } : {}), // absent: length-bucketed, as every run before --batching
+      batching: o.batching,
     },
-    addedSettings: { 'config.diger.sigmaInit': 1, 'config.diger.sidGradient': 'none' }, // runs from before --sigma-init / --sid-gradient
+    // Runs from before --sigma-init / --sid-gradient / a recorded draw.
+    addedSettings: { 'config.diger.sigmaInit': 1, 'config.diger.sidGradient': 'none', batching: 'length-bucketed' },
     async finish(run) {
       const table = refreshDigerTable(model); // the best epoch's weights are loaded
       const sidsDir = join(run.dir, MODEL_FILES.sidsDir);

@@ -45,7 +45,7 @@ const sidTrainOptions = (testBeam: number): OptionSpecs => ({
     type: 'string',
     description: 'Start from the best weights of another tiger/gryphon run DIR on the same data and SIDs (a Gryphon from a TIGER starts its item scorer fresh)',
   },
-  ...batchingOption('length-bucketed'),
+  ...batchingOption('uniform'),
   ...validUsersOption(DEFAULT_SID_RUN.validUsers),
 });
 
