@@ -1,5 +1,6 @@
 /** Every `sidrec` subcommand, in the order `sidrec --help` lists them. */
 import type { Command } from './command.js';
+import { compareCommand } from './compare.js';
 import { curvesCommand } from './curves.js';
 import { evaluateCommand } from './evaluate.js';
 import { experimentsCommand } from './experiments.js';
@@ -34,6 +35,7 @@ export const commands: readonly Command<any>[] = [
   evaluateCommand,
   transitionsCommand,
   curvesCommand,
+  compareCommand,
   reproduce,
   experimentsCommand,
   recommendCommand,

@@ -3,3 +3,4 @@ export { evaluate, queryMetrics, DEFAULT_EVAL_OPTIONS, type Scorer, type EvalOpt
 export { metricSpec, DEFAULT_METRICS, type MetricSpec, type MetricKind } from './metrics.js';
 export { rankFromScores, rankFromList } from './rank.js';
 export { formatTable, resultToJson, writeResultJson, type EvalResultJson } from './report.js';
+export { compareRanks, type MetricComparison, type CompareOptions } from './compare.js';
