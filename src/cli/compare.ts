@@ -3,9 +3,9 @@
  * query: each metric for the baseline and the candidate, the candidate's relative difference with a 95% paired
  * bootstrap interval (eval/compare.ts), and how often the candidate wins over the resamples.
  */
-import { readFileSync } from 'node:fs';
 import { writeJsonAtomic } from '../core/atomic.js';
 import { SidrecError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 import { compareRanks, type MetricComparison } from '../eval/compare.js';
 import { DEFAULT_METRICS } from '../eval/metrics.js';
 import type { EvalResultJson } from '../eval/report.js';
@@ -49,14 +49,7 @@ whose interval includes 0 is not one this split can tell from noise.`,
 });
 
 function readEvaluation(file: string): EvalResultJson {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_INPUT';
-    throw new SidrecError(code, code === 'E_NOT_FOUND' ? 'no such file' : `not JSON: ${(error as Error).message}`, { file });
-  }
-  const json = parsed as Partial<EvalResultJson>;
+  const json = readJsonFile(file) as Partial<EvalResultJson>;
   if (!Array.isArray(json.perQuery))
     throw new SidrecError('E_INPUT', 'no per-user ranks: write the evaluation with sidrec evaluate --per-user --json FILE', { file, field: 'perQuery' });
   return json as EvalResultJson;

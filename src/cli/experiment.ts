@@ -22,10 +22,11 @@
  * that holds `experiments/` (the repository root), so the files work from any working directory. The stages'
  * own inputs and outputs (--data, --sids, --out, --model) are set by `reproduce` and may not appear.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { SidrecError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 
 const optionValue = z.union([z.string(), z.number(), z.boolean()]);
 const stage = z.record(z.string(), optionValue);
@@ -104,13 +105,7 @@ const WIRED: Readonly<Record<StageName, readonly string[]>> = {
  */
 export function readExperiment(nameOrFile: string, cwd = process.cwd()): Experiment {
   const file = nameOrFile.endsWith('.json') ? resolve(cwd, nameOrFile) : findByName(nameOrFile, cwd);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_INPUT';
-    throw new SidrecError(code, code === 'E_NOT_FOUND' ? 'no such experiment file' : `not JSON: ${(error as Error).message}`, { file });
-  }
+  const raw = readJsonFile(file, 'no such experiment file');
   const parsed = experimentSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
