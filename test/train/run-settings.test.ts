@@ -19,13 +19,14 @@ test('a setting added since the run started resumes at its as-before value, with
 });
 
 test('an added setting at another value, or one the family does not list, is refused by name', () => {
-  const refused = (model: Record<string, unknown>, list: Record<string, unknown>) =>
+  const refused = (model: Record<string, unknown>, list: Record<string, unknown>, had: RegExp) =>
     assert.throws(
       () => checkResumeSettings(dir, { train, model }, list),
-      (e: unknown) => e instanceof SidrecError && e.code === 'E_CONFIG' && /model\.config\.extra 3 \(the run has undefined\)/.test(e.message),
+      (e: unknown) => e instanceof SidrecError && e.code === 'E_CONFIG' && had.test(e.message),
     );
-  refused({ kind: 'k', config: { dim: 8, extra: 3 } }, added);
-  refused({ kind: 'k', config: { dim: 8, extra: 3 } }, {});
+  // Listed: the run trained at the as-before value, and the message says so; not listed: the run has nothing.
+  refused({ kind: 'k', config: { dim: 8, extra: 3 } }, added, /model\.config\.extra 3 \(the run has 0, from before the setting was recorded\)/);
+  refused({ kind: 'k', config: { dim: 8, extra: 3 } }, {}, /model\.config\.extra 3 \(the run has undefined\)/);
   assert.throws(() => checkResumeSettings(dir, { train, model: { kind: 'k', config: { dim: 8, extra: 0 } } }), /model\.config\.extra 0/);
 });
 
