@@ -22,8 +22,8 @@ import { experimentPaths, readExperiment, type Experiment } from './experiment.j
  * finished: its run directory holds a finished model; training: a live process holds the run's lock; stopped: epochs
  * logged, no process (resume it); results only: a results file and no run directory here (made on another machine,
  * or the directory removed); not started; baseline: nothing to train (its results say whether it ran); invalid: the
- * file does not read as an experiment (`error` says why; the others are listed all the same); superseded: not started,
- * and its file says a later design replaced it.
+ * file does not read as an experiment (`error` says why; the others are listed all the same); superseded: stopped or not
+ * started, and its file says a later design replaced it (nothing to run).
  */
 export type ExperimentState = 'finished' | 'training' | 'stopped' | 'results only' | 'not started' | 'superseded' | 'baseline' | 'invalid';
 
@@ -105,16 +105,17 @@ export function experimentStatus(experiment: Experiment, options: { readonly wor
   const finished = existsSync(join(dir, MODEL_FILES.manifest));
   const owner = runLockOwner(dir);
   const { superseded } = experiment;
+  // A superseded design is not meant to go on: stopped part-way or never started, it is listed as superseded.
   const state: ExperimentState = finished
     ? 'finished'
     : owner?.alive
       ? 'training'
-      : logged.length > 0
-        ? 'stopped'
-        : results
-          ? 'results only'
-          : superseded
-            ? 'superseded'
+      : results && logged.length === 0
+        ? 'results only'
+        : superseded
+          ? 'superseded'
+          : logged.length > 0
+            ? 'stopped'
             : 'not started';
   const best = bestEpochOf(epochs, 'ndcg@10');
   const recent = epochs.slice(-3).filter((e) => Number.isFinite(e.seconds));

@@ -260,6 +260,15 @@ test('a superseded experiment is listed as such with what replaced it; a success
   assert.equal(status.next, undefined, 'nothing to run');
   const table = spawnSync(process.execPath, [cli, 'experiments', 'old-design'], { cwd: root, encoding: 'utf8' }).stdout;
   assert.match(table, /old-design .* superseded .* superseded by tiny/);
+  // Stopped part-way and then superseded: still nothing to resume.
+  mkdirSync(join(root, 'runs', 'old-design', 'model'), { recursive: true });
+  const epoch = { epoch: 1, loss: 2, seconds: 3, valid: { 'ndcg@10': 0.1 } };
+  writeFileSync(join(root, 'runs', 'old-design', 'model', 'epochs.jsonl'), `${JSON.stringify(epoch)}\n`);
+  const [stopped] = JSON.parse(spawnSync(process.execPath, [cli, 'experiments', 'old-design', '--json'], { cwd: root, encoding: 'utf8' }).stdout);
+  assert.equal(stopped.state, 'superseded');
+  assert.equal(stopped.epochsRun, 1);
+  assert.equal(stopped.next, undefined);
+  rmSync(join(root, 'runs', 'old-design'), { recursive: true });
   writeFileSync(join(root, 'experiments', 'old-design.json'), JSON.stringify({ ...experiment, superseded: { by: ['tiny-v9'], why } }));
   const dangling = reproduce('old-design');
   assert.equal(dangling.status, 2);
