@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SidrecError } from '../core/errors.js';
+import { readJsonFile } from '../core/json-file.js';
 import type { EpochRecord } from './trainer.js';
 
 /** Every finished epoch of the log at `path`, in order; none when the file does not exist (no epoch finished yet). */
@@ -28,13 +29,7 @@ export function readEpochLog(path: string): EpochRecord[] {
 
 /** The epochs of a `sidrec reproduce` results file (results/NAME.json, its "epochs" array), checked as the log is. */
 export function readResultsEpochs(path: string): EpochRecord[] {
-  if (!existsSync(path)) throw new SidrecError('E_NOT_FOUND', 'no such results file', { file: path });
-  let results: { epochs?: unknown };
-  try {
-    results = JSON.parse(readFileSync(path, 'utf8')) as { epochs?: unknown };
-  } catch (error) {
-    throw new SidrecError('E_INPUT', `not JSON: ${(error as Error).message}`, { file: path });
-  }
+  const results = readJsonFile(path, 'no such results file') as { epochs?: unknown };
   if (!Array.isArray(results.epochs)) throw new SidrecError('E_INPUT', 'a results file without an "epochs" array', { file: path, field: 'epochs' });
   return results.epochs.map((record, i) => epochRecord(record, { file: path, field: `epochs[${i}]` }));
 }

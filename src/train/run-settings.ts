@@ -40,16 +40,20 @@ export function checkResumeSettings(dir: string, current: RunSettings, added: Re
   const before = flatten(saved as unknown as Record<string, unknown>);
   const now = flatten(current as unknown as Record<string, unknown>);
   const changed = [...new Set([...before.keys(), ...now.keys()])].filter((k) => JSON.stringify(before.get(k)) !== JSON.stringify(now.get(k)));
-  const asBefore = (k: string): boolean => {
+  // The value a run that did not record setting k trained at, when the family lists k as added since.
+  const recordedLater = (k: string): { readonly value: unknown } | undefined => {
     const inModel = k.startsWith('model.') ? k.slice('model.'.length) : undefined;
-    return inModel !== undefined && !before.has(k) && inModel in added && JSON.stringify(added[inModel]) === JSON.stringify(now.get(k));
+    return inModel !== undefined && !before.has(k) && inModel in added ? { value: added[inModel] } : undefined;
+  };
+  const asBefore = (k: string): boolean => {
+    const later = recordedLater(k);
+    return later !== undefined && JSON.stringify(later.value) === JSON.stringify(now.get(k));
   };
   const refused = changed.filter((k) => !MAY_CHANGE_ON_RESUME.has(k) && !asBefore(k));
   if (refused.length > 0) {
     const had = (k: string): string => {
-      const inModel = k.startsWith('model.') ? k.slice('model.'.length) : '';
-      if (before.has(k) || !(inModel in added)) return JSON.stringify(before.get(k));
-      return `${JSON.stringify(added[inModel])}, from before the setting was recorded`;
+      const later = recordedLater(k);
+      return later ? `${JSON.stringify(later.value)}, from before the setting was recorded` : JSON.stringify(before.get(k));
     };
     const list = refused.map((k) => `${k} ${JSON.stringify(now.get(k))} (the run has ${had(k)})`).join(', ');
     throw new SidrecError(

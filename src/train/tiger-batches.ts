@@ -11,6 +11,7 @@ import type { TrainSequence } from '../data/index.js';
 import type { SidBatch } from '../model/sid-batch.js';
 import { packEncoder, type SidVocabulary } from '../model/tiger-vocab.js';
 import type { SemanticIdTable } from '../tokenize/sid-table.js';
+import type { TrainHooks } from './trainer.js';
 
 export type { SidBatch } from '../model/sid-batch.js';
 
@@ -108,4 +109,27 @@ export function sidUniformBatches(ex: SidExamples, batchSize: number, rng: Rng):
 export function sidParts(ex: SidExamples, ctx: SidBatchContext, rows: Int32Array, slack = 1.5, minRows = 16): (readonly [SidBatch, number])[] {
   const len = (i: number): number => Math.max(1, Math.min(ex.pos[i], ctx.maxItems));
   return lengthGroups(Array.from(rows), len, slack, minRows).map((g) => [packSidBatch(ex, ctx, g), g.length / rows.length] as const);
+}
+
+/**
+ * The training loop's batch hooks for the SID generators: 'uniform' draws example indices and computes each batch in
+ * length-sorted parts (sidParts); 'length-bucketed' packs batches of similar-length histories (sidBatches).
+ * `contextOf(epoch)` gives the SIDs an epoch trains on (fixed for TIGER and Gryphon; DIGER's move between epochs),
+ * read once when that epoch's batches are drawn.
+ */
+export function sidBatchHooks(
+  ex: SidExamples,
+  batching: 'uniform' | 'length-bucketed',
+  batchSize: number,
+  contextOf: (epoch: number) => SidBatchContext,
+): Pick<TrainHooks<SidBatch | Int32Array, SidBatch>, 'batches' | 'parts'> {
+  if (batching === 'length-bucketed') return { batches: (epoch, rng) => sidBatches(ex, contextOf(epoch), batchSize, rng) };
+  let epochContext: SidBatchContext | undefined;
+  return {
+    batches: (epoch, rng) => {
+      epochContext = contextOf(epoch);
+      return sidUniformBatches(ex, batchSize, rng);
+    },
+    parts: (rows) => sidParts(ex, epochContext as SidBatchContext, rows as Int32Array),
+  };
 }

@@ -21,11 +21,11 @@ import { saveDatasetSids } from '../../tokenize/index.js';
 import { tableReport } from '../../tokenize/report.js';
 import { RqVaeTokenizer } from '../../tokenize/rqvae.js';
 import type { SemanticIdTable } from '../../tokenize/sid-table.js';
-import { sidBatches, sidExamples, sidParts, sidUniformBatches, type SidBatchContext } from '../../train/tiger-batches.js';
+import { sidBatchHooks, sidExamples, type SidBatchContext } from '../../train/tiger-batches.js';
 import type { TrainingPlan } from '../../train/run.js';
 import type { SidBatch } from '../../model/sid-batch.js';
 import { defineFamily, type ModelFamily, type TrainInput } from '../family.js';
-import { architectureOptions, batchingOption, checkHeads, validUsersOption } from '../options.js';
+import { architectureOptions, batchingOption, checkHeads, validUsersOption, type Batching } from '../options.js';
 import { openSidModel, recordedTestBeam, type EmbeddedSidModel, type LoadedSidModel } from '../tiger/open.js';
 import type { ModelManifest } from '../../model/manifest.js';
 import { openSidGenerative, SidGenerativeRecommender } from '../tiger/recommender.js';
@@ -207,29 +207,18 @@ function plan(input: TrainInput, flags: Readonly<Record<string, string | number 
   const validSplit = sampleValidation(input.split, n('valid-users'), input.train.seed);
   const testBeam = n('test-beam');
   // The SIDs of the codebooks at the epoch's start (which train on), kept so that a resume inside it reads them.
-  let epochContext: SidBatchContext | undefined;
   const contextOf = (epoch: number): SidBatchContext => {
     const table = epochSids(input.run.dir, epoch, model);
     const vocab = model.tiger.vocab;
-    epochContext = { vocab, table, itemTokens: vocab.itemTokens(table), maxItems };
-    return epochContext;
+    return { vocab, table, itemTokens: vocab.itemTokens(table), maxItems };
   };
-  const batchSize = input.train.batchSize;
   return {
     kind: KIND,
     numItems: input.split.numItems,
     dataDir: input.dataDir,
     model,
     hooks: {
-      ...(o.batching === 'uniform'
-        ? {
-            batches: (epoch, rng) => {
-              contextOf(epoch);
-              return sidUniformBatches(examples, batchSize, rng);
-            },
-            parts: (rows) => sidParts(examples, epochContext as SidBatchContext, rows as Int32Array),
-          }
-        : { batches: (epoch, rng) => sidBatches(examples, contextOf(epoch), batchSize, rng) }),
+      ...sidBatchHooks(examples, o.batching as Batching, input.train.batchSize, contextOf),
       validate: async (_epoch, signal) => {
         const table = refreshDigerTable(model);
         const metrics = (await evaluateSid(model.tiger, table, validSplit, 'valid', n('valid-beam'), { metrics: ['ndcg@10', 'recall@10'], signal })).primary

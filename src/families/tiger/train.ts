@@ -20,7 +20,7 @@ import { SidVocabulary } from '../../model/tiger-vocab.js';
 import { loadMatchingParameters, type MatchedParameters } from '../../tensor/index.js';
 import type { SemanticIdTable } from '../../tokenize/sid-table.js';
 import type { TrainConfig } from '../../train/config.js';
-import { sidBatches, sidExamples, sidParts, sidUniformBatches } from '../../train/tiger-batches.js';
+import { sidBatchHooks, sidExamples } from '../../train/tiger-batches.js';
 import { BEST_FILE, type TrainResult, type TrainRunOptions } from '../../train/trainer.js';
 import { runTraining, type TrainingPlan } from '../../train/run.js';
 import type { SidBatch } from '../../model/sid-batch.js';
@@ -197,7 +197,7 @@ export function sidPlan(
   const validSplit = sampleValidation(split, opts.validUsers, config.seed);
   if (!run.resume) bundleSids(run.dir, sids.dir); // the model directory keeps its own copy of the SIDs (model/bundle.ts)
   let evaluation: SidEvaluation | undefined;
-  const uniform = opts.batching !== 'length-bucketed';
+  const batching = opts.batching ?? 'uniform';
   return {
     kind,
     numItems: split.numItems,
@@ -205,9 +205,7 @@ export function sidPlan(
     model,
     ...(warmStart ? { warmStart } : {}),
     hooks: {
-      ...(uniform
-        ? { batches: (_epoch, rng) => sidUniformBatches(examples, config.batchSize, rng), parts: (rows) => sidParts(examples, batchCtx, rows as Int32Array) }
-        : { batches: (_epoch, rng) => sidBatches(examples, batchCtx, config.batchSize, rng) }),
+      ...sidBatchHooks(examples, batching, config.batchSize, () => batchCtx),
       validate: async (_epoch, signal) =>
         (await evaluateSid(model, sids.table, validSplit, 'valid', opts.validBeam, { metrics: ['ndcg@10', 'recall@10'], signal })).primary.metrics,
     },
@@ -220,7 +218,7 @@ export function sidPlan(
       examplesPerUser: opts.examplesPerUser,
       validUsers: opts.validUsers,
       validBeam: opts.validBeam,
-      batching: uniform ? 'uniform' : 'length-bucketed',
+      batching,
       ...(initFrom !== undefined ? { initFrom: resolve(initFrom) } : {}),
     },
     addedSettings: { batching: 'length-bucketed' }, // runs from before the draw was recorded
