@@ -26,6 +26,8 @@ let pooledBytes = 0;
 let lentBytes = 0;
 let peakLentBytes = 0;
 let capBytes = 2 * 1024 ** 3;
+/** A hard ceiling on idle bytes (SIDREC_POOL_IDLE_GB), over the peak rule below; undefined: none. */
+let idleCeilingBytes: number | undefined;
 
 /** The size class of n elements: the smallest 2^e * (1 + j/8) >= n (j = 0..7). */
 export function sizeClass(n: number): number {
@@ -70,7 +72,7 @@ export function releaseF32(a: Float32Array | null | undefined): void {
   if (!a || !lent.delete(a)) return;
   const buffer = a.buffer as ArrayBuffer;
   lentBytes -= buffer.byteLength;
-  if (pooledBytes + buffer.byteLength > Math.max(capBytes, PEAK_HEADROOM * peakLentBytes)) return;
+  if (pooledBytes + buffer.byteLength > idleLimitBytes()) return;
   const capacity = buffer.byteLength / 4;
   let list = free.get(capacity);
   if (!list) {
@@ -80,6 +82,11 @@ export function releaseF32(a: Float32Array | null | undefined): void {
   }
   list.push(buffer);
   pooledBytes += buffer.byteLength;
+}
+
+/** The most idle bytes kept: the configured cap raised to PEAK_HEADROOM x the peak working set, unless a ceiling is set. */
+function idleLimitBytes(): number {
+  return idleCeilingBytes ?? Math.max(capBytes, PEAK_HEADROOM * peakLentBytes);
 }
 
 /** The smallest idle buffer of at least `capacity` and at most MAX_SLACK * capacity elements, taken out of the pool. */
@@ -117,6 +124,12 @@ export function pooledBytesNow(): number {
 export interface PoolOptions {
   /** Cap on idle pooled bytes (raised to the peak working set, see releaseF32); 0 disables pooling and empties the pool. @default 2 GiB */
   readonly capBytes?: number;
+  /**
+   * A hard ceiling on idle pooled bytes, instead of the cap raised to the peak working set; null removes it. Bounds
+   * resident memory at about the peak working set plus this, for processes that share a machine's memory (the
+   * price: steps of new shapes page in fresh memory more often). @default none
+   */
+  readonly idleCeilingBytes?: number | null;
   /** Shortest array worth pooling (tests set 1 to exercise the pool on tiny shapes). @default 16384 */
   readonly minLength?: number;
 }
@@ -124,7 +137,24 @@ export interface PoolOptions {
 export function configurePool(opts: PoolOptions): void {
   if (opts.capBytes !== undefined) capBytes = opts.capBytes;
   if (opts.minLength !== undefined) minPooled = opts.minLength;
+  if (opts.idleCeilingBytes !== undefined) {
+    idleCeilingBytes = opts.idleCeilingBytes ?? undefined;
+    if (idleCeilingBytes !== undefined) trimIdle(idleCeilingBytes);
+  }
   if (capBytes === 0) clearPool();
+}
+
+/** Drops idle buffers, the largest first, until at most `limit` bytes are idle. */
+function trimIdle(limit: number): void {
+  while (pooledBytes > limit && freeClasses.length > 0) {
+    const cls = freeClasses[freeClasses.length - 1];
+    const list = free.get(cls) as ArrayBuffer[];
+    pooledBytes -= (list.pop() as ArrayBuffer).byteLength;
+    if (list.length === 0) {
+      free.delete(cls);
+      freeClasses.pop();
+    }
+  }
 }
 
 export function clearPool(): void {

@@ -16,6 +16,7 @@ import { type DenormalMode, requestedDenormalMode } from './denormals.js';
 import { onnxruntimeProvider } from './onnxruntime.js';
 import { loadOrtRuntime } from './onnxruntime-session.js';
 import { recordProviderFailure, registerProvider } from './registry.js';
+import { applyPoolIdleCeiling } from '../pool-env.js';
 import { applyRequestedThreads } from './threads.js';
 
 const PRESET_CORETYPES = new Set(['', 'haswell']);
@@ -100,11 +101,12 @@ export function providersLoaded(): boolean {
   return loaded;
 }
 
-/** Registers every optional provider that loads here. Idempotent; throws only for a malformed SIDREC_DENORMALS. */
+/** Registers every optional provider that loads here, and reads SIDREC_POOL_IDLE_GB. Idempotent; throws only for a malformed SIDREC_DENORMALS, SIDREC_THREADS or SIDREC_POOL_IDLE_GB. */
 export function loadProviders(): void {
   if (loaded) return;
   const wanted = requestedDenormalMode();
   const threads = applyRequestedThreads(); // before either library loads (threads.ts)
+  applyPoolIdleCeiling();
   loaded = true;
   // onnxruntime first: its probe session sets the main thread's subnormal handling, which the threads libopenblas
   // starts when it loads inherit (denormals.ts).
