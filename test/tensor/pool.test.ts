@@ -92,3 +92,29 @@ test('the idle cap leaves room beside the peak step for steps of other shapes (1
   assert.equal(pooledBytesNow(), peakBytes + other.buffer.byteLength, 'left to the GC: idle bytes stay within 1.5x the peak');
   fresh(2 * 1024 ** 3);
 });
+
+test('an idle ceiling overrides the peak rule: setting it drops idle buffers down to it, largest first', () => {
+  fresh(1 << 30);
+  const step = [allocF32(100_000), allocF32(200_000), allocF32(400_000)];
+  for (const a of step) releaseF32(a);
+  const [small, mid] = step.map((a) => a.buffer.byteLength);
+  assert.equal(
+    pooledBytesNow(),
+    step.reduce((s, a) => s + a.buffer.byteLength, 0),
+    'under the 1 GiB cap: all kept',
+  );
+  configurePool({ idleCeilingBytes: small + mid }); // the 400k buffer no longer fits
+  assert.equal(pooledBytesNow(), small + mid);
+  const reused = allocF32(200_000);
+  assert.equal(reused.buffer, step[1].buffer, 'the buffers kept still serve');
+  const extra = allocF32(400_000);
+  releaseF32(extra); // idle is `small`; keeping 400k more would pass the ceiling
+  assert.equal(pooledBytesNow(), small);
+  releaseF32(reused);
+  assert.equal(pooledBytesNow(), small + mid);
+  configurePool({ idleCeilingBytes: null }); // back to the cap raised to 1.5x the peak
+  const again = allocF32(400_000);
+  releaseF32(again);
+  assert.equal(pooledBytesNow(), small + mid + again.buffer.byteLength);
+  fresh(2 * 1024 ** 3);
+});
