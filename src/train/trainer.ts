@@ -165,7 +165,7 @@ export async function train<Batch, Part = Batch>(
     : { epoch: 0, step: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, history: [] };
   if (resuming && !run.quiet)
     process.stderr.write(
-      `resuming ${state.partial ? `inside epoch ${state.partial.epoch}, after ${state.partial.batch} of its batches` : `after epoch ${state.epoch}`} (best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch})${changed.length ? `; changed: ${changed.join(', ')}` : ''}\n`,
+      `resuming ${state.partial ? `inside epoch ${state.partial.epoch}, after ${state.partial.batch} of its batches` : `after epoch ${state.epoch}`} (${state.bestEpoch > 0 ? `best ${config.selectMetric} ${state.bestMetric.toFixed(4)} at epoch ${state.bestEpoch}` : 'no epoch validated yet'})${changed.length ? `; changed: ${changed.join(', ')}` : ''}\n`,
     );
   if (!resuming) run.warmStart?.();
   // The first epoch's batches before anything is written: a dataset with nothing to train on leaves no run.json
@@ -215,7 +215,7 @@ export async function train<Batch, Part = Batch>(
       let loss = 0;
       for (const [part, weight] of hooks.parts?.(batch) ?? [[batch as unknown as Part, 1] as const]) {
         loss += tidy(() => {
-          const l = model.loss(part, ctx);
+          const l = model.loss(part, weight === 1 ? ctx : { ...ctx, share: weight });
           (weight === 1 ? l : mulScalar(l, weight)).backward();
           return l.item() * weight;
         });
@@ -299,7 +299,9 @@ function result(state: LoopState, stopped: TrainResult['stopped']): TrainResult 
 function restore(path: string, params: readonly NamedParameter[], optimizer: AdamW): LoopState {
   const metadata = loadCheckpoint(path, params, optimizer);
   if (!metadata.loop) throw new SidrecError('E_STATE', 'checkpoint has no training-loop state', { file: path });
-  return JSON.parse(metadata.loop) as LoopState;
+  const state = JSON.parse(metadata.loop) as LoopState;
+  // JSON writes the -Infinity of a run with no validated epoch yet (stopped inside its first) as null.
+  return { ...state, bestMetric: state.bestMetric ?? -Infinity };
 }
 
 /** The generator for one epoch: depends only on (seed, epoch), so resumed runs draw the same numbers. */

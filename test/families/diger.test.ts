@@ -161,6 +161,43 @@ test('DIGER frequency decay: noise only on items whose first code is used above 
   assert.equal(levelNoise({ ...DEFAULT_DECAY, mode: 'std' }, -0.42).noiseScale, 0.42);
 });
 
+test("DIGER frequency decay over a step in parts: each part advances the usage EMA by its share, so the step moves it as one batch's update", () => {
+  const net = rqvae().network;
+  const usageAfter = (parts: readonly (readonly number[])[], scaled: boolean): Float32Array => {
+    const diger = new Diger(
+      tigerConfig,
+      net,
+      encodeLatents(net, features),
+      { ...options('frequency'), tokenizerWeight: 1, decay: { ...DEFAULT_DECAY, mode: 'frequency', noiseScale: 1 } },
+      7,
+    );
+    const ctx = { vocab: diger.tiger.vocab, table: diger.table, itemTokens: diger.tiger.vocab.itemTokens(diger.table), maxItems: 10 };
+    for (const part of parts) {
+      const share = part.length / 24;
+      tidy(() => diger.loss(packSidBatch(examples, ctx, part), { training: true, rng: new Rng(3), ...(scaled && share !== 1 ? { share } : {}) }).item());
+    }
+    return diger.usage[0].f32.slice();
+  };
+  // 24 examples of distinct targets (the EMA counts a batch's distinct targets): the whole step's shares are the
+  // mean of its halves', which differ from each other.
+  const seen = new Set<number>();
+  const distinct: number[] = [];
+  for (let e = 0; e < examples.seq.length && distinct.length < 24; e += 7) {
+    const target = examples.sequences[examples.seq[e]].items[examples.pos[e]];
+    if (!seen.has(target)) distinct.push(e);
+    seen.add(target);
+  }
+  const whole = usageAfter([distinct], true);
+  const halves = [distinct.slice(0, 12), distinct.slice(12)];
+  const gap = (u: Float32Array) => Math.max(...Array.from(u, (v, k) => Math.abs(v - whole[k])));
+  const moved = Math.max(...Array.from(whole, (v) => Math.abs(v - 1 / 8))); // the paper's momentum, .99
+  assert.ok(moved > 0.001, `one step moves the EMA (${moved})`);
+  const scaled = gap(usageAfter(halves, true));
+  const unscaled = gap(usageAfter(halves, false));
+  assert.ok(scaled < 0.1 * moved, `in parts with shares: within ${scaled} of the whole step (it moved ${moved})`);
+  assert.ok(unscaled > 0.5 * moved, `without shares two parts move it about twice as far (${unscaled})`);
+});
+
 test('DIGER std decay starts its noise scale at --sigma-init (1, the paper, when not given)', () => {
   const tokenizer = rqvae().network;
   const paper = new Diger(tigerConfig, tokenizer, encodeLatents(tokenizer, features), options('std'), 7);

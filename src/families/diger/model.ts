@@ -183,7 +183,8 @@ export class Diger extends Module {
       if (decay.mode === 'frequency') {
         // Each level keeps the usage EMA of its nearest codes; the first level's decides, for all of an item's levels.
         const nearest = nearestCodes(logits, items.length, K);
-        updateUsage(this.usage[level].f32, nearest, decay.momentum);
+        // A step in parts advances the EMA by each part's share: momentum^share per part, momentum over the step.
+        updateUsage(this.usage[level].f32, nearest, decay.momentum ** (ctx.share ?? 1));
         if (level === 0) hot = hotRows(nearest, this.usage[0].f32, decay.hotRatio);
       }
       return levelNoise(decay, sigma, hot, K);

@@ -14,6 +14,12 @@ export interface ForwardContext {
   readonly training: boolean;
   /** Source of dropout masks; required when training with dropout > 0. */
   readonly rng?: Rng;
+  /**
+   * When an optimizer step is computed in parts (a uniform batch in length-sorted parts), this part's share of the
+   * step's examples (the trainer's part weight); absent: the whole step. State a model updates once a step (DIGER's
+   * code-usage EMA) advances by this share.
+   */
+  readonly share?: number;
 }
 
 export const EVAL: ForwardContext = Object.freeze({ training: false });
