@@ -98,6 +98,32 @@ test('a run stopped between two batches and resumed ends with the same weights, 
   assert.deepEqual(fingerprint(stopped), straight);
 });
 
+test('a run stopped inside its first epoch (nothing validated yet) resumes, says so, and ends as one never stopped', async () => {
+  const dir = join(work, 'stopped-first');
+  const controller = new AbortController();
+  const stopAt = Math.round((0.5 * sp.train.length) / train.batchSize);
+  const first = await runTraining(await plan({ dir, quiet: true }, (n) => n === stopAt && controller.abort()), train, {
+    dir,
+    quiet: true,
+    signal: controller.signal,
+  });
+  assert.equal(first.result.interruptedAt?.epoch, 1);
+  const said: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => said.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    // Not quiet: the resume line once crashed on the checkpoint's best metric (-Infinity, written to JSON as null).
+    await runTraining(await plan({ dir, resume: true }), train, { dir, resume: true });
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.ok(
+    said.some((line) => /resuming inside epoch 1, after \d+ of its batches \(no epoch validated yet\)/.test(line)),
+    said.join('').slice(0, 400),
+  );
+  assert.deepEqual(fingerprint(dir), straight);
+});
+
 test('checkpoints every checkpointSeconds inside an epoch (0: at epoch ends only), changing nothing', async () => {
   const dir = join(work, 'periodic');
   const seen: number[] = [];
