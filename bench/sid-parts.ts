@@ -6,8 +6,8 @@
  * cost of an epoch's parts against length-bucketed batches, and seconds per step for each setting.
  * Usage: node dist/bench/sid-parts.js DATA_DIR SIDS_DIR [--history 50] [--layers 6] [--heads 4] [--head-dim 32] [--ffn 512]
  *        [--steps 6] [--slack-a 1.5 --rows-a 16] [--slack-b 1.25 --rows-b 8]
- * (the defaults: DIGER's recommender at the authors' size; TIGER's reference: --history 20 --layers 4 --heads 6
- * --head-dim 64 --ffn 1024)
+ * (the defaults: DIGER's recommender at the authors' size, and sidParts' setting before session 25, 1.5 and 16 rows,
+ * against its current one, 1.25 and 8; TIGER's reference: --history 20 --layers 4 --heads 6 --head-dim 64 --ffn 1024)
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

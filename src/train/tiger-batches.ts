@@ -104,9 +104,13 @@ export function sidUniformBatches(ex: SidExamples, batchSize: number, rng: Rng):
  * A uniformly drawn batch as length-sorted parts, each packed on its own and weighted by its share of the examples
  * (each example weighs the same in the losses, so the weighted parts give the whole batch's gradient). A part closes
  * when its padded history positions would exceed `slack` x its real ones (at least `minRows` rows per part), as
- * batches.ts's lengthSortedParts does for next-item windows.
+ * batches.ts's lengthSortedParts does for next-item windows. Tighter than there (1.25 and 8 rows, not 1.5 and 16): an
+ * encoder row holds 4-5 tokens an item, so a part of 8 long histories is still a sizeable product, while the looser
+ * setting padded Beauty's uniform epochs to 1.37x the encoder tokens of length-bucketed ones (attention 1.81x) at a
+ * history of 50, 1.19x (1.31x) at 20; these: 1.10x (1.18x) and 1.07x (1.13x). A step of DIGER's authors' size took
+ * 0.74x the time so (bench/sid-parts.ts; BENCHMARKS.md, session 25).
  */
-export function sidParts(ex: SidExamples, ctx: SidBatchContext, rows: Int32Array, slack = 1.5, minRows = 16): (readonly [SidBatch, number])[] {
+export function sidParts(ex: SidExamples, ctx: SidBatchContext, rows: Int32Array, slack = 1.25, minRows = 8): (readonly [SidBatch, number])[] {
   const len = (i: number): number => Math.max(1, Math.min(ex.pos[i], ctx.maxItems));
   return lengthGroups(Array.from(rows), len, slack, minRows).map((g) => [packSidBatch(ex, ctx, g), g.length / rows.length] as const);
 }
