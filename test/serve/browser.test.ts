@@ -81,9 +81,23 @@ test('explorer: search, build a history, see ranked items with SIDs and codebook
     });
 
     // Clicking a recommendation extends the history and re-ranks; clear empties it.
+    // The ranking of the longer history is held back until after the clear: its late answer must not fill the
+    // cleared page (it once did: the page dropped only answers older than the newest request, and clearing sent none).
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/v1/recommend', async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.locator('#recs tr').first().locator('button').click();
     await page.locator('#history li').nth(2).waitFor();
+    const lateAnswer = page.waitForResponse((r) => r.url().endsWith('/v1/recommend'));
     await page.click('#clear');
+    release();
+    await lateAnswer;
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100))); // its handler has run
     assert.equal(await page.locator('#history li').count(), 0);
     assert.equal(await page.locator('#recs tr').count(), 0);
     assert.deepEqual(pageErrors, []);

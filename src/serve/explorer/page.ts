@@ -163,9 +163,15 @@ function explain(item) {
 function recommend() {
   var status = document.getElementById("status");
   var tbody = document.getElementById("recs");
-  if (picked.length === 0) { tbody.textContent = ""; status.textContent = "Add items to the history to see recommendations."; return; }
+  var seq = ++recSeq; // first, so that a history cleared while a ranking is under way is not filled by its answer
+  if (picked.length === 0) {
+    tbody.textContent = "";
+    var localBody = document.getElementById("local-recs");
+    if (localBody) localBody.textContent = "";
+    status.textContent = "Add items to the history to see recommendations.";
+    return;
+  }
   var k = Math.max(1, Math.min(100, parseInt(document.getElementById("k").value, 10) || 10));
-  var seq = ++recSeq;
   status.textContent = "ranking...";
   api("POST", "/v1/recommend", { history: picked.map(function (h) { return h.id; }), k: k }).then(function (res) {
     if (seq !== recSeq) return;
@@ -226,7 +232,9 @@ window.sidrecLocal = { enable: enableLocal, rank: localRank };
 function rankLocally() {
   if (!local || picked.length === 0) return;
   var k = Math.max(1, Math.min(100, parseInt(document.getElementById("k").value, 10) || 10));
+  var seq = recSeq;
   localRank(picked.map(function (h) { return h.id; }), k).then(function (res) {
+    if (seq !== recSeq) return; // the history changed while ranking
     var tbody = document.getElementById("local-recs");
     tbody.textContent = "";
     res.items.forEach(function (item, i) {
