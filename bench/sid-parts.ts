@@ -50,9 +50,11 @@ const ex = sidExamples(sp.train);
 const ctx = { vocab: tiger.vocab, table, itemTokens: tiger.vocab.itemTokens(table), maxItems: history };
 const uniform = sidUniformBatches(ex, 256, new Rng(1));
 
+/** An example's history length as the encoder reads it. */
+const len = (i: number): number => Math.max(1, Math.min(ex.pos[i], history));
+
 /** Padded encoder tokens and the sum of rows x T^2 over an epoch's groups. */
 function epochCost(groups: readonly (readonly number[])[]): { tokens: number; attention: number; groups: number } {
-  const len = (i: number): number => Math.max(1, Math.min(ex.pos[i], history));
   let tokens = 0;
   let attention = 0;
   for (const g of groups) {
@@ -63,7 +65,6 @@ function epochCost(groups: readonly (readonly number[])[]): { tokens: number; at
   return { tokens, attention, groups: groups.length };
 }
 function partsCost(slack: number, minRows: number): ReturnType<typeof epochCost> {
-  const len = (i: number): number => Math.max(1, Math.min(ex.pos[i], history));
   return epochCost(uniform.flatMap((b) => lengthGroups(Array.from(b), len, slack, minRows)));
 }
 const bucketed = epochCost(bucketedExampleRows(ex, history, 256, new Rng(1)));

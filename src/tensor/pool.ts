@@ -93,6 +93,11 @@ function idleLimitBytes(): number {
 function takeIdle(capacity: number): ArrayBuffer | undefined {
   const i = lowerBound(capacity);
   if (i === freeClasses.length || freeClasses[i] > capacity * MAX_SLACK) return undefined;
+  return popIdle(i);
+}
+
+/** One idle buffer of the i-th idle class, taken out of the pool (the class dropped when it empties). */
+function popIdle(i: number): ArrayBuffer {
   const cls = freeClasses[i];
   const list = free.get(cls) as ArrayBuffer[];
   const buffer = list.pop() as ArrayBuffer;
@@ -146,15 +151,7 @@ export function configurePool(opts: PoolOptions): void {
 
 /** Drops idle buffers, the largest first, until at most `limit` bytes are idle. */
 function trimIdle(limit: number): void {
-  while (pooledBytes > limit && freeClasses.length > 0) {
-    const cls = freeClasses[freeClasses.length - 1];
-    const list = free.get(cls) as ArrayBuffer[];
-    pooledBytes -= (list.pop() as ArrayBuffer).byteLength;
-    if (list.length === 0) {
-      free.delete(cls);
-      freeClasses.pop();
-    }
-  }
+  while (pooledBytes > limit && freeClasses.length > 0) popIdle(freeClasses.length - 1);
 }
 
 export function clearPool(): void {
