@@ -1,8 +1,9 @@
 /**
  * TIGER / Gryphon training-step profile on a prepared dataset and its RQ Semantic IDs (`sidrec tokenize --kind
  * rqkmeans`): the reference size (4+4 layers, d 128, FFN 1024), batches of 256 training prefixes as in a real
- * epoch; prints seconds per batch and examples per second.
- * Usage: npm run bench:tiger-step -- DATA_DIR SIDS_DIR [tiger|gryphon] [batches=4] [layers=4]
+ * epoch; prints seconds per batch and examples per second over the batches after the first `warmup` (steady state:
+ * the first batch of each new shape pages in fresh memory).
+ * Usage: npm run bench:tiger-step -- DATA_DIR SIDS_DIR [tiger|gryphon] [batches=4] [layers=4] [warmup=0]
  */
 import { join } from 'node:path';
 import { Rng } from '../src/core/rng.js';
@@ -13,8 +14,10 @@ import { timeTrainingSteps } from './timing.js';
 import { createSidModel } from '../src/families/tiger/train.js';
 import { Tiger } from '../src/model/tiger.js';
 
-const [dir, sidsDir, kindArg, batchesArg, layersArg] = process.argv.slice(2);
-if (!dir || !sidsDir) throw new Error('usage: tiger-step.js DATA_DIR SIDS_DIR [tiger|gryphon] [batches=4] [layers=4]');
+const [dir, sidsDir, kindArg, batchesArg, layersArg, warmupArg] = process.argv.slice(2);
+if (!dir || !sidsDir) throw new Error('usage: tiger-step.js DATA_DIR SIDS_DIR [tiger|gryphon] [batches=4] [layers=4] [warmup=0]');
+const warmup = Number(warmupArg ?? 0);
+if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`warmup must be a whole number of batches, got ${warmupArg}`);
 const kind = (kindArg ?? 'tiger') as 'tiger' | 'gryphon';
 const layers = Number(layersArg ?? 4);
 const sp = split(loadDataset(dir), { historyCap: 50 });
@@ -35,5 +38,6 @@ const rate = timeTrainingSteps<SidBatch>(
   Number(batchesArg ?? 4),
   (b) => b.size,
   (b) => `${b.size} examples, encoder ${b.encoder.length} tokens`,
+  warmup,
 );
-console.log(`${rate.toFixed(0)} examples/s -> ${(examples.seq.length / rate / 60).toFixed(1)} min/epoch`);
+console.log(`${rate.toFixed(0)} examples/s${warmup ? ` after ${warmup} warm-up batches` : ''} -> ${(examples.seq.length / rate / 60).toFixed(1)} min/epoch`);

@@ -46,7 +46,9 @@ export interface SteppableModel<Batch> {
 
 /**
  * Runs `count` AdamW training steps (forward, backward, update) on `batches` in order, printing each batch's time
- * and loss; `units(batch)` counts what the rate is reported in (real positions, examples). Returns units/second.
+ * and loss; `units(batch)` counts what the rate is reported in (real positions, examples). Returns units/second
+ * over the batches after the first `warmup`: the first batch of each new shape pages in the buffer pool's memory
+ * (TIGER at the reference size on AMD Zen 3: 113 examples/s over 8 batches, 170 over batches 20-59).
  */
 export function timeTrainingSteps<Batch>(
   model: SteppableModel<Batch>,
@@ -54,12 +56,15 @@ export function timeTrainingSteps<Batch>(
   count: number,
   units: (b: Batch) => number,
   describe: (b: Batch) => string,
+  warmup = 0,
 ): number {
   const opt = new AdamW(model.namedParameters(), { lr: 1e-3 });
   const rng = new Rng(2);
+  const steps = Math.min(count, batches.length);
+  if (warmup >= steps) throw new Error(`timeTrainingSteps: ${warmup} warm-up batches leave none of ${steps} to time`);
   let done = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < Math.min(count, batches.length); i++) {
+  let seconds = 0;
+  for (let i = 0; i < steps; i++) {
     const b = batches[i];
     const s = performance.now();
     opt.zeroGrad();
@@ -69,8 +74,12 @@ export function timeTrainingSteps<Batch>(
       return l.item();
     });
     opt.step();
-    done += units(b);
-    console.log(`batch ${i}: ${describe(b)}, loss ${loss.toFixed(3)}, ${((performance.now() - s) / 1000).toFixed(2)} s`);
+    const took = (performance.now() - s) / 1000;
+    if (i >= warmup) {
+      done += units(b);
+      seconds += took;
+    }
+    console.log(`batch ${i}${i < warmup ? ' (warm-up)' : ''}: ${describe(b)}, loss ${loss.toFixed(3)}, ${took.toFixed(2)} s`);
   }
-  return done / ((performance.now() - t0) / 1000);
+  return done / seconds;
 }
